@@ -1,0 +1,121 @@
+// The value every stage hands to the next, and what reporters render. Extend with optional members.
+import type {
+  AnalyzerStatus,
+  Finding,
+  ImageConfig,
+  ImageRef,
+  LayerInfo,
+  OsInfo,
+  Package,
+  Platform,
+} from './types.js';
+
+export const REPORT_SCHEMA_VERSION = '1';
+
+export interface ImageSummary {
+  ref: ImageRef;
+  /** the name shown to users: first repo tag, else the input */
+  name: string;
+  repoTags: string[];
+  manifestDigest?: string;
+  configDigest?: string;
+  platform: Platform;
+  config: ImageConfig;
+  layers: LayerInfo[];
+  annotations: Record<string, string>;
+}
+
+export interface Inventory {
+  image: ImageSummary;
+  os?: OsInfo;
+  packages: Package[];
+  analyzers: AnalyzerStatus[];
+  /** problems found while reading (unreadable files, limits hit): become coverage-gap findings */
+  gaps: Finding[];
+}
+
+export interface DbSourceMeta {
+  name: string;
+  kind: string;
+  /** newest `modified` (or the feed's own timestamp) of the records it contributed */
+  updatedAt?: string;
+  records: number;
+  checksum?: string;
+}
+
+export interface DbMeta {
+  schemaVersion: number;
+  builtAt: string;
+  sources: DbSourceMeta[];
+  /** OSV ecosystem names with records, e.g. `Debian:12`, `npm`, `Alpine:v3.10` */
+  ecosystems: string[];
+}
+
+export interface BaseImageRef {
+  name: string;
+  digest?: string;
+  /** layer count of the base */
+  layers: number;
+}
+
+export interface Lineage {
+  method: 'layer-match' | 'declared' | 'unknown';
+  confidence: 'high' | 'medium' | 'low';
+  /** nearest first: [corp/base, debian:12-slim] */
+  chain: BaseImageRef[];
+  /** number of image layers that belong to the nearest base (or look inherited, when unknown) */
+  baseLayers: number;
+  detail?: string;
+  advice?: BaseAdvice[];
+}
+
+export interface BaseAdvice {
+  name: string;
+  digest?: string;
+  kind: 'rebuild' | 'upgrade';
+  fixes: number;
+  remaining: number;
+}
+
+export type Verdict = 'pass' | 'fail' | 'error';
+
+export interface Violation {
+  policy: string;
+  control: string;
+  findingId?: string;
+  message: string;
+  remediation?: string;
+  enforcement: 'block' | 'audit';
+}
+
+export interface Suppression {
+  findingId: string;
+  by: 'exception' | 'policy-ignore' | 'ignore-unfixed' | 'grace-period' | 'allowlist' | 'app-only';
+  ruleId: string;
+  policy?: string;
+  reason?: string;
+  expires?: string;
+}
+
+export interface Decision {
+  verdict: Verdict;
+  pipeline: string;
+  policies: string[];
+  violations: Violation[];
+  warnings: Violation[];
+  suppressed: Suppression[];
+  /** notes about exceptions: expired, expiring soon, unused */
+  notices: string[];
+  evaluatedAt: string;
+}
+
+export interface ScanReport {
+  schemaVersion: string;
+  scanner: { name: string; version: string };
+  createdAt: string;
+  inventory: Inventory;
+  findings: Finding[];
+  db?: DbMeta;
+  lineage?: Lineage;
+  decision?: Decision;
+}

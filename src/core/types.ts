@@ -1,0 +1,435 @@
+// Types shared by every module. These are contracts: extend them with optional members, never rename.
+import type { Readable } from 'node:stream';
+
+// ---------------------------------------------------------------------------------------------
+// Images
+
+export type Transport = 'docker-archive' | 'oci-archive' | 'oci' | 'dir' | 'registry' | 'sbom';
+
+/** What the user asked for, parsed. `name` is the normalised repository (docker.io/library/alpine). */
+export interface ImageRef {
+  input: string;
+  transport: Transport;
+  /** file or directory for local transports */
+  path?: string;
+  /** normalised repository name, e.g. `docker.io/library/alpine`, when known */
+  name?: string;
+  tag?: string;
+  digest?: string;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface HistoryEntry {
+  created?: string;
+  createdBy?: string;
+  comment?: string;
+  emptyLayer: boolean;
+}
+
+export interface ImageConfig {
+  user?: string;
+  env: string[];
+  labels: Record<string, string>;
+  entrypoint?: string[];
+  cmd?: string[];
+  workingDir?: string;
+  exposedPorts: string[];
+  volumes?: string[];
+  healthcheck?: { test?: string[]; interval?: number; timeout?: number; retries?: number };
+  stopSignal?: string;
+  created?: string;
+  author?: string;
+  history: HistoryEntry[];
+  /** rootfs.diff_ids in order */
+  diffIds: string[];
+  os?: string;
+  architecture?: string;
+  variant?: string;
+}
+
+export interface LayerInfo {
+  /** 0-based position among the non-empty layers */
+  index: number;
+  /** digest of the blob as stored (compressed); equal to diffId for uncompressed layers */
+  digest?: string;
+  /** sha256 of the uncompressed tar (rootfs.diff_ids) */
+  diffId: string;
+  size?: number;
+  mediaType?: string;
+  /** history[].created_by of the history entry that produced this layer */
+  createdBy?: string;
+  created?: string;
+}
+
+/** A short reference to a layer, carried by packages and findings. */
+export interface LayerRef {
+  index: number;
+  diffId: string;
+  createdBy?: string;
+}
+
+/** What `openLayer` yields: an uncompressed tar stream, or a directory already unpacked (dir: sources). */
+export type LayerContent = { kind: 'tar'; stream: Readable } | { kind: 'fs'; root: string };
+
+export interface ResolvedImage {
+  ref: ImageRef;
+  /** `sha256:...` of the manifest, when the source has one */
+  manifestDigest?: string;
+  configDigest?: string;
+  /** repo:tag names recorded in the archive (docker save RepoTags, OCI ref.name annotation) */
+  repoTags: string[];
+  /** manifest annotations (OCI), e.g. org.opencontainers.image.base.name */
+  annotations: Record<string, string>;
+  platform: Platform;
+  config: ImageConfig;
+  layers: LayerInfo[];
+  openLayer(diffId: string, signal?: AbortSignal): Promise<LayerContent>;
+  close(): Promise<void>;
+}
+
+export interface ImageSource {
+  resolve(signal?: AbortSignal): Promise<ResolvedImage>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walker and analyzers
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+
+export interface EntryInfo {
+  /** absolute, normalised path inside the image, e.g. `/etc/os-release` */
+  path: string;
+  type: EntryType;
+  size: number;
+  mode: number;
+  uid?: number;
+  gid?: number;
+  linkTarget?: string;
+}
+
+export interface FileInput {
+  path: string;
+  entry: EntryInfo;
+  content: Buffer;
+  layer: LayerRef;
+}
+
+export interface AnalyzerContext {
+  layer: LayerRef;
+  /** per-file problems go here, not into exceptions */
+  warn(message: string): void;
+  /** the image-wide limits in force */
+  limits: WalkLimits;
+}
+
+export interface WalkLimits {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+  maxEntries: number;
+  maxPathLength: number;
+  maxLinkDepth: number;
+}
+
+export interface OsInfo {
+  /** os-release ID, lower case: alpine, debian, ubuntu, rhel, centos, rocky, almalinux, fedora, ol, amzn, sles, opensuse-leap, photon, mariner, azurelinux, wolfi, chainguard */
+  family: string;
+  name: string;
+  version?: string;
+  /** VERSION_ID, e.g. `12`, `3.19.1` */
+  versionId?: string;
+  codename?: string;
+  prettyName?: string;
+  /** e.g. `debian` for a distroless image detected from dpkg status.d */
+  idLike?: string[];
+  /** the file that decided */
+  source: string;
+}
+
+export type PackageType =
+  | 'deb'
+  | 'apk'
+  | 'rpm'
+  | 'npm'
+  | 'pypi'
+  | 'golang'
+  | 'maven'
+  | 'gem'
+  | 'cargo'
+  | 'composer'
+  | 'nuget';
+
+export interface PackageLocation {
+  path: string;
+  layer: LayerRef;
+}
+
+export interface Package {
+  name: string;
+  version: string;
+  type: PackageType;
+  /** built only by core/purl */
+  purl: string;
+  arch?: string;
+  /** for OS packages: the distro, e.g. {id: 'debian', versionId: '12'} */
+  distro?: { id: string; versionId?: string; codename?: string };
+  /** source package (deb Source:, apk origin, rpm source rpm name/version) */
+  source?: { name: string; version: string };
+  /** rpm epoch when non-zero / present */
+  epoch?: number;
+  /** rpm modularity label */
+  modularityLabel?: string;
+  licenses: string[];
+  locations: PackageLocation[];
+  /** layer that introduced this name@version (first layer where it appears) */
+  layer?: LayerRef;
+  foundBy: string;
+  /** how sure we are: `high` for package DB / metadata, `low` for file-name guesses */
+  confidence?: 'high' | 'medium' | 'low';
+  /** files owned by an OS package, as its DB lists them (absolute paths) */
+  files?: string[];
+  /** for a language package whose files are owned by an OS package */
+  ownedBy?: { name: string; purl: string };
+  dev?: boolean;
+  /** Go: the toolchain, main module; Maven: groupId; free-form details per analyzer */
+  metadata?: Record<string, string>;
+}
+
+export type Fact =
+  | { kind: 'os'; os: OsInfo }
+  | { kind: 'package'; pkg: Package }
+  | { kind: 'owned-files'; owner: { name: string; type: PackageType }; files: string[] }
+  | { kind: 'secret'; hit: SecretHit }
+  | { kind: 'malware'; hit: MalwareHit }
+  | { kind: 'config'; issue: ConfigIssue };
+
+export interface SecretHit {
+  rule: string;
+  title: string;
+  path: string;
+  line?: number;
+  /** redacted excerpt */
+  match: string;
+  severity: Severity;
+}
+
+export interface MalwareHit {
+  signature: string;
+  path: string;
+  engine: string;
+}
+
+export interface ConfigIssue {
+  check: string;
+  title: string;
+  severity: Severity;
+  detail: string;
+  path?: string;
+}
+
+export interface Analyzer {
+  name: string;
+  /** bump to invalidate cached layer results */
+  version: number;
+  /** pure and cheap; called for every file entry */
+  required(path: string, entry: EntryInfo): boolean;
+  analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]>;
+}
+
+export interface AnalyzerStatus {
+  analyzer: string;
+  files: number;
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions and advisories
+
+export interface VersionScheme {
+  id: string;
+  isValid(v: string): boolean;
+  /** -1 | 0 | 1, or undefined when either version is not valid in this scheme (never a guess) */
+  compare(a: string, b: string): -1 | 0 | 1 | undefined;
+}
+
+export type Severity = 'unknown' | 'negligible' | 'low' | 'medium' | 'high' | 'critical';
+
+export const SEVERITY_ORDER: readonly Severity[] = ['unknown', 'negligible', 'low', 'medium', 'high', 'critical'];
+
+export function severityRank(s: Severity): number {
+  return SEVERITY_ORDER.indexOf(s);
+}
+
+/** OSV schema (https://ossf.github.io/osv-schema/), the shape we store and match on. */
+export interface OsvEvent {
+  introduced?: string;
+  fixed?: string;
+  last_affected?: string;
+  limit?: string;
+}
+export interface OsvRange {
+  type: 'ECOSYSTEM' | 'SEMVER' | 'GIT' | string;
+  repo?: string;
+  events: OsvEvent[];
+  database_specific?: Record<string, unknown>;
+}
+export interface OsvAffected {
+  package?: { ecosystem: string; name: string; purl?: string };
+  ranges?: OsvRange[];
+  versions?: string[];
+  ecosystem_specific?: Record<string, unknown>;
+  database_specific?: Record<string, unknown>;
+  severity?: OsvSeverity[];
+}
+export interface OsvSeverity {
+  type: string;
+  score: string;
+}
+export interface OsvRecord {
+  schema_version?: string;
+  id: string;
+  modified: string;
+  published?: string;
+  withdrawn?: string;
+  aliases?: string[];
+  related?: string[];
+  summary?: string;
+  details?: string;
+  severity?: OsvSeverity[];
+  affected?: OsvAffected[];
+  references?: { type: string; url: string }[];
+  database_specific?: Record<string, unknown>;
+}
+
+export interface CvssScore {
+  version: '2.0' | '3.0' | '3.1' | '4.0';
+  vector: string;
+  score: number;
+  severity: Severity;
+  /** who gave it: nvd, ghsa, debian, alma, ... */
+  source?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings
+
+export type FindingKind =
+  | 'vulnerability'
+  | 'secret'
+  | 'malware'
+  | 'config'
+  | 'license'
+  | 'base-image'
+  | 'coverage-gap';
+
+export type Origin = 'base' | 'app';
+
+export interface PackageRef {
+  name: string;
+  version: string;
+  type: PackageType;
+  purl: string;
+  path?: string;
+  source?: { name: string; version: string };
+}
+
+interface FindingBase {
+  /** stable fingerprint: same problem in the same place gives the same id across rescans */
+  id: string;
+  kind: FindingKind;
+  title: string;
+  severity: Severity;
+  layer?: LayerRef;
+  origin?: Origin;
+  /** one line a developer can act on */
+  remediation?: string;
+}
+
+export type FixState = 'fixed' | 'not-fixed' | 'wont-fix' | 'unimportant' | 'unknown';
+
+export interface VulnerabilityFinding extends FindingBase {
+  kind: 'vulnerability';
+  advisoryId: string;
+  aliases: string[];
+  package: PackageRef;
+  installedVersion: string;
+  fixedVersion?: string;
+  fixState: FixState;
+  vendorSeverity?: { source: string; severity: Severity; label?: string };
+  cvss: CvssScore[];
+  published?: string;
+  modified?: string;
+  kev?: { dateAdded: string; dueDate?: string; ransomware?: boolean };
+  epss?: { score: number; percentile: number; date?: string };
+  dataSource: string;
+  urls: string[];
+}
+
+export interface SecretFinding extends FindingBase {
+  kind: 'secret';
+  rule: string;
+  path: string;
+  line?: number;
+  match: string;
+}
+
+export interface MalwareFinding extends FindingBase {
+  kind: 'malware';
+  signature: string;
+  path?: string;
+  package?: PackageRef;
+  engine: string;
+}
+
+export interface ConfigFinding extends FindingBase {
+  kind: 'config';
+  check: string;
+  detail: string;
+  path?: string;
+}
+
+export interface LicenseFinding extends FindingBase {
+  kind: 'license';
+  license: string;
+  package: PackageRef;
+}
+
+export interface BaseImageFinding extends FindingBase {
+  kind: 'base-image';
+  status: 'not-approved' | 'unknown' | 'too-old';
+  base?: { name: string; digest?: string; method: string };
+  approvedAlternatives: string[];
+}
+
+export type GapReason =
+  | 'ecosystem-not-covered'
+  | 'version-unparsable'
+  | 'range-not-evaluable'
+  | 'layer-unreadable'
+  | 'file-too-large'
+  | 'analyzer-error'
+  | 'db-stale'
+  | 'db-missing'
+  | 'os-unknown'
+  | 'limit-exceeded';
+
+export interface CoverageGapFinding extends FindingBase {
+  kind: 'coverage-gap';
+  reason: GapReason;
+  subject: string;
+  detail: string;
+  package?: PackageRef;
+}
+
+export type Finding =
+  | VulnerabilityFinding
+  | SecretFinding
+  | MalwareFinding
+  | ConfigFinding
+  | LicenseFinding
+  | BaseImageFinding
+  | CoverageGapFinding;
