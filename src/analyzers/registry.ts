@@ -1,0 +1,10 @@
+// Every analyzer, listed explicitly. Adding one = a folder under analyzers/ and one line here.
+// A conformance test checks that every analyzer folder is registered and has tests.
+import type { Analyzer } from '../core/types.js';
+
+export const analyzers: Analyzer[] = [
+];
+
+export function analyzerByName(name: string): Analyzer | undefined {
+  return analyzers.find((a) => a.name === name);
+}
