@@ -1,0 +1,219 @@
+// Matching: inventory packages × advisory DB → vulnerability, malware and coverage-gap findings.
+// Pure with respect to its inputs (the DB is read-only); no clock needed.
+import type {
+  CoverageGapFinding,
+  Finding,
+  FixState,
+  MalwareFinding,
+  OsvAffected,
+  Package,
+  PackageRef,
+  Severity,
+  VulnerabilityFinding,
+} from '../core/types.js';
+import type { Inventory } from '../core/report.js';
+import type { AdvisoryDb, StoredAdvisory } from '../advisory/index.js';
+import { normalisePackageName } from '../advisory/index.js';
+import { schemeForEcosystem } from '../versioning/registry.js';
+import { evaluateAffected } from './range.js';
+import { matchKeys, type MatchKey } from './keys.js';
+import { fingerprint } from '../core/fingerprint.js';
+import { mergeAliases, type AliasGroup } from './aliases.js';
+import { fixStateOf, severityOf, remediationFor } from './describe.js';
+
+export interface MatchOptions {
+  /** also match language packages whose files an OS package owns (default: no — the OS data is the truth) */
+  includeOsOwned?: boolean;
+}
+
+export interface MatchResult {
+  findings: Finding[];
+  /** OSV ecosystems the inventory needed */
+  ecosystems: string[];
+  /** packages skipped because an OS package owns them */
+  skippedOsOwned: number;
+}
+
+export function packageRef(p: Package): PackageRef {
+  return {
+    name: p.name,
+    version: p.version,
+    type: p.type,
+    purl: p.purl,
+    path: p.locations[0]?.path,
+    source: p.source,
+  };
+}
+
+function sameEcosystem(a: string, b: string): boolean {
+  return a === b;
+}
+
+function gap(p: Package | undefined, reason: CoverageGapFinding['reason'], subject: string, detail: string): CoverageGapFinding {
+  return {
+    id: fingerprint('coverage-gap', reason, subject, p?.locations[0]?.path),
+    kind: 'coverage-gap',
+    title: `${reason}: ${subject}`,
+    severity: 'unknown',
+    reason,
+    subject,
+    detail,
+    package: p ? packageRef(p) : undefined,
+    layer: p?.layer,
+  };
+}
+
+interface Hit {
+  adv: StoredAdvisory;
+  affected: OsvAffected;
+  key: MatchKey;
+  fixed?: string;
+}
+
+/** Evaluate every affected entry of one advisory that names this key. */
+function judge(adv: StoredAdvisory, key: MatchKey): { hit?: Hit; unknown?: string } {
+  const scheme = schemeForEcosystem(key.ecosystem);
+  if (!scheme) return { unknown: `no version scheme for ecosystem ${key.ecosystem}` };
+  const wanted = normalisePackageName(key.ecosystem, key.name);
+  let unknown: string | undefined;
+  for (const affected of adv.record.affected ?? []) {
+    const pkg = affected.package;
+    if (!pkg || !sameEcosystem(pkg.ecosystem, key.ecosystem)) continue;
+    if (normalisePackageName(pkg.ecosystem, pkg.name) !== wanted) continue;
+    const r = evaluateAffected(affected, key.version, scheme);
+    if (r.status === 'affected') return { hit: { adv, affected, key, fixed: r.fixed } };
+    if (r.status === 'unknown') unknown = r.reason;
+  }
+  return { unknown };
+}
+
+export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOptions = {}): MatchResult {
+  const findings: Finding[] = [];
+  const needed = new Set<string>();
+  const uncovered = new Map<string, number>();
+  let skippedOsOwned = 0;
+
+  const work: { p: Package; keys: MatchKey[] }[] = [];
+  for (const p of inv.packages) {
+    if (p.ownedBy && !opts.includeOsOwned) {
+      skippedOsOwned++;
+      continue;
+    }
+    if (p.type === 'golang' && p.version === '(devel)') continue; // the binary's own main module, unversioned
+    const { ecosystem, keys } = matchKeys(p, inv.os);
+    if (!ecosystem) {
+      findings.push(gap(p, 'ecosystem-not-covered', p.purl, `no advisory ecosystem for ${p.type} packages on ${inv.os?.prettyName ?? 'an unidentified OS'}`));
+      continue;
+    }
+    needed.add(ecosystem);
+    if (!db.covers(ecosystem)) {
+      uncovered.set(ecosystem, (uncovered.get(ecosystem) ?? 0) + 1);
+      continue;
+    }
+    const scheme = schemeForEcosystem(ecosystem);
+    if (!scheme) {
+      findings.push(gap(p, 'ecosystem-not-covered', p.purl, `no version scheme for ecosystem ${ecosystem}`));
+      continue;
+    }
+    if (!keys.every((k) => scheme.isValid(k.version))) {
+      findings.push(gap(p, 'version-unparsable', p.purl, `version ${p.version} is not valid in the ${scheme.id} scheme of ${ecosystem}; the package could not be matched`));
+      continue;
+    }
+    work.push({ p, keys });
+  }
+  for (const [eco, count] of [...uncovered].sort()) {
+    findings.push(gap(undefined, 'ecosystem-not-covered', eco, `the advisory DB has no records for ${eco}; ${count} package(s) could not be checked`));
+  }
+
+  const lookup = db.byPackages(work.flatMap((w) => w.keys.map((k) => ({ ecosystem: k.ecosystem, name: k.name }))));
+  const recordsFor = (k: MatchKey) => lookup.get(`${k.ecosystem}\u0000${normalisePackageName(k.ecosystem, k.name)}`) ?? [];
+
+  for (const { p, keys } of work) {
+    const hits: Hit[] = [];
+    const malicious: StoredAdvisory[] = [];
+    const unknowns: string[] = [];
+    for (const [i, key] of keys.entries()) {
+      const recs = recordsFor(key);
+      // rpm: the source RPM name is a fallback for feeds keyed by source, used only when the binary name found nothing
+      if (i > 0 && key.via === 'source' && p.type === 'rpm' && recordsFor(keys[0]!).length > 0) continue;
+      for (const adv of recs) {
+        if (adv.record.withdrawn) continue;
+        const j = judge(adv, key);
+        if (j.hit) {
+          if (adv.malicious) malicious.push(adv);
+          else hits.push(j.hit);
+        } else if (j.unknown) unknowns.push(`${adv.record.id}: ${j.unknown}`);
+      }
+    }
+    for (const adv of dedupeById(malicious)) findings.push(malwareFinding(p, adv));
+    for (const group of mergeAliases(hits, (h) => h.adv.record)) findings.push(vulnFinding(p, group));
+    for (const u of [...new Set(unknowns)].sort()) {
+      findings.push(gap(p, 'range-not-evaluable', `${p.purl} ${u.split(':')[0]}`, `could not decide whether ${p.name} ${p.version} is affected by ${u}`));
+    }
+  }
+  return { findings, ecosystems: [...needed].sort(), skippedOsOwned };
+}
+
+function dedupeById(advs: StoredAdvisory[]): StoredAdvisory[] {
+  const m = new Map<string, StoredAdvisory>();
+  for (const a of advs) m.set(a.record.id, a);
+  return [...m.values()].sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+}
+
+function malwareFinding(p: Package, adv: StoredAdvisory): MalwareFinding {
+  return {
+    id: fingerprint('malware', adv.record.id, p.type, p.name, p.locations[0]?.path),
+    kind: 'malware',
+    title: `${p.name}@${p.version} is a known malicious package (${adv.record.id})`,
+    severity: 'critical',
+    signature: adv.record.id,
+    path: p.locations[0]?.path,
+    package: packageRef(p),
+    engine: 'advisory-db',
+    layer: p.layer,
+    remediation: `remove ${p.name} from the image and rotate any credentials the build or the image could reach`,
+  };
+}
+
+function vulnFinding(p: Package, group: AliasGroup<Hit>): VulnerabilityFinding {
+  const main = group.preferred;
+  const rec = main.adv.record;
+  const aliases = group.ids.filter((i) => i !== group.id);
+  // several records for the same vulnerability: the fix that satisfies all of them is the highest
+  const fixedVersions = group.members.map((m) => m.fixed).filter((f): f is string => !!f);
+  const scheme = schemeForEcosystem(main.key.ecosystem);
+  let fixed: string | undefined;
+  for (const f of fixedVersions) if (!fixed || (scheme && scheme.compare(f, fixed) === 1)) fixed = f;
+  const fixState: FixState = fixed ? 'fixed' : fixStateOf(group.members.map((m) => ({ adv: m.adv, affected: m.affected })));
+  const cvss = group.members.flatMap((m) => m.adv.cvss);
+  const seenVec = new Set<string>();
+  const uniqueCvss = cvss.filter((c) => (seenVec.has(c.vector) ? false : (seenVec.add(c.vector), true)));
+  const vendor = group.members.map((m) => m.adv.vendorSeverity).find((v) => v !== undefined);
+  const severity: Severity = severityOf(vendor, uniqueCvss);
+  const kev = group.members.map((m) => m.adv.kev).find((k) => k !== undefined);
+  const epss = group.members.map((m) => m.adv.epss).find((e) => e !== undefined);
+  const urls = [...new Set(group.members.flatMap((m) => (m.adv.record.references ?? []).map((r) => r.url)))].sort().slice(0, 20);
+  const f: VulnerabilityFinding = {
+    id: fingerprint('vulnerability', group.id, p.type, p.name, p.locations[0]?.path),
+    kind: 'vulnerability',
+    title: rec.summary?.trim() || `${group.id} in ${p.name}`,
+    severity,
+    layer: p.layer,
+    advisoryId: group.id,
+    aliases,
+    package: packageRef(p),
+    installedVersion: p.version,
+    fixedVersion: fixed,
+    fixState,
+    vendorSeverity: vendor,
+    cvss: uniqueCvss,
+    published: rec.published,
+    modified: rec.modified,
+    kev,
+    epss,
+    dataSource: [...new Set(group.members.map((m) => m.adv.source))].sort().join(', '),
+    urls,
+  };
+  f.remediation = remediationFor(f, p);
+  return f;
+}
