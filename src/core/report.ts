@@ -119,3 +119,18 @@ export interface ScanReport {
   lineage?: Lineage;
   decision?: Decision;
 }
+
+export interface RenderOptions {
+  /** colour output (table); false when not a TTY or --no-color */
+  color: boolean;
+  /** `sbom` renders the inventory only; `scan` renders findings (and the decision when present) */
+  mode: 'sbom' | 'scan';
+}
+
+/** One output format. Deterministic: sorted output, times from the report (fixed clock in tests). */
+export interface Reporter {
+  format: string;
+  /** which commands offer it */
+  modes: ReadonlyArray<'sbom' | 'scan'>;
+  render(report: ScanReport, out: NodeJS.WritableStream, opts: RenderOptions): Promise<void>;
+}
