@@ -1,0 +1,35 @@
+// portcullis sbom IMAGE — inventory only.
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { REPORT_SCHEMA_VERSION, type ScanReport } from '../../core/report.js';
+import { collectInventory } from '../../scan/collect.js';
+import { parsePlatform } from '../../source/index.js';
+import { outputTargets, writeOutputs } from '../output.js';
+import { layerProgress } from '../progress.js';
+import { SCANNER } from '../version.js';
+import { addOutputOptions, resolvedOptions } from './common.js';
+
+export function registerSbomCommand(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('sbom')
+    .description('inventory an image: OS, OS packages and language packages, with the layer that added each')
+    .argument('<image>', 'docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index (default linux/amd64)');
+  addOutputOptions(cmd);
+  cmd.action(async (image: string, _o: unknown, c: Command) => {
+    const { opts, global } = resolvedOptions(c, io);
+    const targets = outputTargets('sbom', opts.format as string | undefined, opts.output as string[] | undefined);
+    const inventory = await collectInventory(image, {
+      platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
+      onLayer: layerProgress(io, !global.quiet),
+    });
+    const report: ScanReport = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      scanner: SCANNER,
+      createdAt: io.clock.now().toISOString(),
+      inventory,
+      findings: inventory.gaps,
+    };
+    await writeOutputs(report, targets, io, { mode: 'sbom', color: global.color });
+  });
+}

@@ -1,0 +1,88 @@
+// portcullis scan IMAGE | --sbom FILE — inventory + findings (+ verdict when a policy applies).
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { PortcullisError } from '../../core/errors.js';
+import { collectInventory } from '../../scan/collect.js';
+import { scanInventory } from '../../scan/scan.js';
+import { parsePlatform } from '../../source/index.js';
+import { readSbom } from '../../source/sbom/index.js';
+import { openDb, defaultDbPath } from '../../advisory/index.js';
+import { outputTargets, writeOutputs } from '../output.js';
+import { layerProgress } from '../progress.js';
+import { SCANNER } from '../version.js';
+import { addOutputOptions, collect, resolvedOptions } from './common.js';
+import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
+import { decide } from '../../scan/decide.js';
+import { applyLineage } from '../../scan/lineage.js';
+
+export function registerScanCommand(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('scan')
+    .description('find known vulnerabilities (and evaluate assurance policies when --pipeline/--policy is given)')
+    .argument('[image]', 'docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
+    .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
+    .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index')
+    .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
+    .option('--policy <path>', 'policy file or directory (repeatable)', collect)
+    .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--decision <file>', 'write the decision record (JSON) to FILE')
+    .option('--base-catalog <file>', 'catalog of known base images (YAML)')
+    .option('--dockerfile <file>', 'Dockerfile whose FROM declares the base image')
+    .option('--include-os-owned', 'also match language packages owned by OS packages against language advisories')
+    .option('--max-db-age <hours>', 'DB age that becomes a coverage gap (default 72)')
+    .option('--severity <list>', 'display only these severities (comma-separated); does not change pass/fail')
+    .option('--ignore-unfixed', 'display only findings with a fix; does not change pass/fail')
+    .option('--only-app', 'display only findings from the image\'s own layers')
+    .option('--only-base', 'display only findings from the base image layers');
+  addOutputOptions(cmd);
+  cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
+    const { opts, global } = resolvedOptions(c, io);
+    if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
+    if (image && opts.sbom) throw new PortcullisError('BAD_INPUT', 'give either an IMAGE or --sbom FILE, not both');
+    if (opts.onlyApp && opts.onlyBase) throw new PortcullisError('BAD_INPUT', '--only-app and --only-base exclude each other');
+    const targets = outputTargets('scan', opts.format as string | undefined, opts.output as string[] | undefined);
+    const severities = parseSeverityList(opts.severity as string | undefined);
+    const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+    const db = openDb(dbPath);
+    try {
+      const inventory = opts.sbom
+        ? await readSbom(String(opts.sbom))
+        : await collectInventory(image!, {
+            platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
+            onLayer: layerProgress(io, !global.quiet),
+          });
+      const now = io.clock.now();
+      const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
+      if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
+      let report = scanInventory(inventory, db, {
+        now,
+        scanner: SCANNER,
+        includeOsOwned: opts.includeOsOwned === true,
+        maxDbAgeHours: maxAge,
+      });
+      report = await applyLineage(report, db, {
+        catalog: opts.baseCatalog as string | undefined,
+        dockerfile: opts.dockerfile as string | undefined,
+      });
+      const decided = await decide(report, {
+        pipeline: opts.pipeline as string | undefined,
+        policies: (opts.policy as string[] | undefined) ?? [],
+        exceptions: (opts.exceptions as string[] | undefined) ?? [],
+        decisionFile: opts.decision as string | undefined,
+        now,
+      });
+      report = decided.report;
+      const shown = applyDisplayFilters(report, {
+        severities,
+        ignoreUnfixed: opts.ignoreUnfixed === true,
+        only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
+      });
+      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color });
+      if (!global.quiet) for (const n of decided.notices) io.stderr.write(`portcullis: ${n}\n`);
+      if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
+    } finally {
+      db.close();
+    }
+  });
+}

@@ -1,0 +1,66 @@
+// --format F, --output FILE and --output F=FILE (repeatable): where each rendering goes.
+import { createWriteStream } from 'node:fs';
+import { rename, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { ScanReport } from '../core/report.js';
+import { PortcullisError } from '../core/errors.js';
+import { reporterFor, formatsFor } from '../report/registry.js';
+import type { CliIo } from './io.js';
+
+export interface OutputTarget {
+  format: string;
+  /** undefined = stdout */
+  file?: string;
+}
+
+export function outputTargets(mode: 'sbom' | 'scan', format: string | undefined, outputs: string[] | undefined): OutputTarget[] {
+  const known = formatsFor(mode);
+  const check = (f: string) => {
+    if (!known.includes(f)) {
+      throw new PortcullisError('BAD_INPUT', `unknown format "${f}" for ${mode}; expected one of: ${known.join(', ')}`);
+    }
+    return f;
+  };
+  const main = check(format ?? 'table');
+  const targets: OutputTarget[] = [];
+  let plainFile: string | undefined;
+  for (const o of outputs ?? []) {
+    const eq = o.indexOf('=');
+    const maybeFormat = eq > 0 ? o.slice(0, eq) : undefined;
+    if (maybeFormat && known.includes(maybeFormat)) targets.push({ format: maybeFormat, file: o.slice(eq + 1) });
+    else if (maybeFormat && /^[a-z-]+$/.test(maybeFormat) && !o.includes('/')) check(maybeFormat);
+    else if (plainFile) throw new PortcullisError('BAD_INPUT', `--output ${o}: only one plain --output FILE is allowed (use FORMAT=FILE for more)`);
+    else plainFile = o;
+  }
+  targets.unshift({ format: main, file: plainFile });
+  return targets;
+}
+
+async function writeFileAtomically(file: string, render: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const stream = createWriteStream(tmp);
+  await render(stream);
+  await new Promise<void>((res, rej) => {
+    stream.on('error', rej);
+    stream.end(() => res());
+  });
+  await rename(tmp, file);
+}
+
+export async function writeOutputs(
+  report: ScanReport,
+  targets: OutputTarget[],
+  io: CliIo,
+  opts: { mode: 'sbom' | 'scan'; color: boolean },
+): Promise<void> {
+  for (const t of targets) {
+    const reporter = reporterFor(t.format);
+    if (!reporter) throw new PortcullisError('BAD_INPUT', `unknown format "${t.format}"`);
+    if (t.file) {
+      await writeFileAtomically(t.file, (out) => reporter.render(report, out, { mode: opts.mode, color: false }));
+    } else {
+      await reporter.render(report, io.stdout, { mode: opts.mode, color: opts.color });
+    }
+  }
+}
