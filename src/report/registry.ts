@@ -1,0 +1,17 @@
+// Every output format, listed explicitly. Adding one = a folder under report/ and one line here.
+import type { Reporter } from '../core/report.js';
+import { jsonReporter } from './json/index.js';
+import { tableReporter } from './table/index.js';
+
+export const reporters: Reporter[] = [
+  tableReporter,
+  jsonReporter,
+];
+
+export function reporterFor(format: string): Reporter | undefined {
+  return reporters.find((r) => r.format === format);
+}
+
+export function formatsFor(mode: 'sbom' | 'scan'): string[] {
+  return reporters.filter((r) => r.modes.includes(mode)).map((r) => r.format);
+}
