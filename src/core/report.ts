@@ -56,6 +56,8 @@ export interface BaseImageRef {
   digest?: string;
   /** layer count of the base */
   layers: number;
+  /** when the base image was built (its config `created`), if known */
+  created?: string;
 }
 
 export interface Lineage {
@@ -107,6 +109,12 @@ export interface Decision {
   /** notes about exceptions: expired, expiring soon, unused */
   notices: string[];
   evaluatedAt: string;
+  /** findings created by the evaluation itself (base image, root user, labels, denied packages, DB age) */
+  derivedFindings?: Finding[];
+  /** the image the decision is about, as matched by policies and exceptions */
+  image?: { name?: string; tag?: string; digest?: string };
+  /** set when an allowlist entry passed the image regardless of findings */
+  allowlisted?: { image: string; reason: string; owner: string; expires: string };
 }
 
 export interface ScanReport {

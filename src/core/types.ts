@@ -390,6 +390,8 @@ export interface ConfigFinding extends FindingBase {
   check: string;
   detail: string;
   path?: string;
+  /** the package the check is about (e.g. a denied package), when there is one */
+  package?: PackageRef;
 }
 
 export interface LicenseFinding extends FindingBase {
