@@ -1,0 +1,79 @@
+// Builds a ResolvedImage over a BlobStore: openLayer streams the layer blob, verifies the blob digest
+// (when the layout records one), decompresses by magic bytes (gzip, zstd or none, whatever the media
+// type says) and verifies the diff_id (sha256 of the uncompressed tar) while the walker reads it.
+// A mismatch surfaces as an error of the stream: PortcullisError DIGEST_MISMATCH naming the layer.
+import type { Readable } from 'node:stream';
+import type { ImageConfig, ImageRef, LayerContent, LayerInfo, Platform, ResolvedImage } from '../core/types.js';
+import { PortcullisError } from '../core/errors.js';
+import type { BlobStore } from './store.js';
+import { asReadError, chain, compressionOf, decompressor, digestCheck, peek } from './streams.js';
+
+export interface LayerBlob {
+  /** name of the blob in the store */
+  name: string;
+  /** digest of the stored blob, verified when known */
+  blobDigest?: string;
+}
+
+export interface ImageParts {
+  ref: ImageRef;
+  store: BlobStore;
+  manifestDigest?: string;
+  configDigest?: string;
+  repoTags: string[];
+  annotations: Record<string, string>;
+  platform: Platform;
+  config: ImageConfig;
+  layers: LayerInfo[];
+  blobs: LayerBlob[];
+}
+
+export function layerLabel(ref: ImageRef, l: LayerInfo): string {
+  return `${ref.path ?? ref.input}: layer ${l.index + 1} (${l.diffId})`;
+}
+
+async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<Readable> {
+  const what = layerLabel(parts.ref, l);
+  const streams: Readable[] = [];
+  let raw: Readable;
+  try {
+    raw = parts.store.stream(b.name);
+  } catch (e) {
+    throw e instanceof PortcullisError ? new PortcullisError(e.code, `${what}: ${e.message}`, { cause: e, subject: what }) : asReadError(e, what);
+  }
+  streams.push(raw);
+  if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`));
+  const blob = chain(streams, what);
+  if (signal) {
+    if (signal.aborted) blob.destroy(asReadError(signal.reason ?? new Error('aborted'), what));
+    else signal.addEventListener('abort', () => blob.destroy(new PortcullisError('INTERNAL', `${what}: aborted`)), { once: true });
+  }
+  let head: Buffer;
+  try {
+    head = await peek(blob, 4);
+  } catch (e) {
+    blob.destroy();
+    throw asReadError(e, what);
+  }
+  return chain([blob, decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`)], what);
+}
+
+export function makeImage(parts: ImageParts): ResolvedImage {
+  const image: ResolvedImage = {
+    ref: parts.ref,
+    repoTags: parts.repoTags,
+    annotations: parts.annotations,
+    platform: parts.platform,
+    config: parts.config,
+    layers: parts.layers,
+    async openLayer(diffId: string, signal?: AbortSignal): Promise<LayerContent> {
+      const i = parts.layers.findIndex((l) => l.diffId === diffId);
+      if (i < 0) throw new PortcullisError('NOT_FOUND', `${parts.ref.path ?? parts.ref.input}: no layer with diff_id ${diffId}`);
+      return { kind: 'tar', stream: await openBlob(parts, parts.layers[i]!, parts.blobs[i]!, signal) };
+    },
+    close: () => parts.store.close(),
+  };
+  if (parts.manifestDigest) image.manifestDigest = parts.manifestDigest;
+  if (parts.configDigest) image.configDigest = parts.configDigest;
+  return image;
+}

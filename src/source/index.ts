@@ -1,0 +1,72 @@
+// Image sources: parse what the user typed and open it as a ResolvedImage.
+// See README.md for the formats and how each is read.
+import type { ImageRef, Platform, ResolvedImage } from '../core/types.js';
+import { PortcullisError } from '../core/errors.js';
+import { resolveDir } from './dir.js';
+import { resolveDockerArchive } from './docker.js';
+import { resolveOci } from './oci.js';
+import { parseImageRef } from './ref.js';
+import { DirStore, TarArchive, type ArchiveOptions, type BlobStore } from './store.js';
+
+export { parseImageRef, normaliseImageName, parsePlatform, formatPlatform, DEFAULT_PLATFORM } from './ref.js';
+export { dirLayerId } from './dir.js';
+
+export interface OpenOptions extends ArchiveOptions {
+  platform?: Platform;
+  signal?: AbortSignal;
+}
+
+function forced(ref: ImageRef): boolean {
+  return ref.input.startsWith(`${ref.transport}:`);
+}
+
+async function resolveArchive(ref: ImageRef, store: BlobStore, opts: OpenOptions): Promise<ResolvedImage> {
+  if (forced(ref)) {
+    return ref.transport === 'docker-archive' ? resolveDockerArchive(ref, store) : resolveOci(ref, store, opts.platform);
+  }
+  // Auto-detected: an OCI layout wins when its index lists an image; Docker 25+ archives carry both.
+  if (store.exists('oci-layout') && store.exists('index.json')) {
+    try {
+      return await resolveOci({ ...ref, transport: ref.transport === 'oci' ? 'oci' : 'oci-archive' }, store, opts.platform);
+    } catch (e) {
+      const noImages = e instanceof PortcullisError && /lists no image manifests/.test(e.message);
+      if (!(noImages && store.exists('manifest.json'))) throw e;
+    }
+  }
+  if (store.exists('manifest.json')) return resolveDockerArchive({ ...ref, transport: 'docker-archive' }, store);
+  throw new PortcullisError('IMAGE_UNREADABLE', `${store.where}: neither an OCI layout (oci-layout + index.json) nor a docker save archive (manifest.json)`, {
+    subject: store.where,
+  });
+}
+
+/** Open an image for reading. The caller must `close()` it (removes any private temp files). */
+export async function openImage(input: string, opts: OpenOptions = {}): Promise<ResolvedImage> {
+  const ref = parseImageRef(input);
+  switch (ref.transport) {
+    case 'registry':
+      throw new PortcullisError('BAD_INPUT', `registry pulls are not supported yet: ${ref.name}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''} (save the image with docker save or skopeo copy and pass the archive)`);
+    case 'sbom':
+      throw new PortcullisError('BAD_INPUT', `${ref.path}: an SBOM is not an image; pass it with --sbom`);
+    case 'dir':
+      return resolveDir(ref, opts.platform);
+    case 'oci': {
+      const store = new DirStore(ref.path!);
+      try {
+        return await resolveArchive(ref, store, opts);
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+    }
+    case 'docker-archive':
+    case 'oci-archive': {
+      const store = await TarArchive.open(ref.path!, opts);
+      try {
+        return await resolveArchive(ref, store, opts);
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// Image references: what the user typed, parsed into an ImageRef; docker.io/library name normalisation;
+// `os/arch[/variant]` platforms. Auto-detection of bare paths peeks into files (see detect.ts).
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ImageRef, Platform } from '../core/types.js';
+import { PortcullisError } from '../core/errors.js';
+import { sniffPath } from './detect.js';
+
+const DOCKER_HUB = 'docker.io';
+
+// distribution/reference grammar (simplified, anchored)
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+
+/**
+ * Normalise a docker-style image name: `alpine:3.19` → `{name: 'docker.io/library/alpine', tag: '3.19'}`,
+ * `shop/orders-api` → `docker.io/shop/orders-api`; an explicit registry host (has `.` or `:`, or is
+ * `localhost`) is kept. `index.docker.io` becomes `docker.io`. No tag is added when none is given.
+ * Throws BAD_INPUT for something that is not a valid reference.
+ */
+export function normaliseImageName(ref: string): { name: string; tag?: string; digest?: string } {
+  const m = REFERENCE.exec(ref.trim());
+  if (!m || ref.length > 1024) {
+    throw new PortcullisError('BAD_INPUT', `not a valid image reference: ${JSON.stringify(ref.slice(0, 200))}`);
+  }
+  const full = m[1]!;
+  const slash = full.indexOf('/');
+  let domain = DOCKER_HUB;
+  let path = full;
+  if (slash > 0) {
+    const first = full.slice(0, slash);
+    if (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[')) {
+      domain = first;
+      path = full.slice(slash + 1);
+    }
+  }
+  if (domain === 'index.docker.io' || domain === 'registry-1.docker.io') domain = DOCKER_HUB;
+  if (path !== path.toLowerCase()) {
+    throw new PortcullisError('BAD_INPUT', `repository name must be lower case: ${ref}`);
+  }
+  if (domain === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
+  const out: { name: string; tag?: string; digest?: string } = { name: `${domain}/${path}` };
+  if (m[2] !== undefined) out.tag = m[2];
+  if (m[3] !== undefined) out.digest = m[3].toLowerCase();
+  return out;
+}
+
+/** `linux/arm64/v8` → {os:'linux', architecture:'arm64', variant:'v8'}. */
+export function parsePlatform(s: string): Platform {
+  const parts = s.trim().split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9._-]+$/i.test(p))) {
+    throw new PortcullisError('BAD_INPUT', `invalid platform ${JSON.stringify(s)}: expected os/arch[/variant], e.g. linux/arm64/v8`);
+  }
+  const p: Platform = { os: parts[0]!.toLowerCase(), architecture: parts[1]!.toLowerCase() };
+  if (parts[2]) p.variant = parts[2].toLowerCase();
+  return p;
+}
+
+export function formatPlatform(p: Platform): string {
+  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+}
+
+export const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
+
+const PREFIXES: { prefix: string; transport: ImageRef['transport'] }[] = [
+  { prefix: 'docker-archive:', transport: 'docker-archive' },
+  { prefix: 'oci-archive:', transport: 'oci-archive' },
+  { prefix: 'oci:', transport: 'oci' },
+  { prefix: 'dir:', transport: 'dir' },
+  { prefix: 'sbom:', transport: 'sbom' },
+  { prefix: 'docker://', transport: 'registry' },
+  { prefix: 'registry:', transport: 'registry' },
+];
+
+/**
+ * Split `PATH[:REF]` the way skopeo does for archive transports: the whole string when it exists,
+ * else the part before the last `:` when that exists (the rest names the image inside).
+ */
+function splitPathRef(rest: string): { path: string; sel?: string } {
+  if (existsSync(rest)) return { path: rest };
+  const i = rest.lastIndexOf(':');
+  if (i > 0) {
+    const p = rest.slice(0, i);
+    const sel = rest.slice(i + 1);
+    if (existsSync(p) && sel.length > 0) return { path: p, sel };
+  }
+  return { path: rest };
+}
+
+function registryRef(input: string, body: string): ImageRef {
+  const n = normaliseImageName(body);
+  const ref: ImageRef = { input, transport: 'registry', name: n.name };
+  if (n.tag !== undefined) ref.tag = n.tag;
+  if (n.digest !== undefined) ref.digest = n.digest;
+  return ref;
+}
+
+/** Apply a `:TAG` / `:name:tag` selector to an archive ref (picks the image inside the archive). */
+function withSelector(ref: ImageRef, sel: string | undefined): ImageRef {
+  if (sel === undefined) return ref;
+  if (ref.transport === 'oci' || ref.transport === 'oci-archive') {
+    ref.tag = sel;
+    return ref;
+  }
+  // docker-archive:PATH:name:tag — skopeo's syntax; keep the selector as given, normalised when possible
+  try {
+    const n = normaliseImageName(sel);
+    ref.name = n.name;
+    if (n.tag !== undefined) ref.tag = n.tag;
+    if (n.digest !== undefined) ref.digest = n.digest;
+  } catch {
+    ref.tag = sel;
+  }
+  return ref;
+}
+
+/**
+ * Parse what the user typed. Prefixes force a transport; a bare existing path is auto-detected
+ * (directory with `oci-layout` → oci, other directory → dir, tar with `oci-layout` → oci-archive,
+ * with `manifest.json` → docker-archive, gzip → peeked after decompressing the start); anything else
+ * must be a registry reference. Never throws for a well-formed reference to a missing file: opening does.
+ */
+export function parseImageRef(input: string): ImageRef {
+  if (typeof input !== 'string' || input.trim() === '') throw new PortcullisError('BAD_INPUT', 'empty image reference');
+  if (input.includes('\u0000')) throw new PortcullisError('BAD_INPUT', 'image reference contains a NUL byte');
+  for (const { prefix, transport } of PREFIXES) {
+    if (!input.startsWith(prefix)) continue;
+    const rest = input.slice(prefix.length);
+    if (rest === '') throw new PortcullisError('BAD_INPUT', `missing path after ${prefix} in ${JSON.stringify(input)}`);
+    if (transport === 'registry') return registryRef(input, rest);
+    if (transport === 'dir' || transport === 'sbom') return { input, transport, path: resolve(rest) };
+    const { path, sel } = splitPathRef(rest);
+    return withSelector({ input, transport, path: resolve(path) }, sel);
+  }
+  if (existsSync(input)) {
+    const st = statSync(input);
+    const path = resolve(input);
+    return { input, transport: sniffPath(path, st.isDirectory()), path };
+  }
+  // Looks like a path but does not exist: say so rather than trying a registry.
+  if (input.startsWith('/') || input.startsWith('./') || input.startsWith('../') || /\.(tar|tgz|gz|oci)$/.test(input)) {
+    throw new PortcullisError('NOT_FOUND', `image file or directory not found: ${input}`);
+  }
+  return registryRef(input, input);
+}

@@ -1,0 +1,246 @@
+// Where the files of an image live: a tar archive (indexed once; random access by offset) or a
+// directory (OCI layout). Names are archive-relative (`blobs/sha256/<hex>`, `manifest.json`).
+//
+// A gzip- or zstd-compressed whole archive cannot be accessed randomly: it is decompressed once into a
+// private temp file (fs.mkdtemp under os.tmpdir(), mode 0700, removed by close()), with a byte limit
+// against decompression bombs, and that file is indexed.
+import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { PortcullisError } from '../core/errors.js';
+import { asReadError, byteLimit, compressionOf, decompressor } from './streams.js';
+
+export interface BlobStore {
+  /** for messages: the archive or directory path */
+  readonly where: string;
+  exists(name: string): boolean;
+  /** whole content, refusing more than `max` bytes */
+  read(name: string, max: number): Promise<Buffer>;
+  stream(name: string): Readable;
+  close(): Promise<void>;
+}
+
+export interface ArchiveEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink' | 'link' | 'other';
+  offset: number;
+  size: number;
+  linkname?: string;
+}
+
+export interface ArchiveOptions {
+  signal?: AbortSignal;
+  /** limit on the decompressed size of a compressed whole archive (default 64 GiB) */
+  maxArchiveBytes?: number;
+  /** limit on the number of entries in the archive (default 1,000,000) */
+  maxArchiveEntries?: number;
+}
+
+/** Normalise an archive member name; undefined when it would escape (`..`) or is empty. */
+export function archiveName(raw: string): string | undefined {
+  const n = posix.normalize(`/${raw.replace(/\\/g, '/')}`).replace(/^\/+/, '').replace(/\/+$/, '');
+  if (n === '' || n === '.' || n.split('/').includes('..')) return undefined;
+  return n;
+}
+
+export class TarArchive implements BlobStore {
+  private constructor(
+    readonly where: string,
+    private readonly file: string,
+    private readonly entries: Map<string, ArchiveEntry>,
+    private readonly tmpDir: string | undefined,
+  ) {}
+
+  /** Index `path` (decompressing a compressed whole archive to a private temp file first). */
+  static async open(path: string, opts: ArchiveOptions = {}): Promise<TarArchive> {
+    const maxBytes = opts.maxArchiveBytes ?? 64 * 1024 ** 3;
+    let head: Buffer;
+    try {
+      const fh = await fsp.open(path, 'r');
+      try {
+        const b = Buffer.alloc(512);
+        const { bytesRead } = await fh.read(b, 0, 512, 0);
+        head = b.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw asReadError(e, path);
+    }
+    const kind = compressionOf(head);
+    let file = path;
+    let tmpDir: string | undefined;
+    if (kind !== 'none') {
+      tmpDir = await fsp.mkdtemp(join(tmpdir(), 'portcullis-'));
+      file = join(tmpDir, 'archive.tar');
+      try {
+        await pipeline(
+          createReadStream(path),
+          decompressor(kind),
+          byteLimit(maxBytes, path),
+          createWriteStream(file, { mode: 0o600, flags: 'wx' }),
+          { signal: opts.signal },
+        );
+      } catch (e) {
+        await fsp.rm(tmpDir, { recursive: true, force: true });
+        throw asReadError(e, `${path} (${kind}-compressed archive)`);
+      }
+    }
+    try {
+      const entries = await indexTar(file, path, opts.maxArchiveEntries ?? 1_000_000, opts.signal);
+      return new TarArchive(path, file, entries, tmpDir);
+    } catch (e) {
+      if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The regular-file entry for `name`, following symlinks and hard links inside the archive. */
+  resolve(name: string): ArchiveEntry | undefined {
+    let cur = archiveName(name);
+    for (let depth = 0; cur !== undefined && depth < 16; depth++) {
+      const e = this.entries.get(cur);
+      if (!e) return undefined;
+      if (e.type === 'file') return e;
+      if ((e.type === 'symlink' || e.type === 'link') && e.linkname !== undefined) {
+        const target = e.type === 'symlink' && !e.linkname.startsWith('/') ? posix.join(posix.dirname(cur), e.linkname) : e.linkname;
+        cur = archiveName(target);
+        continue;
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  exists(name: string): boolean {
+    return this.resolve(name) !== undefined;
+  }
+
+  private need(name: string): ArchiveEntry {
+    const e = this.resolve(name);
+    if (!e) throw new PortcullisError('NOT_FOUND', `${this.where}: ${name} is missing from the archive`, { subject: name });
+    return e;
+  }
+
+  async read(name: string, max: number): Promise<Buffer> {
+    const e = this.need(name);
+    if (e.size > max) throw new PortcullisError('LIMIT_EXCEEDED', `${this.where}: ${name} is ${e.size} bytes, more than the ${max} allowed`, { subject: name });
+    const fh = await fsp.open(this.file, 'r');
+    try {
+      const b = Buffer.alloc(e.size);
+      const { bytesRead } = await fh.read(b, 0, e.size, e.offset);
+      if (bytesRead !== e.size) throw new PortcullisError('IMAGE_UNREADABLE', `${this.where}: ${name} is truncated`, { subject: name });
+      return b;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  stream(name: string): Readable {
+    const e = this.need(name);
+    if (e.size === 0) return Readable.from([]);
+    return createReadStream(this.file, { start: e.offset, end: e.offset + e.size - 1 });
+  }
+
+  async close(): Promise<void> {
+    if (this.tmpDir) await fsp.rm(this.tmpDir, { recursive: true, force: true });
+  }
+}
+
+async function indexTar(file: string, where: string, maxEntries: number, signal?: AbortSignal): Promise<Map<string, ArchiveEntry>> {
+  const entries = new Map<string, ArchiveEntry>();
+  const extract = tar.extract();
+  let count = 0;
+  extract.on('entry', (h, body, next) => {
+    count++;
+    if (count > maxEntries) {
+      next(new PortcullisError('LIMIT_EXCEEDED', `${where}: more than ${maxEntries} entries in the archive`));
+      return;
+    }
+    const name = archiveName(h.name);
+    const offset = (h as unknown as { byteOffset: number }).byteOffset;
+    if (name !== undefined) {
+      const type: ArchiveEntry['type'] =
+        h.type === 'file' || h.type === 'contiguous-file' ? 'file' : h.type === 'directory' ? 'dir' : h.type === 'symlink' ? 'symlink' : h.type === 'link' ? 'link' : 'other';
+      const prev = entries.get(name);
+      if (prev && prev.type !== 'dir' && type !== 'dir') {
+        body.resume();
+        next(new PortcullisError('BAD_INPUT', `${where}: duplicate entry ${name} in the archive (ambiguous content)`, { subject: name }));
+        return;
+      }
+      const e: ArchiveEntry = { name, type, offset, size: h.size ?? 0 };
+      if (h.linkname) e.linkname = h.linkname;
+      entries.set(name, e);
+    }
+    body.on('end', () => next());
+    body.resume();
+  });
+  try {
+    await pipeline(createReadStream(file), extract, { signal });
+  } catch (e) {
+    if (e instanceof PortcullisError) throw e;
+    throw new PortcullisError('IMAGE_UNREADABLE', `${where}: corrupt or truncated archive (${(e as Error).message})`, { cause: e, subject: where });
+  }
+  if (entries.size === 0) throw new PortcullisError('IMAGE_UNREADABLE', `${where}: empty archive (no entries)`, { subject: where });
+  return entries;
+}
+
+/** An OCI image layout directory; names must stay inside it (symlinks resolved, checked). */
+export class DirStore implements BlobStore {
+  private readonly real: string;
+  constructor(readonly where: string) {
+    try {
+      this.real = realpathSync(where);
+    } catch (e) {
+      throw asReadError(e, where);
+    }
+  }
+
+  private pathOf(name: string): string | undefined {
+    const n = archiveName(name);
+    if (n === undefined) return undefined;
+    let p: string;
+    try {
+      p = realpathSync(join(this.real, n));
+    } catch {
+      return undefined;
+    }
+    if (!p.startsWith(this.real + sep)) return undefined;
+    try {
+      if (!lstatSync(p).isFile()) return undefined;
+    } catch {
+      return undefined;
+    }
+    return p;
+  }
+
+  private need(name: string): string {
+    const p = this.pathOf(name);
+    if (!p) throw new PortcullisError('NOT_FOUND', `${this.where}: ${name} is missing`, { subject: name });
+    return p;
+  }
+
+  exists(name: string): boolean {
+    return this.pathOf(name) !== undefined;
+  }
+
+  async read(name: string, max: number): Promise<Buffer> {
+    const p = this.need(name);
+    const st = await fsp.stat(p);
+    if (st.size > max) throw new PortcullisError('LIMIT_EXCEEDED', `${this.where}: ${name} is ${st.size} bytes, more than the ${max} allowed`, { subject: name });
+    return fsp.readFile(p);
+  }
+
+  stream(name: string): Readable {
+    return createReadStream(this.need(name));
+  }
+
+  async close(): Promise<void> {}
+}

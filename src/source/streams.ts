@@ -1,0 +1,157 @@
+// Stream helpers for reading blobs: digest verification while streaming, magic-byte decompression
+// (gzip via node zlib, zstd via fzstd), byte limits and peeking.
+import { createHash } from 'node:crypto';
+import { PassThrough, Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { PortcullisError } from '../core/errors.js';
+import { isGzip, isZstd } from './detect.js';
+
+export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+
+export function sha256Hex(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** Pass-through that fails at the end when the sha256 of what went through differs from `expected`. */
+export function digestCheck(expected: string, what: string): Transform {
+  const h = createHash('sha256');
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const got = `sha256:${h.digest('hex')}`;
+      if (got !== expected) cb(new PortcullisError('DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${got}`, { subject: what }));
+      else cb();
+    },
+  });
+}
+
+/** Fails once more than `max` bytes went through. */
+export function byteLimit(max: number, what: string): Transform {
+  let n = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > max) cb(new PortcullisError('LIMIT_EXCEEDED', `${what}: more than ${max} bytes after decompression (decompression bomb?)`, { subject: what }));
+      else cb(null, chunk);
+    },
+  });
+}
+
+/** zstd decompression with fzstd, fed in small slices so one input chunk cannot balloon memory. */
+export class ZstdStream extends Transform {
+  private readonly d: ZstdDecompress;
+  private out: Uint8Array[] = [];
+  constructor() {
+    super();
+    this.d = new ZstdDecompress((chunk) => {
+      this.out.push(chunk);
+    });
+  }
+  private drainOut(): void {
+    for (const c of this.out) this.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    this.out = [];
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      for (let i = 0; i < chunk.length; i += 4096) {
+        this.d.push(chunk.subarray(i, Math.min(i + 4096, chunk.length)));
+        this.drainOut();
+      }
+      cb();
+    } catch (e) {
+      cb(new Error(`zstd: ${(e as Error).message}`));
+    }
+  }
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.d.push(new Uint8Array(0), true);
+      this.drainOut();
+      cb();
+    } catch (e) {
+      cb(new Error(`zstd: ${(e as Error).message}`));
+    }
+  }
+}
+
+/** Read up to `n` bytes without consuming them (they are unshifted back). */
+export async function peek(s: Readable, n: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let len = 0;
+  while (len < n) {
+    const c = s.read() as Buffer | null;
+    if (c !== null) {
+      chunks.push(c);
+      len += c.length;
+      continue;
+    }
+    if (s.readableEnded || s.destroyed) break;
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        cleanup();
+        resolve();
+      };
+      const fail = (e: Error): void => {
+        cleanup();
+        reject(e);
+      };
+      const cleanup = (): void => {
+        s.off('readable', done);
+        s.off('end', done);
+        s.off('close', done);
+        s.off('error', fail);
+      };
+      s.once('readable', done);
+      s.once('end', done);
+      s.once('close', done);
+      s.once('error', fail);
+    });
+  }
+  const b = Buffer.concat(chunks);
+  if (b.length > 0) s.unshift(b);
+  return b.subarray(0, n);
+}
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export function compressionOf(head: Uint8Array): Compression {
+  if (isGzip(head)) return 'gzip';
+  if (isZstd(head)) return 'zstd';
+  return 'none';
+}
+
+export function decompressor(kind: Compression): Transform {
+  if (kind === 'gzip') return createGunzip();
+  if (kind === 'zstd') return new ZstdStream();
+  return new PassThrough();
+}
+
+/** Chain streams; the returned stream carries any error of the chain (wrapped into a PortcullisError). */
+export function chain(streams: (Readable | Transform)[], what: string): Readable {
+  const last = streams[streams.length - 1] as Readable;
+  if (streams.length === 1) return last;
+  pipeline(streams as unknown as [Readable, ...Transform[]], (err) => {
+    if (err && !last.destroyed) last.destroy(asReadError(err, what));
+  });
+  return last;
+}
+
+/** Map low-level stream errors to a one-line PortcullisError naming `what`. */
+export function asReadError(err: unknown, what: string): PortcullisError {
+  if (err instanceof PortcullisError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const msg = e?.message ?? String(err);
+  if (e?.code === 'ABORT_ERR' || e?.name === 'AbortError') return new PortcullisError('INTERNAL', `${what}: aborted`, { cause: err, subject: what });
+  if (e?.code === 'ENOENT') return new PortcullisError('NOT_FOUND', `${what}: file not found`, { cause: err, subject: what });
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+    return new PortcullisError('IMAGE_UNREADABLE', `${what}: compressed data is corrupt or truncated (${msg})`, { cause: err, subject: what });
+  }
+  if (/zstd/.test(msg)) return new PortcullisError('IMAGE_UNREADABLE', `${what}: zstd data is corrupt or truncated (${msg})`, { cause: err, subject: what });
+  if (e?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new PortcullisError('IMAGE_UNREADABLE', `${what}: stream closed early (truncated?)`, { cause: err, subject: what });
+  }
+  return new PortcullisError('IMAGE_UNREADABLE', `${what}: ${msg}`, { cause: err, subject: what });
+}
