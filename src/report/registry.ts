@@ -2,10 +2,16 @@
 import type { Reporter } from '../core/report.js';
 import { jsonReporter } from './json/index.js';
 import { tableReporter } from './table/index.js';
+import { sarifReporter } from './sarif/index.js';
+import { junitReporter } from './junit/index.js';
+import { markdownReporter } from './markdown/index.js';
 
 export const reporters: Reporter[] = [
   tableReporter,
   jsonReporter,
+  sarifReporter,
+  junitReporter,
+  markdownReporter,
 ];
 
 export function reporterFor(format: string): Reporter | undefined {

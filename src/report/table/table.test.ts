@@ -12,7 +12,7 @@ test('table scan output matches the golden file', async () => {
   assertGolden(out, golden('scan.golden.txt'));
   assert.match(out, /Verdict {3}FAIL/);
   assert.match(out, /fix: upgrade curl to 7\.88\.1-10\+deb12u4/);
-  assert.doesNotMatch(out, /\x1b\[/);
+  assert.equal(out.includes('\x1b['), false);
 });
 
 test('table sbom output lists packages with layers', async () => {
@@ -23,5 +23,5 @@ test('table sbom output lists packages with layers', async () => {
 
 test('colour only when asked', async () => {
   const out = await renderToString(tableReporter, sampleReport(), { mode: 'scan', color: true });
-  assert.match(out, /\x1b\[1;31mCRITICAL/);
+  assert.ok(out.includes('\x1b[1;31mCRITICAL'));
 });

@@ -1,0 +1,84 @@
+// Shared wording for reporters: one line per finding, its location, and the rule id it falls under.
+import type { Finding } from '../core/types.js';
+import type { ScanReport, Violation } from '../core/report.js';
+
+/** Every finding of the report, including those the policy evaluation derived (base image, root user, ...). */
+export function allFindings(r: ScanReport): Finding[] {
+  const derived = r.decision?.derivedFindings ?? [];
+  const seen = new Set(r.findings.map((f) => f.id));
+  return [...r.findings, ...derived.filter((f) => !seen.has(f.id))];
+}
+
+export function ruleId(f: Finding): string {
+  switch (f.kind) {
+    case 'vulnerability':
+      return f.advisoryId;
+    case 'secret':
+      return `secret/${f.rule}`;
+    case 'malware':
+      return `malware/${f.signature}`;
+    case 'config':
+      return `config/${f.check}`;
+    case 'license':
+      return `license/${f.license}`;
+    case 'base-image':
+      return `base-image/${f.status}`;
+    case 'coverage-gap':
+      return `coverage-gap/${f.reason}`;
+  }
+}
+
+/** The path in the image a finding points at (no leading slash), or undefined. */
+export function findingPath(f: Finding): string | undefined {
+  let p: string | undefined;
+  switch (f.kind) {
+    case 'vulnerability':
+    case 'license':
+      p = f.package.path;
+      break;
+    case 'secret':
+      p = f.path;
+      break;
+    case 'malware':
+      p = f.path ?? f.package?.path;
+      break;
+    case 'config':
+      p = f.path;
+      break;
+    case 'coverage-gap':
+      p = f.package?.path;
+      break;
+    default:
+      p = undefined;
+  }
+  return p?.replace(/^\/+/, '');
+}
+
+export function findingLine(f: Finding): string {
+  switch (f.kind) {
+    case 'vulnerability': {
+      const fix = f.fixState === 'fixed' ? `fixed in ${f.fixedVersion}` : f.fixState.replace('-', ' ');
+      return `${f.advisoryId} (${f.severity}) in ${f.package.name} ${f.installedVersion}: ${fix}. ${f.title}`;
+    }
+    case 'coverage-gap':
+      return `not checked: ${f.subject}: ${f.detail}`;
+    default:
+      return f.title;
+  }
+}
+
+/** Violations and warnings of the decision indexed by finding id. */
+export function violationsByFinding(r: ScanReport): { violations: Map<string, Violation[]>; warnings: Map<string, Violation[]> } {
+  const index = (list: Violation[]) => {
+    const m = new Map<string, Violation[]>();
+    for (const v of list) if (v.findingId) m.set(v.findingId, [...(m.get(v.findingId) ?? []), v]);
+    return m;
+  };
+  return { violations: index(r.decision?.violations ?? []), warnings: index(r.decision?.warnings ?? []) };
+}
+
+export function escapeXml(s: string): string {
+  // also drops characters XML 1.0 cannot carry
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+}

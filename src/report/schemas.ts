@@ -1,0 +1,34 @@
+// Official JSON Schemas, as shipped in npm packages (dev dependencies), for validating our output in tests.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`));
+}
+
+export function sarifSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(packageDir('@microsoft/jest-sarif'), 'lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
+}
+
+export function cyclonedxSchemaDir(): string {
+  return join(packageDir('@cyclonedx/cyclonedx-library'), 'res/schema');
+}
+
+export interface Validator {
+  (doc: unknown): boolean;
+  errors?: unknown[] | null;
+}
+
+/** A validator for SARIF 2.1.0 (a draft-04 schema; formats checked with ajv-formats). */
+export function sarifValidator(): Validator {
+  type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): Validator };
+  const mod = require('ajv-draft-04') as AjvCtor | { default: AjvCtor };
+  const Ajv04 = 'default' in mod ? mod.default : mod;
+  const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
+  const formats = require('ajv-formats') as ((a: unknown) => void) | { default: (a: unknown) => void };
+  ('default' in formats ? formats.default : formats)(ajv);
+  return ajv.compile(sarifSchema());
+}
