@@ -1,8 +1,11 @@
 // Every analyzer, listed explicitly. Adding one = a folder under analyzers/ and one line here.
 // A conformance test checks that every analyzer folder is registered and has tests.
 import type { Analyzer } from '../core/types.js';
+import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 
 export const analyzers: Analyzer[] = [
+  goBinaryAnalyzer,
+  goModAnalyzer,
 ];
 
 export function analyzerByName(name: string): Analyzer | undefined {
