@@ -5,6 +5,7 @@ import { tableReporter } from './table/index.js';
 import { sarifReporter } from './sarif/index.js';
 import { junitReporter } from './junit/index.js';
 import { markdownReporter } from './markdown/index.js';
+import { cyclonedxReporter } from './cyclonedx/index.js';
 
 export const reporters: Reporter[] = [
   tableReporter,
@@ -12,6 +13,7 @@ export const reporters: Reporter[] = [
   sarifReporter,
   junitReporter,
   markdownReporter,
+  cyclonedxReporter,
 ];
 
 export function reporterFor(format: string): Reporter | undefined {

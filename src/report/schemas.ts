@@ -32,3 +32,22 @@ export function sarifValidator(): Validator {
   ('default' in formats ? formats.default : formats)(ajv);
   return ajv.compile(sarifSchema());
 }
+
+/** A validator for CycloneDX 1.6 JSON (draft-07 schema with its SPDX and JSF companions). */
+export function cyclonedxValidator(): Validator {
+  type AjvCtor = new (opts: Record<string, unknown>) => { addSchema(s: unknown): unknown; compile(schema: unknown): Validator };
+  const mod = require('ajv') as AjvCtor | { default: AjvCtor };
+  const Ajv = 'default' in mod ? mod.default : mod;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const formats = require('ajv-formats') as ((a: unknown) => void) | { default: (a: unknown) => void };
+  ('default' in formats ? formats.default : formats)(ajv);
+  const dir = cyclonedxSchemaDir();
+  const load = (n: string) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as Record<string, unknown>;
+  // bom-1.6 refers to its companions by these relative names
+  for (const n of ['spdx.SNAPSHOT.schema.json', 'jsf-0.82.SNAPSHOT.schema.json', 'cryptography-defs.SNAPSHOT.schema.json']) {
+    const schema = load(n);
+    delete schema.$id;
+    ajv.addSchema(schema, `http://cyclonedx.org/schema/${n}`);
+  }
+  return ajv.compile(load('bom-1.6.SNAPSHOT.schema.json'));
+}

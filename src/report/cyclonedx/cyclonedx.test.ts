@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { cyclonedxReporter, toCycloneDx } from './index.js';
+import { licenseChoice } from './licenses.js';
+import { sampleReport } from '../testdata/sample.js';
+import { assertGolden, renderToString } from '../golden.js';
+import { cyclonedxValidator } from '../schemas.js';
+
+const golden = (n: string) => fileURLToPath(new URL(`./testdata/${n}`, import.meta.url));
+
+test('cyclonedx 1.6 validates against the official schema, in both modes', () => {
+  const validate = cyclonedxValidator();
+  for (const mode of ['sbom', 'scan'] as const) {
+    const doc = JSON.parse(JSON.stringify(toCycloneDx(sampleReport(), mode)));
+    assert.equal(validate(doc), true, `${mode}: ${JSON.stringify(validate.errors, null, 1)}`);
+  }
+  const bad = JSON.parse(JSON.stringify(toCycloneDx(sampleReport(), 'scan')));
+  bad.vulnerabilities[0].affects[0].versions[0].status = 'maybe';
+  assert.equal(validate(bad), false);
+});
+
+test('cyclonedx golden files', async () => {
+  assertGolden(await renderToString(cyclonedxReporter, sampleReport(), { mode: 'scan', color: false }), golden('scan.golden.cdx.json'));
+  assertGolden(await renderToString(cyclonedxReporter, sampleReport(false), { mode: 'sbom', color: false }), golden('sbom.golden.cdx.json'));
+});
+
+test('vulnerabilities point at their component and keep aliases and the fix', () => {
+  const doc = toCycloneDx(sampleReport(), 'scan') as { components: { 'bom-ref': string }[]; vulnerabilities: { id: string; affects: { ref: string }[]; references?: { id: string }[]; recommendation?: string; analysis?: { state: string } }[] };
+  const v = doc.vulnerabilities.find((x) => x.id === 'CVE-2023-38545')!;
+  assert.ok(doc.components.some((c) => c['bom-ref'] === v.affects[0]!.ref));
+  assert.deepEqual(v.references!.map((r) => r.id), ['DSA-5523-1']);
+  assert.equal(v.recommendation, 'upgrade curl to 7.88.1-10+deb12u4');
+  assert.equal(doc.vulnerabilities.find((x) => x.id === 'CVE-2020-8203')!.analysis!.state, 'not_affected');
+});
+
+test('licenses: ids, expressions and free text', () => {
+  assert.deepEqual(licenseChoice(['mit']), [{ license: { id: 'MIT' } }]);
+  assert.deepEqual(licenseChoice(['MIT OR Apache-2.0']), [{ expression: 'MIT OR Apache-2.0' }]);
+  assert.deepEqual(licenseChoice(['Custom License v1']), [{ license: { name: 'Custom License v1' } }]);
+  assert.equal(licenseChoice([]), undefined);
+});

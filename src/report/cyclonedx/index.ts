@@ -1,0 +1,157 @@
+// `cyclonedx`: CycloneDX 1.6 JSON (https://cyclonedx.org/docs/1.6/json/). The image is the metadata
+// component (type container), the OS a component of type operating-system, every package a library
+// with its purl, licenses and Portcullis properties (layer, path, source package, owner) so that
+// `scan --sbom` can match it exactly as it would match the image. In scan mode the vulnerabilities
+// (with ratings, aliases, fix, and suppressions as `analysis`) are included.
+import { createHash } from 'node:crypto';
+import type { Reporter, ScanReport } from '../../core/report.js';
+import type { Package, VulnerabilityFinding, CvssScore } from '../../core/types.js';
+import { stableJson, write } from '../write.js';
+import { licenseChoice } from './licenses.js';
+import { PROP } from './properties.js';
+
+/** A UUID derived from the content, so the same report gives the same serial number. */
+export function deterministicUuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  const v = `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `urn:uuid:${v}`;
+}
+
+export function bomRef(p: Package, index: number): string {
+  return `${p.purl}#${index}`;
+}
+
+function props(entries: [string, string | undefined][]): { name: string; value: string }[] | undefined {
+  const out = entries.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '').map(([name, value]) => ({ name, value }));
+  return out.length ? out : undefined;
+}
+
+function component(p: Package, index: number) {
+  const ns = p.type === 'maven' ? p.name.split(':')[0] : undefined;
+  return {
+    type: 'library',
+    'bom-ref': bomRef(p, index),
+    group: ns,
+    name: p.type === 'maven' ? p.name.split(':').slice(1).join(':') || p.name : p.name,
+    version: p.version,
+    purl: p.purl,
+    licenses: licenseChoice(p.licenses),
+    properties: props([
+      [PROP.type, p.type],
+      [PROP.foundBy, p.foundBy],
+      [PROP.path, p.locations[0]?.path],
+      [PROP.layerDiffId, p.layer?.diffId],
+      [PROP.layerIndex, p.layer !== undefined ? String(p.layer.index) : undefined],
+      [PROP.sourceName, p.source?.name],
+      [PROP.sourceVersion, p.source?.version],
+      [PROP.arch, p.arch],
+      [PROP.epoch, p.epoch !== undefined ? String(p.epoch) : undefined],
+      [PROP.modularityLabel, p.modularityLabel],
+      [PROP.ownedBy, p.ownedBy?.purl],
+      [PROP.dev, p.dev ? 'true' : undefined],
+      [PROP.confidence, p.confidence],
+    ]),
+  };
+}
+
+function method(c: CvssScore): string {
+  return c.version === '4.0' ? 'CVSSv4' : c.version === '3.1' ? 'CVSSv31' : c.version === '3.0' ? 'CVSSv3' : 'CVSSv2';
+}
+
+function sourceFor(id: string): { name: string; url?: string } {
+  if (id.startsWith('CVE-')) return { name: 'NVD', url: `https://nvd.nist.gov/vuln/detail/${id}` };
+  if (id.startsWith('GHSA-')) return { name: 'GitHub', url: `https://github.com/advisories/${id}` };
+  return { name: 'OSV', url: `https://osv.dev/vulnerability/${id}` };
+}
+
+function vulnerability(v: VulnerabilityFinding, ref: string | undefined, report: ScanReport) {
+  const suppression = report.decision?.suppressed.find((s) => s.findingId === v.id);
+  return {
+    'bom-ref': v.id,
+    id: v.advisoryId,
+    source: sourceFor(v.advisoryId),
+    references: v.aliases.length ? v.aliases.map((a) => ({ id: a, source: sourceFor(a) })) : undefined,
+    ratings: [
+      ...v.cvss.map((c) => ({ source: { name: c.source ?? 'unknown' }, score: c.score, severity: c.severity === 'negligible' ? 'info' : c.severity, method: method(c), vector: c.vector })),
+      ...(v.vendorSeverity ? [{ source: { name: v.vendorSeverity.source }, severity: v.vendorSeverity.severity === 'negligible' ? 'info' : v.vendorSeverity.severity, method: 'other' }] : []),
+    ],
+    description: v.title,
+    recommendation: v.remediation,
+    published: v.published ? new Date(v.published).toISOString() : undefined,
+    updated: v.modified ? new Date(v.modified).toISOString() : undefined,
+    advisories: v.urls.length ? v.urls.slice(0, 5).map((url) => ({ url })) : undefined,
+    analysis: suppression
+      ? { state: 'not_affected', justification: undefined, detail: `${suppression.by} ${suppression.ruleId}${suppression.reason ? `: ${suppression.reason}` : ''}` }
+      : undefined,
+    affects: ref ? [{ ref, versions: [{ version: v.installedVersion, status: 'affected' }] }] : [],
+    properties: props([
+      [PROP.fixState, v.fixState],
+      [PROP.fixedVersion, v.fixedVersion],
+      [PROP.kev, v.kev ? v.kev.dateAdded : undefined],
+      [PROP.epss, v.epss ? String(v.epss.score) : undefined],
+    ]),
+  };
+}
+
+export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan'): unknown {
+  const img = r.inventory.image;
+  const os = r.inventory.os;
+  const pkgs = r.inventory.packages;
+  const refs = new Map<string, string>();
+  const components: unknown[] = pkgs.map((p, i) => {
+    const c = component(p, i);
+    refs.set(`${p.purl}\u0000${p.locations[0]?.path ?? ''}`, c['bom-ref']);
+    if (!refs.has(p.purl)) refs.set(p.purl, c['bom-ref']);
+    return c;
+  });
+  if (os) {
+    components.unshift({
+      type: 'operating-system',
+      'bom-ref': `os:${os.family}`,
+      name: os.family,
+      version: os.versionId,
+      description: os.prettyName,
+      properties: props([[PROP.osCodename, os.codename], [PROP.osName, os.name]]),
+    });
+  }
+  const digest = img.manifestDigest ?? img.configDigest;
+  const vulns =
+    mode === 'scan'
+      ? r.findings
+          .filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability')
+          .map((v) => vulnerability(v, refs.get(`${v.package.purl}\u0000${v.package.path ?? ''}`) ?? refs.get(v.package.purl), r))
+      : undefined;
+  return {
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    serialNumber: deterministicUuid(`${digest ?? img.ref.input}\u0000${r.createdAt}\u0000${mode}`),
+    version: 1,
+    metadata: {
+      timestamp: r.createdAt,
+      tools: { components: [{ type: 'application', name: r.scanner.name, version: r.scanner.version }] },
+      component: {
+        type: 'container',
+        'bom-ref': 'image',
+        name: img.name,
+        version: digest,
+        properties: props([
+          [PROP.imageInput, img.ref.input],
+          [PROP.platform, `${img.platform.os}/${img.platform.architecture}${img.platform.variant ? '/' + img.platform.variant : ''}`],
+          [PROP.configDigest, img.configDigest],
+          ...img.layers.map((l): [string, string] => [PROP.layer, `${l.index} ${l.diffId}`]),
+        ]),
+      },
+    },
+    components,
+    dependencies: [{ ref: 'image', dependsOn: components.map((c) => (c as { 'bom-ref': string })['bom-ref']) }],
+    vulnerabilities: vulns,
+  };
+}
+
+export const cyclonedxReporter: Reporter = {
+  format: 'cyclonedx',
+  modes: ['sbom', 'scan'],
+  async render(report, out, opts) {
+    await write(out, stableJson(toCycloneDx(report, opts.mode)) + '\n');
+  },
+};

@@ -1,0 +1,27 @@
+// Property names Portcullis writes into CycloneDX/SPDX documents, and reads back in `scan --sbom`.
+// Documented in docs/sbom.md. Other tools' names that mean the same are listed in source/sbom.
+export const PROP = {
+  type: 'portcullis:package:type',
+  foundBy: 'portcullis:package:found-by',
+  path: 'portcullis:package:path',
+  layerDiffId: 'portcullis:layer:diff-id',
+  layerIndex: 'portcullis:layer:index',
+  sourceName: 'portcullis:package:source-name',
+  sourceVersion: 'portcullis:package:source-version',
+  arch: 'portcullis:package:arch',
+  epoch: 'portcullis:package:epoch',
+  modularityLabel: 'portcullis:package:modularity-label',
+  ownedBy: 'portcullis:package:owned-by',
+  dev: 'portcullis:package:dev',
+  confidence: 'portcullis:package:confidence',
+  osCodename: 'portcullis:os:codename',
+  osName: 'portcullis:os:name',
+  imageInput: 'portcullis:image:input',
+  platform: 'portcullis:image:platform',
+  configDigest: 'portcullis:image:config-digest',
+  layer: 'portcullis:image:layer',
+  fixState: 'portcullis:vulnerability:fix-state',
+  fixedVersion: 'portcullis:vulnerability:fixed-version',
+  kev: 'portcullis:vulnerability:kev-date-added',
+  epss: 'portcullis:vulnerability:epss',
+} as const;
