@@ -35,7 +35,7 @@ export function sarifValidator(): Validator {
 
 /** A validator for CycloneDX 1.6 JSON (draft-07 schema with its SPDX and JSF companions). */
 export function cyclonedxValidator(): Validator {
-  type AjvCtor = new (opts: Record<string, unknown>) => { addSchema(s: unknown): unknown; compile(schema: unknown): Validator };
+  type AjvCtor = new (opts: Record<string, unknown>) => { addSchema(s: unknown, key?: string): unknown; compile(schema: unknown): Validator };
   const mod = require('ajv') as AjvCtor | { default: AjvCtor };
   const Ajv = 'default' in mod ? mod.default : mod;
   const ajv = new Ajv({ allErrors: true, strict: false });
