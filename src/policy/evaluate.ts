@@ -1,0 +1,266 @@
+// evaluate(): the gate. Pure: no I/O, the clock comes in ctx.now. The same function runs in the CLI,
+// the server and the admission webhook. Order per finding and policy:
+//   judge (controls) → exception → policy relaxations (ignore, appOnly, ignoreUnfixed, gracePeriodDays)
+//   → allowlist → violation (block) or warning (audit / warn-level rules).
+import type { Decision, ScanReport, Suppression, Violation } from '../core/report.js';
+import type { Finding } from '../core/types.js';
+import { judgeFinding, type Judgement } from './controls.js';
+import { deriveFindings } from './derive.js';
+import {
+  EXPIRY_WARNING_DAYS,
+  allowEntryMatches,
+  daysLeft,
+  exceptionInScope,
+  exceptionMatchesFinding,
+  expiryLabel,
+  isActive,
+  keyMatches,
+} from './exceptions.js';
+import { parseImageRef, formatImage, normaliseImageName, type ImageId } from './imageref.js';
+import type { AllowEntry, ExceptionSet, Policy, PolicyException } from './schema.js';
+import { selectPolicies } from './select.js';
+
+export interface EvalContext {
+  pipeline: string;
+  image: ImageId;
+  now: Date;
+}
+
+export type Outcome = 'violation' | 'warning' | 'suppressed' | 'pass';
+
+/** Why one finding ended up where it did under one policy (for `policy explain`). */
+export interface TraceEntry {
+  finding: Finding;
+  derived: boolean;
+  policy: string;
+  enforcement: 'block' | 'audit';
+  judgement: Judgement;
+  outcome: Outcome;
+  suppression?: Suppression;
+  /** exceptions that name this finding but did not apply (expired, out of scope), with why */
+  notApplied: string[];
+}
+
+const DAY_MS = 24 * 3600_000;
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The image identity a report is about: ref name/tag/digest, else its first repo tag; digest from the manifest. */
+export function imageOf(report: ScanReport): ImageId {
+  const img = report.inventory.image;
+  let name = img.ref.name;
+  let tag = img.ref.tag;
+  if (name === undefined && img.repoTags.length > 0) {
+    const p = parseImageRef(img.repoTags[0]!);
+    name = p?.name;
+    tag = tag ?? p?.tag;
+  }
+  return {
+    name: name !== undefined ? normaliseImageName(name) : undefined,
+    tag,
+    digest: img.ref.digest ?? img.manifestDigest,
+  };
+}
+
+function publishedAt(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(s) ? Date.parse(s + 'T00:00:00Z') : Date.parse(s);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** The policy's own relaxations for a vulnerability that would otherwise violate or warn. */
+function relaxation(f: Finding, j: Judgement, p: Policy, now: Date): Omit<Suppression, 'findingId'> | undefined {
+  if (f.kind !== 'vulnerability') return undefined;
+  const v = p.spec.controls.vulnerabilities;
+  if (!v) return undefined;
+  const policy = p.metadata.name;
+  const ids = [f.advisoryId, ...f.aliases];
+  const ign = j.denied ? undefined : (v.ignore ?? []).find((i) => keyMatches(i, ids));
+  if (ign) return { by: 'policy-ignore', ruleId: `vulnerabilities.ignore:${ign}`, policy, reason: `${ign} is in vulnerabilities.ignore of policy ${policy}` };
+  if (j.strict) return undefined; // deny-listed or known exploited: only an exception (or the ignore list, for KEV) relaxes it
+  if (v.appOnly && f.origin === 'base') {
+    return { by: 'app-only', ruleId: 'vulnerabilities.appOnly', policy, reason: 'introduced by the base image; the policy checks application layers only' };
+  }
+  if (v.ignoreUnfixed && f.fixState !== 'fixed') {
+    return { by: 'ignore-unfixed', ruleId: 'vulnerabilities.ignoreUnfixed', policy, reason: `no fixed version (fix state ${f.fixState})` };
+  }
+  if (v.gracePeriodDays !== undefined && v.gracePeriodDays > 0) {
+    const t = publishedAt(f.published);
+    if (t !== undefined) {
+      const end = t + v.gracePeriodDays * DAY_MS;
+      if (now.getTime() < end) {
+        return {
+          by: 'grace-period',
+          ruleId: 'vulnerabilities.gracePeriodDays',
+          policy,
+          reason: `published ${f.published}, within the ${v.gracePeriodDays}-day grace period`,
+          expires: new Date(end).toISOString(),
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+interface ExceptionState {
+  e: PolicyException;
+  active: boolean;
+  inScope: boolean;
+  matched: boolean;
+}
+
+export function evaluateWithTrace(
+  report: ScanReport,
+  policies: readonly Policy[],
+  exceptions: ExceptionSet,
+  ctx: EvalContext,
+): { decision: Decision; trace: TraceEntry[] } {
+  const { now, pipeline } = ctx;
+  const image: ImageId = { ...ctx.image, name: ctx.image.name !== undefined ? normaliseImageName(ctx.image.name) : undefined };
+  const selected = selectPolicies(policies, pipeline, image);
+  const notices: string[] = [];
+
+  const states: ExceptionState[] = exceptions.exceptions.map((e) => ({
+    e,
+    active: isActive(e, now),
+    inScope: exceptionInScope(e, pipeline, image),
+    matched: false,
+  }));
+
+  // Allowlist: the first active entry that matches passes the image.
+  let allow: AllowEntry | undefined;
+  for (const a of exceptions.allowlist) {
+    if (!allowEntryMatches(a, pipeline, image)) continue;
+    if (!isActive(a, now)) {
+      notices.push(`allowlist entry ${a.image} expired ${expiryLabel(a)} and no longer applies (owner ${a.owner})`);
+      continue;
+    }
+    if (!allow) allow = a;
+  }
+  if (allow) {
+    notices.push(`image allowlisted by ${allow.image} until ${expiryLabel(allow)}: ${allow.reason} (owner ${allow.owner})`);
+    const left = daysLeft(allow, now);
+    if (left !== undefined && left <= EXPIRY_WARNING_DAYS) {
+      notices.push(`allowlist entry ${allow.image} expires ${expiryLabel(allow)} (in ${left} day${left === 1 ? '' : 's'})`);
+    }
+  }
+
+  const violations: Violation[] = [];
+  const warnings: Violation[] = [];
+  const suppressed = new Map<string, Suppression>();
+  const derivedById = new Map<string, Finding>();
+  const trace: TraceEntry[] = [];
+
+  for (const p of selected) {
+    const policy = p.metadata.name;
+    const enforcement = p.spec.enforcement ?? 'block';
+    const items: { finding: Finding; judgement: Judgement; derived: boolean }[] = report.findings.map((f) => ({
+      finding: f,
+      judgement: judgeFinding(f, p.spec.controls),
+      derived: false,
+    }));
+    for (const d of deriveFindings(report, p.spec.controls, now)) {
+      derivedById.set(d.finding.id, d.finding);
+      items.push({ ...d, derived: true });
+    }
+    for (const { finding: f, judgement: j, derived } of items) {
+      const notApplied: string[] = [];
+      let matchedException: PolicyException | undefined;
+      for (const s of states) {
+        if (!exceptionMatchesFinding(s.e, f)) continue;
+        if (!s.inScope) {
+          notApplied.push(`${s.e.id}: scope/pipelines do not match this image and pipeline`);
+          continue;
+        }
+        s.matched = true;
+        if (!s.active) {
+          notApplied.push(`${s.e.id}: expired ${expiryLabel(s.e)}`);
+          continue;
+        }
+        matchedException ??= s.e;
+      }
+      const entry: TraceEntry = { finding: f, derived, policy, enforcement, judgement: j, outcome: 'pass', notApplied };
+      trace.push(entry);
+      if (j.level === 'pass') continue;
+      let sup: Omit<Suppression, 'findingId'> | undefined;
+      if (matchedException) {
+        sup = { by: 'exception', ruleId: matchedException.id, reason: matchedException.reason, expires: expiryLabel(matchedException) };
+      } else {
+        sup = relaxation(f, j, p, now);
+      }
+      if (!sup && allow && j.level === 'violation') {
+        sup = { by: 'allowlist', ruleId: allow.image, reason: allow.reason, expires: expiryLabel(allow) };
+      }
+      if (sup) {
+        const s: Suppression = { findingId: f.id, ...sup };
+        entry.outcome = 'suppressed';
+        entry.suppression = s;
+        suppressed.set(`${s.findingId}\u0000${s.by}\u0000${s.ruleId}\u0000${s.policy ?? ''}`, s);
+        continue;
+      }
+      const v: Violation = {
+        policy,
+        control: j.control,
+        findingId: f.id,
+        message: j.message,
+        remediation: j.remediation,
+        enforcement,
+      };
+      if (j.level === 'violation' && enforcement === 'block') {
+        violations.push(v);
+        entry.outcome = 'violation';
+      } else {
+        warnings.push(v);
+        entry.outcome = 'warning';
+      }
+    }
+  }
+
+  // Exception bookkeeping: expired, expiring soon, unused (only those in scope of this image/pipeline).
+  for (const s of states) {
+    if (!s.inScope) continue;
+    const label = expiryLabel(s.e);
+    if (!s.active) {
+      notices.push(`exception ${s.e.id} (${s.e.finding}) expired ${label} and no longer applies${s.matched ? ' — it matches a finding in this image' : ''} (owner ${s.e.owner})`);
+      continue;
+    }
+    if (!s.matched) {
+      notices.push(`exception ${s.e.id} (${s.e.finding}) matched no finding in this image; remove it if it is obsolete`);
+    }
+    const left = daysLeft(s.e, now);
+    if (left !== undefined && left <= EXPIRY_WARNING_DAYS) {
+      notices.push(`exception ${s.e.id} (${s.e.finding}) expires ${label} (in ${left} day${left === 1 ? '' : 's'}); fix the finding or renew it (owner ${s.e.owner})`);
+    }
+  }
+
+  const byV = (a: Violation, b: Violation) =>
+    cmp(a.policy, b.policy) || cmp(a.control, b.control) || cmp(a.findingId ?? '', b.findingId ?? '') || cmp(a.message, b.message);
+  const decision: Decision = {
+    verdict: violations.length > 0 ? 'fail' : 'pass',
+    pipeline,
+    policies: selected.map((p) => p.metadata.name),
+    violations: violations.sort(byV),
+    warnings: warnings.sort(byV),
+    suppressed: [...suppressed.values()].sort(
+      (a, b) => cmp(a.findingId, b.findingId) || cmp(a.by, b.by) || cmp(a.ruleId, b.ruleId) || cmp(a.policy ?? '', b.policy ?? ''),
+    ),
+    notices: [...new Set(notices)].sort(),
+    evaluatedAt: now.toISOString(),
+    image: { name: image.name, tag: image.tag, digest: image.digest },
+  };
+  if (derivedById.size > 0) decision.derivedFindings = [...derivedById.values()].sort((a, b) => cmp(a.id, b.id));
+  if (allow) decision.allowlisted = { image: allow.image, reason: allow.reason, owner: allow.owner, expires: expiryLabel(allow) };
+  return { decision, trace };
+}
+
+/**
+ * Evaluate a scan report against the policies that apply to (ctx.pipeline, ctx.image), with exceptions
+ * and the allowlist. Pure. Throws PortcullisError NO_POLICY when no policy applies and none is named default.
+ */
+export function evaluate(report: ScanReport, policies: readonly Policy[], exceptions: ExceptionSet, ctx: EvalContext): Decision {
+  return evaluateWithTrace(report, policies, exceptions, ctx).decision;
+}
+
+export { formatImage };
