@@ -2,10 +2,13 @@
 // A conformance test checks that every analyzer folder is registered and has tests.
 import type { Analyzer } from '../core/types.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
+import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
 
 export const analyzers: Analyzer[] = [
   goBinaryAnalyzer,
   goModAnalyzer,
+  cargoLockAnalyzer,
+  rustBinaryAnalyzer,
 ];
 
 export function analyzerByName(name: string): Analyzer | undefined {

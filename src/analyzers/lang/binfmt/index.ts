@@ -4,10 +4,21 @@ import { isElf, parseElf } from './elf.js';
 import { fatSlices, machoKind, parseMacho } from './macho.js';
 import { isPe, parsePe } from './pe.js';
 import { BinfmtError } from './reader.js';
+import type { EntryInfo } from '../../../core/types.js';
 import type { ExeFormat, Executable, ParseResult, Section } from './types.js';
 
 export type { ExeFormat, Executable, ParseResult, Section, Segment } from './types.js';
 export { readPtr } from './reader.js';
+
+/** executables smaller than this cannot hold a Go or Rust runtime; larger ones are not buffered */
+export const MIN_BINARY_BYTES = 1024;
+export const MAX_BINARY_BYTES = 256 * 1024 * 1024;
+
+/** `required()` for binary analyzers: a regular file with an execute bit (or a Windows `.exe`) of plausible size. */
+export function isCandidateExecutable(path: string, entry: EntryInfo): boolean {
+  if (entry.type !== 'file' || entry.size < MIN_BINARY_BYTES || entry.size > MAX_BINARY_BYTES) return false;
+  return (entry.mode & 0o111) !== 0 || /\.exe$/i.test(path);
+}
 
 /** Which executable format the magic bytes announce (cheap; no parsing). */
 export function detectFormat(buf: Buffer): ExeFormat | undefined {

@@ -1,7 +1,7 @@
 // Go analyzers: build info of compiled binaries (ELF, PE, Mach-O) and go.mod files.
 import { buildPurl } from '../../../core/purl.js';
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
-import { detectFormat } from '../binfmt/index.js';
+import { detectFormat, isCandidateExecutable } from '../binfmt/index.js';
 import { readGoBuildInfo } from './buildinfo.js';
 import { findReplace, isLocalPath, parseGoMod } from './gomod.js';
 import { parseModInfo, versionFromLdflags } from './modinfo.js';
@@ -9,16 +9,7 @@ import { parseModInfo, versionFromLdflags } from './modinfo.js';
 export const GO_BINARY_ANALYZER = 'go-binary';
 export const GO_MOD_ANALYZER = 'go-mod';
 
-/** executables smaller than this cannot hold a Go runtime; larger ones are not buffered */
-export const MIN_BINARY_BYTES = 1024;
-export const MAX_BINARY_BYTES = 256 * 1024 * 1024;
 const MAX_GOMOD_BYTES = 4 * 1024 * 1024;
-
-/** Candidate executable: a regular file with an execute bit (or a Windows .exe) of plausible size. */
-export function isCandidateExecutable(path: string, entry: EntryInfo): boolean {
-  if (entry.type !== 'file' || entry.size < MIN_BINARY_BYTES || entry.size > MAX_BINARY_BYTES) return false;
-  return (entry.mode & 0o111) !== 0 || /\.exe$/i.test(path);
-}
 
 /** Package URL for a Go module: namespace is the module path without its last element. */
 export function golangPurl(path: string, version: string): string {

@@ -1,0 +1,93 @@
+// Rust analyzers: Cargo.lock files and binaries built with cargo-auditable.
+import { buildPurl } from '../../../core/purl.js';
+import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
+import { detectFormat, isCandidateExecutable } from '../binfmt/index.js';
+import { readAuditable } from './auditable.js';
+import { parseCargoLock } from './cargolock.js';
+
+export const CARGO_LOCK_ANALYZER = 'cargo-lock';
+export const RUST_BINARY_ANALYZER = 'rust-binary';
+const MAX_LOCK_BYTES = 16 * 1024 * 1024;
+
+function cratePackage(
+  name: string,
+  version: string,
+  file: FileInput,
+  foundBy: string,
+  metadata: Record<string, string>,
+  dev?: boolean,
+): Package {
+  const p: Package = {
+    name,
+    version,
+    type: 'cargo',
+    purl: buildPurl({ type: 'cargo', name, version }),
+    licenses: [],
+    locations: [{ path: file.path, layer: file.layer }],
+    foundBy,
+    confidence: 'high',
+    metadata,
+  };
+  if (dev) p.dev = true;
+  return p;
+}
+
+function toFacts(pkgs: Package[]): Fact[] {
+  const seen = new Set<string>();
+  return pkgs
+    .filter((p) => (seen.has(p.purl) ? false : (seen.add(p.purl), true)))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
+    .map((pkg) => ({ kind: 'package', pkg }));
+}
+
+async function analyzeLock(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
+  const r = parseCargoLock(file.content.toString('utf8'));
+  if (!r.ok) {
+    ctx.warn(`${file.path}: ${r.error}`);
+    return [];
+  }
+  if (r.skipped) ctx.warn(`${file.path}: ${r.skipped} [[package]] entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
+  return toFacts(
+    r.crates.map((c) =>
+      cratePackage(c.name, c.version, file, CARGO_LOCK_ANALYZER, {
+        lockVersion: String(r.lockVersion),
+        // no source: a workspace member or path dependency, built from local code (not from a registry)
+        source: c.source ?? 'local',
+      }),
+    ),
+  );
+}
+
+export const cargoLockAnalyzer: Analyzer = {
+  name: CARGO_LOCK_ANALYZER,
+  version: 1,
+  required(path: string, entry: EntryInfo): boolean {
+    return entry.type === 'file' && entry.size <= MAX_LOCK_BYTES && (path === 'Cargo.lock' || path.endsWith('/Cargo.lock'));
+  },
+  analyze: analyzeLock,
+};
+
+async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
+  if (!detectFormat(file.content)) return [];
+  const r = readAuditable(file.content);
+  if (r.kind === 'absent') return [];
+  if (r.kind === 'error') {
+    ctx.warn(`${file.path}: ${r.error}`);
+    return [];
+  }
+  if (r.skipped) ctx.warn(`${file.path}: ${r.skipped} .dep-v0 entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
+  return toFacts(
+    r.crates.map((c) => {
+      const meta: Record<string, string> = { source: c.source, kind: c.kind };
+      if (c.root) meta.root = 'true';
+      return cratePackage(c.name, c.version, file, RUST_BINARY_ANALYZER, meta, c.kind === 'build');
+    }),
+  );
+}
+
+export const rustBinaryAnalyzer: Analyzer = {
+  name: RUST_BINARY_ANALYZER,
+  version: 1,
+  required: isCandidateExecutable,
+  analyze: analyzeBinary,
+};
