@@ -13,10 +13,13 @@
 #           keyed by the header instance number as rpm's Packages database is; Debian's rpm (bdb_ro)
 #           then reads them back to produce the expected listing, so the truth comes from rpm itself.
 #
-# Outputs (in this folder): rpmdb.sqlite, Packages.db (ndb), Packages.le.bdb, Packages.be.bdb and for
+# Usage: make-fixtures.sh [OUTDIR]   (default: this folder)
+# Outputs: rpmdb.sqlite, Packages.db (ndb), Packages.le.bdb, Packages.be.bdb and for
 # each an `*.expected.tsv` written by `rpm -qa --qf` on that very file.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
+OUT="${1:-$HERE}"   # where the databases and listings go (the tests regenerate into a temp dir)
+mkdir -p "$OUT"
 RPM="${RPM:-rpm}"
 RPM_NDB="${RPM_NDB:-}"
 export SOURCE_DATE_EPOCH=1700000000
@@ -62,19 +65,23 @@ expected() {
 echo "== sqlite"
 install_db "$RPM" sqlite "$work/sqlite"
 sqlite3 "$work/sqlite/rpmdb.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE; PRAGMA page_size=1024; VACUUM;' >/dev/null
-cp "$work/sqlite/rpmdb.sqlite" "$HERE/rpmdb.sqlite"
-expected "$RPM" sqlite "$work/sqlite" "$HERE/rpmdb.sqlite.expected.tsv"
+cp "$work/sqlite/rpmdb.sqlite" "$OUT/rpmdb.sqlite"
+expected "$RPM" sqlite "$work/sqlite" "$OUT/rpmdb.sqlite.expected.tsv"
 
 echo "== ndb"
 if [ -n "$RPM_NDB" ] && "$RPM_NDB" --showrc 2>/dev/null | grep -q 'available backends.*ndb'; then
   install_db "$RPM_NDB" ndb "$work/ndb"
-  cp "$work/ndb/Packages.db" "$HERE/Packages.db"
-  expected "$RPM_NDB" ndb "$work/ndb" "$HERE/Packages.db.expected.tsv"
+  cp "$work/ndb/Packages.db" "$OUT/Packages.db"
+  expected "$RPM_NDB" ndb "$work/ndb" "$OUT/Packages.db.expected.tsv"
 else
   echo "SKIPPED ndb: set RPM_NDB to an rpm built with --enable-ndb (see build-rpm-ndb.sh); keeping the committed Packages.db"
 fi
 
 echo "== bdb (db5.3_load from the sqlite header blobs; read back with rpm's bdb_ro)"
+if ! command -v db5.3_load >/dev/null 2>&1; then
+  echo "SKIPPED bdb: db5.3_load not found (Debian package db5.3-util)"
+  exit 0
+fi
 # key: the header instance as a 4-byte integer in the file's byte order, as rpm writes it.
 hexkey() { # <n> <le|be>
   local h; h="$(printf '%08x' "$1")"
@@ -89,15 +96,15 @@ for order in le be; do
     while IFS='|' read -r hnum blob; do
       printf ' %s\n %s\n' "$(hexkey "$hnum" "$order")" "$(echo "$blob" | tr 'A-F' 'a-f')"
       [ "$hnum" -gt "$max" ] && max="$hnum"
-    done < <(sqlite3 "$HERE/rpmdb.sqlite" 'SELECT hnum, hex(blob) FROM Packages ORDER BY hnum')
+    done < <(sqlite3 "$OUT/rpmdb.sqlite" 'SELECT hnum, hex(blob) FROM Packages ORDER BY hnum')
     # record 0 holds the next free instance number, as in rpm's own Packages databases
     printf ' %s\n %s\n' "$(hexkey 0 "$order")" "$(hexkey $((max + 1)) "$order")"
     printf 'DATA=END\n'
   } > "$dump"
   mkdir -p "$work/bdb-$order"
   db5.3_load -c "db_lorder=$lorder" -f "$dump" "$work/bdb-$order/Packages"
-  cp "$work/bdb-$order/Packages" "$HERE/Packages.$order.bdb"
-  expected "$RPM" bdb_ro "$work/bdb-$order" "$HERE/Packages.$order.bdb.expected.tsv"
+  cp "$work/bdb-$order/Packages" "$OUT/Packages.$order.bdb"
+  expected "$RPM" bdb_ro "$work/bdb-$order" "$OUT/Packages.$order.bdb.expected.tsv"
 done
 
-ls -l "$HERE"/rpmdb.sqlite "$HERE"/Packages.*
+ls -l "$OUT"/rpmdb.sqlite "$OUT"/Packages.*
