@@ -6,6 +6,7 @@ import { sarifReporter } from './sarif/index.js';
 import { junitReporter } from './junit/index.js';
 import { markdownReporter } from './markdown/index.js';
 import { cyclonedxReporter } from './cyclonedx/index.js';
+import { spdxReporter } from './spdx/index.js';
 
 export const reporters: Reporter[] = [
   tableReporter,
@@ -14,6 +15,7 @@ export const reporters: Reporter[] = [
   junitReporter,
   markdownReporter,
   cyclonedxReporter,
+  spdxReporter,
 ];
 
 export function reporterFor(format: string): Reporter | undefined {

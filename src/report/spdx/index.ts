@@ -1,0 +1,125 @@
+// `spdx-json`: SPDX 2.3 JSON (https://spdx.github.io/spdx-spec/v2.3/). The image is the described
+// package (purpose CONTAINER), the OS a package of purpose OPERATING-SYSTEM, every inventory package a
+// package with its purl as a PACKAGE-MANAGER external reference and Portcullis details (layer, path,
+// source package, owner) in its `comment` as `key=value` lines, so `scan --sbom` can read them back.
+import { createHash } from 'node:crypto';
+import type { Reporter, ScanReport } from '../../core/report.js';
+import type { Package } from '../../core/types.js';
+import { stableJson, write } from '../write.js';
+import { isSpdxExpression, spdxId } from '../cyclonedx/licenses.js';
+import { PROP } from '../cyclonedx/properties.js';
+
+function spdxRef(kind: string, seed: string): string {
+  return `SPDXRef-${kind}-${createHash('sha256').update(seed).digest('hex').slice(0, 16)}`;
+}
+
+/** SPDX wants `YYYY-MM-DDThh:mm:ssZ`, without fractions of a second. */
+export function spdxDate(iso: string): string {
+  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+interface Extracted {
+  licenseId: string;
+  extractedText: string;
+  name: string;
+}
+
+function declared(licenses: string[], extracted: Map<string, Extracted>): string {
+  if (licenses.length === 0) return 'NOASSERTION';
+  const parts = licenses.map((l) => {
+    const id = spdxId(l);
+    if (id) return id;
+    if (isSpdxExpression(l)) return licenses.length > 1 ? `(${l})` : l;
+    const ref = `LicenseRef-${l.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'unknown'}`;
+    extracted.set(ref, { licenseId: ref, extractedText: l, name: l });
+    return ref;
+  });
+  return parts.join(' AND ');
+}
+
+function comment(p: Package): string | undefined {
+  const kv: [string, string | undefined][] = [
+    [PROP.type, p.type],
+    [PROP.foundBy, p.foundBy],
+    [PROP.path, p.locations[0]?.path],
+    [PROP.layerDiffId, p.layer?.diffId],
+    [PROP.layerIndex, p.layer ? String(p.layer.index) : undefined],
+    [PROP.sourceName, p.source?.name],
+    [PROP.sourceVersion, p.source?.version],
+    [PROP.arch, p.arch],
+    [PROP.epoch, p.epoch !== undefined ? String(p.epoch) : undefined],
+    [PROP.ownedBy, p.ownedBy?.purl],
+  ];
+  const lines = kv.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${v}`);
+  return lines.length ? lines.join('\n') : undefined;
+}
+
+export function toSpdx(r: ScanReport): unknown {
+  const img = r.inventory.image;
+  const digest = img.manifestDigest ?? img.configDigest ?? img.ref.input;
+  const imageRef = spdxRef('Image', digest);
+  const extracted = new Map<string, Extracted>();
+  const packages: Record<string, unknown>[] = [
+    {
+      SPDXID: imageRef,
+      name: img.name,
+      versionInfo: img.manifestDigest ?? img.configDigest,
+      downloadLocation: 'NOASSERTION',
+      filesAnalyzed: false,
+      primaryPackagePurpose: 'CONTAINER',
+      comment: `${PROP.imageInput}=${img.ref.input}\n${PROP.platform}=${img.platform.os}/${img.platform.architecture}`,
+    },
+  ];
+  const relationships: Record<string, string>[] = [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageRef }];
+  const os = r.inventory.os;
+  if (os) {
+    const id = spdxRef('OperatingSystem', `${os.family}:${os.versionId ?? ''}`);
+    packages.push({
+      SPDXID: id,
+      name: os.family,
+      versionInfo: os.versionId,
+      downloadLocation: 'NOASSERTION',
+      filesAnalyzed: false,
+      primaryPackagePurpose: 'OPERATING-SYSTEM',
+      description: os.prettyName,
+    });
+    relationships.push({ spdxElementId: imageRef, relationshipType: 'CONTAINS', relatedSpdxElement: id });
+  }
+  r.inventory.packages.forEach((p, i) => {
+    const id = spdxRef('Package', `${p.purl}\u0000${p.locations[0]?.path ?? ''}\u0000${i}`);
+    packages.push({
+      SPDXID: id,
+      name: p.name,
+      versionInfo: p.version,
+      downloadLocation: 'NOASSERTION',
+      filesAnalyzed: false,
+      licenseConcluded: 'NOASSERTION',
+      licenseDeclared: declared(p.licenses, extracted),
+      copyrightText: 'NOASSERTION',
+      sourceInfo: `found by ${p.foundBy} in ${p.locations[0]?.path ?? 'the image'}${p.layer ? ` (layer ${p.layer.index})` : ''}`,
+      primaryPackagePurpose: 'LIBRARY',
+      externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }],
+      comment: comment(p),
+    });
+    relationships.push({ spdxElementId: imageRef, relationshipType: 'CONTAINS', relatedSpdxElement: id });
+  });
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: img.name,
+    documentNamespace: `https://portcullis.invalid/spdx/${encodeURIComponent(img.name)}-${createHash('sha256').update(`${digest}\u0000${r.createdAt}`).digest('hex').slice(0, 32)}`,
+    creationInfo: { created: spdxDate(r.createdAt), creators: [`Tool: ${r.scanner.name}-${r.scanner.version}`] },
+    packages,
+    relationships,
+    hasExtractedLicensingInfos: extracted.size ? [...extracted.values()].sort((a, b) => (a.licenseId < b.licenseId ? -1 : 1)) : undefined,
+  };
+}
+
+export const spdxReporter: Reporter = {
+  format: 'spdx-json',
+  modes: ['sbom'],
+  async render(report, out) {
+    await write(out, stableJson(toSpdx(report)) + '\n');
+  },
+};
