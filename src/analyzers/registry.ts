@@ -3,12 +3,15 @@
 import type { Analyzer } from '../core/types.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
+import { npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
 
 export const analyzers: Analyzer[] = [
   goBinaryAnalyzer,
   goModAnalyzer,
   cargoLockAnalyzer,
   rustBinaryAnalyzer,
+  npmInstalledAnalyzer,
+  npmLockfileAnalyzer,
 ];
 
 export function analyzerByName(name: string): Analyzer | undefined {
