@@ -1,0 +1,139 @@
+// `portcullis db build`: reads every source through its importer into a temporary SQLite file in
+// the output's directory, then renames it over the output. A failure leaves no partial DB.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { DbSourceMeta } from '../core/report.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { PortcullisError } from '../core/errors.js';
+import { importAlpineSecdb } from './alpine-secdb/import.js';
+import { importDebianTracker } from './debian-tracker/import.js';
+import { detectSource, type SourceSpec } from './detect.js';
+import { importEpss } from './epss/import.js';
+import { importKev } from './kev/import.js';
+import { importOsv, sha256File, type FeedControl } from './osv/import.js';
+import { DbWriter } from './store/writer.js';
+import { DEFAULT_LIMITS, type BuildSummary, type ImportContext, type ImportItem, type ImportLimits } from './types.js';
+
+export interface BuildOptions {
+  clock?: Clock;
+  onWarning?: (w: string) => void;
+  limits?: Partial<ImportLimits>;
+}
+
+function importerFor(spec: SourceSpec, ctx: ImportContext & FeedControl): AsyncIterable<ImportItem> {
+  switch (spec.kind) {
+    case 'osv':
+      return importOsv(spec.path, ctx);
+    case 'alpine-secdb':
+      return importAlpineSecdb(spec.path, ctx);
+    case 'debian-tracker':
+      return importDebianTracker(spec.path, ctx);
+    case 'kev':
+      return importKev(spec.path, ctx);
+    case 'epss':
+      return importEpss(spec.path, ctx);
+  }
+}
+
+export async function buildDb(sources: string[], output: string, opts: BuildOptions = {}): Promise<BuildSummary> {
+  const clock = opts.clock ?? systemClock;
+  const started = process.hrtime.bigint();
+  if (sources.length === 0) throw new PortcullisError('BAD_INPUT', 'db build needs at least one --source');
+  const specs: SourceSpec[] = [];
+  for (const s of sources) specs.push(await detectSource(s));
+  const limits: ImportLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  await mkdir(dirname(output), { recursive: true });
+  const tmp = join(dirname(output), `.${basename(output)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const writer = new DbWriter(tmp);
+  let warnings = 0;
+  let skipped = 0;
+  let duplicates = 0;
+  const warn = (w: string): void => {
+    warnings++;
+    opts.onWarning?.(w);
+  };
+  const feeds = new Map<string, DbSourceMeta>();
+  try {
+    for (const spec of specs) {
+      let feed: DbSourceMeta | undefined;
+      const beginFeed = (name: string, checksum?: string): void => {
+        let f = feeds.get(name);
+        if (!f) {
+          f = { name, kind: spec.kind, records: 0 };
+          feeds.set(name, f);
+        }
+        if (checksum) f.checksum = checksum;
+        feed = f;
+      };
+      const defaultFeed = `${spec.kind}:${basename(spec.path)}`;
+      const ctx: ImportContext & FeedControl = {
+        warn: (m) => {
+          skipped++;
+          warn(m);
+        },
+        setUpdatedAt: (iso) => {
+          if (!feed) beginFeed(defaultFeed);
+          if (feed && (!feed.updatedAt || iso > feed.updatedAt)) feed.updatedAt = iso;
+        },
+        limits,
+        beginFeed,
+      };
+      try {
+        for await (const item of importerFor(spec, ctx)) {
+          if (!feed) beginFeed(defaultFeed);
+          const f = feed as DbSourceMeta;
+          if (item.type === 'advisory') {
+            const r = writer.addAdvisory(item.record, f.name, item.malicious ?? false, item.vendorSeverity);
+            if (r === 'kept-existing' || r === 'replaced') {
+              duplicates++;
+              warn(`${item.origin}: duplicate id ${item.record.id}; ${r === 'replaced' ? 'replaced the older record' : 'kept the newer or equal record already read'}`);
+            }
+            f.records++;
+            const mod = item.record.modified;
+            if (!mod.startsWith('0001-') && (!f.updatedAt || mod > f.updatedAt)) f.updatedAt = new Date(Date.parse(mod)).toISOString();
+          } else if (item.type === 'kev') {
+            writer.addKev(item.cve, item.dateAdded, item.dueDate, item.ransomware);
+            f.records++;
+          } else {
+            writer.addEpss(item.cve, item.score, item.percentile, item.date);
+            f.records++;
+          }
+        }
+      } catch (e) {
+        if (e instanceof PortcullisError) throw e;
+        throw new PortcullisError('BAD_INPUT', `advisory source ${spec.kind}:${spec.path} cannot be read: ${(e as Error).message}`, { cause: e, subject: spec.path });
+      }
+      if (!feed) beginFeed(defaultFeed);
+      const f = feed as unknown as DbSourceMeta;
+      if (!f.checksum && (await stat(spec.path)).isFile()) f.checksum = await sha256File(spec.path);
+    }
+    const sourceList = [...feeds.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const builtAt = clock.now().toISOString();
+    const res = writer.finish(builtAt, sourceList);
+    await rename(tmp, output);
+    const bytes = (await stat(output)).size;
+    return {
+      output,
+      records: res.records,
+      malicious: res.malicious,
+      ecosystems: res.ecosystems,
+      kev: res.kev,
+      epss: res.epss,
+      skipped,
+      duplicates,
+      warnings,
+      sources: sourceList,
+      bytes,
+      durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
+    };
+  } catch (e) {
+    try {
+      writer.abort();
+    } catch {
+      // already closed
+    }
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,10 @@
+// Public API of the advisory database (see docs/advisory-db.md).
+export type { AdvisoryDb, BuildSummary, ImportItem, PackageKey, SourceKind, StoredAdvisory, VendorSeverity } from './types.js';
+export { openDb } from './store/reader.js';
+export { SCHEMA_VERSION } from './store/schema.js';
+export { defaultDbPath, DB_FILE_NAME } from './paths.js';
+export { normalisePackageName, packageKey, baseEcosystem } from './normalise.js';
+export { buildDb, type BuildOptions } from './build.js';
+export { dbGaps, dataTime, type DbGap } from './gaps.js';
+export { cvssScore } from './cvss/index.js';
+export { detectSource } from './detect.js';
