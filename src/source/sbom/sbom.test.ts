@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSbom } from './index.js';
+import { toCycloneDx } from '../../report/cyclonedx/index.js';
+import { toSpdx } from '../../report/spdx/index.js';
+import { sampleReport } from '../../report/testdata/sample.js';
+import { isPortcullisError } from '../../core/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-sbom-test-'));
+const put = (name: string, content: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+};
+
+for (const [name, doc] of [
+  ['cyclonedx', toCycloneDx(sampleReport(false), 'sbom')],
+  ['spdx', toSpdx(sampleReport(false))],
+] as const) {
+  test(`our ${name} SBOM reads back to the same packages, OS and layers`, async () => {
+    const inv = await readSbom(put(`${name}.json`, JSON.stringify(doc)));
+    const orig = sampleReport(false).inventory;
+    assert.equal(inv.os?.family, 'debian');
+    assert.equal(inv.os?.versionId, '12');
+    assert.equal(inv.os?.codename, 'bookworm');
+    assert.deepEqual(
+      inv.packages.map((p) => [p.type, p.name, p.version, p.purl, p.source?.name, p.locations[0]?.path, p.layer?.diffId]),
+      orig.packages.map((p) => [p.type, p.name, p.version, p.purl, p.source?.name, p.locations[0]?.path, p.layer?.diffId]),
+    );
+    assert.equal(inv.image.name, 'shop/orders-api:1.4.2');
+    assert.deepEqual(inv.gaps, []);
+  });
+}
+
+test("other tools' SBOMs: Trivy properties, Syft upstream qualifier, unsupported types become gaps", async () => {
+  const inv = await readSbom(fileURLToPath(new URL('./testdata/trivy-style.cdx.json', import.meta.url)));
+  assert.equal(inv.os?.family, 'alpine');
+  assert.equal(inv.os?.versionId, '3.10.4');
+  const musl = inv.packages.find((p) => p.name === 'musl')!;
+  assert.equal(musl.source?.name, 'musl');
+  assert.equal(musl.layer?.diffId, 'sha256:1bfeebd65323b8ddf5bd6a51cc7097b72788bc982e9ab3280d53d3c613adffa7');
+  const ssh = inv.packages.find((p) => p.name === 'libssh2-1')!;
+  assert.deepEqual(ssh.source, { name: 'libssh2', version: '1.10.0-3' });
+  assert.equal(inv.packages.length, 2);
+  assert.deepEqual(inv.gaps.map((g) => (g.kind === 'coverage-gap' ? g.reason : '')).sort(), ['analyzer-error', 'ecosystem-not-covered']);
+});
+
+test('hostile and malformed SBOMs fail with a message naming the file', async () => {
+  const cases: [string, string, RegExp][] = [
+    ['garbage.json', '{"bomFormat": "CycloneDX", "components": [', /not valid JSON/],
+    ['array.json', '[1,2,3]', /expected a JSON object/],
+    ['other.json', '{"hello": "world"}', /neither CycloneDX/],
+  ];
+  for (const [name, content, re] of cases) {
+    const p = put(name, content);
+    await assert.rejects(readSbom(p), (e: unknown) => isPortcullisError(e) && re.test(e.message) && e.message.includes(p));
+  }
+  await assert.rejects(readSbom(join(dir, 'missing.json')), /not found/);
+});
+
+test('deeply nested components stop at a bound; BOM prefix accepted', async () => {
+  let comp: Record<string, unknown> = { type: 'library', purl: 'pkg:npm/a@1' };
+  for (let i = 0; i < 100; i++) comp = { type: 'library', name: `n${i}`, components: [comp] };
+  const inv = await readSbom(put('deep.json', '\uFEFF' + JSON.stringify({ bomFormat: 'CycloneDX', components: [comp] })));
+  assert.equal(inv.packages.length, 0);
+  assert.match(inv.analyzers[0]!.warnings[0]!, /nested deeper than 32/);
+});
