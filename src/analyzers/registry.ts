@@ -1,11 +1,13 @@
 // Every analyzer, listed explicitly. Adding one = a folder under analyzers/ and one line here.
 // A conformance test checks that every analyzer folder is registered and has tests.
 import type { Analyzer } from '../core/types.js';
+import { rpmAnalyzer } from './os/rpm/index.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
 import { npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
 
 export const analyzers: Analyzer[] = [
+  rpmAnalyzer,
   goBinaryAnalyzer,
   goModAnalyzer,
   cargoLockAnalyzer,

@@ -122,7 +122,7 @@ test('hostile ndb: blob head, length, tail and checksum are all checked', () => 
     ['length', (b) => b.writeUInt32LE(0x7fffffff, start + 12), /larger than its/],
     ['tail magic', (b) => b.write('XXXX', start + blkcnt * 16 - 4, 'latin1'), /bad blob tail/],
     ['tail length', (b) => b.writeUInt32LE(1, start + blkcnt * 16 - 8), /bad blob tail/],
-    ['checksum', (b) => (b[start + 40] ^= 0x01), /checksum mismatch/],
+    ['checksum', (b) => (b[start + 40] = b[start + 40]! ^ 0x01), /checksum mismatch/],
   ];
   for (const [what, patch, re] of cases) {
     const b = Buffer.from(good);

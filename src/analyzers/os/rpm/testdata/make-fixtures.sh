@@ -74,7 +74,7 @@ if [ -n "$RPM_NDB" ] && "$RPM_NDB" --showrc 2>/dev/null | grep -q 'available bac
   cp "$work/ndb/Packages.db" "$OUT/Packages.db"
   expected "$RPM_NDB" ndb "$work/ndb" "$OUT/Packages.db.expected.tsv"
 else
-  echo "SKIPPED ndb: set RPM_NDB to an rpm built with --enable-ndb (see build-rpm-ndb.sh); keeping the committed Packages.db"
+  echo "SKIPPED ndb: set RPM_NDB to an rpm built with --enable-ndb (see build-rpm-ndb.sh); no ndb database written to $OUT"
 fi
 
 echo "== bdb (db5.3_load from the sqlite header blobs; read back with rpm's bdb_ro)"
