@@ -25,7 +25,7 @@ RPM_NDB="${RPM_NDB:-}"
 export SOURCE_DATE_EPOCH=1700000000
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap 'GNUPGHOME="$work/gnupg" gpgconf --kill gpg-agent >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 # NAME EPOCH VERSION RELEASE ARCH LICENSE SOURCERPM VENDOR MODULARITYLABEL FILES(comma-joined)
 QF='%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{LICENSE}\t%{SOURCERPM}\t%{VENDOR}\t%{MODULARITYLABEL}\t[%{FILENAMES},]\n'
