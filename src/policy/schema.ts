@@ -41,9 +41,11 @@ export function isValidDateString(s: string): boolean {
   return false;
 }
 
+const DATE_MSG = 'expected a date YYYY-MM-DD (UTC) or an RFC 3339 date-time like 2026-12-31T12:00:00Z';
 const dateString = z
   .string()
-  .refine(isValidDateString, { message: 'expected a date YYYY-MM-DD (UTC) or an RFC 3339 date-time like 2026-12-31T12:00:00Z' })
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, { message: DATE_MSG })
+  .refine(isValidDateString, { message: DATE_MSG })
   .describe('YYYY-MM-DD (valid through the end of that day, UTC) or an RFC 3339 date-time');
 
 const TTL_RE = /^[1-9]\d{0,4}[hdw]$/;

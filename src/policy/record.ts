@@ -1,0 +1,103 @@
+// The decision record: what was decided about which image, under which policy and exception files
+// (by content digest), with which DB and scanner. The unit the CLI writes with --decision FILE and the
+// server / admission webhook store and look up (by image digest). Versioned by `recordVersion`.
+import { createHash } from 'node:crypto';
+import { rename, writeFile } from 'node:fs/promises';
+import type { Decision, ScanReport, Suppression, Verdict, Violation } from '../core/report.js';
+import { SEVERITY_ORDER, type Severity } from '../core/types.js';
+import { canonicalJson, digestOf } from './load.js';
+
+export const DECISION_RECORD_VERSION = 1;
+
+export interface DecisionRecord {
+  recordVersion: 1;
+  kind: 'portcullis/decision';
+  image: { name?: string; tag?: string; digest?: string; configDigest?: string; input: string };
+  pipeline: string;
+  verdict: Verdict;
+  evaluatedAt: string;
+  policies: { names: string[]; digest: string };
+  exceptions: { digest: string; applied: string[] };
+  allowlisted?: Decision['allowlisted'];
+  db?: { schemaVersion: number; builtAt: string; sources: { name: string; updatedAt?: string; records: number; checksum?: string }[] };
+  scanner: { name: string; version: string };
+  summary: { findings: number; bySeverity: Record<Severity, number>; violations: number; warnings: number; suppressed: number };
+  violations: Violation[];
+  warnings: Violation[];
+  suppressed: Suppression[];
+  notices: string[];
+  /** sha256 over the canonical JSON of every other field */
+  recordDigest: string;
+}
+
+/** Digest of an empty policy/exception set (no --exceptions given). */
+export const EMPTY_DIGEST = digestOf([]);
+
+export function decisionRecord(input: {
+  report: ScanReport;
+  decision: Decision;
+  policiesDigest: string;
+  exceptionsDigest?: string;
+}): DecisionRecord {
+  const { report, decision } = input;
+  const img = report.inventory.image;
+  const bySeverity = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, 0])) as Record<Severity, number>;
+  const all = [...report.findings, ...(decision.derivedFindings ?? [])];
+  for (const f of all) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  const body: Omit<DecisionRecord, 'recordDigest'> = {
+    recordVersion: DECISION_RECORD_VERSION,
+    kind: 'portcullis/decision',
+    image: {
+      name: decision.image?.name ?? img.ref.name,
+      tag: decision.image?.tag ?? img.ref.tag,
+      digest: decision.image?.digest ?? img.ref.digest ?? img.manifestDigest,
+      configDigest: img.configDigest,
+      input: img.ref.input,
+    },
+    pipeline: decision.pipeline,
+    verdict: decision.verdict,
+    evaluatedAt: decision.evaluatedAt,
+    policies: { names: [...decision.policies], digest: input.policiesDigest },
+    exceptions: {
+      digest: input.exceptionsDigest ?? EMPTY_DIGEST,
+      applied: [...new Set(decision.suppressed.filter((s) => s.by === 'exception').map((s) => s.ruleId))].sort(),
+    },
+    allowlisted: decision.allowlisted,
+    db: report.db
+      ? {
+          schemaVersion: report.db.schemaVersion,
+          builtAt: report.db.builtAt,
+          sources: report.db.sources
+            .map((s) => ({ name: s.name, updatedAt: s.updatedAt, records: s.records, checksum: s.checksum }))
+            .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+        }
+      : undefined,
+    scanner: { ...report.scanner },
+    summary: {
+      findings: all.length,
+      bySeverity,
+      violations: decision.violations.length,
+      warnings: decision.warnings.length,
+      suppressed: decision.suppressed.length,
+    },
+    violations: decision.violations,
+    warnings: decision.warnings,
+    suppressed: decision.suppressed,
+    notices: decision.notices,
+  };
+  const clean = JSON.parse(JSON.stringify(body)) as Omit<DecisionRecord, 'recordDigest'>;
+  return { ...clean, recordDigest: 'sha256:' + createHash('sha256').update(canonicalJson(clean)).digest('hex') };
+}
+
+/** true when the record's digest matches its content (it was not edited after the decision). */
+export function verifyDecisionRecord(r: DecisionRecord): boolean {
+  const { recordDigest, ...rest } = r;
+  return recordDigest === 'sha256:' + createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+/** Write the record as pretty JSON, atomically (temp file + rename). */
+export async function writeDecisionRecord(file: string, record: DecisionRecord): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
+  await rename(tmp, file);
+}
