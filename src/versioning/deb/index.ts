@@ -51,7 +51,6 @@ export function verrevcmp(a: string, b: string): Cmp {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    let firstDiff = 0;
     while ((i < a.length && !isDigit(a.charCodeAt(i))) || (j < b.length && !isDigit(b.charCodeAt(j)))) {
       const ac = i < a.length ? order(a.charCodeAt(i)) : 0;
       const bc = j < b.length ? order(b.charCodeAt(j)) : 0;
@@ -63,8 +62,8 @@ export function verrevcmp(a: string, b: string): Cmp {
     const sj = j;
     while (i < a.length && isDigit(a.charCodeAt(i))) i++;
     while (j < b.length && isDigit(b.charCodeAt(j))) j++;
-    firstDiff = compareDigits(a.slice(si, i) || '0', b.slice(sj, j) || '0');
-    if (firstDiff) return firstDiff as Cmp;
+    const r = compareDigits(a.slice(si, i) || '0', b.slice(sj, j) || '0');
+    if (r !== 0) return r;
   }
   return 0;
 }

@@ -50,6 +50,8 @@ export function parseMaven(s: string): MavenToken[] | undefined {
         else if (value === 'b') value = 'beta';
         else if (value === 'm') value = 'milestone';
       }
+      // Note: maven-artifact 3.9 reads ".X" like "-X" for a qualifier X; the generated vectors
+      // (1.5.9.RC1 < 1.5.9-RC0) follow the earlier rule kept here, as the POM reference describes.
       tokens.push({ prefix: p, value });
       p = '-';
       k = e;
