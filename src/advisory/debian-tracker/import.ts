@@ -61,7 +61,7 @@ export async function* importDebianTracker(path: string, ctx: ImportContext): As
   try {
     doc = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: malformed JSON: ${(e as Error).message}`);
+    throw new Error(`${path}: malformed JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!isObj(doc)) throw new Error(`${path}: not a Debian tracker JSON object`);
   const modified = st.mtime.toISOString();

@@ -17,7 +17,7 @@ export async function* importKev(path: string, ctx: ImportContext): AsyncGenerat
   try {
     doc = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: malformed JSON: ${(e as Error).message}`);
+    throw new Error(`${path}: malformed JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!isObj(doc) || !Array.isArray(doc.vulnerabilities)) throw new Error(`${path}: not a KEV catalog (no vulnerabilities list)`);
   if (typeof doc.dateReleased === 'string' && !Number.isNaN(Date.parse(doc.dateReleased))) {
