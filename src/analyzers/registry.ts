@@ -4,7 +4,9 @@ import type { Analyzer } from '../core/types.js';
 import { rpmAnalyzer } from './os/rpm/index.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
+import { javaArchiveAnalyzer } from './lang/java/index.js';
 import { npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
+import { pythonInstalledAnalyzer, pythonLockfileAnalyzer } from './lang/python/index.js';
 
 export const analyzers: Analyzer[] = [
   rpmAnalyzer,
@@ -12,8 +14,11 @@ export const analyzers: Analyzer[] = [
   goModAnalyzer,
   cargoLockAnalyzer,
   rustBinaryAnalyzer,
+  javaArchiveAnalyzer,
   npmInstalledAnalyzer,
   npmLockfileAnalyzer,
+  pythonInstalledAnalyzer,
+  pythonLockfileAnalyzer,
 ];
 
 export function analyzerByName(name: string): Analyzer | undefined {
