@@ -58,7 +58,7 @@ function names(buf: Buffer, warnings: string[]): string[] {
     .sort();
 }
 
-test('hostile bdb: bad metadata magic, btree, bad page size, encrypted, too short', () => {
+test('hostile bdb: bad metadata magic, btree, bad page size, encrypted, checksummed, too short', () => {
   const good = testdata('Packages.le.bdb');
   const w: string[] = [];
   const bad = Buffer.from(good);
@@ -77,6 +77,10 @@ test('hostile bdb: bad metadata magic, btree, bad page size, encrypted, too shor
   enc[24] = 1;
   assert.deepEqual(readBdbHash(enc, (m) => w.push(m)), []);
   assert.match(w.pop()!, /encrypted/);
+  const ck = Buffer.from(good);
+  ck[26] = 1;
+  assert.deepEqual(readBdbHash(ck, (m) => w.push(m)), []);
+  assert.match(w.pop()!, /page checksums/);
   assert.deepEqual(readBdbHash(good.subarray(0, 100), (m) => w.push(m)), []);
   assert.match(w.pop()!, /too short/);
 });

@@ -69,6 +69,12 @@ export function readBdbHash(buf: Buffer, warn: (m: string) => void): DbRecord[] 
     warn('Berkeley DB: encrypted database; not read');
     return [];
   }
+  if ((buf[26]! & 0x01) !== 0) {
+    // DBMETA_CHKSUM: pages carry a checksum after their header; rpm never writes these (its bdb_ro
+    // reader does not read them either)
+    warn('Berkeley DB: database with page checksums, which rpm does not write; not read');
+    return [];
+  }
   const lastPgno = u32(32);
   const pages = Math.floor(buf.length / pageSize);
   if (buf.length % pageSize !== 0 || lastPgno + 1 > pages) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeaderError, RPM_TAG, RPM_TYPE, RpmHeader } from './header.js';
+import { ARRAY_MAX, HeaderError, RPM_TAG, RPM_TYPE, RpmHeader } from './header.js';
 import { readSqlite } from './sqlite.js';
 import { buildHeader, patchEntry, pseudoRandom, testdata } from './test-support.js';
 
@@ -141,4 +141,25 @@ test('random bytes and random corruption of a real blob: only HeaderError, never
     }
     readAll(b);
   }
+});
+
+test('arrays larger than ARRAY_MAX are refused even when the bytes are there', () => {
+  // one STRING_ARRAY entry whose count is ARRAY_MAX + 1 over as many NUL bytes (all empty strings)
+  const n = ARRAY_MAX + 1;
+  const blob = Buffer.alloc(8 + 16 + n);
+  blob.writeUInt32BE(1, 0);
+  blob.writeUInt32BE(n, 4);
+  blob.writeUInt32BE(RPM_TAG.BASENAMES, 8);
+  blob.writeUInt32BE(RPM_TYPE.STRING_ARRAY, 12);
+  blob.writeInt32BE(0, 16);
+  blob.writeUInt32BE(n, 20);
+  const h = RpmHeader.parse(blob);
+  assert.throws(() => h.getStringArray(RPM_TAG.BASENAMES), /more than the 2097152 accepted/);
+  const ints = Buffer.from(blob);
+  ints.writeUInt32BE(RPM_TYPE.INT8, 12);
+  assert.throws(() => RpmHeader.parse(ints).getIntArray(RPM_TAG.BASENAMES), /more than the 2097152 accepted/);
+  // exactly ARRAY_MAX is fine
+  const ok = Buffer.from(blob);
+  ok.writeUInt32BE(ARRAY_MAX, 20);
+  assert.equal(RpmHeader.parse(ok).getStringArray(RPM_TAG.BASENAMES)!.length, ARRAY_MAX);
 });

@@ -39,6 +39,11 @@ export const RPM_TAG = {
 /** rpm's own limits (lib/header.c): at most 0xffff index entries and 256 MiB of data. */
 export const HEADER_TAGS_MAX = 0xffff;
 export const HEADER_DATA_MAX = 0x0fffffff;
+/**
+ * Most values one array tag may have. The largest real packages own a few hundred thousand files;
+ * without a cap, a 256 MiB blob of NUL bytes would become 256 million strings.
+ */
+export const ARRAY_MAX = 1 << 21;
 
 const ENTRY_SIZE = 16;
 const FIXED_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1 };
@@ -135,6 +140,7 @@ export class RpmHeader {
     const e = this.located(tag, [RPM_TYPE.STRING, RPM_TYPE.STRING_ARRAY, RPM_TYPE.I18NSTRING]);
     if (!e) return undefined;
     if (e.type === RPM_TYPE.STRING) return [this.cstring(tag, e.offset)[0]];
+    if (e.count > ARRAY_MAX) throw new HeaderError(`tag ${tag}: ${e.count} strings, more than the ${ARRAY_MAX} accepted`);
     // every string takes at least its NUL byte: a count larger than the rest of the store is a lie
     if (e.count > this.data.length - e.offset) {
       throw new HeaderError(`tag ${tag}: ${e.count} strings cannot fit in ${this.data.length - e.offset} bytes`);
@@ -154,6 +160,7 @@ export class RpmHeader {
     const e = this.located(tag, [RPM_TYPE.CHAR, RPM_TYPE.INT8, RPM_TYPE.INT16, RPM_TYPE.INT32, RPM_TYPE.INT64]);
     if (!e) return undefined;
     const size = FIXED_SIZE[e.type]!;
+    if (e.count > ARRAY_MAX) throw new HeaderError(`tag ${tag}: ${e.count} values, more than the ${ARRAY_MAX} accepted`);
     if (e.offset % size !== 0) throw new HeaderError(`tag ${tag}: misaligned offset ${e.offset}`);
     if (e.count * size > this.data.length - e.offset) {
       throw new HeaderError(`tag ${tag}: ${e.count} values of ${size} bytes overrun the data store`);
