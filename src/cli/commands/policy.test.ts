@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { fixedClock } from '../../core/clock.js';
+import { PortcullisError } from '../../core/errors.js';
+import { REPO_ROOT } from '../../core/shared.js';
+import { verifyDecisionRecord, type DecisionRecord } from '../../policy/record.js';
+import { report, vuln, ZLIB } from '../../policy/testdata/synthetic.js';
+import { registerPolicyCommands } from './policy.js';
+
+const POLICIES = join(REPO_ROOT, 'examples/policies');
+const EXCEPTIONS = join(REPO_ROOT, 'examples/exceptions');
+
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const program = new Command().exitOverride();
+  registerPolicyCommands(program, { stdout, stderr: new PassThrough(), env: {}, clock: fixedClock('2026-11-29T10:00:00Z') });
+  for (const c of program.commands) c.exitOverride();
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return { code, out };
+  } finally {
+    process.exitCode = undefined;
+  }
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'pc-policy-cli-'));
+}
+
+const goodLabels = { 'org.opencontainers.image.source': 'https://github.com/example/orders-api', 'org.opencontainers.image.revision': 'abc123' };
+
+test('policy validate: the examples are valid; json format lists them', async () => {
+  const r = await cli(['policy', 'validate', POLICIES, EXCEPTIONS]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^valid: 3 policies, 3 exception\(s\), 1 allowlist entry in 3 file\(s\)/);
+  const j = JSON.parse((await cli(['policy', 'validate', '--format', 'json', EXCEPTIONS])).out);
+  assert.deepEqual(j.exceptions.map((e: { id: string }) => e.id), ['EXC-42', 'EXC-43', 'EXC-44']);
+  assert.equal(j.exceptions[1].expires, '2026-12-20T00:00:00.000Z');
+});
+
+test('policy validate: an invalid file is a POLICY_INVALID error naming file:line and field', async () => {
+  const d = tmp();
+  try {
+    const f = join(d, 'prod.yaml');
+    writeFileSync(f, readFileSync(join(POLICIES, 'production.yaml'), 'utf8').replace('failOn: high\n      maxCvss', 'failOn: hihg\n      maxCvss'));
+    await assert.rejects(cli(['policy', 'validate', f]), (e) => e instanceof PortcullisError && e.code === 'POLICY_INVALID' && e.message.startsWith(`${f}:17: spec.controls.vulnerabilities.failOn: expected one of`));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('policy test: fail (exit 1) with violations and a verifiable decision record; pass (exit 0)', async () => {
+  const d = tmp();
+  try {
+    const rf = join(d, 'report.json');
+    writeFileSync(rf, JSON.stringify(report({ findings: [vuln()], user: 'root' })));
+    const rec = join(d, 'decision.json');
+    const r = await cli(['policy', 'test', rf, '--policy', POLICIES, '--exceptions', EXCEPTIONS, '--pipeline', 'release-1', '--decision', rec]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^verdict: FAIL/);
+    assert.match(r.out, /✗ \[production\] user\.forbidRoot: image runs as root/);
+    assert.match(r.out, /fix: upgrade curl to 7\.88\.1-10\+deb12u16/);
+    assert.match(r.out, /labels\.required: required label org\.opencontainers\.image\.revision is missing/);
+    const record = JSON.parse(readFileSync(rec, 'utf8')) as DecisionRecord;
+    assert.equal(record.recordVersion, 1);
+    assert.equal(record.verdict, 'fail');
+    assert.equal(record.image.digest, 'sha256:' + 'a'.repeat(64));
+    assert.match(record.policies.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.match(record.exceptions.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(record.policies.names, ['production']);
+    assert.equal(record.db?.sources[0]?.name, 'debian');
+    assert.ok(verifyDecisionRecord(record));
+    assert.ok(!verifyDecisionRecord({ ...record, verdict: 'pass' }));
+
+    writeFileSync(rf, JSON.stringify(report({ labels: goodLabels })));
+    const ok = await cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'release-1', '--format', 'json']);
+    assert.equal(ok.code, 0);
+    assert.equal(JSON.parse(ok.out).verdict, 'pass');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('policy test: an exception suppresses, dev pipeline is lenient, unknown pipeline cannot decide', async () => {
+  const d = tmp();
+  try {
+    const rf = join(d, 'report.json');
+    const z = vuln({ id: 'vulnerability:zlib', advisoryId: 'CVE-2023-45853', aliases: [], package: ZLIB, installedVersion: ZLIB.version, severity: 'critical' });
+    writeFileSync(rf, JSON.stringify(report({ findings: [z], labels: goodLabels })));
+    const r = await cli(['policy', 'test', rf, '--policy', POLICIES, '--exceptions', EXCEPTIONS, '--pipeline', 'release-1']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /vulnerability:zlib by exception EXC-42: not reachable/);
+    const dev = await cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'dev-7']);
+    assert.equal(dev.code, 1, 'critical fails dev too');
+    await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'nightly']), (e) => e instanceof PortcullisError && e.code === 'NO_POLICY');
+    await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES]), /--pipeline/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('policy test: a broken report is BAD_INPUT', async () => {
+  const d = tmp();
+  try {
+    const rf = join(d, 'r.json');
+    for (const bad of ['{', '[]', '{"findings": 3}', JSON.stringify({ findings: [{}], inventory: { image: {} } })]) {
+      writeFileSync(rf, bad);
+      await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'prod']), (e) => e instanceof PortcullisError && e.code === 'BAD_INPUT', bad);
+    }
+    await assert.rejects(cli(['policy', 'test', join(d, 'missing.json'), '--policy', POLICIES, '--pipeline', 'prod']), (e) => e instanceof PortcullisError && e.code === 'NOT_FOUND');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('policy explain: names the deciding rule and the suppressing exception', async () => {
+  const d = tmp();
+  try {
+    const rf = join(d, 'report.json');
+    const z = vuln({ id: 'vulnerability:zlib', advisoryId: 'CVE-2023-45853', aliases: [], package: ZLIB, installedVersion: ZLIB.version, severity: 'critical' });
+    writeFileSync(rf, JSON.stringify(report({ findings: [z, vuln({ severity: 'low', cvss: [] })], labels: goodLabels })));
+    const r = await cli(['policy', 'explain', '--report', rf, '--policy', POLICIES, '--exceptions', EXCEPTIONS, '--pipeline', 'release-1', '--finding', 'CVE-2023-45853']);
+    assert.match(r.out, /CVE-2023-45853 in zlib1g/);
+    assert.match(r.out, /policy production \(block\): SUPPRESSED by vulnerabilities\.failOn/);
+    assert.match(r.out, /suppressed by exception EXC-42: not reachable: orders-api does not use minizip \(until 2026-12-31\)/);
+    assert.doesNotMatch(r.out, /CVE-2023-38545/);
+    const all = await cli(['policy', 'explain', '--report', rf, '--policy', POLICIES, '--pipeline', 'release-1']);
+    assert.match(all.out, /CVE-2023-38545 in curl .*\n  policy production \(block\): PASS by vulnerabilities\n    why: .*severity low below failOn: high/);
+    await assert.rejects(cli(['policy', 'explain', '--report', rf, '--policy', POLICIES, '--pipeline', 'release-1', '--finding', 'CVE-0000-0000']), (e) => e instanceof PortcullisError && e.code === 'NOT_FOUND');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

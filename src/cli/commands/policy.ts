@@ -1,0 +1,169 @@
+// portcullis policy validate | test | explain — policy-as-code without rescanning.
+// Exit codes: 0 pass · 1 policy failed · 2 could not decide (thrown PortcullisError, mapped by main).
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { PortcullisError } from '../../core/errors.js';
+import type { ScanReport } from '../../core/report.js';
+import { imageOf, type EvalContext } from '../../policy/evaluate.js';
+import { evaluate } from '../../policy/evaluate.js';
+import { explain, formatExplanations } from '../../policy/explain.js';
+import { formatDecision } from '../../policy/format.js';
+import { parseImageRef } from '../../policy/imageref.js';
+import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.js';
+import { decisionRecord, writeDecisionRecord, EMPTY_DIGEST } from '../../policy/record.js';
+import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
+import { EMPTY_EXCEPTIONS, type ExceptionSet } from '../../policy/schema.js';
+import { collect, resolvedOptions } from './common.js';
+
+export { loadPolicies, loadExceptions };
+
+/** Read a saved scan report (`scan --format json`) and check the parts evaluation needs. */
+export async function readReport(file: string): Promise<ScanReport> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new PortcullisError('NOT_FOUND', `${file}: cannot read the report: ${(e as Error).message}`, { cause: e, subject: file });
+  }
+  let r: unknown;
+  try {
+    r = JSON.parse(text);
+  } catch (e) {
+    throw new PortcullisError('BAD_INPUT', `${file}: not JSON: ${(e as Error).message}`, { cause: e, subject: file });
+  }
+  const o = r as Partial<ScanReport> | null;
+  const problems: string[] = [];
+  if (!o || typeof o !== 'object' || Array.isArray(o)) problems.push('expected a JSON object (a Portcullis scan report)');
+  else {
+    if (!Array.isArray(o.findings)) problems.push('findings: expected a list');
+    else if (o.findings.some((f) => !f || typeof f !== 'object' || typeof f.id !== 'string' || typeof f.kind !== 'string')) {
+      problems.push('findings: every finding needs an id and a kind');
+    }
+    const img = o.inventory?.image;
+    if (!img || typeof img !== 'object' || !img.ref || !img.config) problems.push('inventory.image: expected ref and config');
+    else {
+      if (!Array.isArray(img.repoTags)) img.repoTags = [];
+      if (!img.config.labels || typeof img.config.labels !== 'object') img.config.labels = {};
+    }
+    if (o.inventory && !Array.isArray(o.inventory.packages)) problems.push('inventory.packages: expected a list');
+  }
+  if (problems.length) {
+    throw new PortcullisError('BAD_INPUT', `${file}: not a Portcullis scan report: ${problems.join('; ')}`, { subject: file });
+  }
+  return o as ScanReport;
+}
+
+interface EvalInputs {
+  report: ScanReport;
+  policies: Awaited<ReturnType<typeof loadPolicies>>;
+  exceptions: ExceptionSet & { digest: string };
+  ctx: EvalContext;
+}
+
+async function prepare(reportFile: string, opts: Record<string, unknown>, io: CliIo): Promise<EvalInputs> {
+  const policyPaths = (opts.policy as string[] | undefined) ?? [];
+  if (policyPaths.length === 0) throw new PortcullisError('BAD_INPUT', 'give at least one --policy FILE|DIR');
+  const pipeline = opts.pipeline as string | undefined;
+  if (!pipeline) throw new PortcullisError('BAD_INPUT', 'give --pipeline NAME (policies and exceptions are selected by pipeline)');
+  const report = await readReport(reportFile);
+  const policies = await loadPolicies(policyPaths);
+  const excPaths = (opts.exceptions as string[] | undefined) ?? [];
+  const exceptions = excPaths.length ? await loadExceptions(excPaths) : { ...EMPTY_EXCEPTIONS, digest: EMPTY_DIGEST };
+  let image = imageOf(report);
+  if (opts.image !== undefined) {
+    const p = parseImageRef(String(opts.image));
+    if (!p) throw new PortcullisError('BAD_INPUT', `--image: not an image reference: ${String(opts.image)}`);
+    image = { name: p.name ?? image.name, tag: p.tag ?? (p.name ? undefined : image.tag), digest: p.digest ?? image.digest };
+  }
+  return { report, policies, exceptions, ctx: { pipeline, image, now: io.clock.now() } };
+}
+
+function write(io: CliIo, s: string): void {
+  io.stdout.write(s);
+}
+
+export function registerPolicyCommands(program: Command, io: CliIo): void {
+  const policy = program.command('policy').description('validate, test and explain assurance policies and exceptions');
+
+  policy
+    .command('validate')
+    .description('check policy and exception files (YAML) and report problems with file:line')
+    .argument('<paths...>', 'files or directories of .yaml/.yml')
+    .option('-f, --format <format>', 'text or json', 'text')
+    .action(async (paths: string[], _o: unknown, c: Command) => {
+      const { opts } = resolvedOptions(c, io);
+      const d = await loadDocuments(paths, 'any');
+      const now = io.clock.now();
+      const warnings: string[] = [];
+      for (const e of [...d.exceptions, ...d.allowlist]) {
+        const name = 'id' in e ? `exception ${e.id}` : `allowlist entry ${e.image}`;
+        if (!isActive(e, now)) warnings.push(`${e.source}: ${name} expired ${expiryLabel(e)}`);
+        else {
+          const left = daysLeft(e, now);
+          if (left !== undefined && left <= EXPIRY_WARNING_DAYS) warnings.push(`${e.source}: ${name} expires ${expiryLabel(e)} (in ${left} day${left === 1 ? '' : 's'})`);
+        }
+      }
+      if (opts.format === 'json') {
+        write(io, JSON.stringify({
+          valid: true,
+          files: d.files,
+          policies: d.policies.map((p) => ({ name: p.metadata.name, source: p.source })),
+          exceptions: d.exceptions.map((e) => ({ id: e.id, source: e.source, expires: expiryLabel(e) })),
+          allowlist: d.allowlist.map((a) => ({ image: a.image, source: a.source, expires: expiryLabel(a) })),
+          warnings,
+        }, null, 2) + '\n');
+      } else if (opts.format === 'text') {
+        write(io, `valid: ${d.policies.length} polic${d.policies.length === 1 ? 'y' : 'ies'}, ${d.exceptions.length} exception(s), ${d.allowlist.length} allowlist entr${d.allowlist.length === 1 ? 'y' : 'ies'} in ${d.files.length} file(s)\n`);
+        for (const p of d.policies) write(io, `  policy ${p.metadata.name} (${p.spec.enforcement ?? 'block'}) at ${p.source}\n`);
+        for (const w of warnings) write(io, `warning: ${w}\n`);
+      } else {
+        throw new PortcullisError('BAD_INPUT', `--format: expected text or json, got ${String(opts.format)}`);
+      }
+    });
+
+  policy
+    .command('test')
+    .description('evaluate a saved scan report (JSON) against policies without rescanning; exit 0 pass, 1 fail, 2 could not decide')
+    .argument('<report>', 'scan report JSON (portcullis scan --format json)')
+    .option('--policy <path>', 'policy file or directory (repeatable)', collect)
+    .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
+    .option('--image <ref>', 'evaluate as this image reference (default: from the report)')
+    .option('--decision <file>', 'write the decision record (JSON) to FILE')
+    .option('-f, --format <format>', 'text or json (the Decision)', 'text')
+    .action(async (reportFile: string, _o: unknown, c: Command) => {
+      const { opts } = resolvedOptions(c, io);
+      if (opts.format !== 'text' && opts.format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected text or json, got ${String(opts.format)}`);
+      const inp = await prepare(reportFile, opts, io);
+      const decision = evaluate(inp.report, inp.policies.policies, inp.exceptions, inp.ctx);
+      write(io, opts.format === 'json' ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision));
+      if (opts.decision) {
+        const rec = decisionRecord({ report: inp.report, decision, policiesDigest: inp.policies.digest, exceptionsDigest: inp.exceptions.digest });
+        await writeDecisionRecord(String(opts.decision), rec);
+      }
+      if (decision.verdict !== 'pass') process.exitCode = 1;
+    });
+
+  policy
+    .command('explain')
+    .description('show which rule of which policy decided each finding, and which exception or rule suppressed it')
+    .requiredOption('--report <file>', 'scan report JSON')
+    .option('--finding <id>', 'only this finding: fingerprint id, advisory id or alias, secret rule, config check, ...')
+    .option('--policy <path>', 'policy file or directory (repeatable)', collect)
+    .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
+    .option('--image <ref>', 'evaluate as this image reference (default: from the report)')
+    .action(async (_o: unknown, c: Command) => {
+      const { opts } = resolvedOptions(c, io);
+      const inp = await prepare(String(opts.report), opts, io);
+      const query = opts.finding as string | undefined;
+      const { explanations, decision } = explain(inp.report, inp.policies.policies, inp.exceptions, inp.ctx, query);
+      if (query !== undefined && explanations.length === 0) {
+        throw new PortcullisError('NOT_FOUND', `no finding matches ${query} in ${String(opts.report)}`);
+      }
+      write(io, `verdict: ${decision.verdict.toUpperCase()} (pipeline ${decision.pipeline}; policies ${decision.policies.join(', ')})\n\n`);
+      write(io, formatExplanations(explanations));
+      if (decision.notices.length) write(io, '\nnotices:\n' + decision.notices.map((n) => `  * ${n}\n`).join(''));
+    });
+}
