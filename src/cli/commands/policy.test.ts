@@ -134,7 +134,7 @@ test('policy explain: names the deciding rule and the suppressing exception', as
     assert.match(r.out, /suppressed by exception EXC-42: not reachable: orders-api does not use minizip \(until 2026-12-31\)/);
     assert.doesNotMatch(r.out, /CVE-2023-38545/);
     const all = await cli(['policy', 'explain', '--report', rf, '--policy', POLICIES, '--pipeline', 'release-1']);
-    assert.match(all.out, /CVE-2023-38545 in curl .*\n  policy production \(block\): PASS by vulnerabilities\n    why: .*severity low below failOn: high/);
+    assert.match(all.out, /CVE-2023-38545 in curl .*\n {2}policy production \(block\): PASS by vulnerabilities\n {4}why: .*severity low below failOn: high/);
     await assert.rejects(cli(['policy', 'explain', '--report', rf, '--policy', POLICIES, '--pipeline', 'release-1', '--finding', 'CVE-0000-0000']), (e) => e instanceof PortcullisError && e.code === 'NOT_FOUND');
   } finally {
     rmSync(d, { recursive: true, force: true });
