@@ -79,15 +79,14 @@ const PREFIXES: { prefix: string; transport: ImageRef['transport'] }[] = [
 
 /**
  * Split `PATH[:REF]` the way skopeo does for archive transports: the whole string when it exists,
- * else the part before the last `:` when that exists (the rest names the image inside).
+ * else the longest part before a `:` that exists (the rest names the image inside).
  */
 function splitPathRef(rest: string): { path: string; sel?: string } {
   if (existsSync(rest)) return { path: rest };
-  const i = rest.lastIndexOf(':');
-  if (i > 0) {
+  for (let i = rest.lastIndexOf(':'); i > 0; i = rest.lastIndexOf(':', i - 1)) {
     const p = rest.slice(0, i);
     const sel = rest.slice(i + 1);
-    if (existsSync(p) && sel.length > 0) return { path: p, sel };
+    if (sel.length > 0 && existsSync(p)) return { path: p, sel };
   }
   return { path: rest };
 }

@@ -41,9 +41,15 @@ export interface ArchiveOptions {
 
 /** Normalise an archive member name; undefined when it would escape (`..`) or is empty. */
 export function archiveName(raw: string): string | undefined {
-  const n = posix.normalize(`/${raw.replace(/\\/g, '/')}`).replace(/^\/+/, '').replace(/\/+$/, '');
-  if (n === '' || n === '.' || n.split('/').includes('..')) return undefined;
-  return n;
+  const stack: string[] = [];
+  for (const c of raw.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (stack.length === 0) return undefined;
+      stack.pop();
+    } else stack.push(c);
+  }
+  return stack.length === 0 ? undefined : stack.join('/');
 }
 
 export class TarArchive implements BlobStore {
@@ -159,6 +165,7 @@ async function indexTar(file: string, where: string, maxEntries: number, signal?
   const extract = tar.extract();
   let count = 0;
   extract.on('entry', (h, body, next) => {
+    body.on('error', () => {}); // the extract reports the failure
     count++;
     if (count > maxEntries) {
       next(new PortcullisError('LIMIT_EXCEEDED', `${where}: more than ${maxEntries} entries in the archive`));

@@ -1,7 +1,7 @@
 // Walks an unpacked root filesystem (dir: sources) without following symlinks and without reading
 // file contents. Pseudo filesystems (proc, sysfs, devtmpfs, cgroup, ... from /proc/self/mountinfo)
 // mounted under the root are skipped, and so are /proc, /sys and /dev when the root is `/`.
-import { promises as fsp, readFileSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import type { EntryInfo } from '../core/types.js';
 import { joinPath } from './path.js';
 
@@ -58,32 +58,33 @@ export async function* walkFs(root: string, onSkip: (path: string, why: string) 
     const dir = stack.pop()!;
     let names: string[];
     try {
-      names = (await fsp.readdir(dir)).sort();
+      names = readdirSync(dir).sort();
     } catch (e) {
       onSkip(toImage(dir), `cannot list directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       continue;
     }
     const subdirs: string[] = [];
-    for (let i = 0; i < names.length; i += 64) {
-      const batch = names.slice(i, i + 64).map((n) => (dir === '/' ? `/${n}` : joinPath(dir, n)));
-      const stats = await Promise.all(batch.map((abs) => fsp.lstat(abs).catch(() => undefined)));
-      const links = await Promise.all(
-        batch.map((abs, k) => (stats[k]?.isSymbolicLink() ? fsp.readlink(abs).catch(() => undefined) : Promise.resolve(undefined))),
-      );
-      for (let k = 0; k < batch.length; k++) {
-        const abs = batch[k]!;
-        const st = stats[k];
-        if (!st) {
-          onSkip(toImage(abs), 'cannot stat');
-          continue;
-        }
-        if (skip.has(abs)) continue;
-        const info: EntryInfo = { path: toImage(abs), type: entryType(st), size: st.isFile() ? st.size : 0, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-        const lt = links[k];
-        if (lt !== undefined) info.linkTarget = lt;
-        yield { info, abs };
-        if (st.isDirectory()) subdirs.push(abs);
+    for (const n of names) {
+      const abs = dir === '/' ? `/${n}` : joinPath(dir, n);
+      if (skip.has(abs)) continue;
+      // synchronous metadata calls: several times faster than the thread-pool round trips for 10^5+ entries
+      let st: Stats;
+      try {
+        st = lstatSync(abs);
+      } catch {
+        onSkip(toImage(abs), 'cannot stat');
+        continue;
       }
+      const info: EntryInfo = { path: toImage(abs), type: entryType(st), size: st.isFile() ? st.size : 0, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+      if (st.isSymbolicLink()) {
+        try {
+          info.linkTarget = readlinkSync(abs);
+        } catch {
+          // unreadable link: no target
+        }
+      }
+      yield { info, abs };
+      if (st.isDirectory()) subdirs.push(abs);
     }
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }

@@ -283,6 +283,7 @@ class Walk {
     let sawEntry = false;
     try {
       for await (const e of extract) {
+        e.on('error', () => {}); // the extract reports the failure
         sawEntry = true;
         const h = e.header;
         const type = tarType(h.type);
@@ -405,6 +406,7 @@ class Walk {
       });
       try {
         for await (const e of extract) {
+          e.on('error', () => {}); // the extract reports the failure
           const n = normaliseEntryPath(e.header.name);
           const type = tarType(e.header.type);
           if (!n.ok || applyOverlay(n.path, type, l.index, (fn) => fn(found as unknown as PathIndex<Tracked>)) === 'whiteout' || !paths.has(n.path) || type !== 'file') {
