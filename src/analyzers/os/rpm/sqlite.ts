@@ -26,10 +26,11 @@ export function readSqlite(buf: Buffer, warn: (m: string) => void): DbRecord[] {
     image[19] = 1;
   }
   let db: Database.Database | undefined;
+  const out: DbRecord[] = [];
   try {
     db = new Database(image, { readonly: true });
-    const rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as { hnum: unknown; blob: unknown }[];
-    const out: DbRecord[] = [];
+    // iterate rather than fetch all: rows read before a corrupt page are kept
+    const rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').iterate() as IterableIterator<{ hnum: unknown; blob: unknown }>;
     for (const r of rows) {
       const key = typeof r.hnum === 'number' ? r.hnum : typeof r.hnum === 'bigint' ? Number(r.hnum) : undefined;
       if (!Buffer.isBuffer(r.blob)) {
@@ -40,8 +41,8 @@ export function readSqlite(buf: Buffer, warn: (m: string) => void): DbRecord[] {
     }
     return out;
   } catch (e) {
-    warn(`sqlite: cannot read the Packages table: ${e instanceof Error ? e.message : String(e)}`);
-    return [];
+    warn(`sqlite: cannot read the Packages table${out.length ? ` past ${out.length} rows` : ''}: ${e instanceof Error ? e.message : String(e)}`);
+    return out;
   } finally {
     db?.close();
   }
