@@ -120,6 +120,8 @@ class Walk {
   private readonly kept = new PathIndex<Kept>();
   private keptBytes = 0;
   private readonly pending: PendingLink[] = [];
+  /** records of required links not (yet) analyzed: dropped from the result when never resolved */
+  readonly placeholders = new Set<AnalyzedFile>();
   private fsRoot: string | undefined;
 
   constructor(
@@ -175,6 +177,7 @@ class Walk {
       }
       const rec = recs?.[i];
       if (rec) {
+        this.placeholders.delete(rec);
         rec.facts = facts;
         out.push(rec);
       } else {
@@ -233,6 +236,7 @@ class Walk {
     if (info.type !== 'file') {
       if (info.linkTarget === undefined) return;
       const recs = wanted.map((a) => ({ path, layer, analyzer: a.name, facts: [], effective: true }));
+      for (const r of recs) this.placeholders.add(r);
       this.record(recs, l.index);
       this.pending.push({ entry, layer, layerIdx: l.index, analyzers: wanted, recs });
       return;
@@ -478,7 +482,7 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
     opts.onLayer?.(w.stats.layers, total);
   }
   await w.resolvePending();
-  const files = [...w.files].sort((a, b) => a.layer.index - b.layer.index || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || (a.analyzer < b.analyzer ? -1 : a.analyzer > b.analyzer ? 1 : 0));
+  const files = w.files.filter((f) => !w.placeholders.has(f)).sort((a, b) => a.layer.index - b.layer.index || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || (a.analyzer < b.analyzer ? -1 : a.analyzer > b.analyzer ? 1 : 0));
   return {
     files,
     analyzers: [...w.status.values()].sort((a, b) => (a.analyzer < b.analyzer ? -1 : 1)),
