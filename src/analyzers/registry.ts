@@ -7,6 +7,7 @@ import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
 import { javaArchiveAnalyzer } from './lang/java/index.js';
 import { npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
 import { pythonInstalledAnalyzer, pythonLockfileAnalyzer } from './lang/python/index.js';
+import { gemInstalledAnalyzer, gemLockfileAnalyzer } from './lang/ruby/index.js';
 
 export const analyzers: Analyzer[] = [
   rpmAnalyzer,
@@ -19,6 +20,8 @@ export const analyzers: Analyzer[] = [
   npmLockfileAnalyzer,
   pythonInstalledAnalyzer,
   pythonLockfileAnalyzer,
+  gemInstalledAnalyzer,
+  gemLockfileAnalyzer,
 ];
 
 export function analyzerByName(name: string): Analyzer | undefined {

@@ -1,0 +1,73 @@
+// Gemfile.lock (Bundler): gems listed under `specs:` of GEM and GIT sections (PATH sections are local code).
+// https://bundler.io/guides/bundler_setup.html  https://github.com/rubygems/rubygems/blob/master/bundler/lib/bundler/lockfile_parser.rb
+import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
+import { MIB, baseName, lines, makePackage, readText, sortUnique } from '../common.js';
+import { validGemName, validGemVersion } from './gemspec.js';
+
+export const GEM_LOCKFILE = 'gem-lockfile';
+export const MAX_GEMFILE_LOCK_BYTES = 64 * MIB;
+
+/** `1.15.4-x86_64-linux` → version `1.15.4`, platform `x86_64-linux`; gem versions never contain `-` otherwise */
+export function splitPlatform(v: string): { version: string; platform?: string } {
+  const i = v.indexOf('-');
+  return i < 0 ? { version: v } : { version: v.slice(0, i), platform: v.slice(i + 1) };
+}
+
+export function parseGemfileLock(text: string, file: FileInput, ctx: AnalyzerContext): Package[] {
+  const out: Package[] = [];
+  let section = '';
+  let inSpecs = false;
+  let bad = 0;
+  let sawSection = false;
+  for (const line of lines(text)) {
+    if (line === '' || line.trim() === '') continue;
+    if (!line.startsWith(' ')) {
+      section = line.trim();
+      sawSection = true;
+      inSpecs = false;
+      continue;
+    }
+    if (line === '  specs:') {
+      inSpecs = true;
+      continue;
+    }
+    if (!line.startsWith('    ')) {
+      inSpecs = false; // `  remote:`, `  revision:` …
+      continue;
+    }
+    if (!inSpecs || line.startsWith('     ')) continue; // 6-space lines are dependencies of the spec above
+    if (section !== 'GEM' && section !== 'GIT') continue;
+    const m = /^ {4}(\S+) \(([^()\s]+)\)\s*$/.exec(line);
+    if (!m) {
+      bad++;
+      continue;
+    }
+    const name = m[1]!;
+    const { version, platform } = splitPlatform(m[2]!);
+    if (!validGemName(name) || !validGemVersion(version)) {
+      bad++;
+      continue;
+    }
+    const metadata: Record<string, string> = {};
+    if (platform) metadata.platform = platform;
+    if (section === 'GIT') metadata.source = 'git';
+    out.push(makePackage({ name, version, type: 'gem', foundBy: GEM_LOCKFILE, metadata }, file, ctx));
+  }
+  if (!sawSection) ctx.warn(`${file.path}: no sections: not a Gemfile.lock`);
+  if (bad > 0) ctx.warn(`${file.path}: ${bad} spec lines not of the form "name (version)" skipped`);
+  return out;
+}
+
+export const gemLockfileAnalyzer: Analyzer = {
+  name: GEM_LOCKFILE,
+  version: 1,
+  required(path) {
+    const b = baseName(path);
+    return b === 'Gemfile.lock' || b === 'gems.locked';
+  },
+  async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
+    const text = readText(file, ctx, MAX_GEMFILE_LOCK_BYTES);
+    if (text === undefined) return [];
+    return sortUnique(parseGemfileLock(text, file, ctx)).map((pkg) => ({ kind: 'package', pkg }));
+  },
+};
