@@ -13,6 +13,7 @@ import {
   exceptionInScope,
   exceptionMatchesFinding,
   expiryLabel,
+  findingKeys,
   isActive,
   keyMatches,
 } from './exceptions.js';
@@ -106,6 +107,7 @@ function relaxation(f: Finding, j: Judgement, p: Policy, now: Date): Omit<Suppre
 
 interface ExceptionState {
   e: PolicyException;
+  order: number;
   active: boolean;
   inScope: boolean;
   matched: boolean;
@@ -122,8 +124,9 @@ export function evaluateWithTrace(
   const selected = selectPolicies(policies, pipeline, image);
   const notices: string[] = [];
 
-  const states: ExceptionState[] = exceptions.exceptions.map((e) => ({
+  const states: ExceptionState[] = exceptions.exceptions.map((e, order) => ({
     e,
+    order,
     active: isActive(e, now),
     inScope: exceptionInScope(e, pipeline, image),
     matched: false,
@@ -147,6 +150,25 @@ export function evaluateWithTrace(
     }
   }
 
+  // Index exceptions by their `finding:` key (upper-cased), so matching is not findings × exceptions.
+  const index = new Map<string, ExceptionState[]>();
+  for (const s of states) {
+    const k = s.e.finding.toUpperCase();
+    const list = index.get(k);
+    if (list) list.push(s);
+    else index.set(k, [s]);
+  }
+  const candidatesCache = new Map<string, ExceptionState[]>();
+  const candidates = (f: Finding): ExceptionState[] => {
+    let hit = candidatesCache.get(f.id);
+    if (hit) return hit;
+    const seen = new Set<ExceptionState>();
+    for (const k of findingKeys(f)) for (const s of index.get(k.toUpperCase()) ?? []) seen.add(s);
+    hit = [...seen].filter((s) => exceptionMatchesFinding(s.e, f)).sort((a, b) => a.order - b.order);
+    candidatesCache.set(f.id, hit);
+    return hit;
+  };
+
   const violations: Violation[] = [];
   const warnings: Violation[] = [];
   const suppressed = new Map<string, Suppression>();
@@ -168,8 +190,7 @@ export function evaluateWithTrace(
     for (const { finding: f, judgement: j, derived } of items) {
       const notApplied: string[] = [];
       let matchedException: PolicyException | undefined;
-      for (const s of states) {
-        if (!exceptionMatchesFinding(s.e, f)) continue;
+      for (const s of candidates(f)) {
         if (!s.inScope) {
           notApplied.push(`${s.e.id}: scope/pipelines do not match this image and pipeline`);
           continue;
