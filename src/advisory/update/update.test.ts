@@ -1,0 +1,244 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixedClock } from '../../core/clock.js';
+import { PortcullisError } from '../../core/errors.js';
+import { sharedOrSkip } from '../../core/shared.js';
+import { buildDb } from '../build.js';
+import { openDb } from '../store/reader.js';
+import { makeZip, osvRecord, tempDir } from '../testutil.js';
+import { acquireLock } from './lock.js';
+import { startServer } from './testserver.js';
+import { updateDb } from './update.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const clock = fixedClock('2025-03-01T00:00:00Z');
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Builds a small DB holding the given ids; returns its bytes. */
+async function smallDb(dir: string, name: string, ids: string[]): Promise<Buffer> {
+  const src = join(dir, `${name}-src`);
+  mkdirSync(src, { recursive: true });
+  for (const id of ids) writeFileSync(join(src, `${id}.json`), JSON.stringify(osvRecord(id, { details: 'x'.repeat(2000) + id })));
+  const out = join(dir, `${name}.db`);
+  await buildDb([src], out, { clock });
+  return readFileSync(out);
+}
+
+function ids(path: string): string[] {
+  const db = openDb(path);
+  try {
+    return db.byPackage('npm', 'left-pad').map((a) => a.record.id);
+  } finally {
+    db.close();
+  }
+}
+
+const quick = { retries: 0, timeoutMs: 5000, backoffMs: 10, lockTimeoutMs: 5000 };
+
+test('downloads a built DB verified by its .sha256, then skips when the checksum already matches', async (t) => {
+  const d = tempDir(t);
+  const blob = await smallDb(d, 'v1', ['GHSA-1111-1111-1111']);
+  const srv = await startServer({});
+  t.after(() => srv.close());
+  srv.routes.set('/db/portcullis.db', blob);
+  srv.routes.set('/db/portcullis.db.sha256', `${sha(blob)}  portcullis.db\n`);
+  const dbPath = join(d, 'cache', 'db', 'portcullis.db');
+  const r1 = await updateDb({ ...quick, source: `${srv.url}/db/portcullis.db`, db: dbPath });
+  assert.equal(r1.action, 'downloaded');
+  assert.deepEqual(ids(dbPath), ['GHSA-1111-1111-1111']);
+  const r2 = await updateDb({ ...quick, source: `${srv.url}/db/portcullis.db`, db: dbPath });
+  assert.equal(r2.action, 'up-to-date');
+  assert.equal(srv.hits.get('/db/portcullis.db'), 1);
+  assert.equal(existsSync(`${dbPath}.lock`), false);
+});
+
+test('a checksum mismatch, a missing .sha256 or a non-DB download keeps the old DB', async (t) => {
+  const d = tempDir(t);
+  const old = await smallDb(d, 'old', ['GHSA-2222-2222-2222']);
+  const fresh = await smallDb(d, 'new', ['GHSA-3333-3333-3333']);
+  const dbPath = join(d, 'db', 'portcullis.db');
+  mkdirSync(dirname(dbPath));
+  writeFileSync(dbPath, old);
+  const srv = await startServer({});
+  t.after(() => srv.close());
+  srv.routes.set('/p.db', fresh);
+  srv.routes.set('/p.db.sha256', 'f'.repeat(64)); // wrong digest
+  await assert.rejects(updateDb({ ...quick, source: `${srv.url}/p.db`, db: dbPath }), (e: unknown) => e instanceof PortcullisError && e.code === 'DIGEST_MISMATCH');
+  assert.deepEqual(ids(dbPath), ['GHSA-2222-2222-2222']);
+  srv.routes.delete('/p.db.sha256');
+  await assert.rejects(updateDb({ ...quick, source: `${srv.url}/p.db`, db: dbPath }), /refusing to install an unverified DB/);
+  const junk = Buffer.from('not a database'.repeat(100));
+  srv.routes.set('/junk.db', junk);
+  srv.routes.set('/junk.db.sha256', sha(junk));
+  await assert.rejects(updateDb({ ...quick, source: `${srv.url}/junk.db`, db: dbPath }), (e: unknown) => e instanceof PortcullisError && e.code === 'DB_INVALID');
+  assert.deepEqual(ids(dbPath), ['GHSA-2222-2222-2222']);
+  assert.deepEqual(readdirSync(dirname(dbPath)).sort(), ['portcullis.db']);
+});
+
+test('retries with backoff on 5xx; a hanging server times out; 404 does not retry', async (t) => {
+  const d = tempDir(t);
+  const blob = await smallDb(d, 'v1', ['GHSA-4444-4444-4444']);
+  const srv = await startServer({});
+  t.after(() => srv.close());
+  srv.routes.set('/p.db', blob);
+  srv.routes.set('/p.db.sha256', sha(blob));
+  srv.failures.set('/p.db', [503, 502]);
+  const logs: string[] = [];
+  const dbPath = join(d, 'x', 'p.db');
+  const r = await updateDb({ ...quick, retries: 3, source: `${srv.url}/p.db`, db: dbPath, log: (m) => logs.push(m) });
+  assert.equal(r.action, 'downloaded');
+  assert.equal(srv.hits.get('/p.db'), 3);
+  assert.equal(logs.filter((l) => l.includes('retrying')).length, 2);
+  srv.hang.add('/slow.db.sha256');
+  const started = Date.now();
+  await assert.rejects(
+    updateDb({ ...quick, retries: 1, timeoutMs: 200, source: `${srv.url}/slow.db`, db: join(d, 'y', 'p.db') }),
+    (e: unknown) => e instanceof PortcullisError && e.code === 'NETWORK' && /2 attempts/.test(e.message),
+  );
+  assert.ok(Date.now() - started < 4000);
+  await assert.rejects(updateDb({ ...quick, retries: 3, source: `${srv.url}/none.db`, db: join(d, 'z', 'p.db') }), /refusing/);
+  assert.equal(srv.hits.get('/none.db.sha256'), 1);
+});
+
+test('offline mode uses the DB that is there, or fails with DB_MISSING', async (t) => {
+  const d = tempDir(t);
+  const dbPath = join(d, 'p.db');
+  await assert.rejects(updateDb({ db: dbPath, skipUpdate: true }), (e: unknown) => e instanceof PortcullisError && e.code === 'DB_MISSING');
+  writeFileSync(dbPath, await smallDb(d, 'v1', ['GHSA-5555-5555-5555']));
+  const r = await updateDb({ db: dbPath, skipUpdate: true, source: 'http://127.0.0.1:1/never' });
+  assert.equal(r.action, 'offline');
+});
+
+test('a local DB file source is verified against its .sha256 and copied in', async (t) => {
+  const d = tempDir(t);
+  const blob = await smallDb(d, 'v1', ['GHSA-6666-6666-6666']);
+  const src = join(d, 'v1.db');
+  writeFileSync(`${src}.sha256`, sha(blob));
+  const dbPath = join(d, 'cache', 'p.db');
+  assert.equal((await updateDb({ db: dbPath, source: src })).action, 'copied');
+  writeFileSync(`${src}.sha256`, '0'.repeat(64));
+  await assert.rejects(updateDb({ db: dbPath, source: src }), /does not match/);
+});
+
+test('an OSV export base URL: zips are downloaded over HTTP, then built', async (t) => {
+  const d = tempDir(t);
+  const exp = join(d, 'export');
+  mkdirSync(join(exp, 'npm'), { recursive: true });
+  mkdirSync(join(exp, 'Debian:12'), { recursive: true });
+  writeFileSync(join(exp, 'npm', 'all.zip'), makeZip([{ name: 'GHSA-7777-7777-7777.json', data: JSON.stringify(osvRecord('GHSA-7777-7777-7777')) }]));
+  const deb = osvRecord('DSA-0001-1', { affected: [{ package: { ecosystem: 'Debian:12', name: 'openssl' } }] });
+  writeFileSync(join(exp, 'Debian:12', 'all.zip'), makeZip([{ name: 'DSA-0001-1.json', data: JSON.stringify(deb) }]));
+  const srv = await startServer({ '/export/': exp });
+  t.after(() => srv.close());
+  const dbPath = join(d, 'c', 'p.db');
+  const r = await updateDb({ ...quick, source: `${srv.url}/export/`, ecosystems: ['npm', 'Debian:12'], db: dbPath, clock });
+  assert.equal(r.action, 'built');
+  assert.deepEqual(r.meta.ecosystems, ['Debian:12', 'npm']);
+  assert.equal(srv.hits.get('/export/Debian:12/all.zip'), 1);
+  await assert.rejects(updateDb({ ...quick, source: `${srv.url}/export/`, ecosystems: ['Nope'], db: dbPath }), /HTTP 404/);
+  assert.deepEqual(r.meta.ecosystems, openDb(dbPath).meta().ecosystems);
+});
+
+test('real data: the shared OSV export served over HTTP builds a DB', async (t) => {
+  const data = sharedOrSkip(t, 'data/osv');
+  if (!data) return;
+  const d = tempDir(t);
+  const srv = await startServer({ '/osv/': data });
+  t.after(() => srv.close());
+  const r = await updateDb({ ...quick, source: `${srv.url}/osv/`, ecosystems: ['Go', 'crates.io'], db: join(d, 'p.db'), clock });
+  assert.deepEqual(r.meta.ecosystems, ['Go', 'crates.io']);
+  const db = openDb(join(d, 'p.db'));
+  assert.ok(db.byId('GO-2022-0969'));
+  db.close();
+});
+
+interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runChild(source: string, db: string, onSpawn?: (pid: number) => void): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'testdata', 'run-update.ts'), source, db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    if (child.pid) onSpawn?.(child.pid);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('two concurrent update processes leave one valid DB, downloaded once', async (t) => {
+  const d = tempDir(t);
+  const blob = await smallDb(d, 'v1', ['GHSA-8888-8888-8888']);
+  const srv = await startServer({});
+  t.after(() => srv.close());
+  srv.routes.set('/p.db', blob);
+  srv.routes.set('/p.db.sha256', sha(blob));
+  srv.throttle.bytes = 4096;
+  srv.throttle.ms = 20;
+  const dbPath = join(d, 'cache', 'p.db');
+  const [a, b] = await Promise.all([runChild(`${srv.url}/p.db`, dbPath), runChild(`${srv.url}/p.db`, dbPath)]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const actions = [a, b].map((x) => (JSON.parse(x.stdout) as { action: string }).action).sort();
+  assert.ok(actions[0] === 'downloaded' && ['updated-by-other', 'up-to-date'].includes(actions[1] as string), actions.join(','));
+  assert.equal(srv.hits.get('/p.db'), 1);
+  assert.deepEqual(ids(dbPath), ['GHSA-8888-8888-8888']);
+  assert.deepEqual(readdirSync(dirname(dbPath)), ['p.db']);
+});
+
+test('an update killed mid-download leaves the old DB intact; the next one recovers the lock', async (t) => {
+  const d = tempDir(t);
+  const old = await smallDb(d, 'old', ['GHSA-9999-9999-9999']);
+  const fresh = await smallDb(d, 'new', ['GHSA-aaaa-9999-9999']);
+  const dbPath = join(d, 'cache', 'p.db');
+  mkdirSync(dirname(dbPath));
+  writeFileSync(dbPath, old);
+  const srv = await startServer({});
+  t.after(() => srv.close());
+  srv.routes.set('/p.db', fresh);
+  srv.routes.set('/p.db.sha256', sha(fresh));
+  srv.throttle.bytes = 1024;
+  srv.throttle.ms = 50;
+  let pid = 0;
+  const done = runChild(`${srv.url}/p.db`, dbPath, (p) => (pid = p));
+  // wait until the download is under way, then kill -9
+  const deadline = Date.now() + 20_000;
+  while (!readdirSync(dirname(dbPath)).some((n) => n.includes('.download-')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  process.kill(pid, 'SIGKILL');
+  const res = await done;
+  assert.equal(res.code, null);
+  assert.deepEqual(ids(dbPath), ['GHSA-9999-9999-9999']);
+  assert.ok(existsSync(`${dbPath}.lock`)); // left behind by the killed process
+  srv.throttle.bytes = 0;
+  const r = await updateDb({ ...quick, source: `${srv.url}/p.db`, db: dbPath });
+  assert.equal(r.action, 'downloaded');
+  assert.deepEqual(ids(dbPath), ['GHSA-aaaa-9999-9999']);
+  assert.deepEqual(readdirSync(dirname(dbPath)), ['p.db']); // stale temp file cleaned up
+});
+
+test('lock: a live holder makes others wait and time out with DB_LOCKED; a dead holder is taken over', async (t) => {
+  const d = tempDir(t);
+  const lock = join(d, 'x.lock');
+  const release = await acquireLock(lock);
+  await assert.rejects(acquireLock(lock, { timeoutMs: 200, pollMs: 20 }), (e: unknown) => e instanceof PortcullisError && e.code === 'DB_LOCKED');
+  await release();
+  assert.equal(existsSync(lock), false);
+  writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), time: Date.now() }));
+  const r2 = await acquireLock(lock, { timeoutMs: 1000, pollMs: 20 });
+  assert.equal((JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid, process.pid);
+  await r2();
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: 'elsewhere', time: Date.now() - 2 * 3600_000 }));
+  const r3 = await acquireLock(lock, { timeoutMs: 1000, pollMs: 20 });
+  await r3();
+});

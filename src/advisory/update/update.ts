@@ -1,0 +1,222 @@
+// `portcullis db update`: replaces the local DB with a fresh one, safely under concurrency.
+//
+// Sources: an http(s) URL of a built DB file (verified against `<url>.sha256`), an http(s) base URL
+// ending in `/` of an OSV bulk export (`<base><Ecosystem>/all.zip` for each ecosystem, then built
+// locally), or a local DB file (verified against `<file>.sha256` when present).
+// Everything is written to a temp file in the DB's directory and renamed over the DB, under a lock
+// file, so parallel CI jobs never corrupt or double-download it: the second job waits, then sees
+// that the DB was replaced (or already has the published checksum) and skips.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { DbMeta } from '../../core/report.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { PortcullisError } from '../../core/errors.js';
+import { buildDb } from '../build.js';
+import { sha256File } from '../osv/import.js';
+import { openDb } from '../store/reader.js';
+import { downloadTo, fetchText, parseSha256File, type FetchOptions } from './fetch.js';
+import { acquireLock, pidAlive } from './lock.js';
+
+/** The public OSV bulk export (https://google.github.io/osv.dev/data/#data-dumps). */
+export const DEFAULT_SOURCE = 'https://osv-vulnerabilities.storage.googleapis.com/';
+
+/** Ecosystems fetched from an OSV export when none are named. */
+export const DEFAULT_ECOSYSTEMS = [
+  'AlmaLinux',
+  'Alpine',
+  'Debian',
+  'Go',
+  'Maven',
+  'NuGet',
+  'Packagist',
+  'PyPI',
+  'RubyGems',
+  'Rocky Linux',
+  'Ubuntu',
+  'crates.io',
+  'npm',
+];
+
+export interface UpdateOptions {
+  db: string;
+  source?: string;
+  /** offline: use the DB that is there, never touch the network */
+  skipUpdate?: boolean;
+  timeoutMs?: number;
+  retries?: number;
+  backoffMs?: number;
+  /** for OSV-export sources */
+  ecosystems?: string[];
+  maxDownloadBytes?: number;
+  lockTimeoutMs?: number;
+  clock?: Clock;
+  log?: (m: string) => void;
+}
+
+export type UpdateAction = 'downloaded' | 'built' | 'copied' | 'up-to-date' | 'updated-by-other' | 'offline';
+
+export interface UpdateResult {
+  action: UpdateAction;
+  db: string;
+  meta: DbMeta;
+  sha256?: string;
+}
+
+interface Identity {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+async function identity(path: string): Promise<Identity | undefined> {
+  const st = await stat(path).catch(() => undefined);
+  return st ? { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } : undefined;
+}
+
+function sameIdentity(a?: Identity, b?: Identity): boolean {
+  return a === undefined ? b === undefined : b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+function metaOf(path: string): DbMeta {
+  const db = openDb(path);
+  try {
+    return db.meta();
+  } finally {
+    db.close();
+  }
+}
+
+function validMeta(path: string): DbMeta | undefined {
+  try {
+    return metaOf(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes temp files left by killed updates (their pid is gone). */
+async function cleanLeftovers(dir: string, base: string): Promise<void> {
+  const re = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(download|build|osv)-(\\d+)-`);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = re.exec(name);
+    if (m && !pidAlive(Number(m[2]))) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
+  const log = opts.log ?? (() => undefined);
+  const db = opts.db;
+  if (opts.skipUpdate) {
+    const meta = metaOf(db); // DB_MISSING / DB_INVALID when there is nothing usable
+    log(`offline: using ${db} as it is (built ${meta.builtAt})`);
+    return { action: 'offline', db, meta };
+  }
+  const source = opts.source ?? DEFAULT_SOURCE;
+  const fo: FetchOptions = {
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    retries: opts.retries ?? 3,
+    backoffMs: opts.backoffMs ?? 1000,
+    maxBytes: opts.maxDownloadBytes ?? 4 * 1024 * 1024 * 1024,
+    log,
+  };
+  const dir = dirname(db);
+  const base = basename(db);
+  await mkdir(dir, { recursive: true });
+  const before = await identity(db);
+  const release = await acquireLock(`${db}.lock`, {
+    timeoutMs: opts.lockTimeoutMs,
+    onWait: (h) => log(`waiting for another update${h ? ` (pid ${h.pid} on ${h.host})` : ''} to finish`),
+  });
+  try {
+    await cleanLeftovers(dir, base);
+    const now = await identity(db);
+    if (!sameIdentity(before, now)) {
+      const meta = validMeta(db);
+      if (meta) {
+        log(`${db} was updated by another process while we waited; nothing to do`);
+        return { action: 'updated-by-other', db, meta };
+      }
+    }
+    const tmpName = (kind: string): string => join(dir, `.${base}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const isUrl = /^https?:\/\//i.test(source);
+
+    if (isUrl && source.endsWith('/')) {
+      // OSV bulk export: download the zips, then build.
+      const work = await mkdtemp(tmpName('osv'));
+      try {
+        const zips: string[] = [];
+        for (const eco of opts.ecosystems ?? DEFAULT_ECOSYSTEMS) {
+          const url = `${source}${encodeURIComponent(eco)}/all.zip`;
+          const target = join(work, eco.replace(/[^A-Za-z0-9.:_-]/g, '_'));
+          await mkdir(target);
+          const file = join(target, 'all.zip');
+          log(`downloading ${url}`);
+          const { sha256 } = await downloadTo(url, file, fo);
+          const published = await fetchText(`${url}.sha256`, fo);
+          if (published !== undefined) verify(url, parseSha256File(published), sha256);
+          zips.push(`osv:${target}`);
+        }
+        const tmp = tmpName('build');
+        await buildDb(zips, tmp, { clock: opts.clock ?? systemClock, onWarning: (w) => log(`warning: ${w}`) });
+        const meta = metaOf(tmp);
+        await rename(tmp, db);
+        return { action: 'built', db, meta };
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    }
+
+    if (isUrl) {
+      const shaText = await fetchText(`${source}.sha256`, fo);
+      const expected = shaText === undefined ? undefined : parseSha256File(shaText);
+      if (!expected) {
+        throw new PortcullisError('NETWORK', `${source}.sha256 is missing or has no sha256; refusing to install an unverified DB`, { subject: source });
+      }
+      if (now && validMeta(db) && (await sha256File(db)) === `sha256:${expected}`) {
+        log(`${db} already matches ${source} (sha256 ${expected.slice(0, 12)}…)`);
+        return { action: 'up-to-date', db, meta: metaOf(db), sha256: expected };
+      }
+      const tmp = tmpName('download');
+      try {
+        log(`downloading ${source}`);
+        const got = await downloadTo(source, tmp, fo);
+        verify(source, expected, got.sha256);
+        const meta = metaOf(tmp);
+        await rename(tmp, db);
+        return { action: 'downloaded', db, meta, sha256: got.sha256 };
+      } catch (e) {
+        await unlink(tmp).catch(() => undefined);
+        throw e;
+      }
+    }
+
+    // A local DB file.
+    const st = await stat(source).catch(() => undefined);
+    if (!st?.isFile()) throw new PortcullisError('NOT_FOUND', `update source ${source} is not a URL or a DB file`, { subject: source });
+    const sidecar = await stat(`${source}.sha256`).catch(() => undefined);
+    const actual = (await sha256File(source)).slice('sha256:'.length);
+    if (sidecar) {
+      verify(source, parseSha256File(await readFile(`${source}.sha256`, 'utf8')), actual);
+    }
+    const tmp = tmpName('download');
+    try {
+      await copyFile(source, tmp);
+      const meta = metaOf(tmp);
+      await rename(tmp, db);
+      return { action: 'copied', db, meta, sha256: actual };
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    await release();
+  }
+}
+
+function verify(what: string, expected: string | undefined, actual: string): void {
+  if (!expected) throw new PortcullisError('DIGEST_MISMATCH', `${what}: its .sha256 file holds no sha256 digest`, { subject: what });
+  if (expected !== actual) {
+    throw new PortcullisError('DIGEST_MISMATCH', `${what}: sha256 ${actual} does not match the published ${expected}; the DB was not replaced`, { subject: what });
+  }
+}
