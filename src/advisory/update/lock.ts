@@ -69,7 +69,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       }
     }
     const holder = await readLock(path);
-    let stale = false;
+    let stale: boolean;
     if (holder) {
       unreadableSince = undefined;
       stale = (holder.host === hostname() && !pidAlive(holder.pid)) || Date.now() - holder.time > staleMs;
