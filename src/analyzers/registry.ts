@@ -8,6 +8,7 @@ import { javaArchiveAnalyzer } from './lang/java/index.js';
 import { npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
 import { pythonInstalledAnalyzer, pythonLockfileAnalyzer } from './lang/python/index.js';
 import { gemInstalledAnalyzer, gemLockfileAnalyzer } from './lang/ruby/index.js';
+import { composerInstalledAnalyzer, composerLockfileAnalyzer } from './lang/php/index.js';
 
 export const analyzers: Analyzer[] = [
   rpmAnalyzer,
@@ -22,6 +23,8 @@ export const analyzers: Analyzer[] = [
   pythonLockfileAnalyzer,
   gemInstalledAnalyzer,
   gemLockfileAnalyzer,
+  composerInstalledAnalyzer,
+  composerLockfileAnalyzer,
 ];
 
 export function analyzerByName(name: string): Analyzer | undefined {
