@@ -1,0 +1,138 @@
+// portcullis db build | update | status — the local advisory DB (see docs/advisory-db.md).
+// Errors are thrown as PortcullisError; main maps them to exit code 2.
+import type { Command } from 'commander';
+import { PortcullisError } from '../../core/errors.js';
+import { buildDb, dataTime, dbGaps, defaultDbPath, openDb } from '../../advisory/index.js';
+import { DEFAULT_SOURCE, updateDb } from '../../advisory/update/update.js';
+import type { CliIo } from '../io.js';
+import { collect, resolvedOptions } from './common.js';
+
+const MAX_WARNING_LINES = 50;
+
+function intOption(name: string, v: unknown, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new PortcullisError('BAD_INPUT', `--${name} must be an integer >= ${min}, got ${String(v)}`);
+  return n;
+}
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function age(now: Date, iso: string | undefined): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return '-';
+  const h = (now.getTime() - Date.parse(iso)) / 3_600_000;
+  if (h < 0) return 'in the future';
+  if (h < 48) return `${Math.floor(h)}h`;
+  return `${Math.floor(h / 24)}d`;
+}
+
+export function registerDbCommands(program: Command, io: CliIo): void {
+  const db = program.command('db').description('build, update and inspect the local advisory database');
+
+  db.command('build')
+    .description('build an advisory DB from OSV exports/records, Alpine secdb, Debian tracker JSON, CISA KEV and EPSS files')
+    .option('--source <path>', 'a source, optionally as KIND:PATH (osv, alpine-secdb, debian-tracker, kev, epss) (repeatable)', collect)
+    .option('-o, --output <file>', 'DB file to write (default: the DB path)')
+    .option('-f, --format <format>', 'table or json (the build summary)', 'table')
+    .action(async (_o: unknown, c: Command) => {
+      const { opts, global } = resolvedOptions(c, io);
+      const sources = (opts.source as string[] | undefined) ?? [];
+      if (sources.length === 0) throw new PortcullisError('BAD_INPUT', 'db build needs at least one --source');
+      const format = String(opts.format);
+      if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format must be table or json, got ${format}`);
+      const output = (opts.output as string | undefined) ?? defaultDbPath(io.env);
+      let shown = 0;
+      let hidden = 0;
+      const s = await buildDb(sources, output, {
+        clock: io.clock,
+        onWarning: (w) => {
+          if (global.quiet) return;
+          if (global.debug || shown < MAX_WARNING_LINES) {
+            shown++;
+            io.stderr.write(`warning: ${w}\n`);
+          } else hidden++;
+        },
+      });
+      if (hidden > 0) io.stderr.write(`warning: ... and ${hidden} more (use --debug to see all)\n`);
+      if (format === 'json') {
+        io.stdout.write(JSON.stringify(s, null, 2) + '\n');
+        return;
+      }
+      io.stdout.write(`built ${s.output}: ${s.records} advisories (${s.malicious} malicious), ${s.kev} KEV, ${s.epss} EPSS, ${s.bytes} bytes in ${s.durationMs} ms\n`);
+      io.stdout.write(`skipped ${s.skipped} bad records/entries, ${s.duplicates} duplicate ids; ${s.warnings} warnings\n\n`);
+      io.stdout.write(table([['ECOSYSTEM', 'ADVISORIES'], ...Object.entries(s.ecosystems).map(([e, n]) => [e, String(n)])]));
+    });
+
+  db.command('update')
+    .description(`download a fresh DB (verified by its .sha256) or an OSV export and build it; default source ${DEFAULT_SOURCE}`)
+    .option('--source <url-or-path>', 'DB file URL, OSV export base URL ending in /, or a local DB file')
+    .option('--db <path>', 'the DB to replace (default: $PORTCULLIS_DB or $PORTCULLIS_CACHE_DIR/db/portcullis.db)')
+    .option('--skip-update', 'offline: use the DB that is there, never touch the network')
+    .option('--timeout <ms>', 'timeout per HTTP request in milliseconds', '120000')
+    .option('--retries <n>', 'retries per download, with exponential backoff', '3')
+    .option('--ecosystem <name>', 'ecosystem to fetch from an OSV export (repeatable)', collect)
+    .action(async (_o: unknown, c: Command) => {
+      const { opts, global } = resolvedOptions(c, io);
+      const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+      const r = await updateDb({
+        db: dbPath,
+        source: opts.source as string | undefined,
+        skipUpdate: opts.skipUpdate === true,
+        timeoutMs: intOption('timeout', opts.timeout, 1),
+        retries: intOption('retries', opts.retries, 0),
+        ecosystems: opts.ecosystem as string[] | undefined,
+        clock: io.clock,
+        log: global.quiet ? undefined : (m) => io.stderr.write(`${m}\n`),
+      });
+      const words: Record<typeof r.action, string> = {
+        downloaded: 'downloaded',
+        built: 'built from the OSV export',
+        copied: 'copied',
+        'up-to-date': 'already up to date',
+        'updated-by-other': 'updated by another process',
+        offline: 'offline, not updated',
+      };
+      io.stdout.write(`${r.db}: ${words[r.action]} (built ${r.meta.builtAt}, ${r.meta.ecosystems.length} ecosystems)\n`);
+    });
+
+  db.command('status')
+    .description('sources, advisories per ecosystem and age of the DB')
+    .option('--db <path>', 'the DB to inspect (default: $PORTCULLIS_DB or $PORTCULLIS_CACHE_DIR/db/portcullis.db)')
+    .option('-f, --format <format>', 'table or json', 'table')
+    .option('--max-age <hours>', 'report the DB as stale beyond this age', '72')
+    .action(async (_o: unknown, c: Command) => {
+      const { opts } = resolvedOptions(c, io);
+      const format = String(opts.format);
+      if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format must be table or json, got ${format}`);
+      const maxAge = intOption('max-age', opts.maxAge, 1) ?? 72;
+      const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+      const handle = openDb(dbPath);
+      try {
+        const meta = handle.meta();
+        const counts = handle.counts();
+        const now = io.clock.now();
+        const gaps = dbGaps(meta, [], now, maxAge);
+        if (format === 'json') {
+          io.stdout.write(JSON.stringify({ path: dbPath, ...meta, dataTime: dataTime(meta), counts, gaps }, null, 2) + '\n');
+          return;
+        }
+        io.stdout.write(`${dbPath}\nschema ${meta.schemaVersion}, built ${meta.builtAt} (${age(now, meta.builtAt)} ago), data as of ${dataTime(meta) ?? '-'}\n`);
+        for (const g of gaps) io.stdout.write(`STALE: ${g.detail}\n`);
+        io.stdout.write('\n');
+        io.stdout.write(
+          table([
+            ['SOURCE', 'KIND', 'RECORDS', 'UPDATED', 'AGE'],
+            ...meta.sources.map((s) => [s.name, s.kind, String(s.records), s.updatedAt ?? '-', age(now, s.updatedAt)]),
+          ]),
+        );
+        io.stdout.write('\n');
+        io.stdout.write(table([['ECOSYSTEM', 'ADVISORIES'], ...Object.entries(counts).map(([e, n]) => [e, String(n)])]));
+      } finally {
+        handle.close();
+      }
+    });
+}
