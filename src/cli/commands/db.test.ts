@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { fixedClock } from '../../core/clock.js';
+import { PortcullisError } from '../../core/errors.js';
+import type { CliIo } from '../io.js';
+import { registerDbCommands } from './db.js';
+
+function cli(env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const io: CliIo = { stdout, stderr, env, clock: fixedClock('2025-03-01T00:00:00Z') };
+  const run = async (...argv: string[]): Promise<void> => {
+    const program = new Command().exitOverride().option('--quiet').option('--debug').option('--config <f>');
+    registerDbCommands(program, io);
+    await program.parseAsync(argv, { from: 'user' });
+  };
+  return { run, out: () => out, err: () => err };
+}
+
+const rec = (id: string, modified: string) =>
+  JSON.stringify({ id, modified, affected: [{ package: { ecosystem: 'npm', name: 'left-pad' } }] });
+
+test('db build, status (table and json) and update --skip-update through the CLI', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'pc-dbcli-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const src = join(d, 'recs');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(src);
+  writeFileSync(join(src, 'a.json'), rec('GHSA-aaaa-aaaa-aaaa', '2025-02-27T00:00:00Z'));
+  writeFileSync(join(src, 'bad.json'), '{');
+  const env = { PORTCULLIS_CACHE_DIR: join(d, 'cache') };
+  const c = cli(env);
+  await c.run('db', 'build', '--source', src);
+  assert.match(c.out(), /built .*cache\/db\/portcullis\.db: 1 advisories/);
+  assert.match(c.out(), /npm\s+1/);
+  assert.match(c.err(), /warning: .*bad\.json: skipped, malformed JSON/);
+  const s = cli(env);
+  await s.run('db', 'status');
+  assert.match(s.out(), /osv:recs\s+osv\s+1\s+2025-02-27T00:00:00.000Z\s+2d/);
+  assert.doesNotMatch(s.out(), /STALE/);
+  const j = cli(env);
+  await j.run('db', 'status', '--format', 'json', '--max-age', '24');
+  const parsed = JSON.parse(j.out()) as { ecosystems: string[]; counts: Record<string, number>; gaps: { reason: string }[] };
+  assert.deepEqual(parsed.ecosystems, ['npm']);
+  assert.deepEqual(parsed.counts, { npm: 1 });
+  assert.deepEqual(parsed.gaps.map((g) => g.reason), ['db-stale']);
+  const u = cli(env);
+  await u.run('db', 'update', '--skip-update');
+  assert.match(u.out(), /offline, not updated/);
+});
+
+test('errors are PortcullisErrors with codes', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'pc-dbcli-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  await assert.rejects(cli().run('db', 'status', '--db', join(d, 'none.db')), (e: unknown) => e instanceof PortcullisError && e.code === 'DB_MISSING');
+  await assert.rejects(cli().run('db', 'build', '--output', join(d, 'x.db')), (e: unknown) => e instanceof PortcullisError && e.code === 'BAD_INPUT');
+  await assert.rejects(cli().run('db', 'update', '--db', join(d, 'x.db'), '--retries', '-1'), /--retries must be/);
+});
