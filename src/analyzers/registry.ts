@@ -2,6 +2,7 @@
 // A conformance test checks that every analyzer folder is registered and has tests.
 import type { Analyzer } from '../core/types.js';
 import { rpmAnalyzer } from './os/rpm/index.js';
+import { osReleaseAnalyzer } from './os/release/index.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
 import { javaArchiveAnalyzer } from './lang/java/index.js';
@@ -9,9 +10,11 @@ import { npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
 import { pythonInstalledAnalyzer, pythonLockfileAnalyzer } from './lang/python/index.js';
 import { gemInstalledAnalyzer, gemLockfileAnalyzer } from './lang/ruby/index.js';
 import { composerInstalledAnalyzer, composerLockfileAnalyzer } from './lang/php/index.js';
+import { dotnetDepsAnalyzer, nugetLockfileAnalyzer } from './lang/dotnet/index.js';
 
 export const analyzers: Analyzer[] = [
   rpmAnalyzer,
+  osReleaseAnalyzer,
   goBinaryAnalyzer,
   goModAnalyzer,
   cargoLockAnalyzer,
@@ -25,6 +28,8 @@ export const analyzers: Analyzer[] = [
   gemLockfileAnalyzer,
   composerInstalledAnalyzer,
   composerLockfileAnalyzer,
+  dotnetDepsAnalyzer,
+  nugetLockfileAnalyzer,
 ];
 
 export function analyzerByName(name: string): Analyzer | undefined {
