@@ -61,23 +61,27 @@ function bundleName(mf: Map<string, string>): string | undefined {
  * version: Jenkins Plugin-Version, Implementation-Version, Bundle-Version, Specification-Version.
  * artifactId (first id-like value): Jenkins Short-Name, Implementation-Title, the artifact of a versioned
  *   file name, Bundle-Name, Specification-Title, Bundle-SymbolicName (OSGi/Eclipse: artifactId = BSN).
- * groupId: only the explicit Jenkins Group-Id or Implementation-Vendor-Id — never guessed from vendor
- *   names or symbolic names (`org.apache.tomcat-embed-core` is not in group `org.apache`).
+ * groupId: the explicit Jenkins Group-Id (with Short-Name) or Implementation-Vendor-Id (with an id-like
+ *   Implementation-Title, as maven-archiver writes them together) — never guessed from vendor or symbolic
+ *   names, and not combined with an artifactId from elsewhere (`Implementation-Vendor-Id: com.sun` on
+ *   activation-1.1.1.jar is not its groupId). A wrong groupId would make a vulnerable jar look clean;
+ *   an unknown one is visible (`groupIdUnknown`).
  */
 export function fromManifest(mf: Map<string, string>, fileName: Coords | undefined): Coords | undefined {
   const version = [mf.get('plugin-version'), mf.get('implementation-version'), mf.get('bundle-version'), mf.get('specification-version')].find(isVersion);
   if (!version) return undefined;
-  const artifactId = [
-    mf.get('short-name'),
-    mf.get('implementation-title'),
-    fileName?.artifactId,
-    mf.get('bundle-name'),
-    mf.get('specification-title'),
-    bundleName(mf),
-  ].find(isId);
-  if (!artifactId) return undefined;
-  const groupId = [mf.get('group-id'), mf.get('implementation-vendor-id')].find(isId);
-  return { groupId, artifactId, version, evidence: 'MANIFEST.MF' };
+  const candidates: [string | undefined, string | undefined][] = [
+    [mf.get('short-name'), mf.get('group-id')],
+    [mf.get('implementation-title'), mf.get('implementation-vendor-id')],
+    [fileName?.artifactId, undefined],
+    [mf.get('bundle-name'), undefined],
+    [mf.get('specification-title'), undefined],
+    [bundleName(mf), undefined],
+  ];
+  const hit = candidates.find(([a]) => isId(a));
+  if (!hit) return undefined;
+  const [artifactId, group] = hit as [string, string | undefined];
+  return { groupId: isId(group) ? group : undefined, artifactId, version, evidence: 'MANIFEST.MF' };
 }
 
 /** Does this pom.properties describe the archive itself (rather than a shaded dependency)? */

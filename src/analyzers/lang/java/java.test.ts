@@ -291,3 +291,37 @@ test('file names', () => {
   assert.equal(fromFileName('app.jar'), undefined);
   assert.equal(fromFileName('spring-boot-3.2.0-SNAPSHOT.war')?.version, '3.2.0-SNAPSHOT');
 });
+
+test('cross-check: gradle.war libs = build.gradle implementation deps; maven.war ⊇ pom.xml compile deps', async (t) => {
+  const gradle = sharedOrSkip(t, `${JARS}/testimage/gradle/build.gradle`);
+  const pom = sharedOrSkip(t, `${JARS}/testimage/maven/pom.xml`);
+  if (!gradle || !pom) return;
+  const declared = [...readFileSync(gradle, 'utf8').matchAll(/^\s*implementation '([^:']+:[^:']+):([^']+)'/gm)].map((m) => `${m[1]}@${m[2]}`).sort();
+  assert.equal(declared.length, 4);
+  const war = await fixture(t, 'gradle.war');
+  assert.deepEqual(war!.pkgs.map((p) => `${p.name}@${p.version}`), declared);
+  const deps = [...readFileSync(pom, 'utf8').matchAll(/<dependency>\s*<groupId>([^<]+)<\/groupId>\s*<artifactId>([^<]+)<\/artifactId>\s*<version>([^<]+)<\/version>(\s*<scope>([^<]+)<\/scope>)?/g)]
+    .filter((m) => m[5] !== 'test')
+    .map((m) => `${m[1]}:${m[2]}@${m[3]}`);
+  assert.equal(deps.length, 2);
+  const mwar = await fixture(t, 'maven.war');
+  const got = new Set(mwar!.pkgs.map((p) => `${p.name}@${p.version}`));
+  for (const d of deps) assert.ok(got.has(d), d);
+});
+
+test('real: snyk java.tar jars — pom.properties, and an Ant-built jar whose vendor id is not its groupId', async (t) => {
+  const img = sharedOrSkip(t, `${SNYK}/java.tar`);
+  if (!img) return;
+  const want: [string, string][] = [
+    ['layer/libs/aopalliance-repackaged-2.5.0.jar', 'org.glassfish.hk2.external:aopalliance-repackaged@2.5.0 high'],
+    ['layer/libs/audience-annotations-0.5.0.jar', 'org.apache.yetus:audience-annotations@0.5.0 high'],
+    // Implementation-Title "Sun Java System Application Server" is not an id → file name artifact, group unknown
+    ['layer/app/activation-1.1.1.jar', 'activation@1.1.1 medium'],
+  ];
+  for (const [path, expected] of want) {
+    const jar = extractFromImage(img, path);
+    assert.ok(jar, path);
+    const r = await run('/' + path, jar);
+    assert.deepEqual(brief(r.pkgs), [expected]);
+  }
+});

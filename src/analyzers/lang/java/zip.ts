@@ -26,11 +26,6 @@ const EOCD64_LOC = 0x07064b50;
 const CDH = 0x02014b50;
 const LFH = 0x04034b50;
 
-export function looksLikeZip(buf: Buffer): boolean {
-  // local header at 0, or an empty archive; prepended scripts are found via the end record
-  return buf.length >= 22 && (buf.readUInt32LE(0) === LFH || buf.readUInt32LE(0) === EOCD || findEocd(buf) >= 0);
-}
-
 function findEocd(buf: Buffer): number {
   const min = Math.max(0, buf.length - 22 - 0xffff);
   for (let i = buf.length - 22; i >= min; i--) {
