@@ -9,7 +9,7 @@ import { CTX, DIGEST, allowEntry, exc, policy, report, set, vuln } from './testd
 test('decision record: identity, digests, DB, applied exceptions, summary, integrity digest', () => {
   const r = report({ findings: [vuln(), vuln({ id: 'v-low', severity: 'low', cvss: [] })], user: 'root' });
   const d = evaluate(r, [policy('prod', { vulnerabilities: { failOn: 'high' }, user: { forbidRoot: true } })], set([exc()]), CTX);
-  const rec = decisionRecord({ report: r, decision: d, policiesDigest: 'sha256:' + '1'.repeat(64) });
+  const rec = decisionRecord(r, { decision: d, policyDigest: 'sha256:' + '1'.repeat(64) });
   assert.equal(rec.recordVersion, 1);
   assert.equal(rec.kind, 'portcullis/decision');
   assert.deepEqual(rec.image, { name: 'registry.example.com/shop/orders-api', tag: '1.4.2', digest: DIGEST, input: 'registry.example.com/shop/orders-api:1.4.2' });
@@ -24,15 +24,17 @@ test('decision record: identity, digests, DB, applied exceptions, summary, integ
   assert.ok(verifyDecisionRecord(rec));
   assert.ok(!verifyDecisionRecord({ ...rec, violations: [] }));
   // deterministic
-  assert.deepEqual(decisionRecord({ report: r, decision: d, policiesDigest: 'sha256:' + '1'.repeat(64) }), rec);
+  assert.deepEqual(decisionRecord(r, { decision: d, policyDigest: 'sha256:' + '1'.repeat(64) }), rec);
 });
 
 test('decision record carries the allowlist entry', () => {
   const r = report({ findings: [vuln()] });
   const d = evaluate(r, [policy('prod', { vulnerabilities: { failOn: 'high' } })], set([], [allowEntry()]), CTX);
-  const rec = decisionRecord({ report: r, decision: d, policiesDigest: EMPTY_DIGEST, exceptionsDigest: EMPTY_DIGEST });
+  const rec = decisionRecord({ ...r, decision: d }, { policyDigest: EMPTY_DIGEST, exceptionsDigest: EMPTY_DIGEST, exceptionFiles: ['e.yaml'] });
   assert.equal(rec.verdict, 'pass');
   assert.equal(rec.allowlisted?.owner, 'sec@example.com');
+  assert.deepEqual(rec.exceptions.files, ['e.yaml']);
+  assert.throws(() => decisionRecord(r, { policyDigest: EMPTY_DIGEST }), /no decision/);
   assert.match(formatDecision(d), /allowlisted by registry\.example\.com\/shop\/orders-api@sha256:a+ until 2026-12-31/);
 });
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import type { Decision, ScanReport, Suppression, Verdict, Violation } from '../core/report.js';
 import { SEVERITY_ORDER, type Severity } from '../core/types.js';
+import { PortcullisError } from '../core/errors.js';
 import { canonicalJson, digestOf } from './load.js';
 
 export const DECISION_RECORD_VERSION = 1;
@@ -16,8 +17,9 @@ export interface DecisionRecord {
   pipeline: string;
   verdict: Verdict;
   evaluatedAt: string;
-  policies: { names: string[]; digest: string };
-  exceptions: { digest: string; applied: string[] };
+  /** files: as given on the command line (informational; not part of the digest) */
+  policies: { names: string[]; digest: string; files?: string[] };
+  exceptions: { digest: string; files?: string[]; applied: string[] };
   allowlisted?: Decision['allowlisted'];
   db?: { schemaVersion: number; builtAt: string; sources: { name: string; updatedAt?: string; records: number; checksum?: string }[] };
   scanner: { name: string; version: string };
@@ -33,13 +35,16 @@ export interface DecisionRecord {
 /** Digest of an empty policy/exception set (no --exceptions given). */
 export const EMPTY_DIGEST = digestOf([]);
 
-export function decisionRecord(input: {
-  report: ScanReport;
-  decision: Decision;
-  policiesDigest: string;
-  exceptionsDigest?: string;
-}): DecisionRecord {
-  const { report, decision } = input;
+/**
+ * Build the record of `report.decision` (or `opts.decision`). `policyDigest` / `exceptionsDigest` are the
+ * digests returned by loadPolicies / loadExceptions; the file lists are informational.
+ */
+export function decisionRecord(
+  report: ScanReport,
+  opts: { policyDigest: string; policyFiles?: string[]; exceptionsDigest?: string; exceptionFiles?: string[]; decision?: Decision },
+): DecisionRecord {
+  const decision = opts.decision ?? report.decision;
+  if (!decision) throw new PortcullisError('BAD_INPUT', 'cannot write a decision record: the report has no decision (no policy was evaluated)');
   const img = report.inventory.image;
   const bySeverity = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, 0])) as Record<Severity, number>;
   const all = [...report.findings, ...(decision.derivedFindings ?? [])];
@@ -57,9 +62,10 @@ export function decisionRecord(input: {
     pipeline: decision.pipeline,
     verdict: decision.verdict,
     evaluatedAt: decision.evaluatedAt,
-    policies: { names: [...decision.policies], digest: input.policiesDigest },
+    policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined },
     exceptions: {
-      digest: input.exceptionsDigest ?? EMPTY_DIGEST,
+      digest: opts.exceptionsDigest ?? EMPTY_DIGEST,
+      files: opts.exceptionFiles ? [...opts.exceptionFiles] : undefined,
       applied: [...new Set(decision.suppressed.filter((s) => s.by === 'exception').map((s) => s.ruleId))].sort(),
     },
     allowlisted: decision.allowlisted,

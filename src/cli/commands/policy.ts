@@ -57,7 +57,7 @@ export async function readReport(file: string): Promise<ScanReport> {
 interface EvalInputs {
   report: ScanReport;
   policies: Awaited<ReturnType<typeof loadPolicies>>;
-  exceptions: ExceptionSet & { digest: string };
+  exceptions: ExceptionSet & { digest: string; files?: string[] };
   ctx: EvalContext;
 }
 
@@ -139,7 +139,13 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       const decision = evaluate(inp.report, inp.policies.policies, inp.exceptions, inp.ctx);
       write(io, opts.format === 'json' ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision));
       if (opts.decision) {
-        const rec = decisionRecord({ report: inp.report, decision, policiesDigest: inp.policies.digest, exceptionsDigest: inp.exceptions.digest });
+        const rec = decisionRecord(inp.report, {
+          decision,
+          policyDigest: inp.policies.digest,
+          policyFiles: inp.policies.files,
+          exceptionsDigest: inp.exceptions.digest,
+          exceptionFiles: inp.exceptions.files,
+        });
         await writeDecisionRecord(String(opts.decision), rec);
       }
       if (decision.verdict !== 'pass') process.exitCode = 1;
