@@ -1,6 +1,7 @@
 // Streams the JSON entries of an OSV bulk-export zip (`<Ecosystem>/all.zip`) without extracting
 // anything to disk. Entry names are only used for messages; `../x.json` and absolute names are
 // read like any other entry (never written anywhere). Sizes are capped per entry and in total.
+import { readFile, stat } from 'node:fs/promises';
 import yauzl from 'yauzl';
 import type { Readable } from 'node:stream';
 import { PortcullisError } from '../../core/errors.js';
@@ -11,9 +12,23 @@ export interface ZipJsonEntry {
   text: string;
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+/** Archives up to this size are read into memory first (far fewer small reads); larger ones through the fd. */
+const IN_MEMORY_MAX = 256 * 1024 * 1024;
+
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const size = (await stat(path)).size;
+  const options = { lazyEntries: true, decodeStrings: false, autoClose: true, validateEntrySizes: true } as const;
+  if (size <= IN_MEMORY_MAX) {
+    const buf = await readFile(path);
+    return new Promise((resolve, reject) => {
+      yauzl.fromBuffer(buf, options, (err, zf) => {
+        if (err || !zf) reject(err ?? new Error('no zip file'));
+        else resolve(zf);
+      });
+    });
+  }
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, decodeStrings: false, autoClose: true, validateEntrySizes: true }, (err, zf) => {
+    yauzl.open(path, options, (err, zf) => {
       if (err || !zf) reject(err ?? new Error('no zip file'));
       else resolve(zf);
     });
