@@ -189,6 +189,15 @@ test('base-image findings from the scan: not-approved fails, unknown follows bas
   assert.equal(run([baseFinding()], {}).verdict, 'pass');
 });
 
+test('inventory gaps not copied into findings still count', () => {
+  const r = report();
+  r.inventory.gaps = [gapFinding({ id: 'coverage-gap:inv', reason: 'layer-unreadable' })];
+  const d = evaluate(r, [policy('p', {})], set(), CTX);
+  assert.deepEqual(d.violations.map((v) => v.findingId), ['coverage-gap:inv']);
+  r.findings = [r.inventory.gaps[0]!];
+  assert.equal(evaluate(r, [policy('p', {})], set(), CTX).violations.length, 1, 'not counted twice');
+});
+
 test('coverage gaps fail by default, even without a coverage control; warn/ignore and per-reason overrides', () => {
   assert.deepEqual(controls(run([gapFinding()], {})), ['coverage.onGap']);
   assert.equal(run([gapFinding()], { coverage: { onGap: 'warn' } }).warnings.length, 1);

@@ -169,6 +169,10 @@ export function evaluateWithTrace(
     return hit;
   };
 
+  // Gaps found while reading the image are findings too, even if a producer forgot to copy them over.
+  const seenIds = new Set(report.findings.map((f) => f.id));
+  const scanFindings = [...report.findings, ...(report.inventory.gaps ?? []).filter((g) => !seenIds.has(g.id))];
+
   const violations: Violation[] = [];
   const warnings: Violation[] = [];
   const suppressed = new Map<string, Suppression>();
@@ -178,7 +182,7 @@ export function evaluateWithTrace(
   for (const p of selected) {
     const policy = p.metadata.name;
     const enforcement = p.spec.enforcement ?? 'block';
-    const items: { finding: Finding; judgement: Judgement; derived: boolean }[] = report.findings.map((f) => ({
+    const items: { finding: Finding; judgement: Judgement; derived: boolean }[] = scanFindings.map((f) => ({
       finding: f,
       judgement: judgeFinding(f, p.spec.controls),
       derived: false,

@@ -47,6 +47,21 @@ test('policy validate: the examples are valid; json format lists them', async ()
   assert.equal(j.exceptions[1].expires, '2026-12-20T00:00:00.000Z');
 });
 
+test('policy validate: warns about expired and soon-expiring entries', async () => {
+  const d = tmp();
+  try {
+    const f = join(d, 'e.yaml');
+    writeFileSync(f, 'apiVersion: portcullis/v1\nkind: Exceptions\nexceptions:\n  - {id: A, finding: CVE-1, scope: {all: true}, expires: 2026-11-01, reason: r, owner: o}\n  - {id: B, finding: CVE-2, scope: {all: true}, expires: 2026-12-01, reason: r, owner: o}\n  - {id: C, finding: CVE-3, scope: {all: true}, expires: 2027-12-01, reason: r, owner: o}\n');
+    const r = await cli(['policy', 'validate', f]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /warning: .*e\.yaml:4: exception A expired 2026-11-01/);
+    assert.match(r.out, /warning: .*e\.yaml:5: exception B expires 2026-12-01 \(in 3 days\)/);
+    assert.doesNotMatch(r.out, /exception C/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('policy validate: an invalid file is a POLICY_INVALID error naming file:line and field', async () => {
   const d = tmp();
   try {

@@ -47,6 +47,7 @@ export async function readReport(file: string): Promise<ScanReport> {
       if (!img.config.labels || typeof img.config.labels !== 'object') img.config.labels = {};
     }
     if (o.inventory && !Array.isArray(o.inventory.packages)) problems.push('inventory.packages: expected a list');
+    if (o.inventory && !Array.isArray(o.inventory.gaps)) o.inventory.gaps = [];
   }
   if (problems.length) {
     throw new PortcullisError('BAD_INPUT', `${file}: not a Portcullis scan report: ${problems.join('; ')}`, { subject: file });
