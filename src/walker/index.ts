@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Analyzer, AnalyzerStatus, EntryInfo, EntryType, LayerInfo, LayerRef, ResolvedImage, WalkLimits } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
+import { asReadError } from '../source/streams.js';
 import { walkFs } from './fswalk.js';
 import { baseOf, normaliseEntryPath, parentOf, resolveInRoot } from './path.js';
 import { PathIndex } from './pathindex.js';
@@ -315,8 +316,9 @@ class Walk {
 
   layerError(l: LayerInfo, e: unknown): PortcullisError {
     if (e instanceof PortcullisError) return e;
-    const msg = describe(e);
-    return new PortcullisError('IMAGE_UNREADABLE', `${this.label(l)}: not a valid tar stream (${msg})`, { cause: e, subject: l.diffId });
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if ((typeof code === 'string' && code.startsWith('Z_')) || /zstd/.test(describe(e))) return asReadError(e, this.label(l));
+    return new PortcullisError('IMAGE_UNREADABLE', `${this.label(l)}: not a valid tar stream (${describe(e)})`, { cause: e, subject: l.diffId });
   }
 
   async walkDir(l: LayerInfo, root: string): Promise<void> {

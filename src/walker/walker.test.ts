@@ -214,7 +214,7 @@ test('a layer that is not a tar, a truncated gzip layer, a huge pax header: IMAG
       ]),
     );
     const img = await openImage(file);
-    await assert.rejects(walkImage(img, [a]), isErr('IMAGE_UNREADABLE', /trunc.tar: layer 1 .*(corrupt or truncated|unexpected end)/i));
+    await assert.rejects(walkImage(img, [a]), isErr('IMAGE_UNREADABLE', /trunc.tar: layer 1 \(sha256:[a-f0-9]{64}\): compressed data is corrupt or truncated/));
     await img.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
