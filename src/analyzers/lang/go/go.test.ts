@@ -58,6 +58,8 @@ test('required: executables of plausible size and .exe files only', () => {
   assert.equal(goModAnalyzer.required('/src/go.mod', e(0o644, 100)), true);
   assert.equal(goModAnalyzer.required('/root/go/pkg/mod/github.com/a/b@v1.0.0/go.mod', e(0o644, 100)), false);
   assert.equal(goModAnalyzer.required('/src/vendor/github.com/a/b/go.mod', e(0o644, 100)), false);
+  assert.equal(goModAnalyzer.required('/usr/local/go/src/cmd/go/testdata/x/go.mod', e(0o644, 100)), false);
+  assert.equal(goModAnalyzer.required('/src/go.mod.orig', e(0o644, 100)), false);
 });
 
 test('inline format in ELF, PE and Mach-O: main module, deps, replacements, stdlib', async () => {
@@ -244,4 +246,12 @@ test('go.mod hostile: binary content, unterminated quotes, empty', async () => {
   assert.deepEqual(brief(r.pkgs), ['github.com/c/d@v1.2.3']);
   assert.equal(r.warnings.length, 1);
   assert.deepEqual(await run(goModAnalyzer, '/go.mod', Buffer.alloc(0)), { pkgs: [], warnings: [] });
+});
+
+test('UPX-packed executable: warning instead of silence', async () => {
+  const packed = makeElf([{ name: '.data', vaddr: 0x1000, data: Buffer.alloc(2048) }]);
+  packed.write('UPX!', 0xec, 'latin1');
+  const r = await run(goBinaryAnalyzer, '/app/server', packed);
+  assert.deepEqual(r.pkgs, []);
+  assert.match(r.warnings[0] ?? '', /packed with UPX/);
 });

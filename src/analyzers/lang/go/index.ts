@@ -61,7 +61,11 @@ export function stdlibVersion(goVersion: string): string {
 async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
   if (!detectFormat(file.content)) return [];
   const res = readGoBuildInfo(file.content);
-  if (res.kind === 'absent') return [];
+  if (res.kind === 'absent') {
+    // a packed executable hides whatever it embeds: say so rather than report it as "no Go inside"
+    if (isUpxPacked(file.content)) ctx.warn(`${file.path}: executable is packed with UPX; embedded Go build info (if any) cannot be read`);
+    return [];
+  }
   if (res.kind === 'error') {
     ctx.warn(`${file.path}: ${res.error}`);
     return [];
@@ -121,6 +125,14 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
   return sortPackages(pkgs);
 }
 
+const UPX = Buffer.from('UPX!', 'latin1');
+
+/** UPX writes its `UPX!` header into the first page of a packed executable. */
+export function isUpxPacked(buf: Buffer): boolean {
+  const at = buf.subarray(0, 4096).indexOf(UPX);
+  return at >= 0;
+}
+
 export const goBinaryAnalyzer: Analyzer = {
   name: GO_BINARY_ANALYZER,
   version: 1,
@@ -168,8 +180,9 @@ export const goModAnalyzer: Analyzer = {
   version: 1,
   required(path: string, entry: EntryInfo): boolean {
     if (entry.type !== 'file' || entry.size > MAX_GOMOD_BYTES || basename(path) !== 'go.mod') return false;
-    // go.mod files of downloaded dependencies (module cache) and vendored copies describe other builds
-    return !/\/pkg\/mod\//.test(path) && !/\/vendor\//.test(path);
+    // go.mod files of downloaded dependencies (module cache), vendored copies and test fixtures
+    // (the go command ignores testdata directories) describe other builds
+    return !/\/(pkg\/mod|vendor|testdata)\//.test(path);
   },
   analyze: analyzeGoMod,
 };

@@ -62,7 +62,10 @@ export const cargoLockAnalyzer: Analyzer = {
   name: CARGO_LOCK_ANALYZER,
   version: 1,
   required(path: string, entry: EntryInfo): boolean {
-    return entry.type === 'file' && entry.size <= MAX_LOCK_BYTES && (path === 'Cargo.lock' || path.endsWith('/Cargo.lock'));
+    if (entry.type !== 'file' || entry.size > MAX_LOCK_BYTES || !(path === 'Cargo.lock' || path.endsWith('/Cargo.lock'))) return false;
+    // lockfiles shipped inside downloaded crates (cargo's registry and git checkouts) describe those
+    // crates' own development, not what was built into the image
+    return !/\/\.cargo\/(registry|git)\//.test(path);
   },
   analyze: analyzeLock,
 };

@@ -40,6 +40,8 @@ test('required: Cargo.lock by name; binaries by execute bit', () => {
   assert.equal(cargoLockAnalyzer.required('/src/app/Cargo.lock', e), true);
   assert.equal(cargoLockAnalyzer.required('/src/app/Cargo.lock.bak', e), false);
   assert.equal(cargoLockAnalyzer.required('/src/app/NotCargo.lock', e), false);
+  assert.equal(cargoLockAnalyzer.required('/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.0/Cargo.lock', e), false);
+  assert.equal(cargoLockAnalyzer.required('/root/.cargo/git/checkouts/x-123/abc/Cargo.lock', e), false);
   assert.equal(rustBinaryAnalyzer.required('/usr/bin/app', { ...e, mode: 0o755 }), true);
   assert.equal(rustBinaryAnalyzer.required('/usr/bin/app', e), false);
 });
