@@ -351,3 +351,11 @@ test('dir: source has one pseudo-layer that opens as a filesystem root', async (
     await assert.rejects(openImage(`dir:${join(dir, 'nope')}`), rejectsWith('NOT_FOUND', /directory not found/));
   });
 });
+
+test('archive entry-count limit', async () => {
+  await withDir(async (dir) => {
+    const f = join(dir, 'many.tar');
+    writeFileSync(f, await makeTar(Array.from({ length: 50 }, (_v, i) => ({ name: `f${i}`, content: 'x' }))));
+    await assert.rejects(openImage(`docker-archive:${f}`, { maxArchiveEntries: 10 }), rejectsWith('LIMIT_EXCEEDED', /more than 10 entries in the archive/));
+  });
+});

@@ -301,3 +301,15 @@ test('entry info given to required(): type, size, mode', async () => {
     { path: '/s', type: 'symlink', size: 0, mode: 0o644, uid: 0, gid: 0, linkTarget: 'bin/su' },
   ]);
 });
+
+test('abort signal stops the walk between layers and entries', async () => {
+  const l0 = await makeTar([f('a'), f('b')]);
+  const ac = new AbortController();
+  await assert.rejects(
+    walkImage(memImage([l0, l0, l0]), [probe(/./)], { signal: ac.signal, onLayer: (d) => d === 1 && ac.abort() }),
+    isErr('INTERNAL', /aborted/),
+  );
+  const pre = new AbortController();
+  pre.abort();
+  await assert.rejects(walkImage(memImage([l0]), [probe(/./)], { signal: pre.signal }), isErr('INTERNAL', /aborted/));
+});
