@@ -44,7 +44,8 @@ function get(t: TomlTable, k: string): TomlValue | undefined {
 
 /** own-property write that never triggers the `__proto__` setter */
 function set(t: TomlTable, k: string, v: TomlValue): void {
-  Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__') Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else t[k] = v;
 }
 
 function isTable(v: TomlValue | undefined): v is TomlTable {
@@ -383,6 +384,23 @@ class Parser {
 
   private basicString(): string {
     this.pos++;
+    // fast path: no escapes and no control characters before the closing quote
+    const end = this.src.indexOf('"', this.pos);
+    if (end >= 0) {
+      let plain = true;
+      for (let i = this.pos; i < end; i++) {
+        const code = this.src.charCodeAt(i);
+        if (code === 0x5c || (code < 0x20 && code !== 0x09) || code === 0x7f) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        const s = this.src.slice(this.pos, end);
+        this.pos = end + 1;
+        return s;
+      }
+    }
     let out = '';
     for (;;) {
       if (this.pos >= this.src.length) this.fail('unterminated string');
