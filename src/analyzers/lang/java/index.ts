@@ -80,9 +80,11 @@ function take(w: Walk, buf: Buffer, e: ZipEntry, cap: number, where: string): Bu
 
 function scan(w: Walk, buf: Buffer, archivePath: string, baseName: string, depth: number): void {
   const where = archivePath ? `${archivePath}!/` : '';
-  let entries;
+  let entries: ZipEntry[];
   try {
-    entries = readEntries(buf, w.limits.maxEntries);
+    const dir = readEntries(buf, w.limits.maxEntries);
+    entries = dir.entries;
+    if (dir.problem) w.ctx.warn(`${w.file.path}: ${archivePath || 'archive'}: ${dir.problem}; the entries before it are used`);
   } catch (err) {
     if (!(err instanceof ZipError)) throw err;
     w.ctx.warn(`${w.file.path}: ${archivePath || 'archive'}: ${err.message}`);

@@ -261,6 +261,15 @@ test('hostile: garbage, truncated, encrypted, unknown method, entry outside the 
   const cd = outside.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
   outside.writeUInt32LE(0x7fff0000, cd + 42);
   assert.match((await run('/x.jar', outside)).warnings[0] ?? '', /local header missing/);
+  const two = makeZip([
+    { name: 'META-INF/maven/g/first/pom.properties', data: pomProps('g', 'first', '1.0') },
+    { name: 'META-INF/maven/g/second/pom.properties', data: pomProps('g', 'second', '1.0') },
+  ]);
+  const cd2 = two.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  two.writeUInt32LE(0xdeadbeef, cd2); // break the second central directory header
+  const partial = await run('/x.jar', two);
+  assert.deepEqual(brief(partial.pkgs), ['g:first@1.0 high']);
+  assert.match(partial.warnings[0] ?? '', /central directory entry 1 of 2 is malformed; the entries before it are used/);
   const many = makeZip(Array.from({ length: 30 }, (_, i) => ({ name: `f${i}`, data: '' })));
   const r2 = await run('/x.jar', many, makeJavaArchiveAnalyzer({ ...DEFAULT_JAVA_LIMITS, maxEntries: 20 }));
   assert.match(r2.warnings[0] ?? '', /30 entries \(limit 20\)/);

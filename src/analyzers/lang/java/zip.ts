@@ -34,8 +34,11 @@ function findEocd(buf: Buffer): number {
   return -1;
 }
 
-/** Read the central directory. Throws ZipError on a malformed archive or more than `maxEntries` entries. */
-export function readEntries(buf: Buffer, maxEntries: number): ZipEntry[] {
+/**
+ * Read the central directory. Throws ZipError when there is no usable directory or it announces more
+ * than `maxEntries` entries; a directory broken part-way gives the entries before the break and `problem`.
+ */
+export function readEntries(buf: Buffer, maxEntries: number): { entries: ZipEntry[]; problem?: string } {
   const eocd = findEocd(buf);
   if (eocd < 0) throw new ZipError('no end of central directory record (not a zip file, or truncated)');
   let count = buf.readUInt16LE(eocd + 10);
@@ -59,7 +62,7 @@ export function readEntries(buf: Buffer, maxEntries: number): ZipEntry[] {
   let p = cdOffset + shift;
   const out: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== CDH) throw new ZipError(`central directory entry ${i} is malformed`);
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== CDH) return { entries: out, problem: `central directory entry ${i} of ${count} is malformed` };
     const flags = buf.readUInt16LE(p + 8);
     const method = buf.readUInt16LE(p + 10);
     let compressedSize = buf.readUInt32LE(p + 20);
@@ -69,7 +72,7 @@ export function readEntries(buf: Buffer, maxEntries: number): ZipEntry[] {
     const commentLen = buf.readUInt16LE(p + 32);
     let localOffset = buf.readUInt32LE(p + 42);
     const next = p + 46 + nameLen + extraLen + commentLen;
-    if (next > buf.length) throw new ZipError(`central directory entry ${i} is truncated`);
+    if (next > buf.length) return { entries: out, problem: `central directory entry ${i} of ${count} is truncated` };
     const name = buf.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen);
     // Zip64 extended information: the 0xffffffff fields, in order
     let e = p + 46 + nameLen;
@@ -95,7 +98,7 @@ export function readEntries(buf: Buffer, maxEntries: number): ZipEntry[] {
     out.push({ name, method, flags, compressedSize, size, localOffset: localOffset + shift });
     p = next;
   }
-  return out;
+  return { entries: out };
 }
 
 function safe(v: bigint): number {
