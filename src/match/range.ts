@@ -117,9 +117,10 @@ function evaluateRanges(affected: OsvAffected, version: string, scheme: VersionS
  * Whether `version` is affected by one OSV `affected` entry.
  *
  * - Listed in `versions` (same string, or equal in the scheme) → affected.
- * - Any ECOSYSTEM/SEMVER range containing it → affected; `fixed` is the smallest fixed version of a
- *   matching range that is above `version` and not itself affected by this entry (so the advice
- *   really leaves the vulnerable set); `lastAffected` the smallest last_affected at or above it.
+ * - Any ECOSYSTEM/SEMVER range containing it → affected; `fixed` is the smallest fixed version above
+ *   `version` (normally the next fixed event of the matching range) that is not itself affected by
+ *   this entry, so the advice really leaves the vulnerable set; `lastAffected` the smallest
+ *   last_affected at or above it.
  * - A range whose events are not valid in the scheme, of an unknown type, or malformed → unknown,
  *   unless something else says affected.
  * - GIT ranges → unknown ("GIT range not evaluable") when nothing else evaluable is present; when
@@ -157,25 +158,19 @@ export function evaluateAffected(affected: OsvAffected, version: string, scheme:
   return { status: 'not-affected' };
 }
 
-/** Affected by the versions list: take the fix advice from any range with a fixed event above. */
+/** Affected by the versions list: take the fix advice from the ranges. */
 function withFix(r: { status: 'affected' }, affected: OsvAffected, version: string, scheme: VersionScheme): RangeResult {
   if (!scheme.isValid(version)) return r;
   const hits = evaluateRanges(affected, version, scheme).filter(
     (x): x is Extract<One, { status: 'affected' }> => x.status === 'affected',
   );
-  if (hits.length === 0) {
-    // collect fixed events above the version from all ranges, even ones that do not contain it
-    const fixed: string[] = [];
-    for (const range of Array.isArray(affected.ranges) ? affected.ranges : []) {
-      const events = readEvents(range?.events);
-      if (typeof events === 'string' || (range.type !== 'ECOSYSTEM' && range.type !== 'SEMVER')) continue;
-      for (const e of events) if (e.kind === 'fixed' && !e.zero && (scheme.compare(e.version, version) ?? 0) > 0) fixed.push(e.version);
-    }
-    return bestFix([{ status: 'affected', fixed }], affected, version, scheme);
-  }
   return bestFix(hits, affected, version, scheme);
 }
 
+/**
+ * The advice: the smallest `fixed` event above the installed version (of any evaluable range of the
+ * entry) that is not itself affected by the entry, so following it really leaves the vulnerable set.
+ */
 function bestFix(
   hits: Extract<One, { status: 'affected' }>[],
   affected: OsvAffected,
@@ -183,12 +178,18 @@ function bestFix(
   scheme: VersionScheme,
 ): RangeResult {
   const cmp = (a: string, b: string): number => scheme.compare(a, b) ?? 0;
-  const candidates = [...new Set(hits.flatMap((h) => h.fixed))].sort(cmp);
+  const above = new Set<string>(hits.flatMap((h) => h.fixed));
+  for (const range of Array.isArray(affected.ranges) ? affected.ranges : []) {
+    if (range === null || typeof range !== 'object' || (range.type !== 'ECOSYSTEM' && range.type !== 'SEMVER')) continue;
+    const events = readEvents(range.events);
+    if (typeof events === 'string') continue;
+    for (const e of events) if (e.kind === 'fixed' && !e.zero && (scheme.compare(e.version, version) ?? 0) > 0) above.add(e.version);
+  }
+  const candidates = [...above].sort(cmp);
   const lastAffected = hits.map((h) => h.lastAffected).filter((x): x is string => x !== undefined).sort(cmp)[0];
   let fixed: string | undefined;
   for (const c of candidates) {
-    const r = evaluateAffectedNoFix(affected, c, scheme);
-    if (r === 'not-affected') {
+    if (evaluateAffectedNoFix(affected, c, scheme) === 'not-affected') {
       fixed = c;
       break;
     }
@@ -201,8 +202,8 @@ function bestFix(
 
 /** Just the verdict for a candidate fix version (no advice, so no recursion). */
 function evaluateAffectedNoFix(affected: OsvAffected, version: string, scheme: VersionScheme): RangeResult['status'] {
-  if (Array.isArray(affected.versions) && inVersions(affected.versions, version, scheme, true)) return 'affected';
   const results = evaluateRanges(affected, version, scheme);
   if (results.some((r) => r.status === 'affected')) return 'affected';
+  if (Array.isArray(affected.versions) && inVersions(affected.versions, version, scheme, true)) return 'affected';
   return 'not-affected';
 }

@@ -81,12 +81,23 @@ export function compareStrings(a: string, b: string): Cmp {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const PARSE_CACHE_SIZE = 8192;
+
 /**
  * Builds a VersionScheme from a parser and a comparator of parsed values. Parsers return undefined
  * for anything that is not a version in the scheme; compare() then returns undefined too.
  */
 export function defineScheme<T>(id: string, parse: (v: string) => T | undefined, cmp: (a: T, b: T) => Cmp): VersionScheme {
-  const p = (v: string): T | undefined => (acceptable(v) ? parse(v) : undefined);
+  // Parsing is pure, so parsed values are memoised; the cache is bounded and simply dropped when full.
+  const cache = new Map<string, T | undefined>();
+  const p = (v: string): T | undefined => {
+    if (!acceptable(v)) return undefined;
+    if (cache.has(v)) return cache.get(v);
+    const r = parse(v);
+    if (cache.size >= PARSE_CACHE_SIZE) cache.clear();
+    cache.set(v, r);
+    return r;
+  };
   return {
     id,
     isValid: (v: string) => p(v) !== undefined,
