@@ -10,6 +10,7 @@ import { evaluate } from '../../policy/evaluate.js';
 import { explain, formatExplanations } from '../../policy/explain.js';
 import { formatDecision } from '../../policy/format.js';
 import { parseImageRef } from '../../policy/imageref.js';
+import { checkReport } from '../../policy/report-input.js';
 import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.js';
 import { decisionRecord, writeDecisionRecord, EMPTY_DIGEST } from '../../policy/record.js';
 import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
@@ -32,27 +33,7 @@ export async function readReport(file: string): Promise<ScanReport> {
   } catch (e) {
     throw new PortcullisError('BAD_INPUT', `${file}: not JSON: ${(e as Error).message}`, { cause: e, subject: file });
   }
-  const o = r as Partial<ScanReport> | null;
-  const problems: string[] = [];
-  if (!o || typeof o !== 'object' || Array.isArray(o)) problems.push('expected a JSON object (a Portcullis scan report)');
-  else {
-    if (!Array.isArray(o.findings)) problems.push('findings: expected a list');
-    else if (o.findings.some((f) => !f || typeof f !== 'object' || typeof f.id !== 'string' || typeof f.kind !== 'string')) {
-      problems.push('findings: every finding needs an id and a kind');
-    }
-    const img = o.inventory?.image;
-    if (!img || typeof img !== 'object' || !img.ref || !img.config) problems.push('inventory.image: expected ref and config');
-    else {
-      if (!Array.isArray(img.repoTags)) img.repoTags = [];
-      if (!img.config.labels || typeof img.config.labels !== 'object') img.config.labels = {};
-    }
-    if (o.inventory && !Array.isArray(o.inventory.packages)) problems.push('inventory.packages: expected a list');
-    if (o.inventory && !Array.isArray(o.inventory.gaps)) o.inventory.gaps = [];
-  }
-  if (problems.length) {
-    throw new PortcullisError('BAD_INPUT', `${file}: not a Portcullis scan report: ${problems.join('; ')}`, { subject: file });
-  }
-  return o as ScanReport;
+  return checkReport(r, file);
 }
 
 interface EvalInputs {
