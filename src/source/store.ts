@@ -1,6 +1,7 @@
 // Where the files of an image live: a tar archive (indexed once; random access by offset) or a
 // directory (OCI layout). Names are archive-relative (`blobs/sha256/<hex>`, `manifest.json`).
 //
+// A plain tar is indexed by seeking from header to header (tarindex.ts); members are read by offset.
 // A gzip- or zstd-compressed whole archive cannot be accessed randomly: it is decompressed once into a
 // private temp file (fs.mkdtemp under os.tmpdir(), mode 0700, removed by close()), with a byte limit
 // against decompression bombs, and that file is indexed.
@@ -9,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, posix, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
 import { PortcullisError } from '../core/errors.js';
 import { asReadError, byteLimit, compressionOf, decompressor } from './streams.js';
+import { indexTarFile } from './tarindex.js';
 
 export interface BlobStore {
   /** for messages: the archive or directory path */
@@ -162,38 +163,18 @@ export class TarArchive implements BlobStore {
 
 async function indexTar(file: string, where: string, maxEntries: number, signal?: AbortSignal): Promise<Map<string, ArchiveEntry>> {
   const entries = new Map<string, ArchiveEntry>();
-  const extract = tar.extract();
-  let count = 0;
-  extract.on('entry', (h, body, next) => {
-    body.on('error', () => {}); // the extract reports the failure
-    count++;
-    if (count > maxEntries) {
-      next(new PortcullisError('LIMIT_EXCEEDED', `${where}: more than ${maxEntries} entries in the archive`));
-      return;
+  for (const r of await indexTarFile(file, where, maxEntries, signal)) {
+    const name = archiveName(r.name);
+    if (name === undefined) continue; // `..` climbing out of the archive, or the archive root itself
+    const t = r.typeflag;
+    const type: ArchiveEntry['type'] = t === '0' || t === '7' ? 'file' : t === '5' ? 'dir' : t === '2' ? 'symlink' : t === '1' ? 'link' : 'other';
+    const prev = entries.get(name);
+    if (prev && prev.type !== 'dir' && type !== 'dir') {
+      throw new PortcullisError('BAD_INPUT', `${where}: duplicate entry ${name} in the archive (ambiguous content)`, { subject: name });
     }
-    const name = archiveName(h.name);
-    const offset = (h as unknown as { byteOffset: number }).byteOffset;
-    if (name !== undefined) {
-      const type: ArchiveEntry['type'] =
-        h.type === 'file' || h.type === 'contiguous-file' ? 'file' : h.type === 'directory' ? 'dir' : h.type === 'symlink' ? 'symlink' : h.type === 'link' ? 'link' : 'other';
-      const prev = entries.get(name);
-      if (prev && prev.type !== 'dir' && type !== 'dir') {
-        body.resume();
-        next(new PortcullisError('BAD_INPUT', `${where}: duplicate entry ${name} in the archive (ambiguous content)`, { subject: name }));
-        return;
-      }
-      const e: ArchiveEntry = { name, type, offset, size: h.size ?? 0 };
-      if (h.linkname) e.linkname = h.linkname;
-      entries.set(name, e);
-    }
-    body.on('end', () => next());
-    body.resume();
-  });
-  try {
-    await pipeline(createReadStream(file), extract, { signal });
-  } catch (e) {
-    if (e instanceof PortcullisError) throw e;
-    throw new PortcullisError('IMAGE_UNREADABLE', `${where}: corrupt or truncated archive (${(e as Error).message})`, { cause: e, subject: where });
+    const e: ArchiveEntry = { name, type, offset: r.offset, size: type === 'file' ? r.size : 0 };
+    if (r.linkname) e.linkname = r.linkname;
+    entries.set(name, e);
   }
   if (entries.size === 0) throw new PortcullisError('IMAGE_UNREADABLE', `${where}: empty archive (no entries)`, { subject: where });
   return entries;
