@@ -58,6 +58,10 @@ export interface BaseImageRef {
   layers: number;
   /** when the base image was built (its config `created`), if known */
   created?: string;
+  /** image config digest (the image id), when known from the catalog */
+  configDigest?: string;
+  /** the catalog's `approved` flag, when the base is in the base catalog */
+  approved?: boolean;
 }
 
 export interface Lineage {
@@ -77,6 +81,8 @@ export interface BaseAdvice {
   kind: 'rebuild' | 'upgrade';
   fixes: number;
   remaining: number;
+  /** packages of the candidate that could not be checked against the DB (coverage gaps): `fixes` may be too high, `remaining` too low */
+  unchecked?: number;
 }
 
 export type Verdict = 'pass' | 'fail' | 'error';
