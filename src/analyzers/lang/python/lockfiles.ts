@@ -10,6 +10,8 @@ import { PYTHON_LOCKFILE, pyPackage, validPyName, validPyVersion } from './commo
 export const MAX_LOCKFILE_BYTES = 64 * MIB;
 
 export function isPythonLockfile(path: string): boolean {
+  // files shipped inside installed distributions describe their own development, not the image
+  if (path.includes('/site-packages/') || path.includes('/dist-packages/')) return false;
   const base = baseName(path);
   if (base === 'poetry.lock' || base === 'Pipfile.lock' || base === 'uv.lock') return true;
   return base.startsWith('requirements') && base.endsWith('.txt');

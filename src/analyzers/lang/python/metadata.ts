@@ -10,7 +10,7 @@ export const MAX_METADATA_BYTES = 8 * MIB;
 export function isInstalledMetadata(path: string, type: string): boolean {
   if (!path.includes('/site-packages/') && !path.includes('/dist-packages/')) return false;
   if (path.endsWith('.dist-info/METADATA') || path.endsWith('.egg-info/PKG-INFO')) return true;
-  return path.endsWith('.egg-info') && type === 'file';
+  return path.endsWith('.egg-info') && (type === 'file' || type === 'hardlink');
 }
 
 const KNOWN_HEADERS = new Set(

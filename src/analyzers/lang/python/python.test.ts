@@ -21,6 +21,8 @@ test('python: required()', () => {
   assert.ok(!isInstalledMetadata('/usr/lib/python3/dist-packages/x.dist-info/RECORD', 'file'));
   assert.ok(!isInstalledMetadata('/usr/lib/python3/dist-packages/x.dist-info/METADATA.bak', 'file'));
   for (const p of ['/app/poetry.lock', '/app/Pipfile.lock', '/app/uv.lock', '/app/requirements.txt', '/app/requirements-dev.txt']) assert.ok(isPythonLockfile(p), p);
+  assert.ok(isInstalledMetadata('/usr/lib/python3/dist-packages/x.egg-info', 'hardlink'));
+  assert.ok(!isPythonLockfile('/usr/lib/python3/site-packages/foo/requirements.txt'));
   for (const p of ['/app/Pipfile', '/app/pyproject.toml', '/app/my-requirements.txt', '/app/requirements.in']) assert.ok(!isPythonLockfile(p), p);
 });
 

@@ -63,7 +63,9 @@ export const gemLockfileAnalyzer: Analyzer = {
   version: 1,
   required(path) {
     const b = baseName(path);
-    return b === 'Gemfile.lock' || b === 'gems.locked';
+    if (b !== 'Gemfile.lock' && b !== 'gems.locked') return false;
+    // lockfiles shipped inside installed gems describe the gem's own development, not the image
+    return !path.includes('/gems/') || !/\/gems\/[^/]+-\d[^/]*\//.test(path);
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
     const text = readText(file, ctx, MAX_GEMFILE_LOCK_BYTES);

@@ -17,6 +17,9 @@ test('ruby: required()', () => {
   assert.ok(gemLockfileAnalyzer.required('/app/Gemfile.lock', e));
   assert.ok(gemLockfileAnalyzer.required('/app/gems.locked', e));
   assert.ok(!gemLockfileAnalyzer.required('/app/Gemfile', e));
+  assert.ok(!gemLockfileAnalyzer.required('/usr/local/bundle/gems/rack-3.0.8/Gemfile.lock', e));
+  assert.ok(!gemLockfileAnalyzer.required('/usr/lib/ruby/gems/3.1.0/gems/json-2.6.1/Gemfile.lock', e));
+  assert.ok(gemLockfileAnalyzer.required('/srv/gems/app/Gemfile.lock', e));
 });
 
 test('gemspec: third-party fixtures', async (t) => {
