@@ -125,7 +125,7 @@ export function imageRefMatches(ref: string, img: ImageId): boolean {
   const want = parseImageRef(ref);
   if (!want) return false;
   if (want.digest !== undefined) {
-    if (img.digest === undefined || img.digest !== want.digest) return false;
+    if (img.digest === undefined || img.digest.toLowerCase() !== want.digest) return false;
     return want.name === undefined || (img.name !== undefined && normaliseImageName(img.name) === want.name);
   }
   if (want.name === undefined || img.name === undefined) return false;

@@ -26,6 +26,7 @@ test('parseImageRef: tags, digests, ports, malformed input', () => {
   assert.deepEqual(parseImageRef(`myreg:5000/app:1.0@${D}`), { name: 'myreg:5000/app', tag: '1.0', digest: D });
   assert.deepEqual(parseImageRef(D), { digest: D });
   assert.deepEqual(parseImageRef(`@${D}`), { digest: D });
+  assert.deepEqual(parseImageRef(D.toUpperCase().replace('SHA256', 'sha256')), { digest: D }, 'digests compare lower-case');
   for (const bad of ['', '  ', 'a b', 'app@notadigest', 'app:bad tag', '/abs', 'a//b', 'app:', 'app:-x']) {
     assert.equal(parseImageRef(bad), undefined, JSON.stringify(bad));
   }

@@ -45,12 +45,12 @@ export function parseImageRef(input: string): ImageId | undefined {
   let digest: string | undefined;
   const at = s.indexOf('@');
   if (at >= 0) {
-    digest = s.slice(at + 1);
+    digest = s.slice(at + 1).toLowerCase();
     s = s.slice(0, at);
     if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)) return undefined;
   }
   if (s === '') return digest ? { digest } : undefined;
-  if (/^sha256:[0-9a-f]{64}$/.test(s) && !digest) return { digest: s };
+  if (/^sha256:[0-9a-f]{64}$/i.test(s) && !digest) return { digest: s.toLowerCase() };
   let tag: string | undefined;
   const lastSlash = s.lastIndexOf('/');
   const colon = s.lastIndexOf(':');
