@@ -73,7 +73,11 @@ export const cargoLockAnalyzer: Analyzer = {
 async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
   if (!detectFormat(file.content)) return [];
   const r = readAuditable(file.content);
-  if (r.kind === 'absent') return [];
+  if (r.kind === 'absent') {
+    // Rust code without an embedded dependency list: its crates cannot be known; say so
+    if (looksLikeRust(file.content)) ctx.warn(`${file.path}: Rust binary without cargo-auditable dependency data (.dep-v0); its crates cannot be listed`);
+    return [];
+  }
   if (r.kind === 'error') {
     ctx.warn(`${file.path}: ${r.error}`);
     return [];
@@ -86,6 +90,22 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
       return cratePackage(c.name, c.version, file, RUST_BINARY_ANALYZER, meta, c.kind === 'build');
     }),
   );
+}
+
+const RUSTC = Buffer.from('/rustc/', 'latin1');
+
+/**
+ * Rust's standard library leaves source paths such as `/rustc/<commit or version>/library/core/src/…`
+ * (older toolchains: `…/src/libcore/…`) in panic locations of every binary that links it.
+ */
+export function looksLikeRust(buf: Buffer): boolean {
+  let i = buf.indexOf(RUSTC);
+  for (let n = 0; i >= 0 && n < 64; n++) {
+    const tail = buf.toString('latin1', i + RUSTC.length, i + RUSTC.length + 64);
+    if (/^[0-9a-zA-Z.-]{1,48}\/(library\/|src\/lib)/.test(tail)) return true;
+    i = buf.indexOf(RUSTC, i + 1);
+  }
+  return false;
 }
 
 export const rustBinaryAnalyzer: Analyzer = {

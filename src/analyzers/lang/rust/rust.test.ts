@@ -169,3 +169,12 @@ test('hostile .dep-v0: inflates past the limit, not zlib, not JSON, no packages 
   assert.deepEqual(await run(rustBinaryAnalyzer, '/b', makeElf([{ name: '.data', vaddr: 0x9000, data: Buffer.alloc(64) }])), { pkgs: [], warnings: [] });
   assert.deepEqual(await run(rustBinaryAnalyzer, '/b', Buffer.from('#!/bin/sh\n'.repeat(200))), { pkgs: [], warnings: [] });
 });
+
+test('a Rust binary without .dep-v0 gets a warning; a non-Rust binary does not', async () => {
+  const rust = makeElf([{ name: '.rodata', vaddr: 0x9000, data: Buffer.from('called `Option::unwrap()`/rustc/9b00956e56009bab2aa15d7bff10916599e3d6d6/library/core/src/option.rs\0') }]);
+  const r = await run(rustBinaryAnalyzer, '/usr/bin/rg', rust);
+  assert.deepEqual(r.pkgs, []);
+  assert.match(r.warnings[0] ?? '', /Rust binary without cargo-auditable dependency data/);
+  const other = makeElf([{ name: '.rodata', vaddr: 0x9000, data: Buffer.from('see /rustc/ for details\0') }]);
+  assert.deepEqual(await run(rustBinaryAnalyzer, '/usr/bin/x', other), { pkgs: [], warnings: [] });
+});
