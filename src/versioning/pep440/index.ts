@@ -69,7 +69,7 @@ export function parsePep440(input: string): Pep440 | undefined {
   // pre-release
   {
     const at = i < s.length && isSep(s.charCodeAt(i)) ? i + 1 : i;
-    const l = PRE_LABELS.find(([name]) => s.startsWith(name, at));
+    const l = PRE_LABELS.find((p) => s.startsWith(p[0], at));
     if (l) {
       i = at + l[0].length;
       optSep(digitAt);
