@@ -144,8 +144,9 @@ test('real: main-version-via-ldflags.elf (go1.22.1)', async (t) => {
 test('real: stdlib_pack (arm64 cmd/pack, no module) reports only stdlib', async (t) => {
   const p = sharedOrSkip(t, 'fixtures/third-party/packages/go/stdlib_pack');
   if (!p) return;
-  const { pkgs } = await run(goBinaryAnalyzer, '/pack', readFileSync(p));
+  const { pkgs, warnings } = await run(goBinaryAnalyzer, '/pack', readFileSync(p));
   assert.deepEqual(brief(pkgs), ['stdlib@go1.19.1']);
+  assert.deepEqual(warnings, [], 'a standard-library command has no third-party code');
   assert.equal(pkgs[0]?.metadata?.mainPath, 'cmd/pack');
 });
 
@@ -164,7 +165,8 @@ test('real: /usr/sbin/gosu from orders-api (go1.19.8, stripped, built without mo
   // Debian builds gosu in GOPATH mode: the build info has `path github.com/tianon/gosu` and build
   // settings but no `mod`/`dep` lines (xxd of .go.buildinfo), so only stdlib can be reported.
   const { pkgs, warnings } = await run(goBinaryAnalyzer, '/usr/sbin/gosu', bin);
-  assert.deepEqual(warnings, []);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /github\.com\/tianon\/gosu was built without Go module information; its dependencies/);
   assert.deepEqual(brief(pkgs), ['stdlib@go1.19.8']);
   assert.equal(pkgs[0]?.purl, 'pkg:golang/stdlib@go1.19.8');
   assert.equal(pkgs[0]?.metadata?.mainPath, 'github.com/tianon/gosu');

@@ -101,6 +101,12 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
     }
   } else if (mi.path) {
     common.mainModuleNote = 'built without module information (GOPATH mode or a standard-library command)';
+    // A standard-library command (`cmd/pack`) has nothing but stdlib; anything else built in GOPATH mode
+    // may have compiled in third-party code whose versions the binary does not record.
+    const first = mi.path.split('/')[0] ?? '';
+    if (first.includes('.')) {
+      ctx.warn(`${file.path}: ${mi.path} was built without Go module information; its dependencies and their versions cannot be listed (only stdlib is reported)`);
+    }
   }
 
   for (const d of mi.deps) {
