@@ -359,3 +359,34 @@ test('archive entry-count limit', async () => {
     await assert.rejects(openImage(`docker-archive:${f}`, { maxArchiveEntries: 10 }), rejectsWith('LIMIT_EXCEEDED', /more than 10 entries in the archive/));
   });
 });
+
+test('outer archive: long member names (pax) are indexed; an oversized extended header is refused', async () => {
+  await withDir(async (dir) => {
+    const longName = `${'d'.repeat(120)}/${'e'.repeat(90)}/layer.tar`;
+    const f = join(dir, 'long.tar');
+    writeFileSync(f, await dockerArchive([await L1], { layerNames: [longName] }));
+    const img = await openImage(f);
+    assert.deepEqual(await drain(img), [await L1]);
+    await img.close();
+    // a pax header claiming 64 MiB of extended attributes
+    const h = Buffer.alloc(512);
+    h.write('PaxHeader/x', 0);
+    h.write('0000644\0', 100);
+    h.write(`${(64 * 1024 * 1024).toString(8).padStart(11, '0')}\0`, 124);
+    h.write('x', 156);
+    h.write('ustar\u000000', 257);
+    h.fill(' ', 148, 156);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    const g = join(dir, 'hugehdr.tar');
+    writeFileSync(g, Buffer.concat([h, Buffer.alloc(64 * 1024 * 1024 + 1024)]));
+    await assert.rejects(openImage(`docker-archive:${g}`), rejectsWith('LIMIT_EXCEEDED', /hugehdr.tar: a tar extended header of 67108864 bytes/));
+    // a header with a bad checksum
+    const c = Buffer.from(await makeTar([{ name: 'manifest.json', content: '[]' }]));
+    c[0] = 'X'.charCodeAt(0);
+    const cf = join(dir, 'cksum.tar');
+    writeFileSync(cf, c);
+    await assert.rejects(openImage(`docker-archive:${cf}`), rejectsWith('IMAGE_UNREADABLE', /invalid header checksum at offset 0/));
+  });
+});
