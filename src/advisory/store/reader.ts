@@ -108,16 +108,30 @@ class SqliteAdvisoryDb implements AdvisoryDb {
   }
 
   byPackage(ecosystem: string, name: string): StoredAdvisory[] {
-    return this.guard(() => this.q.byPackage.all(ecosystem, normalisePackageName(ecosystem, name)).map((r) => this.toStored(r)));
+    return this.lookup(ecosystem, name, undefined);
   }
 
+  /** One advisory naming many of the packages (a distro errata) is decoded once per call. */
   byPackages(keys: PackageKey[]): Map<string, StoredAdvisory[]> {
     const out = new Map<string, StoredAdvisory[]>();
+    const cache = new Map<string, StoredAdvisory>();
     for (const k of keys) {
       const key = packageKey(k.ecosystem, k.name);
-      if (!out.has(key)) out.set(key, this.byPackage(k.ecosystem, k.name));
+      if (!out.has(key)) out.set(key, this.lookup(k.ecosystem, k.name, cache));
     }
     return out;
+  }
+
+  private lookup(ecosystem: string, name: string, cache: Map<string, StoredAdvisory> | undefined): StoredAdvisory[] {
+    return this.guard(() =>
+      this.q.byPackage.all(ecosystem, normalisePackageName(ecosystem, name)).map((r) => {
+        const hit = cache?.get(r.id);
+        if (hit) return hit;
+        const s = this.toStored(r);
+        cache?.set(r.id, s);
+        return s;
+      }),
+    );
   }
 
   byId(id: string): StoredAdvisory | undefined {

@@ -46,7 +46,7 @@ async function withRetries<T>(what: string, opts: FetchOptions, f: () => Promise
       await sleep(delay);
     }
   }
-  if (last instanceof HttpError && last.status === 404) {
+  if (last instanceof HttpError && last.status >= 400 && last.status < 500) {
     throw new PortcullisError('NOT_FOUND', `${what}: ${last.message}`, { cause: last, subject: what });
   }
   if (last instanceof PortcullisError) throw last;
@@ -67,34 +67,56 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<string
       return text;
     });
   } catch (e) {
-    if (e instanceof PortcullisError && e.code === 'NOT_FOUND') return undefined;
+    // an absent optional file: 404, or 403 as object stores answer for missing keys
+    if (e instanceof PortcullisError && e.cause instanceof HttpError && e.cause.status >= 400 && e.cause.status < 500 && e.cause.status !== 408 && e.cause.status !== 429) {
+      return undefined;
+    }
     throw e;
   }
 }
 
-/** Streams `url` into `dest` (overwritten), returning its sha256 hex and size. */
+/**
+ * Streams `url` into `dest` (overwritten), returning its sha256 hex and size. `timeoutMs` is an idle
+ * timeout: the request fails when no headers or no body bytes arrive for that long, so a large
+ * download on a slow but live connection is not cut off.
+ */
 export async function downloadTo(url: string, dest: string, opts: FetchOptions): Promise<{ sha256: string; bytes: number }> {
   return withRetries(url, opts, async () => {
-    const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs), redirect: 'follow' });
-    if (!res.ok || !res.body) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new HttpError(res.status, url);
+    const ac = new AbortController();
+    let timer = setTimeout(() => ac.abort(new Error(`no data for ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    const poke = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => ac.abort(new Error(`no data for ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    };
+    try {
+      const res = await fetch(url, { signal: ac.signal, redirect: 'follow' });
+      if (!res.ok || !res.body) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new HttpError(res.status, url);
+      }
+      poke();
+      const declared = Number(res.headers.get('content-length') ?? NaN);
+      if (declared > opts.maxBytes) throw new PortcullisError('LIMIT_EXCEEDED', `${url}: ${declared} bytes exceeds the ${opts.maxBytes}-byte limit`);
+      const hash = createHash('sha256');
+      let bytes = 0;
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          poke();
+          bytes += chunk.length;
+          if (bytes > opts.maxBytes) return cb(new PortcullisError('LIMIT_EXCEEDED', `${url}: more than ${opts.maxBytes} bytes`));
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), meter, createWriteStream(dest));
+      if (Number.isFinite(declared) && declared !== bytes) throw new Error(`${url}: truncated, got ${bytes} of ${declared} bytes`);
+      return { sha256: hash.digest('hex'), bytes };
+    } catch (e) {
+      if (ac.signal.aborted && !(e instanceof PortcullisError)) throw new Error(`${url}: ${(ac.signal.reason as Error)?.message ?? 'aborted'}`, { cause: e });
+      throw e;
+    } finally {
+      clearTimeout(timer);
     }
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > opts.maxBytes) throw new PortcullisError('LIMIT_EXCEEDED', `${url}: ${declared} bytes exceeds the ${opts.maxBytes}-byte limit`);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        bytes += chunk.length;
-        if (bytes > opts.maxBytes) return cb(new PortcullisError('LIMIT_EXCEEDED', `${url}: more than ${opts.maxBytes} bytes`));
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), meter, createWriteStream(dest));
-    if (Number.isFinite(declared) && declared !== bytes) throw new Error(`${url}: truncated, got ${bytes} of ${declared} bytes`);
-    return { sha256: hash.digest('hex'), bytes };
   });
 }
 

@@ -242,3 +242,44 @@ test('lock: a live holder makes others wait and time out with DB_LOCKED; a dead 
   const r3 = await acquireLock(lock, { timeoutMs: 1000, pollMs: 20 });
   await r3();
 });
+
+test('the timeout is an idle timeout: a slow but live download succeeds, a stalled body fails', async (t) => {
+  const d = tempDir(t);
+  const blob = await smallDb(d, 'v1', ['GHSA-bbbb-1111-1111']);
+  const srv = await startServer({});
+  t.after(() => srv.close());
+  srv.routes.set('/p.db', blob);
+  srv.routes.set('/p.db.sha256', sha(blob));
+  srv.throttle.bytes = Math.ceil(blob.length / 10);
+  srv.throttle.ms = 120; // ~1.2 s in total, never 300 ms without data
+  const started = Date.now();
+  const r = await updateDb({ ...quick, timeoutMs: 300, source: `${srv.url}/p.db`, db: join(d, 'a', 'p.db') });
+  assert.equal(r.action, 'downloaded');
+  assert.ok(Date.now() - started > 900);
+  srv.throttle.ms = 1000; // stalls longer than the timeout between chunks
+  await assert.rejects(
+    updateDb({ ...quick, timeoutMs: 300, source: `${srv.url}/p.db`, db: join(d, 'b', 'p.db') }),
+    (e: unknown) => e instanceof PortcullisError && e.code === 'NETWORK' && /no data for 300 ms/.test(e.message),
+  );
+  assert.deepEqual(readdirSync(join(d, 'b')).filter((n) => !n.endsWith('.lock')), []);
+});
+
+test('OSV export: a sidecar answered with 403 (object store) counts as absent; a published one is verified', async (t) => {
+  const d = tempDir(t);
+  const exp = join(d, 'export');
+  mkdirSync(join(exp, 'npm'), { recursive: true });
+  const zip = makeZip([{ name: 'GHSA-cccc-1111-1111.json', data: JSON.stringify(osvRecord('GHSA-cccc-1111-1111')) }]);
+  writeFileSync(join(exp, 'npm', 'all.zip'), zip);
+  const srv = await startServer({ '/export/': exp });
+  t.after(() => srv.close());
+  srv.failures.set('/export/npm/all.zip.sha256', [403]);
+  const r = await updateDb({ ...quick, source: `${srv.url}/export/`, ecosystems: ['npm'], db: join(d, 'c', 'p.db'), clock });
+  assert.equal(r.action, 'built');
+  srv.routes.set('/export/npm/all.zip.sha256', '0'.repeat(64));
+  await assert.rejects(
+    updateDb({ ...quick, source: `${srv.url}/export/`, ecosystems: ['npm'], db: join(d, 'e', 'p.db'), clock }),
+    (e: unknown) => e instanceof PortcullisError && e.code === 'DIGEST_MISMATCH',
+  );
+  srv.routes.set('/export/npm/all.zip.sha256', `${sha(zip)}  all.zip`);
+  assert.equal((await updateDb({ ...quick, source: `${srv.url}/export/`, ecosystems: ['npm'], db: join(d, 'f', 'p.db'), clock })).action, 'built');
+});

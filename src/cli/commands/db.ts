@@ -72,7 +72,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('--source <url-or-path>', 'DB file URL, OSV export base URL ending in /, or a local DB file')
     .option('--db <path>', 'the DB to replace (default: $PORTCULLIS_DB or $PORTCULLIS_CACHE_DIR/db/portcullis.db)')
     .option('--skip-update', 'offline: use the DB that is there, never touch the network')
-    .option('--timeout <ms>', 'timeout per HTTP request in milliseconds', '120000')
+    .option('--timeout <ms>', 'idle timeout per HTTP request in milliseconds (no headers or body bytes for this long)', '120000')
     .option('--retries <n>', 'retries per download, with exponential backoff', '3')
     .option('--ecosystem <name>', 'ecosystem to fetch from an OSV export (repeatable)', collect)
     .action(async (_o: unknown, c: Command) => {
