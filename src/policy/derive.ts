@@ -60,7 +60,7 @@ function deriveUser(report: ScanReport, c: Controls): Derived[] {
   if (!c.user?.forbidRoot) return [];
   const user = report.inventory.image.config.user;
   if (!isRootUser(user)) return [];
-  const shown = user === undefined || user.trim() === '' ? 'not set (runs as root)' : `"${user}"`;
+  const shown = user === undefined || user.trim() === '' ? 'not set' : `"${user}"`;
   const f: ConfigFinding = {
     id: fingerprint('config', 'policy', 'root-user'),
     kind: 'config',
@@ -80,7 +80,7 @@ function deriveLabels(report: ScanReport, c: Controls): Derived[] {
     const name = typeof req === 'string' ? req : req.name;
     const pattern = typeof req === 'string' ? undefined : req.pattern;
     const value = Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : undefined;
-    const hint = pattern ? `<value matching ${pattern}>` : (LABEL_HINT[name] ?? '<value>');
+    const hint = LABEL_HINT[name] ?? (pattern ? `<value matching ${pattern}>` : '<value>');
     const remediation = `add LABEL ${name}="${hint}" to the Dockerfile (or --label at build time)`;
     let detail: string | undefined;
     let check = 'missing-label';
