@@ -143,6 +143,10 @@ test('range: malformed and hostile affected entries never throw and never say cl
   }
   assert.deepEqual(evaluateAffected({}, '1.0.0', semver), { status: 'affected' }, 'no ranges and no versions: the whole package');
   assert.equal(evaluateAffected(null as unknown as OsvAffected, '1.0.0', semver).status, 'unknown');
+  assert.equal(evaluateAffected({ versions: [undefined as unknown as string] }, undefined as unknown as string, semver).status, 'unknown');
+  const long = evaluateAffected(eco([{ introduced: '0' }]), '1'.repeat(10_000), semver);
+  assert.equal(long.status, 'unknown');
+  assert.ok((long as { reason: string }).reason.length < 200, 'the reason does not echo 10 kB of input');
 });
 
 test('range: GO-2023-1987 (stdlib, several introduced/fixed pairs, toolchain versions)', () => {

@@ -131,13 +131,14 @@ function evaluateRanges(affected: OsvAffected, version: string, scheme: VersionS
  */
 export function evaluateAffected(affected: OsvAffected, version: string, scheme: VersionScheme): RangeResult {
   if (affected === null || typeof affected !== 'object') return { status: 'unknown', reason: 'malformed affected entry' };
+  if (typeof version !== 'string') return { status: 'unknown', reason: 'installed version is not a string' };
   const hasVersions = Array.isArray(affected.versions) && affected.versions.length > 0;
   const hasRanges = Array.isArray(affected.ranges) && affected.ranges.length > 0;
   if (hasVersions && affected.versions!.includes(version)) {
     return withFix({ status: 'affected' }, affected, version, scheme);
   }
-  if (typeof version !== 'string' || !scheme.isValid(version)) {
-    return { status: 'unknown', reason: `installed version "${String(version)}" is not a valid ${scheme.id} version` };
+  if (!scheme.isValid(version)) {
+    return { status: 'unknown', reason: `installed version "${version.slice(0, 100)}" is not a valid ${scheme.id} version` };
   }
   if (!hasVersions && !hasRanges) return { status: 'affected' };
 

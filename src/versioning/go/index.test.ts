@@ -33,6 +33,8 @@ test('go: toolchain versions of the standard library (go1.21.3, 1.22rc1) map ont
     ['1.18.0-0', '<', 'go1.18beta1'], // OSV stdlib "introduced: 1.18.0-0" precedes every 1.18 prerelease
     ['go1.19.8', '<', '1.19.9'],
     ['go1.20.14', '<', 'go1.21.0'],
+    ['go1', '=', '1.0.0'],
+    ['go1', '<', 'go1.0.1'],
   ]);
   assert.deepEqual(parseGo('go1.22rc1'), { release: ['1', '22'], prerelease: ['rc', '1'], build: [] });
 });

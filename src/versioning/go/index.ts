@@ -12,7 +12,7 @@ const TOOLCHAIN_PRE = ['rc', 'beta', 'alpha'];
  * "1.9beta2" (a prerelease of 1.22.0 / 1.9.0). Mapped to SemVer the way the Go vulnerability
  * database writes stdlib ranges: 1.22rc1 → 1.22.0-rc.1. Returns undefined when s is not in that form.
  */
-function parseToolchain(s: string): SemVer | undefined {
+function parseToolchain(s: string, prefixed: boolean): SemVer | undefined {
   let i = 0;
   const release: string[] = [];
   for (;;) {
@@ -23,7 +23,8 @@ function parseToolchain(s: string): SemVer | undefined {
     if (s.charCodeAt(i) === 46 && release.length < 3) i++;
     else break;
   }
-  if (i === s.length) return release.length >= 2 ? { release, prerelease: [], build: [] } : undefined;
+  // "go1" was Go 1.0; without the prefix a lone number is left to the SemVer reading
+  if (i === s.length) return release.length >= 2 || prefixed ? { release, prerelease: [], build: [] } : undefined;
   for (const tag of TOOLCHAIN_PRE) {
     if (s.startsWith(tag, i)) {
       const start = i + tag.length;
@@ -44,10 +45,10 @@ function parseToolchain(s: string): SemVer | undefined {
  * experiment suffixes first.
  */
 export function parseGo(s: string): SemVer | undefined {
-  if (s.startsWith('go')) return parseToolchain(s.slice(2));
+  if (s.startsWith('go')) return parseToolchain(s.slice(2), true);
   const sem = parseSemver(s);
   if (sem) return sem;
-  return parseToolchain(s);
+  return parseToolchain(s, false);
 }
 
 export const goScheme: VersionScheme = defineScheme('go', parseGo, compareSemver);

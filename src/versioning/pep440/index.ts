@@ -28,77 +28,86 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
 }
 
-/** Single left-to-right pass over packaging's VERSION_PATTERN. */
+function skipDigits(s: string, i: number): number {
+  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index after an optional separator at i, or i. */
+function afterSep(s: string, i: number): number {
+  return i < s.length && isSep(s.charCodeAt(i)) ? i + 1 : i;
+}
+
+/** After a label: an optional separator (only when digits follow it) and optional digits. */
+function labelNumber(s: string, i: number): [string, number] {
+  const j = isDigit(s.charCodeAt(afterSep(s, i))) ? afterSep(s, i) : i;
+  const e = skipDigits(s, j);
+  return [e > j ? stripZeros(s.slice(j, e)) : '0', e];
+}
+
+/** Single left-to-right pass over packaging's VERSION_PATTERN (no backtracking). */
 export function parsePep440(input: string): Pep440 | undefined {
   let lo = 0;
   let hi = input.length;
   while (lo < hi && isSpace(input.charCodeAt(lo))) lo++;
   while (hi > lo && isSpace(input.charCodeAt(hi - 1))) hi--;
   const s = input.slice(lo, hi).toLowerCase();
-  let i = 0;
-  if (s.charCodeAt(0) === 118 /* v */) i = 1;
-
-  const digits = (): string | undefined => {
-    const start = i;
-    while (i < s.length && isDigit(s.charCodeAt(i))) i++;
-    return i > start ? s.slice(start, i) : undefined;
-  };
-  // consumes an optional separator only when what follows it satisfies `next`
-  const optSep = (next: (at: number) => boolean): void => {
-    if (i < s.length && isSep(s.charCodeAt(i)) && next(i + 1)) i++;
-  };
-  const label = (labels: readonly string[], at: number): string | undefined => labels.find((l) => s.startsWith(l, at));
-  const digitAt = (at: number): boolean => isDigit(s.charCodeAt(at));
+  let i = s.charCodeAt(0) === 118 /* v */ ? 1 : 0;
 
   const v: Pep440 = { epoch: '0', release: [] };
-  let first = digits();
-  if (first === undefined) return undefined;
-  if (s.charCodeAt(i) === 33 /* ! */) {
-    v.epoch = stripZeros(first);
-    i++;
-    first = digits();
-    if (first === undefined) return undefined;
+  let e = skipDigits(s, i);
+  if (e === i) return undefined;
+  if (s.charCodeAt(e) === 33 /* ! */) {
+    v.epoch = stripZeros(s.slice(i, e));
+    i = e + 1;
+    e = skipDigits(s, i);
+    if (e === i) return undefined;
   }
-  v.release.push(stripZeros(first));
-  while (s.charCodeAt(i) === 46 && digitAt(i + 1)) {
-    i++;
-    v.release.push(stripZeros(digits()!));
+  v.release.push(stripZeros(s.slice(i, e)));
+  i = e;
+  while (s.charCodeAt(i) === 46 && isDigit(s.charCodeAt(i + 1))) {
+    e = skipDigits(s, i + 1);
+    v.release.push(stripZeros(s.slice(i + 1, e)));
+    i = e;
   }
   while (v.release.length > 1 && v.release[v.release.length - 1] === '0') v.release.pop();
 
-  // pre-release
-  {
-    const at = i < s.length && isSep(s.charCodeAt(i)) ? i + 1 : i;
-    const l = PRE_LABELS.find((p) => s.startsWith(p[0], at));
-    if (l) {
-      i = at + l[0].length;
-      optSep(digitAt);
-      v.pre = { kind: l[1], n: stripZeros(digits() ?? '0') };
+  // pre-release: [sep](alpha|a|beta|b|preview|pre|rc|c)[sep][N]
+  let at = afterSep(s, i);
+  for (let k = 0; k < PRE_LABELS.length; k++) {
+    const l = PRE_LABELS[k]!;
+    if (s.startsWith(l[0], at)) {
+      const [n, end] = labelNumber(s, at + l[0].length);
+      v.pre = { kind: l[1], n };
+      i = end;
+      break;
     }
   }
-  // post-release: "-N" or [sep]post|rev|r[sep][N]
-  if (s.charCodeAt(i) === 45 && digitAt(i + 1)) {
-    i++;
-    v.post = stripZeros(digits()!);
+  // post-release: "-N" or [sep](post|rev|r)[sep][N]
+  if (s.charCodeAt(i) === 45 && isDigit(s.charCodeAt(i + 1))) {
+    e = skipDigits(s, i + 1);
+    v.post = stripZeros(s.slice(i + 1, e));
+    i = e;
   } else {
-    const at = i < s.length && isSep(s.charCodeAt(i)) ? i + 1 : i;
-    const l = label(POST_LABELS, at);
-    if (l) {
-      i = at + l.length;
-      optSep(digitAt);
-      v.post = stripZeros(digits() ?? '0');
+    at = afterSep(s, i);
+    for (let k = 0; k < POST_LABELS.length; k++) {
+      const l = POST_LABELS[k]!;
+      if (s.startsWith(l, at)) {
+        const [n, end] = labelNumber(s, at + l.length);
+        v.post = n;
+        i = end;
+        break;
+      }
     }
   }
-  // dev-release
-  {
-    const at = i < s.length && isSep(s.charCodeAt(i)) ? i + 1 : i;
-    if (s.startsWith('dev', at)) {
-      i = at + 3;
-      optSep(digitAt);
-      v.dev = stripZeros(digits() ?? '0');
-    }
+  // dev-release: [sep]dev[sep][N]
+  at = afterSep(s, i);
+  if (s.startsWith('dev', at)) {
+    const [n, end] = labelNumber(s, at + 3);
+    v.dev = n;
+    i = end;
   }
-  // local version label
+  // local version label: +[a-z0-9]+([-_.][a-z0-9]+)*
   if (s.charCodeAt(i) === 43 /* + */) {
     i++;
     const local: string[] = [];
