@@ -3,6 +3,7 @@
 import type { Analyzer } from '../core/types.js';
 import { rpmAnalyzer } from './os/rpm/index.js';
 import { osReleaseAnalyzer } from './os/release/index.js';
+import { dpkgAnalyzer } from './os/dpkg/index.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
 import { javaArchiveAnalyzer } from './lang/java/index.js';
@@ -15,6 +16,7 @@ import { dotnetDepsAnalyzer, nugetLockfileAnalyzer } from './lang/dotnet/index.j
 export const analyzers: Analyzer[] = [
   rpmAnalyzer,
   osReleaseAnalyzer,
+  dpkgAnalyzer,
   goBinaryAnalyzer,
   goModAnalyzer,
   cargoLockAnalyzer,

@@ -1,0 +1,62 @@
+// The dpkg analyzer: installed packages from /var/lib/dpkg/status and distroless status.d/<pkg> files;
+// owned files from info/*.list and status.d/*.md5sums.
+import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput } from '../../../core/types.js';
+import { ownerFromFileName, parseList, parseMd5sums } from './owned.js';
+import { readStatus } from './status.js';
+
+export const DPKG_STATUS = '/var/lib/dpkg/status';
+export const DPKG_STATUS_D = '/var/lib/dpkg/status.d/';
+export const DPKG_INFO = '/var/lib/dpkg/info/';
+
+/** Warnings kept per file; the rest are counted in one closing line. */
+export const MAX_WARNINGS_PER_FILE = 50;
+
+function directChild(path: string, dir: string): string | undefined {
+  if (!path.startsWith(dir)) return undefined;
+  const rest = path.slice(dir.length);
+  return rest.length > 0 && !rest.includes('/') ? rest : undefined;
+}
+
+export const dpkgAnalyzer: Analyzer = {
+  name: 'dpkg',
+  version: 1,
+  required(path: string, entry: EntryInfo): boolean {
+    if (entry.type !== 'file' && entry.type !== 'symlink' && entry.type !== 'hardlink') return false;
+    if (path === DPKG_STATUS) return true;
+    if (path.startsWith(DPKG_STATUS_D)) return directChild(path, DPKG_STATUS_D) !== undefined;
+    return path.endsWith('.list') && directChild(path, DPKG_INFO) !== undefined;
+  },
+  async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
+    let warned = 0;
+    const warn = (m: string): void => {
+      warned++;
+      if (warned <= MAX_WARNINGS_PER_FILE) ctx.warn(`${file.path}: ${m}`);
+    };
+    try {
+      const infoList = directChild(file.path, DPKG_INFO);
+      if (infoList !== undefined) {
+        const owner = ownerFromFileName(infoList, '.list');
+        if (!owner) {
+          warn('file name is not <package>[:<arch>].list; ignored');
+          return [];
+        }
+        const files = parseList(file.content, warn);
+        return files.length ? [{ kind: 'owned-files', owner: { name: owner, type: 'deb' }, files }] : [];
+      }
+      const inStatusD = directChild(file.path, DPKG_STATUS_D);
+      if (inStatusD !== undefined && inStatusD.endsWith('.md5sums')) {
+        const owner = ownerFromFileName(inStatusD, '.md5sums');
+        if (!owner) {
+          warn('file name is not <package>.md5sums; ignored');
+          return [];
+        }
+        const files = parseMd5sums(file.content, warn);
+        return files.length ? [{ kind: 'owned-files', owner: { name: owner, type: 'deb' }, files }] : [];
+      }
+      const { packages } = readStatus(file.content, file.path, file.layer, warn, { statusRequired: inStatusD === undefined });
+      return packages.map((pkg) => ({ kind: 'package', pkg }));
+    } finally {
+      if (warned > MAX_WARNINGS_PER_FILE) ctx.warn(`${file.path}: ${warned - MAX_WARNINGS_PER_FILE} more warnings not shown`);
+    }
+  },
+};
