@@ -313,3 +313,27 @@ test('abort signal stops the walk between layers and entries', async () => {
   pre.abort();
   await assert.rejects(walkImage(memImage([l0]), [probe(/./)], { signal: pre.signal }), isErr('INTERNAL', /aborted/));
 });
+
+test('dir:/ walks this machine without entering /proc, /sys or /dev, reading only required files', async () => {
+  const offered: string[] = [];
+  let reads = 0;
+  const a: Analyzer = {
+    name: 'root-probe',
+    version: 1,
+    required: (p) => {
+      if (/^\/(proc|sys|dev)\//.test(p)) offered.push(p);
+      return p === '/etc/os-release';
+    },
+    async analyze() {
+      reads++;
+      return [];
+    },
+  };
+  const img = await openImage('dir:/');
+  const r = await walkImage(img, [a]);
+  assert.deepEqual(offered.slice(0, 5), []);
+  assert.ok(r.stats.entries > 1000, `${r.stats.entries} entries`);
+  assert.ok(reads <= 1);
+  assert.ok(r.stats.bytes < 1024 * 1024, 'only the required file was read');
+  assert.equal(r.stats.layers, 1);
+});
