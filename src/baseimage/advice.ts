@@ -1,0 +1,89 @@
+// Upgrade advice: which approved catalog bases of the same OS family would remove how many of the
+// image's base-layer vulnerabilities. Each candidate's stored inventory is matched against the current
+// DB; an image finding is fixed by a candidate when the candidate has no finding with the same
+// advisory id for the same package name.
+import type { Finding, VulnerabilityFinding } from '../core/types.js';
+import type { BaseAdvice, Inventory, Lineage } from '../core/report.js';
+import type { AdvisoryDb } from '../advisory/index.js';
+import { matchInventory } from '../match/index.js';
+import { matchKeys } from '../match/keys.js';
+import { entryInventory, entryKey, type Catalog, type CatalogEntry } from './catalog.js';
+
+export interface AdviceInput {
+  inventory: Inventory;
+  /** findings with `origin` already set (attributeOrigin) */
+  findings: readonly Finding[];
+  lineage: Lineage;
+  catalog: Catalog | undefined;
+  db: AdvisoryDb;
+}
+
+function vulnKey(f: VulnerabilityFinding): string {
+  return `${f.advisoryId}\u0000${f.package.name}`;
+}
+
+function time(s: string | undefined): number {
+  const t = s ? Date.parse(s) : NaN;
+  return Number.isFinite(t) ? t : NaN;
+}
+
+/** The catalog entry the lineage's nearest base is (by digest, else by name + layer count). */
+function currentEntry(lineage: Lineage, catalog: Catalog): CatalogEntry | undefined {
+  const near = lineage.chain[0];
+  if (!near) return undefined;
+  return (
+    catalog.entries.find((e) => e.name === near.name && ((near.digest && e.digest === near.digest) || (near.configDigest && e.configDigest === near.configDigest))) ??
+    catalog.entries.find((e) => e.name === near.name && e.layers.length === near.layers)
+  );
+}
+
+/**
+ * Advice for moving to another approved base, sorted by fixes (most first), then name. Empty when the
+ * image has no base-layer vulnerabilities and no known base, or when the catalog has no candidates.
+ */
+export function adviseBases(input: AdviceInput): BaseAdvice[] {
+  const { lineage, catalog, db } = input;
+  if (!catalog || catalog.entries.length === 0) return [];
+  const baseVulns = input.findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability' && f.origin === 'base');
+  if (baseVulns.length === 0 && lineage.chain.length === 0) return [];
+  const current = currentEntry(lineage, catalog);
+  const family: string | undefined = current?.os?.family ?? input.inventory.os?.family;
+  if (!family) return [];
+  const inChain = new Set(
+    lineage.chain.flatMap((b) => catalog.entries.filter((e) => e.name === b.name && (!b.digest || e.digest === b.digest)).map(entryKey)),
+  );
+  const near = lineage.chain[0];
+  const out: BaseAdvice[] = [];
+  for (const e of catalog.entries) {
+    if (!e.approved || e.os?.family !== family) continue;
+    if (current && entryKey(e) === entryKey(current)) continue;
+    if (inChain.has(entryKey(e))) continue;
+    let kind: BaseAdvice['kind'] = 'upgrade';
+    if (near && e.name === near.name) {
+      // the same repo:tag: advice only when it is a newer build
+      const tNew = time(e.created);
+      const tOld = time(near.created ?? current?.created);
+      if (!(Number.isFinite(tNew) && Number.isFinite(tOld) && tNew > tOld)) continue;
+      if (near.digest && e.digest === near.digest) continue;
+      kind = 'rebuild';
+    }
+    const inv = entryInventory(e);
+    const matched = matchInventory(inv, db);
+    const theirs = new Set(matched.findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability').map(vulnKey));
+    const uncheckedPurls = new Set<string>();
+    const uncoveredEcos = new Set<string>();
+    for (const f of matched.findings) {
+      if (f.kind !== 'coverage-gap') continue;
+      if (f.package) uncheckedPurls.add(f.package.purl);
+      else if (f.reason === 'ecosystem-not-covered') uncoveredEcos.add(f.subject);
+    }
+    for (const p of inv.packages) if (uncoveredEcos.has(matchKeys(p, inv.os).ecosystem ?? '')) uncheckedPurls.add(p.purl);
+    const fixes = baseVulns.filter((f) => !theirs.has(vulnKey(f))).length;
+    const a: BaseAdvice = { name: e.name, kind, fixes, remaining: theirs.size };
+    if (e.digest) a.digest = e.digest;
+    if (uncheckedPurls.size > 0) a.unchecked = uncheckedPurls.size;
+    out.push(a);
+  }
+  out.sort((a, b) => b.fixes - a.fixes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ((a.digest ?? '') < (b.digest ?? '') ? -1 : 1));
+  return out;
+}

@@ -1,0 +1,120 @@
+// portcullis base add | list | remove — the catalog of known (and approved) base images.
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { PortcullisError } from '../../core/errors.js';
+import { collectInventory } from '../../scan/collect.js';
+import { parsePlatform } from '../../source/index.js';
+import {
+  DEFAULT_CATALOG_FILE,
+  entryFromInventory,
+  entryKey,
+  loadCatalog,
+  removeEntries,
+  saveCatalog,
+  upsertEntry,
+  type CatalogEntry,
+} from '../../baseimage/index.js';
+import { layerProgress } from '../progress.js';
+import { resolvedOptions } from './common.js';
+
+function addCatalogOptions(cmd: Command): Command {
+  return cmd
+    .option('--catalog <file>', `base catalog file (default: ./${DEFAULT_CATALOG_FILE})`)
+    .option('--base-catalog <file>', 'same as --catalog');
+}
+
+function catalogPath(opts: Record<string, unknown>): string {
+  const a = opts.catalog as string | undefined;
+  const b = opts.baseCatalog as string | undefined;
+  if (a !== undefined && b !== undefined && a !== b) throw new PortcullisError('BAD_INPUT', `--catalog ${a} and --base-catalog ${b} disagree; give one`);
+  return a ?? b ?? DEFAULT_CATALOG_FILE;
+}
+
+function short(d: string | undefined): string {
+  return d ? d.replace(/^sha256:/, '').slice(0, 12) : '-';
+}
+
+function osText(e: CatalogEntry): string {
+  return e.os ? `${e.os.family}${e.os.versionId ? ` ${e.os.versionId}` : ''}` : '-';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_c, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function registerBaseCommands(program: Command, io: CliIo): void {
+  const base = program.command('base').description('catalog of known base images: record, list and remove them (see docs/base-images.md)');
+
+  const add = base
+    .command('add')
+    .description('record an image as a known base: name, digest, layers, OS, creation time and package inventory')
+    .argument('<image>', 'docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
+    .option('--name <name>', 'repo:tag to record (default: the name the image carries), e.g. debian:12-slim')
+    .option('--not-approved', 'record the base as known but not approved (it is never suggested as an upgrade)')
+    .option('--note <text>', 'free text kept with the entry')
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index');
+  addCatalogOptions(add);
+  add.action(async (image: string, _o: unknown, c: Command) => {
+    const { opts, global } = resolvedOptions(c, io);
+    const path = catalogPath(opts);
+    const catalog = await loadCatalog(path, { missingOk: true }); // fail on a broken catalog before the long read
+    const inventory = await collectInventory(image, {
+      platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
+      onLayer: layerProgress(io, !global.quiet),
+    });
+    const entry = entryFromInventory(inventory, {
+      name: opts.name as string | undefined,
+      approved: opts.notApproved !== true,
+      addedAt: io.clock.now().toISOString(),
+      note: opts.note as string | undefined,
+    });
+    const { catalog: next, replaced } = upsertEntry(catalog, entry);
+    await saveCatalog(next, path);
+    io.stdout.write(
+      `${replaced ? 'updated' : 'added'} ${entryKey(entry)} (${entry.approved ? 'approved' : 'not approved'}, ${entry.layers.length} layer(s), ${osText(entry)}, ${entry.packages.length} package(s)) in ${path}\n`,
+    );
+  });
+
+  const list = base
+    .command('list')
+    .description('list the bases of the catalog')
+    .option('-f, --format <format>', 'table or json', 'table');
+  addCatalogOptions(list);
+  list.action(async (_o: unknown, c: Command) => {
+    const { opts } = resolvedOptions(c, io);
+    const path = catalogPath(opts);
+    const format = String(opts.format ?? 'table');
+    if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected table or json, got ${JSON.stringify(format)}`);
+    const catalog = await loadCatalog(path);
+    const entries = [...catalog.entries].sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : (a.created ?? '') < (b.created ?? '') ? -1 : 1));
+    if (format === 'json') {
+      const out = entries.map(({ packages, ...rest }) => ({ ...rest, packageCount: packages.length }));
+      io.stdout.write(JSON.stringify({ catalog: path, bases: out }, null, 2) + '\n');
+      return;
+    }
+    if (entries.length === 0) {
+      io.stdout.write(`no bases in ${path}\n`);
+      return;
+    }
+    const rows = [['NAME', 'DIGEST', 'APPROVED', 'OS', 'LAYERS', 'PACKAGES', 'CREATED']];
+    for (const e of entries) {
+      rows.push([e.name, short(e.digest ?? e.configDigest), e.approved ? 'yes' : 'no', osText(e), String(e.layers.length), String(e.packages.length), e.created ?? '-']);
+    }
+    io.stdout.write(table(rows));
+  });
+
+  const remove = base
+    .command('remove')
+    .description('remove a base: NAME removes every digest of that name, NAME@DIGEST one of them')
+    .argument('<name>', 'repo:tag or repo:tag@sha256:…');
+  addCatalogOptions(remove);
+  remove.action(async (ref: string, _o: unknown, c: Command) => {
+    const { opts } = resolvedOptions(c, io);
+    const path = catalogPath(opts);
+    const catalog = await loadCatalog(path);
+    const { catalog: next, removed } = removeEntries(catalog, ref);
+    await saveCatalog(next, path);
+    for (const e of removed) io.stdout.write(`removed ${entryKey(e)} from ${path}\n`);
+  });
+}

@@ -1,0 +1,46 @@
+// The lineage stage of `scan`: which base the image is built on (base catalog, declared base, or
+// unknown), which findings come from it, and which approved bases would fix how many of them.
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ScanReport } from '../core/report.js';
+import { PortcullisError } from '../core/errors.js';
+import type { AdvisoryDb } from '../advisory/index.js';
+import { adviseBases, attributeOrigin, DEFAULT_CATALOG_FILE, detectLineage, loadCatalog, type Catalog } from '../baseimage/index.js';
+
+export interface LineageOptions {
+  /** base catalog path; default: ./base-catalog.yaml when it exists */
+  catalog?: string;
+  /** Dockerfile path; its last stage's FROM declares the base */
+  dockerfile?: string;
+  /** working directory for the default catalog (default: process.cwd()) */
+  cwd?: string;
+}
+
+const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+
+async function readDockerfile(path: string): Promise<string> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st || !st.isFile()) throw new PortcullisError('NOT_FOUND', `--dockerfile: ${path} is not a file`, { subject: path });
+  if (st.size > MAX_DOCKERFILE_BYTES) {
+    throw new PortcullisError('LIMIT_EXCEEDED', `--dockerfile: ${path} is ${st.size} bytes, more than the ${MAX_DOCKERFILE_BYTES} allowed`, { subject: path });
+  }
+  return readFile(path, 'utf8');
+}
+
+/** Resolve the catalog: an explicit path must exist; the default one is used only when present. */
+export async function catalogFor(path: string | undefined, cwd: string): Promise<Catalog | undefined> {
+  if (path !== undefined) return loadCatalog(path);
+  const def = resolve(cwd, DEFAULT_CATALOG_FILE);
+  return existsSync(def) ? loadCatalog(def) : undefined;
+}
+
+export async function applyLineage(report: ScanReport, db: AdvisoryDb, opts: LineageOptions): Promise<ScanReport> {
+  const catalog = await catalogFor(opts.catalog, opts.cwd ?? process.cwd());
+  const dockerfile = opts.dockerfile !== undefined ? await readDockerfile(opts.dockerfile) : undefined;
+  const lineage = detectLineage(report.inventory, catalog, { dockerfile });
+  const findings = attributeOrigin(report.findings, lineage);
+  const advice = adviseBases({ inventory: report.inventory, findings, lineage, catalog, db });
+  if (advice.length) lineage.advice = advice;
+  return { ...report, findings, lineage };
+}
