@@ -177,6 +177,10 @@ export function judgeFinding(f: Finding, c: Controls): Judgement {
       return { level: 'violation', control: f.status === 'too-old' ? 'baseImage.maxAgeDays' : 'baseImage.approved', message: `${head}${alts}`, remediation };
     }
     case 'coverage-gap': {
+      if (f.reason === 'db-stale' && c.database?.maxAgeHours !== undefined) {
+        // The policy's own DB age limit decides (derive.ts), not the scanner's default threshold.
+        return { level: 'pass', control: 'database.maxAgeHours', message: `coverage gap (db-stale) ${f.subject}: decided by the policy's database.maxAgeHours: ${c.database.maxAgeHours}` };
+      }
       const a = gapAction(c, f.reason);
       const head = `coverage gap (${f.reason}) ${f.subject}: ${f.detail}`;
       const ctl = (c.coverage?.reasons as Record<string, unknown> | undefined)?.[f.reason] !== undefined ? `coverage.reasons.${f.reason}` : 'coverage.onGap';

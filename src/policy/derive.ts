@@ -286,9 +286,14 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
           status: 'unknown',
           base: baseInfo,
           approvedAlternatives: alts,
-          remediation: `rebuild on a recent approved base`,
+          remediation: 'rebuild on a recent approved base',
         },
-        judgement: { level: 'warning', control: 'baseImage.maxAgeDays', message: `age of base image ${shown} is unknown: maxAgeDays: ${b.maxAgeDays} not checked` },
+        judgement: {
+          level: 'warning',
+          control: 'baseImage.maxAgeDays',
+          message: `age of base image ${shown} is unknown: maxAgeDays: ${b.maxAgeDays} not checked`,
+          remediation: 'rebuild on a recent approved base',
+        },
       });
     } else {
       const days = (now.getTime() - created) / DAY_MS;

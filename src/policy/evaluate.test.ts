@@ -258,6 +258,14 @@ test('database.maxAgeHours: newest source updatedAt, else builtAt; missing meta 
   assert.equal((missing.derivedFindings![0] as { reason: string }).reason, 'db-missing');
 });
 
+test('a scanner db-stale gap is decided by the policy\'s database.maxAgeHours when it has one', () => {
+  const stale = gapFinding({ id: 'coverage-gap:stale', reason: 'db-stale', subject: 'advisory DB', detail: '80 hours old' });
+  const db = { schemaVersion: 1, builtAt: '2026-11-26T02:00:00Z', sources: [], ecosystems: [] }; // 80h before NOW
+  assert.deepEqual(controls(run([stale], { database: { maxAgeHours: 168 } }, { r: { db } })), []);
+  assert.deepEqual(controls(run([stale], { database: { maxAgeHours: 72 } }, { r: { db } })), ['database.maxAgeHours']);
+  assert.deepEqual(controls(run([stale], {}, { r: { db } })), ['coverage.onGap']);
+});
+
 test('a vulnerabilities control without DB metadata in the report is a coverage gap, not clean', () => {
   const d = run([], { vulnerabilities: { failOn: 'high' } }, { r: { db: undefined } });
   assert.deepEqual(controls(d), ['coverage.onGap']);
