@@ -44,7 +44,8 @@ test('build: duplicates keep the newest modified; aliases lend CVSS; KEV/EPSS en
   assert.equal(s.records, 3);
   assert.equal(s.duplicates, 2);
   assert.equal(warnings.filter((w) => w.includes('duplicate id GHSA-aaaa-aaaa-aaaa')).length, 2);
-  assert.deepEqual(s.ecosystems, { 'Debian:12': 1, PyPI: 1, npm: 1 });
+  assert.deepEqual(s.ecosystems, { 'Debian:12': 1, PyPI: 1 });
+  assert.deepEqual(s.maliciousByEcosystem, { npm: 1 });
   const db = openDb(out);
   t.after(() => db.close());
   const g = db.byId('GHSA-aaaa-aaaa-aaaa');
@@ -72,7 +73,8 @@ test('build: duplicates keep the newest modified; aliases lend CVSS; KEV/EPSS en
     ],
   );
   assert.ok(m.sources.every((x) => /^sha256:[0-9a-f]{64}$/.test(x.checksum ?? '')));
-  assert.ok(db.covers('Debian:12') && db.covers('npm') && !db.covers('Debian') && !db.covers('Debian:11'));
+  assert.ok(db.covers('Debian:12') && db.covers('PyPI') && !db.covers('Debian') && !db.covers('Debian:11'));
+  assert.equal(db.covers('npm'), false); // only a malicious-package report: not covered for vulnerabilities
   const batch = db.byPackages([
     { ecosystem: 'PyPI', name: 'Some-Pkg' },
     { ecosystem: 'npm', name: 'evil' },
@@ -163,10 +165,11 @@ const SHARED_COUNTS: Record<string, number> = {
   'Debian:12': 16,
   Go: 4291,
   Maven: 6,
-  PyPI: 2681,
+  PyPI: 2675,
   'crates.io': 1206,
-  npm: 36,
+  npm: 24,
 };
+const SHARED_MALICIOUS: Record<string, number> = { PyPI: 6, npm: 12 };
 
 test('real data: build from everything in ../shared/data, spot checks', async (t) => {
   const data = sharedOrSkip(t, 'data');
@@ -176,8 +179,9 @@ test('real data: build from everything in ../shared/data, spot checks', async (t
   const sources = ['osv', 'ghsa', 'malicious', 'alpine-secdb', 'debian/bookworm-sample.json', 'kev/known_exploited_vulnerabilities.json'].map((p) => sharedPath(`data/${p}`));
   const s = await buildDb(sources, out, { clock, onWarning: () => undefined });
   console.log(`shared data: ${s.records} advisories, ${s.malicious} malicious, ${s.kev} KEV, ${s.warnings} warnings, ${s.bytes} bytes, ${s.durationMs} ms`);
-  for (const [eco, n] of Object.entries(s.ecosystems)) console.log(`  ${eco}: ${n}`);
+  for (const [eco, n] of Object.entries(s.ecosystems)) console.log(`  ${eco}: ${n}${s.maliciousByEcosystem[eco] ? ` (+${s.maliciousByEcosystem[eco]} malicious)` : ''}`);
   assert.deepEqual(s.ecosystems, SHARED_COUNTS);
+  assert.deepEqual(s.maliciousByEcosystem, SHARED_MALICIOUS);
   assert.equal(s.records, 16348);
   assert.equal(s.malicious, 18);
   assert.equal(s.kev, 1404);

@@ -118,6 +118,7 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
       records: res.records,
       malicious: res.malicious,
       ecosystems: res.ecosystems,
+      maliciousByEcosystem: res.maliciousByEcosystem,
       kev: res.kev,
       epss: res.epss,
       skipped,

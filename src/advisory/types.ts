@@ -32,13 +32,14 @@ export interface PackageKey {
 
 export interface AdvisoryDb {
   meta(): DbMeta;
+  /** true when the DB has vulnerability advisories (not only malicious-package reports) for exactly this ecosystem string */
   covers(ecosystem: string): boolean;
   byPackage(ecosystem: string, name: string): StoredAdvisory[];
   /** keyed by `${ecosystem}\u0000${normalisedName}` (see packageKey) */
   byPackages(keys: PackageKey[]): Map<string, StoredAdvisory[]>;
   byId(id: string): StoredAdvisory | undefined;
-  /** number of advisories per ecosystem */
-  counts(): Record<string, number>;
+  /** per ecosystem: vulnerability advisories, and malicious-package reports */
+  counts(): Record<string, { advisories: number; malicious: number }>;
   close(): void;
 }
 
@@ -49,8 +50,10 @@ export interface BuildSummary {
   /** advisories stored (after de-duplication) */
   records: number;
   malicious: number;
-  /** advisories per ecosystem (an advisory counts once in each ecosystem it names) */
+  /** vulnerability advisories per ecosystem (an advisory counts once in each ecosystem it names) */
   ecosystems: Record<string, number>;
+  /** malicious-package reports per ecosystem (they do not make an ecosystem covered) */
+  maliciousByEcosystem: Record<string, number>;
   kev: number;
   epss: number;
   /** records or entries skipped because of bad input */

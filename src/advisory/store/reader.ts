@@ -73,7 +73,10 @@ class SqliteAdvisoryDb implements AdvisoryDb {
         records: s.records,
         ...(s.checksum ? { checksum: s.checksum } : {}),
       }));
-    const ecosystems = db.prepare<[], { ecosystem: string }>('SELECT ecosystem FROM ecosystems ORDER BY ecosystem').all().map((r) => r.ecosystem);
+    const ecosystems = db
+      .prepare<[], { ecosystem: string }>('SELECT ecosystem FROM ecosystems WHERE advisories > 0 ORDER BY ecosystem')
+      .all()
+      .map((r) => r.ecosystem);
     this.metaValue = { schemaVersion: SCHEMA_VERSION, builtAt, sources, ecosystems };
     this.covered = new Set(ecosystems);
     this.q = {
@@ -89,7 +92,9 @@ class SqliteAdvisoryDb implements AdvisoryDb {
         'SELECT date_added, due_date, ransomware FROM kev WHERE cve = ?',
       ),
       epss: db.prepare<[string], { score: number; percentile: number; date: string | null }>('SELECT score, percentile, date FROM epss WHERE cve = ?'),
-      counts: db.prepare<[], { ecosystem: string; advisories: number }>('SELECT ecosystem, advisories FROM ecosystems ORDER BY ecosystem'),
+      counts: db.prepare<[], { ecosystem: string; advisories: number; malicious: number }>(
+        'SELECT ecosystem, advisories, malicious FROM ecosystems ORDER BY ecosystem',
+      ),
     };
   }
 
@@ -101,9 +106,9 @@ class SqliteAdvisoryDb implements AdvisoryDb {
     return this.covered.has(ecosystem);
   }
 
-  counts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const r of this.q.counts.all()) out[r.ecosystem] = r.advisories;
+  counts(): Record<string, { advisories: number; malicious: number }> {
+    const out: Record<string, { advisories: number; malicious: number }> = {};
+    for (const r of this.q.counts.all()) out[r.ecosystem] = { advisories: r.advisories, malicious: r.malicious };
     return out;
   }
 

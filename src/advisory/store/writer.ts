@@ -97,14 +97,21 @@ export class DbWriter {
   }
 
   /** Derived tables and metadata; closes the DB. */
-  finish(builtAt: string, sources: DbSourceMeta[]): { ecosystems: Record<string, number>; records: number; malicious: number; kev: number; epss: number } {
+  finish(
+    builtAt: string,
+    sources: DbSourceMeta[],
+  ): { ecosystems: Record<string, number>; maliciousByEcosystem: Record<string, number>; records: number; malicious: number; kev: number; epss: number } {
     const db = this.db;
     // Borrow CVSS scores across aliases (one hop: records that share an id or alias).
     db.exec(`INSERT OR IGNORE INTO cvss (advisory_id, vector, source, version, score, severity, own)
       SELECT a.advisory_id, c.vector, c.source, c.version, c.score, c.severity, 0
       FROM aliases a JOIN aliases b ON a.alias = b.alias AND a.advisory_id <> b.advisory_id
       JOIN cvss c ON c.advisory_id = b.advisory_id AND c.own = 1`);
-    db.exec('INSERT INTO ecosystems (ecosystem, advisories) SELECT ecosystem, COUNT(DISTINCT advisory_id) FROM affected GROUP BY ecosystem');
+    // vulnerability advisories and malicious-package reports are counted apart: only the former make
+    // an ecosystem "covered" for vulnerability matching
+    db.exec(`INSERT INTO ecosystems (ecosystem, advisories, malicious)
+      SELECT f.ecosystem, COUNT(DISTINCT CASE WHEN a.malicious = 0 THEN a.id END), COUNT(DISTINCT CASE WHEN a.malicious = 1 THEN a.id END)
+      FROM affected f JOIN advisories a ON a.id = f.advisory_id GROUP BY f.ecosystem`);
     const putMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     putMeta.run('schema_version', String(SCHEMA_VERSION));
     putMeta.run('built_at', builtAt);
@@ -112,12 +119,17 @@ export class DbWriter {
     for (const s of sources) putSource.run(s.name, s.kind, s.updatedAt ?? null, s.records, s.checksum ?? null);
     db.exec('COMMIT');
     const ecosystems: Record<string, number> = {};
-    for (const row of db.prepare<[], { ecosystem: string; advisories: number }>('SELECT ecosystem, advisories FROM ecosystems ORDER BY ecosystem').all()) {
-      ecosystems[row.ecosystem] = row.advisories;
+    const maliciousByEcosystem: Record<string, number> = {};
+    for (const row of db
+      .prepare<[], { ecosystem: string; advisories: number; malicious: number }>('SELECT ecosystem, advisories, malicious FROM ecosystems ORDER BY ecosystem')
+      .all()) {
+      if (row.advisories > 0) ecosystems[row.ecosystem] = row.advisories;
+      if (row.malicious > 0) maliciousByEcosystem[row.ecosystem] = row.malicious;
     }
     const count = (sql: string): number => (db.prepare<[], { n: number }>(sql).get()?.n ?? 0);
     const out = {
       ecosystems,
+      maliciousByEcosystem,
       records: count('SELECT COUNT(*) AS n FROM advisories'),
       malicious: count('SELECT COUNT(*) AS n FROM advisories WHERE malicious = 1'),
       kev: count('SELECT COUNT(*) AS n FROM kev'),

@@ -41,7 +41,7 @@ test('db build, status (table and json) and update --skip-update through the CLI
   const c = cli(env);
   await c.run('db', 'build', '--source', src);
   assert.match(c.out(), /built .*cache\/db\/portcullis\.db: 1 advisories/);
-  assert.match(c.out(), /npm\s+1/);
+  assert.match(c.out(), /npm\s+1\s+0/);
   assert.match(c.err(), /warning: .*bad\.json: skipped, malformed JSON/);
   const s = cli(env);
   await s.run('db', 'status');
@@ -51,7 +51,7 @@ test('db build, status (table and json) and update --skip-update through the CLI
   await j.run('db', 'status', '--format', 'json', '--max-age', '24');
   const parsed = JSON.parse(j.out()) as { ecosystems: string[]; counts: Record<string, number>; gaps: { reason: string }[] };
   assert.deepEqual(parsed.ecosystems, ['npm']);
-  assert.deepEqual(parsed.counts, { npm: 1 });
+  assert.deepEqual(parsed.counts, { npm: { advisories: 1, malicious: 0 } });
   assert.deepEqual(parsed.gaps.map((g) => g.reason), ['db-stale']);
   const u = cli(env);
   await u.run('db', 'update', '--skip-update');

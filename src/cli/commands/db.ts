@@ -64,7 +64,8 @@ export function registerDbCommands(program: Command, io: CliIo): void {
       }
       io.stdout.write(`built ${s.output}: ${s.records} advisories (${s.malicious} malicious), ${s.kev} KEV, ${s.epss} EPSS, ${s.bytes} bytes in ${s.durationMs} ms\n`);
       io.stdout.write(`skipped ${s.skipped} bad records/entries, ${s.duplicates} duplicate ids; ${s.warnings} warnings\n\n`);
-      io.stdout.write(table([['ECOSYSTEM', 'ADVISORIES'], ...Object.entries(s.ecosystems).map(([e, n]) => [e, String(n)])]));
+      const names = [...new Set([...Object.keys(s.ecosystems), ...Object.keys(s.maliciousByEcosystem)])].sort();
+      io.stdout.write(table([['ECOSYSTEM', 'ADVISORIES', 'MALICIOUS'], ...names.map((e) => [e, String(s.ecosystems[e] ?? 0), String(s.maliciousByEcosystem[e] ?? 0)])]));
     });
 
   db.command('update')
@@ -130,7 +131,12 @@ export function registerDbCommands(program: Command, io: CliIo): void {
           ]),
         );
         io.stdout.write('\n');
-        io.stdout.write(table([['ECOSYSTEM', 'ADVISORIES'], ...Object.entries(counts).map(([e, n]) => [e, String(n)])]));
+        io.stdout.write(
+          table([
+            ['ECOSYSTEM', 'ADVISORIES', 'MALICIOUS', 'COVERED'],
+            ...Object.entries(counts).map(([e, n]) => [e, String(n.advisories), String(n.malicious), handle.covers(e) ? 'yes' : 'no']),
+          ]),
+        );
       } finally {
         handle.close();
       }
