@@ -78,7 +78,23 @@ function classify(names: string[]): Transport | undefined {
 
 /** Guess the transport of an existing path (see parseImageRef). */
 export function sniffPath(path: string, isDir: boolean): Transport {
-  if (isDir) return existsSync(join(path, 'oci-layout')) ? 'oci' : 'dir';
+  if (isDir) {
+    if (existsSync(join(path, 'oci-layout'))) return 'oci';
+    // an unpacked `docker save`: manifest.json holding a JSON array at the top
+    try {
+      const fd = openSync(join(path, 'manifest.json'), 'r');
+      try {
+        const b = Buffer.alloc(64);
+        const n = readSync(fd, b, 0, 64, 0);
+        if (b.subarray(0, n).toString('utf8').trimStart().startsWith('[')) return 'docker-archive';
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // no manifest.json: a root filesystem
+    }
+    return 'dir';
+  }
   const fd = openSync(path, 'r');
   try {
     const total = fstatSync(fd).size;

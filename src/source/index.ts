@@ -1,5 +1,6 @@
 // Image sources: parse what the user typed and open it as a ResolvedImage.
 // See README.md for the formats and how each is read.
+import { existsSync, statSync } from 'node:fs';
 import type { ImageRef, Platform, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { resolveDir } from './dir.js';
@@ -60,7 +61,8 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
     }
     case 'docker-archive':
     case 'oci-archive': {
-      const store = await TarArchive.open(ref.path!, opts);
+      // an unpacked archive (a directory) is read in place
+      const store = existsSync(ref.path!) && statSync(ref.path!).isDirectory() ? new DirStore(ref.path!) : await TarArchive.open(ref.path!, opts);
       try {
         return await resolveArchive(ref, store, opts);
       } catch (e) {

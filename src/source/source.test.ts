@@ -390,3 +390,20 @@ test('outer archive: long member names (pax) are indexed; an oversized extended 
     await assert.rejects(openImage(`docker-archive:${cf}`), rejectsWith('IMAGE_UNREADABLE', /invalid header checksum at offset 0/));
   });
 });
+
+test('an unpacked docker save directory is read in place', async () => {
+  await withDir(async (dir) => {
+    const layers = [await L1, await L2];
+    const files: Record<string, Buffer> = {};
+    const config = configFor(layers.map((l) => sha(l)));
+    files[`${hex(sha(config))}.json`] = config;
+    files['a/layer.tar'] = layers[0]!;
+    files['b/layer.tar'] = layers[1]!;
+    files['manifest.json'] = Buffer.from(JSON.stringify([{ Config: `${hex(sha(config))}.json`, RepoTags: ['x:1'], Layers: ['a/layer.tar', 'b/layer.tar'] }]));
+    writeTree(dir, files);
+    const img = await openImage(dir);
+    assert.equal(img.ref.transport, 'docker-archive');
+    assert.deepEqual(await drain(img), layers);
+    await img.close();
+  });
+});
