@@ -1,6 +1,7 @@
 // yarn.lock: classic v1 (its own indented format) and Berry v2+ (YAML with `__metadata`).
 // https://classic.yarnpkg.com/lang/en/docs/yarn-lock/  https://yarnpkg.com/advanced/lockfile
 import { parse as parseYaml } from 'yaml';
+import { fastYamlDocuments } from './fastyaml.js';
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
 import { isObj, lines, str } from '../common.js';
 import { NPM_LOCKFILE, npmPackage, validNpmName, validNpmVersion } from './common.js';
@@ -108,13 +109,16 @@ export function parseYarnV1(text: string, file: FileInput, ctx: AnalyzerContext)
 }
 
 export function parseYarnBerry(text: string, file: FileInput, ctx: AnalyzerContext): Package[] {
+  const fast = fastYamlDocuments(text);
   let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
-  } catch (e) {
-    ctx.warn(`${file.path}: invalid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
-    return [];
-  }
+  if (fast && fast.length === 1) doc = fast[0];
+  else
+    try {
+      doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    } catch (e) {
+      ctx.warn(`${file.path}: invalid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+      return [];
+    }
   if (!isObj(doc)) {
     ctx.warn(`${file.path}: not a yarn lockfile`);
     return [];
