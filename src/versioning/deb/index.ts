@@ -9,8 +9,16 @@ export interface DebVersion {
   revision: string;
 }
 
-/** Parses like dpkg's parseversion, refusing what dpkg warns about (bad characters, no leading digit). */
-export function parseDeb(v: string): DebVersion | undefined {
+/**
+ * Parses like dpkg's parseversion (surrounding blanks ignored, an empty revision after '-' allowed),
+ * refusing what dpkg warns about too (bad characters, upstream not starting with a digit).
+ */
+export function parseDeb(input: string): DebVersion | undefined {
+  let lo = 0;
+  let hi = input.length;
+  while (lo < hi && (input.charCodeAt(lo) === 32 || input.charCodeAt(lo) === 9)) lo++;
+  while (hi > lo && (input.charCodeAt(hi - 1) === 32 || input.charCodeAt(hi - 1) === 9)) hi--;
+  const v = lo > 0 || hi < input.length ? input.slice(lo, hi) : input;
   const colon = v.indexOf(':');
   let epoch = '0';
   let rest = v;
@@ -24,7 +32,6 @@ export function parseDeb(v: string): DebVersion | undefined {
   const upstream = dash >= 0 ? rest.slice(0, dash) : rest;
   const revision = dash >= 0 ? rest.slice(dash + 1) : '';
   if (upstream.length === 0 || !isDigit(upstream.charCodeAt(0))) return undefined;
-  if (dash >= 0 && revision.length === 0) return undefined;
   for (let i = 0; i < upstream.length; i++) {
     const c = upstream.charCodeAt(i);
     // '.', '+', '~', '-', ':' (':' only when an epoch is present)
