@@ -17,7 +17,7 @@ test('fastyaml: same result as the yaml package on every pnpm and yarn Berry fix
   let checked = 0;
   for (const sub of ['pnpm', 'yarn']) {
     for (const f of readdirSync(join(root, sub)).sort()) {
-      const text = readFileSync(join(root, sub, f), 'utf8');
+      const text: string = readFileSync(join(root, sub, f), 'utf8');
       if (sub === 'yarn' && !text.includes('__metadata:')) continue;
       const fast = fastYamlDocuments(text);
       assert.ok(fast, `${f}: fast path refused a machine-written lockfile`);
