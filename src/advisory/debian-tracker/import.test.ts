@@ -60,6 +60,21 @@ test('tracker JSON becomes DEBIAN-CVE records with per-release status', async ()
   assert.ok(r.warnings.some((w) => w.includes('"sid"')));
 });
 
+test('record-level urgency: an unrated release outranks an unimportant one', async (t) => {
+  const d = tempDir(t);
+  const p = join(d, 't.json');
+  writeFileSync(
+    p,
+    JSON.stringify({
+      tar: { 'CVE-2024-0009': { releases: { bookworm: { status: 'open', urgency: 'unimportant' }, trixie: { status: 'open', urgency: 'not yet assigned' } } } },
+      zip: { 'CVE-2024-0010': { releases: { bookworm: { status: 'open', urgency: 'not yet assigned' }, trixie: { status: 'open', urgency: 'low' } } } },
+    }),
+  );
+  const r = await run(p);
+  assert.deepEqual(r.records.get('DEBIAN-CVE-2024-0009')?.vendor, { source: 'debian', severity: 'unknown', label: 'not yet assigned' });
+  assert.deepEqual(r.records.get('DEBIAN-CVE-2024-0010')?.vendor, { source: 'debian', severity: 'low', label: 'low' });
+});
+
 test('a file that is not JSON is a whole-source error', async (t) => {
   const d = tempDir(t);
   const p = join(d, 'x.json');

@@ -48,6 +48,17 @@ export function debianFixState(r: { status?: unknown; fixed_version?: unknown; u
   return 'unknown';
 }
 
+/**
+ * For the record-level rating of a CVE that spans releases/packages: the highest urgency, where an
+ * unrated entry ("not yet assigned") outranks `unimportant` — one release being unimportant must not
+ * make the whole record look unimportant while another is still unrated. Each affected entry keeps
+ * its own urgency in database_specific.
+ */
+function aggregateRank(s: Severity): number {
+  if (s === 'unknown') return severityRank('negligible') + 0.5;
+  return severityRank(s);
+}
+
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -102,7 +113,7 @@ export async function* importDebianTracker(path: string, ctx: ImportContext): As
         const state = debianFixState(rel);
         const urgency = typeof rel.urgency === 'string' ? rel.urgency : undefined;
         const sev = urgencySeverity(urgency);
-        if (!p.vendor || severityRank(sev) > severityRank(p.vendor.severity)) p.vendor = { source: 'debian', severity: sev, ...(urgency ? { label: urgency } : {}) };
+        if (!p.vendor || aggregateRank(sev) > aggregateRank(p.vendor.severity)) p.vendor = { source: 'debian', severity: sev, ...(urgency ? { label: urgency } : {}) };
         if (state === 'not-affected') {
           p.notAffected.push({ ecosystem, name: pkg, release: codename });
           continue;
