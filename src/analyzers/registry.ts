@@ -4,6 +4,7 @@ import type { Analyzer } from '../core/types.js';
 import { rpmAnalyzer } from './os/rpm/index.js';
 import { osReleaseAnalyzer } from './os/release/index.js';
 import { dpkgAnalyzer } from './os/dpkg/index.js';
+import { apkAnalyzer } from './os/apk/index.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
 import { javaArchiveAnalyzer } from './lang/java/index.js';
@@ -17,6 +18,7 @@ export const analyzers: Analyzer[] = [
   rpmAnalyzer,
   osReleaseAnalyzer,
   dpkgAnalyzer,
+  apkAnalyzer,
   goBinaryAnalyzer,
   goModAnalyzer,
   cargoLockAnalyzer,
