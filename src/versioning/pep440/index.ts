@@ -24,8 +24,12 @@ function isSep(c: number): boolean {
   return c === 45 || c === 95 || c === 46; // - _ .
 }
 
+/** Python's str.strip() whitespace: ASCII blanks and separators, and the Unicode spaces. */
 function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+  return (
+    (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20) || c === 0x85 || c === 0xa0 || c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
+  );
 }
 
 function skipDigits(s: string, i: number): number {
@@ -51,6 +55,8 @@ export function parsePep440(input: string): Pep440 | undefined {
   let hi = input.length;
   while (lo < hi && isSpace(input.charCodeAt(lo))) lo++;
   while (hi > lo && isSpace(input.charCodeAt(hi - 1))) hi--;
+  // only ASCII inside (packaging matches with re.ASCII; lower-casing "\u212A" would give "k")
+  for (let k = lo; k < hi; k++) if (input.charCodeAt(k) > 0x7e) return undefined;
   const s = input.slice(lo, hi).toLowerCase();
   let i = s.charCodeAt(0) === 118 /* v */ ? 1 : 0;
 
