@@ -118,7 +118,9 @@ export function evaluateWithTrace(
   policies: readonly Policy[],
   exceptions: ExceptionSet,
   ctx: EvalContext,
+  opts: { trace?: boolean } = {},
 ): { decision: Decision; trace: TraceEntry[] } {
+  const tracing = opts.trace !== false;
   const { now, pipeline } = ctx;
   const image: ImageId = { ...ctx.image, name: ctx.image.name !== undefined ? normaliseImageName(ctx.image.name) : undefined };
   const selected = selectPolicies(policies, pipeline, image);
@@ -196,18 +198,18 @@ export function evaluateWithTrace(
       let matchedException: PolicyException | undefined;
       for (const s of candidates(f)) {
         if (!s.inScope) {
-          notApplied.push(`${s.e.id}: scope/pipelines do not match this image and pipeline`);
+          if (tracing) notApplied.push(`${s.e.id}: scope/pipelines do not match this image and pipeline`);
           continue;
         }
         s.matched = true;
         if (!s.active) {
-          notApplied.push(`${s.e.id}: expired ${expiryLabel(s.e)}`);
+          if (tracing) notApplied.push(`${s.e.id}: expired ${expiryLabel(s.e)}`);
           continue;
         }
         matchedException ??= s.e;
       }
       const entry: TraceEntry = { finding: f, derived, policy, enforcement, judgement: j, outcome: 'pass', notApplied };
-      trace.push(entry);
+      if (tracing) trace.push(entry);
       if (j.level === 'pass') continue;
       let sup: Omit<Suppression, 'findingId'> | undefined;
       if (matchedException) {
@@ -285,7 +287,7 @@ export function evaluateWithTrace(
  * and the allowlist. Pure. Throws PortcullisError NO_POLICY when no policy applies and none is named default.
  */
 export function evaluate(report: ScanReport, policies: readonly Policy[], exceptions: ExceptionSet, ctx: EvalContext): Decision {
-  return evaluateWithTrace(report, policies, exceptions, ctx).decision;
+  return evaluateWithTrace(report, policies, exceptions, ctx, { trace: false }).decision;
 }
 
 export { formatImage };
