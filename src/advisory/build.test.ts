@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fixedClock } from '../core/clock.js';
 import { PortcullisError } from '../core/errors.js';
-import { sharedOrSkip, sharedPath } from '../core/shared.js';
+import { sharedOrSkip } from '../core/shared.js';
 import { buildDb, openDb } from './index.js';
 import { makeZip, osvRecord, tempDir } from './testutil.js';
 
@@ -148,6 +148,32 @@ test('build: explicit kind prefix and unknown kinds', async (t) => {
   assert.equal(s.skipped, 1);
 });
 
+test('detectSources: a directory mixing kinds is split per child; JSON Schema and other files are not sources', async (t) => {
+  const { detectSources } = await import('./detect.js');
+  const d = tempDir(t);
+  mkdirSync(join(d, 'kev'));
+  writeFileSync(join(d, 'kev', 'kev.json'), JSON.stringify({ catalogVersion: '1', vulnerabilities: [] }));
+  writeFileSync(join(d, 'kev', 'schema.json'), JSON.stringify({ $schema: 'x', properties: { catalogVersion: { type: 'string' }, cveID: {} } }));
+  mkdirSync(join(d, 'secdb', 'v3.19'), { recursive: true });
+  writeFileSync(join(d, 'secdb', 'v3.19', 'main.yaml'), 'distroversion: v3.19\npackages: []\n');
+  mkdirSync(join(d, 'ghsa'));
+  writeFileSync(join(d, 'ghsa', 'GHSA-x.json'), JSON.stringify(osvRecord('GHSA-eeee-eeee-eeee')));
+  writeFileSync(join(d, 'README.md'), '# data');
+  writeFileSync(join(d, 'scores.csv'), 'cve,epss,percentile\n');
+  assert.deepEqual(
+    (await detectSources(d)).map((s) => [s.kind, s.path.slice(d.length + 1)]),
+    [
+      ['osv', 'ghsa'],
+      ['kev', 'kev/kev.json'],
+      ['epss', 'scores.csv'],
+      ['alpine-secdb', 'secdb'],
+    ],
+  );
+  // a plain OSV tree stays one source
+  assert.deepEqual(await detectSources(join(d, 'ghsa')), [{ kind: 'osv', path: join(d, 'ghsa') }]);
+  assert.deepEqual(await detectSources(`kev:${join(d, 'kev', 'kev.json')}`), [{ kind: 'kev', path: join(d, 'kev', 'kev.json') }]);
+});
+
 // Counts of the shared data set (../shared/data, see its README); printed for the report.
 const SHARED_COUNTS: Record<string, number> = {
   'AlmaLinux:10': 660,
@@ -176,8 +202,24 @@ test('real data: build from everything in ../shared/data, spot checks', async (t
   if (!data) return;
   const d = tempDir(t);
   const out = join(d, 'portcullis.db');
-  const sources = ['osv', 'ghsa', 'malicious', 'alpine-secdb', 'debian/bookworm-sample.json', 'kev/known_exploited_vulnerabilities.json'].map((p) => sharedPath(`data/${p}`));
-  const s = await buildDb(sources, out, { clock, onWarning: () => undefined });
+  // the whole directory: split into its sources by detection
+  const s = await buildDb([data], out, { clock, onWarning: () => undefined });
+  assert.deepEqual(
+    s.sources.map((x) => x.name),
+    [
+      'alpine-secdb:alpine-secdb',
+      'debian-tracker:bookworm-sample.json',
+      'kev:known_exploited_vulnerabilities.json',
+      'osv:ghsa',
+      'osv:malicious',
+      'osv:osv/AlmaLinux:10/all.zip',
+      'osv:osv/AlmaLinux:8/all.zip',
+      'osv:osv/AlmaLinux:9/all.zip',
+      'osv:osv/crates.io/all.zip',
+      'osv:osv/Go/all.zip',
+      'osv:osv/PyPI/all.zip',
+    ],
+  );
   console.log(`shared data: ${s.records} advisories, ${s.malicious} malicious, ${s.kev} KEV, ${s.warnings} warnings, ${s.bytes} bytes, ${s.durationMs} ms`);
   for (const [eco, n] of Object.entries(s.ecosystems)) console.log(`  ${eco}: ${n}${s.maliciousByEcosystem[eco] ? ` (+${s.maliciousByEcosystem[eco]} malicious)` : ''}`);
   assert.deepEqual(s.ecosystems, SHARED_COUNTS);

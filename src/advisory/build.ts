@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { PortcullisError } from '../core/errors.js';
 import { importAlpineSecdb } from './alpine-secdb/import.js';
 import { importDebianTracker } from './debian-tracker/import.js';
-import { detectSource, type SourceSpec } from './detect.js';
+import { detectSources, type SourceSpec } from './detect.js';
 import { importEpss } from './epss/import.js';
 import { importKev } from './kev/import.js';
 import { importOsv, sha256File, type FeedControl } from './osv/import.js';
@@ -41,7 +41,7 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
   const started = process.hrtime.bigint();
   if (sources.length === 0) throw new PortcullisError('BAD_INPUT', 'db build needs at least one --source');
   const specs: SourceSpec[] = [];
-  for (const s of sources) specs.push(await detectSource(s));
+  for (const s of sources) specs.push(...(await detectSources(s)));
   const limits: ImportLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   await mkdir(dirname(output), { recursive: true });
   const tmp = join(dirname(output), `.${basename(output)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);

@@ -7,4 +7,4 @@ export { normalisePackageName, packageKey, baseEcosystem } from './normalise.js'
 export { buildDb, type BuildOptions } from './build.js';
 export { dbGaps, dataTime, type DbGap } from './gaps.js';
 export { cvssScore } from './cvss/index.js';
-export { detectSource } from './detect.js';
+export { detectSource, detectSources, type SourceSpec } from './detect.js';
