@@ -417,7 +417,9 @@ export type GapReason =
   | 'db-stale'
   | 'db-missing'
   | 'os-unknown'
-  | 'limit-exceeded';
+  | 'limit-exceeded'
+  /** a package found without the coordinates advisories name it by (e.g. a jar whose Maven groupId is unknown) */
+  | 'package-unidentified';
 
 export interface CoverageGapFinding extends FindingBase {
   kind: 'coverage-gap';
