@@ -31,7 +31,7 @@ test('apk: the loose ordering reproduces every line, including apk-tools\' answe
   }
 });
 
-test('apk: cases from apk-tools test/version.data', () => {
+test('apk: cases from apk-tools test/version.data (the whole table is also part of alpine-versions.txt)', () => {
   checkCases(apkScheme, [
     ['2.34', '>', '0.1.0_alpha'],
     ['0.1.0_alpha', '=', '0.1.0_alpha'],
@@ -50,6 +50,7 @@ test('apk: cases from apk-tools test/version.data', () => {
     ['1.0.0_pre20191002222144-r0', '<', '1.0.0_pre20210530193627-r0'],
     ['1.3_pre1-r1', '<', '1.3.2'],
     ['1.0_p10-r0', '>', '1.0_p9-r0'],
+    ['6.0_pre1', '<', '6.0'], ['6.1_pre1', '<', '6.1'], ['6.0_p1', '>', '6.0'], ['6.1_p1', '>', '6.1'], // newest version.data lines
     ['1.2.3~abc123-r0', '=', '1.2.3~def456-r0'], // the commit hash carries no order
     ['1.2', '<', '1.2-r0'], // apk-tools: the version with a revision token is newer
     ['1.01', '<', '1.1'], // leading zero: compared as a fraction
