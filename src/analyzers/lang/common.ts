@@ -100,6 +100,14 @@ export function sortUnique(pkgs: Package[]): Package[] {
   return [...byPurl.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version));
 }
 
+/**
+ * Lockfile packages are declared, not seen installed: `medium` confidence (installed metadata is `high`).
+ * Returns the facts for the analyzer to hand back.
+ */
+export function lockfileFacts(pkgs: Package[]): { kind: 'package'; pkg: Package }[] {
+  return sortUnique(pkgs).map((pkg) => ({ kind: 'package' as const, pkg: { ...pkg, confidence: 'medium' as const } }));
+}
+
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -46,7 +46,7 @@ test('deps.json: third-party fixtures', async (t) => {
     assert.deepEqual(r.pkgs.map((x) => x.purl), purls, f);
     if (warn) assert.match(r.warnings[0]!, warn, f);
     else assert.deepEqual(r.warnings, [], f);
-    assert.ok(r.pkgs.every((x) => x.foundBy === 'dotnet-deps' && x.type === 'nuget' && x.locations[0]!.path === `/app/${f}`));
+    assert.ok(r.pkgs.every((x) => x.foundBy === 'dotnet-deps' && x.confidence === 'high' && x.type === 'nuget' && x.locations[0]!.path === `/app/${f}`));
   }
 });
 
@@ -58,6 +58,7 @@ test('packages.lock.json: third-party fixtures', async (t) => {
   const simple = await run('packages_lock_simple.json');
   if (!simple) return;
   assert.deepEqual(simple.pkgs.map((x) => `${x.purl} ${x.metadata!.dependencyType}`), ['pkg:nuget/Newtonsoft.Json@12.0.3 Direct', 'pkg:nuget/NuGet.Frameworks@5.7.0 Direct']);
+  assert.ok(simple.pkgs.every((x) => x.foundBy === 'nuget-lockfile' && x.confidence === 'medium'));
   const legacy = (await run('packages_lock_legacy.json'))!;
   // my.project is a Project reference
   assert.deepEqual(legacy.ids, ['AWSSDK.Core@3.5.1.30', 'Newtonsoft.Json@12.0.3']);

@@ -1,7 +1,7 @@
 // npm ecosystem: installed node_modules trees (`npm-installed`) and lockfiles (`npm-lockfile`:
 // package-lock.json / npm-shrinkwrap.json, yarn.lock v1 and Berry, pnpm-lock.yaml v5/v6/v9).
 import type { Analyzer, AnalyzerContext, Fact, FileInput } from '../../../core/types.js';
-import { MIB, baseName, readJson, readText, sortUnique } from '../common.js';
+import { MIB, baseName, readJson, readText, lockfileFacts } from '../common.js';
 import { NPM_LOCKFILE } from './common.js';
 import { parsePackageLock } from './packagelock.js';
 import { parsePnpmLock } from './pnpm.js';
@@ -36,6 +36,6 @@ export const npmLockfileAnalyzer: Analyzer = {
       if (base === 'yarn.lock') pkgs = isYarnBerry(text) ? parseYarnBerry(text, file, ctx) : parseYarnV1(text, file, ctx);
       else pkgs = parsePnpmLock(text, file, ctx);
     }
-    return sortUnique(pkgs).map((pkg) => ({ kind: 'package', pkg }));
+    return lockfileFacts(pkgs);
   },
 };

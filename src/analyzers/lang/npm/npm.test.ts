@@ -114,7 +114,7 @@ test('package-lock v1/v2/v3: same 31 packages, dev flags', async (t) => {
   const ids = results[2]!.ids;
   for (const id of ['@babel/helper-string-parser@7.19.4', 'debug@2.6.9', 'ms@1.0.0', 'ms@2.0.0', 'promise@8.3.0']) assert.ok(ids.includes(id), id);
   assert.deepEqual(devIds(results[2]!.pkgs), ['debug@2.5.2', 'ms@0.7.2']);
-  assert.ok(results[2]!.pkgs.every((p) => p.foundBy === 'npm-lockfile'));
+  assert.ok(results[2]!.pkgs.every((p) => p.foundBy === 'npm-lockfile' && p.confidence === 'medium'));
 });
 
 test('package-lock v3: dev and non-dev copies, legacy licenses, workspaces, broken link, peers', async (t) => {

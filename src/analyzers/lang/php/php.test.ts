@@ -49,6 +49,7 @@ test('composer.lock: third-party happy lockfile', async (t) => {
   assert.equal(sym.version, '1.27.0');
   assert.equal(sym.metadata!.declaredVersion, 'v1.27.0');
   assert.equal(sym.foundBy, 'composer-lockfile');
+  assert.equal(sym.confidence, 'medium');
   assert.equal(sym.type, 'composer');
 });
 
@@ -63,6 +64,7 @@ test('installed.json: Composer 2 with dev-package-names, Composer 1 array', asyn
   ]);
   assert.equal(v2.pkgs[0]!.name, 'Symfony/Console');
   assert.equal(v2.pkgs[0]!.foundBy, 'composer-installed');
+  assert.equal(v2.pkgs[0]!.confidence, 'high');
   const v1 = await runOn(composerInstalledAnalyzer, '/app/vendor/composer/installed.json', readFileSync(join(TD, 'installed-v1.json')));
   assert.deepEqual(v1.ids, ['laravel/framework@dev-master', 'monolog/monolog@1.0.0']);
   assert.equal(v1.pkgs[1]!.purl, 'pkg:composer/monolog/monolog@1.0.0');

@@ -3,7 +3,7 @@
 // https://docs.astral.sh/uv/concepts/projects/layout/#the-lockfile
 // https://github.com/pypa/pipfile  https://pip.pypa.io/en/stable/reference/requirements-file-format/
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
-import { MIB, baseName, isObj, lines, prop, readJson, readText, sortUnique, str } from '../common.js';
+import { MIB, baseName, isObj, lines, prop, readJson, readText, lockfileFacts, str } from '../common.js';
 import { parseToml, tomlGet, tomlString, tomlTable, tomlTables, type TomlTable } from '../toml.js';
 import { PYTHON_LOCKFILE, pyPackage, validPyName, validPyVersion } from './common.js';
 
@@ -208,6 +208,6 @@ export const pythonLockfileAnalyzer: Analyzer = {
       else if (base === 'uv.lock') pkgs = parseUvLock(text, file, ctx);
       else pkgs = parseRequirements(text, file, ctx);
     }
-    return sortUnique(pkgs).map((pkg) => ({ kind: 'package', pkg }));
+    return lockfileFacts(pkgs);
   },
 };

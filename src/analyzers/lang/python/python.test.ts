@@ -56,6 +56,7 @@ test('python installed: third-party METADATA / PKG-INFO / egg-info files', async
     const p = r.pkgs[0]!;
     assert.deepEqual([p.name, p.version, p.purl, p.licenses], e, f);
     assert.equal(p.foundBy, 'python-installed');
+    assert.equal(p.confidence, 'high');
     assert.equal(p.type, 'pypi');
   }
 });
@@ -130,7 +131,7 @@ test('requirements.txt: third-party fixtures', async (t) => {
     assert.deepEqual(r.ids, ids, f);
     if (warn) assert.match(r.warnings.join('\n'), warn, f);
     else assert.deepEqual(r.warnings, [], f);
-    assert.ok(r.pkgs.every((p) => p.foundBy === 'python-lockfile' && p.type === 'pypi'));
+    assert.ok(r.pkgs.every((p) => p.foundBy === 'python-lockfile' && p.type === 'pypi' && p.confidence === 'medium'));
   }
 });
 

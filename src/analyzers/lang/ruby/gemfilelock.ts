@@ -1,7 +1,7 @@
 // Gemfile.lock (Bundler): gems listed under `specs:` of GEM and GIT sections (PATH sections are local code).
 // https://bundler.io/guides/bundler_setup.html  https://github.com/rubygems/rubygems/blob/master/bundler/lib/bundler/lockfile_parser.rb
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
-import { MIB, baseName, lines, makePackage, readText, sortUnique } from '../common.js';
+import { MIB, baseName, lines, makePackage, readText, lockfileFacts } from '../common.js';
 import { validGemName, validGemVersion } from './gemspec.js';
 
 export const GEM_LOCKFILE = 'gem-lockfile';
@@ -70,6 +70,6 @@ export const gemLockfileAnalyzer: Analyzer = {
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
     const text = readText(file, ctx, MAX_GEMFILE_LOCK_BYTES);
     if (text === undefined) return [];
-    return sortUnique(parseGemfileLock(text, file, ctx)).map((pkg) => ({ kind: 'package', pkg }));
+    return lockfileFacts(parseGemfileLock(text, file, ctx));
   },
 };

@@ -86,6 +86,7 @@ test('Gemfile.lock: third-party fixtures', async (t) => {
   assert.deepEqual(normal.warnings, []);
   assert.equal(normal.pkgs[0]!.purl, 'pkg:gem/coderay@1.1.2');
   assert.equal(normal.pkgs[0]!.foundBy, 'gem-lockfile');
+  assert.equal(normal.pkgs[0]!.confidence, 'medium');
   const b2 = await runOn(gemLockfileAnalyzer, '/app/Gemfile.lock', readFileSync(sharedOrSkip(t, `${FIX}/bundler/Gemfile_bundler2.lock`)!));
   assert.deepEqual(b2.ids, ['coderay@1.1.3', 'concurrent-ruby@1.1.10', 'dotenv@2.7.6', 'faker@2.21.0', 'i18n@1.10.0', 'json@2.6.2', 'method_source@1.0.0', 'pry@0.14.1']);
   const mal = await runOn(gemLockfileAnalyzer, '/app/Gemfile.lock', readFileSync(sharedOrSkip(t, `${FIX}/bundler/Gemfile_malformed.lock`)!));
