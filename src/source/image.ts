@@ -34,28 +34,32 @@ export function layerLabel(ref: ImageRef, l: LayerInfo): string {
 
 async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<Readable> {
   const what = layerLabel(parts.ref, l);
-  const streams: Readable[] = [];
   let raw: Readable;
   try {
     raw = parts.store.stream(b.name);
   } catch (e) {
     throw e instanceof PortcullisError ? new PortcullisError(e.code, `${what}: ${e.message}`, { cause: e, subject: what }) : asReadError(e, what);
   }
-  streams.push(raw);
-  if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`));
-  const blob = chain(streams, what);
-  if (signal) {
-    if (signal.aborted) blob.destroy(asReadError(signal.reason ?? new Error('aborted'), what));
-    else signal.addEventListener('abort', () => blob.destroy(new PortcullisError('INTERNAL', `${what}: aborted`)), { once: true });
-  }
   let head: Buffer;
   try {
-    head = await peek(blob, 4);
+    head = await peek(raw, 4); // magic bytes decide the decompressor, whatever the media type says
   } catch (e) {
-    blob.destroy();
+    raw.destroy();
     throw asReadError(e, what);
   }
-  return chain([blob, decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`)], what);
+  const streams: Readable[] = [raw];
+  if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`));
+  streams.push(decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`));
+  const out = chain(streams, what);
+  if (signal) {
+    const onAbort = (): void => {
+      out.destroy(new PortcullisError('INTERNAL', `${what}: aborted`));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    out.on('close', () => signal.removeEventListener('abort', onAbort));
+  }
+  return out;
 }
 
 export function makeImage(parts: ImageParts): ResolvedImage {

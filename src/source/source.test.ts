@@ -407,3 +407,27 @@ test('an unpacked docker save directory is read in place', async () => {
     await img.close();
   });
 });
+
+test('zstd: a zstd-compressed whole archive, and corrupt zstd layer data', async (t) => {
+  if (!hasZstd()) {
+    t.skip('SKIPPED: zstd tool not installed');
+    return;
+  }
+  const { spawnSync } = await import('node:child_process');
+  const zstd = (b: Buffer): Buffer => spawnSync('zstd', ['-q', '-c'], { input: b }).stdout;
+  await withDir(async (dir) => {
+    const f = join(dir, 'img.tar.zst');
+    writeFileSync(f, zstd(await dockerArchive([await L1, await L2])));
+    const img = await openImage(`docker-archive:${f}`);
+    assert.deepEqual(await drain(img), [await L1, await L2]);
+    await img.close();
+    const layer = zstd(await makeTar([{ name: 'big', content: Buffer.alloc(200_000, 7) }]));
+    const broken = Buffer.from(layer);
+    for (let i = 20; i < broken.length; i++) broken[i] = broken[i]! ^ 0x5a;
+    const g = join(dir, 'badzstd.tar');
+    writeFileSync(g, await dockerArchive([broken], { config: configFor([sha('x')]) }));
+    const bad = await openImage(g);
+    await assert.rejects(drain(bad), (e: unknown) => isPortcullisError(e) && ['IMAGE_UNREADABLE', 'DIGEST_MISMATCH'].includes(e.code) && /badzstd.tar: layer 1/.test(e.message));
+    await bad.close();
+  });
+});

@@ -1,7 +1,7 @@
 // Stream helpers for reading blobs: digest verification while streaming, magic-byte decompression
 // (gzip via node zlib, zstd via fzstd), byte limits and peeking.
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { PortcullisError } from '../core/errors.js';
@@ -129,14 +129,34 @@ export function decompressor(kind: Compression): Transform {
   return new PassThrough();
 }
 
-/** Chain streams; the returned stream carries any error of the chain (wrapped into a PortcullisError). */
+/**
+ * Chain streams (data flows with back-pressure); the returned stream ends with the chain or is
+ * destroyed with the first error of any of them, as a one-line PortcullisError naming `what`.
+ * Destroying the returned stream early tears the whole chain down (closing files).
+ */
 export function chain(streams: (Readable | Transform)[], what: string): Readable {
-  const last = streams[streams.length - 1] as Readable;
-  if (streams.length === 1) return last;
-  pipeline(streams as unknown as [Readable, ...Transform[]], (err) => {
-    if (err && !last.destroyed) last.destroy(asReadError(err, what));
+  const out = new PassThrough();
+  // The error is kept in `out.errored`: pipeline(), finished() and async iteration report it even
+  // when it happened before the consumer attached (so no unhandled 'error' event here).
+  out.on('error', () => {});
+  let failed = false;
+  const fail = (e: unknown): void => {
+    if (failed) return;
+    failed = true;
+    for (const s of streams) s.destroy();
+    out.destroy(asReadError(e, what));
+  };
+  for (const s of streams) s.on('error', fail);
+  let prev = streams[0] as Readable;
+  for (const s of streams.slice(1)) {
+    prev.pipe(s as Transform);
+    prev = s as Readable;
+  }
+  prev.pipe(out);
+  out.on('close', () => {
+    if (!out.readableEnded) for (const s of streams) s.destroy();
   });
-  return last;
+  return out;
 }
 
 /** Map low-level stream errors to a one-line PortcullisError naming `what`. */
