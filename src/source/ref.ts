@@ -139,6 +139,7 @@ export function parseImageRef(input: string): ImageRef {
   if (existsSync(input)) {
     const st = statSync(input);
     const path = resolve(input);
+    if (!st.isDirectory() && !st.isFile()) throw new PortcullisError('BAD_INPUT', `${input}: not a regular file or directory (a pipe or device cannot be read as an image)`);
     return { input, transport: sniffPath(path, st.isDirectory()), path };
   }
   // Looks like a path but does not exist: say so rather than trying a registry.

@@ -431,3 +431,16 @@ test('zstd: a zstd-compressed whole archive, and corrupt zstd layer data', async
     await bad.close();
   });
 });
+
+test('a fifo is refused, never opened (no hang)', async (t) => {
+  await withDir(async (dir) => {
+    const { spawnSync } = await import('node:child_process');
+    const fifo = join(dir, 'pipe.tar');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) {
+      t.skip('SKIPPED: mkfifo not available');
+      return;
+    }
+    await assert.rejects(openImage(fifo), rejectsWith('BAD_INPUT', /not a regular file or directory/));
+    await assert.rejects(openImage(`docker-archive:${fifo}`), rejectsWith('BAD_INPUT', /pipe.tar: not a regular file/));
+  });
+});

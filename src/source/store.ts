@@ -66,6 +66,8 @@ export class TarArchive implements BlobStore {
     const maxBytes = opts.maxArchiveBytes ?? 64 * 1024 ** 3;
     let head: Buffer;
     try {
+      const st = await fsp.stat(path);
+      if (!st.isFile()) throw new PortcullisError('BAD_INPUT', `${path}: not a regular file (a pipe, device or directory cannot be read as an archive)`, { subject: path });
       const fh = await fsp.open(path, 'r');
       try {
         const b = Buffer.alloc(512);
