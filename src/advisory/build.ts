@@ -91,7 +91,9 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
             }
             f.records++;
             const mod = item.record.modified;
-            if (!mod.startsWith('0001-') && (!f.updatedAt || mod > f.updatedAt)) f.updatedAt = new Date(Date.parse(mod)).toISOString();
+            // Only OSV records carry a publisher's `modified`; converted distro records use the file time,
+            // which says nothing about how fresh the data is, so it never makes a feed look fresh.
+            if (spec.kind === 'osv' && !mod.startsWith('0001-') && (!f.updatedAt || mod > f.updatedAt)) f.updatedAt = new Date(Date.parse(mod)).toISOString();
           } else if (item.type === 'kev') {
             writer.addKev(item.cve, item.dateAdded, item.dueDate, item.ransomware);
             f.records++;

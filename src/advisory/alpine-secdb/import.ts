@@ -46,7 +46,6 @@ export async function* importAlpineSecdb(path: string, ctx: ImportContext): Asyn
   if (st.isFile()) files.push({ path, size: st.size });
   else for await (const f of walkFiles(path, (p, why) => ctx.warn(`${p}: skipped, ${why}`))) if (/\.ya?ml$/i.test(f.path)) files.push(f);
   const byId = new Map<string, Pending>();
-  let newest = '';
   for (const f of files) {
     if (f.size > ctx.limits.maxFeedBytes) {
       ctx.warn(`${f.path}: skipped, larger than ${ctx.limits.maxFeedBytes} bytes`);
@@ -72,7 +71,6 @@ export async function* importAlpineSecdb(path: string, ctx: ImportContext): Asyn
     const ecosystem = `Alpine:${branch}`;
     const repo = typeof doc.reponame === 'string' ? doc.reponame : basename(f.path).replace(/\.ya?ml$/i, '');
     const modified = (await stat(f.path)).mtime.toISOString();
-    if (modified > newest) newest = modified;
     for (const [i, entry] of doc.packages.entries()) {
       const pkg = isObj(entry) && isObj(entry.pkg) ? entry.pkg : undefined;
       const name = pkg && typeof pkg.name === 'string' ? pkg.name.trim() : '';
@@ -119,7 +117,6 @@ export async function* importAlpineSecdb(path: string, ctx: ImportContext): Asyn
       }
     }
   }
-  if (newest) ctx.setUpdatedAt(newest);
   for (const id of [...byId.keys()].sort()) {
     const p = byId.get(id) as Pending;
     const record: OsvRecord = {

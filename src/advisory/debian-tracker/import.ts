@@ -76,7 +76,6 @@ export async function* importDebianTracker(path: string, ctx: ImportContext): As
   }
   if (!isObj(doc)) throw new Error(`${path}: not a Debian tracker JSON object`);
   const modified = st.mtime.toISOString();
-  ctx.setUpdatedAt(modified);
   const unknownReleases = new Set<string>();
   const byCve = new Map<string, { description?: string; bugs: Set<number>; affected: OsvAffected[]; notAffected: object[]; vendor?: VendorSeverity }>();
   for (const pkg of Object.keys(doc).sort()) {
