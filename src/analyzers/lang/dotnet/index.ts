@@ -3,7 +3,7 @@
 // https://github.com/dotnet/sdk/blob/main/documentation/specs/runtime-configuration-file.md
 // https://learn.microsoft.com/en-us/nuget/consume-packages/package-references-in-project-files#locking-dependencies
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
-import { MIB, baseName, isObj, makePackage, prop, readJson, lockfileFacts, sortUnique, str } from '../common.js';
+import { MIB, isObj, makePackage, prop, readJson, lockfileFacts, sortUnique, str } from '../common.js';
 
 export const DOTNET_DEPS = 'dotnet-deps';
 export const NUGET_LOCKFILE = 'nuget-lockfile';
@@ -95,7 +95,7 @@ export const nugetLockfileAnalyzer: Analyzer = {
   name: NUGET_LOCKFILE,
   version: 1,
   required(path) {
-    return baseName(path) === 'packages.lock.json';
+    return path.endsWith('/packages.lock.json');
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
     const doc = readJson(file, ctx, MAX_DOTNET_JSON_BYTES);

@@ -21,6 +21,7 @@ export const npmLockfileAnalyzer: Analyzer = {
   version: 1,
   required(path) {
     // lockfiles shipped inside installed packages describe the package's own development, not the image
+    if (!path.endsWith('.json') && !path.endsWith('.lock') && !path.endsWith('.yaml')) return false;
     return LOCKFILES.has(baseName(path)) && !path.includes('/node_modules/');
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {

@@ -3,7 +3,7 @@
 // https://getcomposer.org/doc/01-basic-usage.md#commit-your-composer-lock-file-to-version-control
 // https://getcomposer.org/doc/04-schema.md
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
-import { MIB, baseName, isObj, makePackage, prop, readJson, lockfileFacts, sortUnique, str } from '../common.js';
+import { MIB, isObj, makePackage, prop, readJson, lockfileFacts, sortUnique, str } from '../common.js';
 
 export const COMPOSER_LOCKFILE = 'composer-lockfile';
 export const COMPOSER_INSTALLED = 'composer-installed';
@@ -90,7 +90,7 @@ export const composerLockfileAnalyzer: Analyzer = {
   name: COMPOSER_LOCKFILE,
   version: 1,
   required(path) {
-    return baseName(path) === 'composer.lock' && !path.includes('/vendor/');
+    return path.endsWith('/composer.lock') && !path.includes('/vendor/');
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
     const doc = readJson(file, ctx, MAX_COMPOSER_BYTES);

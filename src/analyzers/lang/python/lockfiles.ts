@@ -10,6 +10,7 @@ import { PYTHON_LOCKFILE, pyPackage, validPyName, validPyVersion } from './commo
 export const MAX_LOCKFILE_BYTES = 64 * MIB;
 
 export function isPythonLockfile(path: string): boolean {
+  if (!path.endsWith('.lock') && !path.endsWith('.txt')) return false;
   // files shipped inside installed distributions describe their own development, not the image
   if (path.includes('/site-packages/') || path.includes('/dist-packages/')) return false;
   const base = baseName(path);

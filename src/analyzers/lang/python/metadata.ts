@@ -8,9 +8,9 @@ import { PYTHON_INSTALLED, pyPackage, validPyName, validPyVersion } from './comm
 export const MAX_METADATA_BYTES = 8 * MIB;
 
 export function isInstalledMetadata(path: string, type: string): boolean {
-  if (!path.includes('/site-packages/') && !path.includes('/dist-packages/')) return false;
-  if (path.endsWith('.dist-info/METADATA') || path.endsWith('.egg-info/PKG-INFO')) return true;
-  return path.endsWith('.egg-info') && (type === 'file' || type === 'hardlink');
+  const meta = path.endsWith('.dist-info/METADATA') || path.endsWith('.egg-info/PKG-INFO');
+  if (!meta && !(path.endsWith('.egg-info') && (type === 'file' || type === 'hardlink'))) return false;
+  return path.includes('/site-packages/') || path.includes('/dist-packages/');
 }
 
 const KNOWN_HEADERS = new Set(

@@ -1,7 +1,7 @@
 // Gemfile.lock (Bundler): gems listed under `specs:` of GEM and GIT sections (PATH sections are local code).
 // https://bundler.io/guides/bundler_setup.html  https://github.com/rubygems/rubygems/blob/master/bundler/lib/bundler/lockfile_parser.rb
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
-import { MIB, baseName, lines, makePackage, readText, lockfileFacts } from '../common.js';
+import { MIB, lines, makePackage, readText, lockfileFacts } from '../common.js';
 import { validGemName, validGemVersion } from './gemspec.js';
 
 export const GEM_LOCKFILE = 'gem-lockfile';
@@ -62,8 +62,7 @@ export const gemLockfileAnalyzer: Analyzer = {
   name: GEM_LOCKFILE,
   version: 1,
   required(path) {
-    const b = baseName(path);
-    if (b !== 'Gemfile.lock' && b !== 'gems.locked') return false;
+    if (!path.endsWith('/Gemfile.lock') && !path.endsWith('/gems.locked')) return false;
     // lockfiles shipped inside installed gems describe the gem's own development, not the image
     return !path.includes('/gems/') || !/\/gems\/[^/]+-\d[^/]*\//.test(path);
   },
