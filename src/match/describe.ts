@@ -4,31 +4,53 @@
 // OS packages: Debian urgency, Alpine/Alma severity; GitHub's rating for GHSA) when it is known; else the
 // highest CVSS base score's rating; else `unknown`. Debian's `unimportant` is `negligible`.
 import type { CvssScore, FixState, OsvAffected, Package, Severity, VulnerabilityFinding } from '../core/types.js';
-import type { StoredAdvisory } from '../advisory/index.js';
+import type { StoredAdvisory, VendorSeverity } from '../advisory/index.js';
+import { urgencySeverity } from '../advisory/debian-tracker/import.js';
 import { severityRank } from '../core/types.js';
 
-const WONT_FIX = new Set(['no-dsa', 'postponed', 'ignored', 'wont-fix', "won't fix", 'will-not-fix', 'end-of-life']);
-
-function statusOf(a: OsvAffected): string | undefined {
-  for (const bag of [a.database_specific, a.ecosystem_specific]) {
-    if (!bag) continue;
-    for (const key of ['fix_state', 'status', 'state']) {
-      const v = bag[key];
-      if (typeof v === 'string') return v.toLowerCase();
-    }
+/**
+ * The per-release status the Debian tracker importer (src/advisory/debian-tracker/import.ts) stores in
+ * `affected[].database_specific.fix_state` (see `debianFixState`): `fixed`, `not-fixed`, `wont-fix`
+ * (no-dsa / postponed / ignored / end-of-life), `unimportant` (urgency), `unknown` (resolved without a
+ * version). Other feeds (OSV, secdb) carry no status: their matches without a fix are `not-fixed`.
+ * Exactly that key is read: no guessing at other feeds' free-form fields.
+ */
+export function entryFixState(a: OsvAffected): FixState | undefined {
+  const v = a.database_specific?.fix_state;
+  switch (v) {
+    case 'fixed':
+    case 'not-fixed':
+    case 'wont-fix':
+    case 'unimportant':
+    case 'unknown':
+      return v;
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
-/** For matches without a fixed version: not fixed yet, will not be fixed, or unimportant. */
+/**
+ * For matches without a fixed version: not fixed yet, will not be fixed, unimportant, or unknown.
+ * Over several records of one vulnerability: unimportant beats wont-fix beats not-fixed (the
+ * distribution's triage is the most specific word); `unknown` only when every record says so.
+ */
 export function fixStateOf(members: { adv: StoredAdvisory; affected: OsvAffected }[]): FixState {
-  let state: FixState = 'not-fixed';
-  for (const { adv, affected } of members) {
-    const s = statusOf(affected);
-    if (s === 'unimportant' || adv.vendorSeverity?.label?.toLowerCase() === 'unimportant') return 'unimportant';
-    if (s && WONT_FIX.has(s)) state = 'wont-fix';
-  }
-  return state;
+  const states = members.map((m) => entryFixState(m.affected) ?? 'not-fixed');
+  if (states.includes('unimportant')) return 'unimportant';
+  if (states.includes('wont-fix')) return 'wont-fix';
+  if (states.length > 0 && states.every((s) => s === 'unknown')) return 'unknown';
+  return 'not-fixed';
+}
+
+/**
+ * The vendor rating of one affected entry, when the feed rates per (package, release): the Debian
+ * tracker's urgency in `database_specific.urgency` (a CVE can be `unimportant` in bookworm and `high`
+ * in bullseye; the record-level rating is the highest over all releases).
+ */
+export function entryVendorSeverity(a: OsvAffected): VendorSeverity | undefined {
+  const ds = a.database_specific;
+  if (!ds || ds.fix_state === undefined || typeof ds.urgency !== 'string') return undefined;
+  return { source: 'debian', severity: urgencySeverity(ds.urgency), label: ds.urgency };
 }
 
 export function severityOf(vendor: StoredAdvisory['vendorSeverity'], cvss: CvssScore[]): Severity {

@@ -19,7 +19,8 @@ import { evaluateAffected } from './range.js';
 import { matchKeys, type MatchKey } from './keys.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { mergeAliases, type AliasGroup } from './aliases.js';
-import { fixStateOf, severityOf, remediationFor } from './describe.js';
+import { entryVendorSeverity, fixStateOf, severityOf, remediationFor } from './describe.js';
+import { moduleApplies } from './modularity.js';
 
 export interface MatchOptions {
   /** also match language packages whose files an OS package owns (default: no — the OS data is the truth) */
@@ -71,7 +72,7 @@ interface Hit {
 }
 
 /** Evaluate every affected entry of one advisory that names this key. */
-function judge(adv: StoredAdvisory, key: MatchKey): { hit?: Hit; unknown?: string } {
+function judge(p: Package, adv: StoredAdvisory, key: MatchKey): { hit?: Hit; unknown?: string } {
   const scheme = schemeForEcosystem(key.ecosystem);
   if (!scheme) return { unknown: `no version scheme for ecosystem ${key.ecosystem}` };
   const wanted = normalisePackageName(key.ecosystem, key.name);
@@ -80,6 +81,7 @@ function judge(adv: StoredAdvisory, key: MatchKey): { hit?: Hit; unknown?: strin
     const pkg = affected.package;
     if (!pkg || !sameEcosystem(pkg.ecosystem, key.ecosystem)) continue;
     if (normalisePackageName(pkg.ecosystem, pkg.name) !== wanted) continue;
+    if (p.type === 'rpm' && !moduleApplies(p, adv.record, affected)) continue;
     const r = evaluateAffected(affected, key.version, scheme);
     if (r.status === 'affected') return { hit: { adv, affected, key, fixed: r.fixed } };
     if (r.status === 'unknown') unknown = r.reason;
@@ -93,7 +95,9 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
   const uncovered = new Map<string, number>();
   let skippedOsOwned = 0;
 
-  const work: { p: Package; keys: MatchKey[] }[] = [];
+  // covered: the DB has vulnerability advisories for the ecosystem. Packages of an uncovered ecosystem
+  // are still looked up, for malicious-package reports only (a DB may hold MAL-* records alone).
+  const work: { p: Package; keys: MatchKey[]; covered: boolean }[] = [];
   for (const p of inv.packages) {
     if (p.ownedBy && !opts.includeOsOwned) {
       skippedOsOwned++;
@@ -106,20 +110,23 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
       continue;
     }
     needed.add(ecosystem);
-    if (!db.covers(ecosystem)) {
-      uncovered.set(ecosystem, (uncovered.get(ecosystem) ?? 0) + 1);
+    if (p.type === 'maven' && p.metadata?.groupIdUnknown === 'true') {
+      // Maven advisories name group:artifact; an artifactId alone finds nothing, which is not "clean"
+      findings.push(gap(p, 'package-unidentified', p.purl, `the Maven groupId of ${p.name} ${p.version} is unknown (no pom.properties or manifest names it); it could not be matched against ${ecosystem} advisories`));
       continue;
     }
+    const covered = db.covers(ecosystem);
+    if (!covered) uncovered.set(ecosystem, (uncovered.get(ecosystem) ?? 0) + 1);
     const scheme = schemeForEcosystem(ecosystem);
     if (!scheme) {
-      findings.push(gap(p, 'ecosystem-not-covered', p.purl, `no version scheme for ecosystem ${ecosystem}`));
+      if (covered) findings.push(gap(p, 'ecosystem-not-covered', p.purl, `no version scheme for ecosystem ${ecosystem}`));
       continue;
     }
     if (!keys.every((k) => scheme.isValid(k.version))) {
-      findings.push(gap(p, 'version-unparsable', p.purl, `version ${p.version} is not valid in the ${scheme.id} scheme of ${ecosystem}; the package could not be matched`));
+      if (covered) findings.push(gap(p, 'version-unparsable', p.purl, `version ${p.version} is not valid in the ${scheme.id} scheme of ${ecosystem}; the package could not be matched`));
       continue;
     }
-    work.push({ p, keys });
+    work.push({ p, keys, covered });
   }
   for (const [eco, count] of [...uncovered].sort()) {
     findings.push(gap(undefined, 'ecosystem-not-covered', eco, `the advisory DB has no records for ${eco}; ${count} package(s) could not be checked`));
@@ -128,27 +135,29 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
   const lookup = db.byPackages(work.flatMap((w) => w.keys.map((k) => ({ ecosystem: k.ecosystem, name: k.name }))));
   const recordsFor = (k: MatchKey) => lookup.get(`${k.ecosystem}\u0000${normalisePackageName(k.ecosystem, k.name)}`) ?? [];
 
-  for (const { p, keys } of work) {
+  for (const { p, keys, covered } of work) {
     const hits: Hit[] = [];
     const malicious: StoredAdvisory[] = [];
-    const unknowns: string[] = [];
+    const unknowns = new Map<string, string>(); // advisory id -> why its ranges could not be evaluated
     for (const [i, key] of keys.entries()) {
       const recs = recordsFor(key);
       // rpm: the source RPM name is a fallback for feeds keyed by source, used only when the binary name found nothing
       if (i > 0 && key.via === 'source' && p.type === 'rpm' && recordsFor(keys[0]!).length > 0) continue;
       for (const adv of recs) {
         if (adv.record.withdrawn) continue;
-        const j = judge(adv, key);
+        if (!covered && !adv.malicious) continue;
+        const j = judge(p, adv, key);
         if (j.hit) {
           if (adv.malicious) malicious.push(adv);
           else hits.push(j.hit);
-        } else if (j.unknown) unknowns.push(`${adv.record.id}: ${j.unknown}`);
+        } else if (j.unknown && !unknowns.has(adv.record.id)) unknowns.set(adv.record.id, j.unknown);
       }
     }
     for (const adv of dedupeById(malicious)) findings.push(malwareFinding(p, adv));
     for (const group of mergeAliases(hits, (h) => h.adv.record)) findings.push(vulnFinding(p, group));
-    for (const u of [...new Set(unknowns)].sort()) {
-      findings.push(gap(p, 'range-not-evaluable', `${p.purl} ${u.split(':')[0]}`, `could not decide whether ${p.name} ${p.version} is affected by ${u}`));
+    // ids such as ALSA-2024:2447 contain ':', so the id is kept apart from the reason
+    for (const [id, why] of [...unknowns].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      findings.push(gap(p, 'range-not-evaluable', `${p.purl} ${id}`, `could not decide whether ${p.name} ${p.version} is affected by ${id}: ${why}`));
     }
   }
   return { findings, ecosystems: [...needed].sort(), skippedOsOwned };
@@ -188,7 +197,10 @@ function vulnFinding(p: Package, group: AliasGroup<Hit>): VulnerabilityFinding {
   const cvss = group.members.flatMap((m) => m.adv.cvss);
   const seenVec = new Set<string>();
   const uniqueCvss = cvss.filter((c) => (seenVec.has(c.vector) ? false : (seenVec.add(c.vector), true)));
-  const vendor = group.members.map((m) => m.adv.vendorSeverity).find((v) => v !== undefined);
+  // a per-entry rating (Debian urgency for this release) beats the record-level one (highest over releases)
+  const vendor =
+    group.members.map((m) => entryVendorSeverity(m.affected)).find((v) => v !== undefined) ??
+    group.members.map((m) => m.adv.vendorSeverity).find((v) => v !== undefined);
   const severity: Severity = severityOf(vendor, uniqueCvss);
   const kev = group.members.map((m) => m.adv.kev).find((k) => k !== undefined);
   const epss = group.members.map((m) => m.adv.epss).find((e) => e !== undefined);
