@@ -21,6 +21,6 @@ test('gem: cases from rubygems test/rubygems/test_gem_version.rb', () => {
 
 test('gem: malformed versions are refused', () => {
   checkInvalid(gemScheme, ['junk', '1.0\n2.0', '1..2', '2.3422222.222.222222222.22222.ads0as.dasd0.ddd2222.2.qd3e.', '1.', '.1', '1.0-', '1.0-a..b',
-    '1.0+build', '~> 1.0', ...HOSTILE.filter((v) => v.trim() !== '1.0'), ...SEPARATORS_ONLY]);
+    '1.0+build', '~> 1.0', ...HOSTILE, ...SEPARATORS_ONLY]);
   assert.equal(gemScheme.compare(' 1.0 ', '1.0'), 0, 'surrounding whitespace is stripped, as Gem::Version does');
 });
