@@ -1,3 +1,4 @@
+import { imageRefMatches } from './exceptions.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate, evaluateWithTrace, imageOf } from './evaluate.js';
@@ -492,10 +493,20 @@ test('trace explains pass, violation and suppression per policy', () => {
   assert.match(v2.judgement.message, /below failOn: high/);
 });
 
-test('imageOf: ref, repo tags, manifest digest', () => {
-  assert.deepEqual(imageOf(report()), { name: 'registry.example.com/shop/orders-api', tag: '1.4.2', digest: DIGEST });
+test('imageOf: ref, repo tags, manifest digest, image id', () => {
+  const id = report().inventory.image.configDigest;
+  assert.deepEqual(imageOf(report()), { name: 'registry.example.com/shop/orders-api', tag: '1.4.2', digest: DIGEST, id });
   const r = report();
   r.inventory.image.ref = { input: 'docker-archive:x.tar', transport: 'docker-archive' };
   r.inventory.image.repoTags = ['alpine:3.19'];
-  assert.deepEqual(imageOf(r), { name: 'docker.io/library/alpine', tag: '3.19', digest: DIGEST });
+  assert.deepEqual(imageOf(r), { name: 'docker.io/library/alpine', tag: '3.19', digest: DIGEST, id });
+});
+
+test('a digest allowlist matches the image ID of a docker save archive (no manifest digest), nothing else', () => {
+  const ID = 'sha256:' + 'e'.repeat(64);
+  const img = { name: 'docker.io/shop/orders-api', tag: '1.4.2', id: ID };
+  assert.equal(imageRefMatches(`docker.io/shop/orders-api@${ID}`, img), true);
+  assert.equal(imageRefMatches(`shop/orders-api@${ID}`, img), true);
+  assert.equal(imageRefMatches(`shop/orders-api@sha256:${'f'.repeat(64)}`, img), false);
+  assert.equal(imageRefMatches(`shop/other@${ID}`, img), false);
 });

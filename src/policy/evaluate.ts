@@ -62,6 +62,7 @@ export function imageOf(report: ScanReport): ImageId {
     name: name !== undefined ? normaliseImageName(name) : undefined,
     tag,
     digest: img.ref.digest ?? img.manifestDigest,
+    id: img.configDigest,
   };
 }
 

@@ -117,7 +117,9 @@ export function keyMatches(want: string, keys: readonly string[]): boolean {
 
 /**
  * Does the image match a scope/allowlist reference?
- * - a reference with a digest matches only that digest (and that repository, when one is named);
+ * - a reference with a digest matches only that digest (and that repository, when one is named): the
+ *   manifest digest, or the image ID (config digest) — both are content addresses, and a `docker save`
+ *   archive has only the latter;
  * - a reference with a tag (no digest) matches that repository and tag;
  * - `repository` scopes are anchored globs over the normalised repository.
  */
@@ -125,7 +127,8 @@ export function imageRefMatches(ref: string, img: ImageId): boolean {
   const want = parseImageRef(ref);
   if (!want) return false;
   if (want.digest !== undefined) {
-    if (img.digest === undefined || img.digest.toLowerCase() !== want.digest) return false;
+    const matches = [img.digest, img.id].some((d) => d !== undefined && d.toLowerCase() === want.digest);
+    if (!matches) return false;
     return want.name === undefined || (img.name !== undefined && normaliseImageName(img.name) === want.name);
   }
   if (want.name === undefined || img.name === undefined) return false;

@@ -9,8 +9,10 @@ export interface ImageId {
   /** normalised repository, e.g. docker.io/library/alpine */
   name?: string;
   tag?: string;
-  /** sha256:... */
+  /** sha256:... of the manifest */
   digest?: string;
+  /** sha256:... of the image config: the image ID (`docker images`), the only content address a `docker save` archive has */
+  id?: string;
 }
 
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
