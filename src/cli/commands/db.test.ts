@@ -56,6 +56,14 @@ test('db build, status (table and json) and update --skip-update through the CLI
   const u = cli(env);
   await u.run('db', 'update', '--skip-update');
   assert.match(u.out(), /offline, not updated/);
+  // a published DB with its checksum can be installed by `db update --source`
+  const pub = join(d, 'pub', 'portcullis.db');
+  await cli(env).run('db', 'build', '--source', src, '--output', pub, '--checksum', '--format', 'json');
+  const { readFileSync } = await import('node:fs');
+  assert.match(readFileSync(`${pub}.sha256`, 'utf8'), /^[0-9a-f]{64} {2}portcullis\.db\n$/);
+  const u2 = cli(env);
+  await u2.run('db', 'update', '--source', pub, '--db', join(d, 'other', 'p.db'));
+  assert.match(u2.out(), /copied/);
 });
 
 test('errors are PortcullisErrors with codes', async (t) => {

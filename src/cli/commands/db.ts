@@ -1,9 +1,10 @@
 // portcullis db build | update | status — the local advisory DB (see docs/advisory-db.md).
 // Errors are thrown as PortcullisError; main maps them to exit code 2.
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
-import { buildDb, dataTime, dbGaps, defaultDbPath, openDb } from '../../advisory/index.js';
-import { DEFAULT_SOURCE, updateDb } from '../../advisory/update/update.js';
+import { buildDb, dataTime, dbGaps, DEFAULT_SOURCE, defaultDbPath, openDb, sha256File, updateDb } from '../../advisory/index.js';
 import type { CliIo } from '../io.js';
 import { collect, resolvedOptions } from './common.js';
 
@@ -38,6 +39,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('--source <path>', 'a source, optionally as KIND:PATH (osv, alpine-secdb, debian-tracker, kev, epss) (repeatable)', collect)
     .option('-o, --output <file>', 'DB file to write (default: the DB path)')
     .option('-f, --format <format>', 'table or json (the build summary)', 'table')
+    .option('--checksum', 'also write OUTPUT.sha256 (sha256sum format), for publishing the DB to `db update` users')
     .action(async (_o: unknown, c: Command) => {
       const { opts, global } = resolvedOptions(c, io);
       const sources = (opts.source as string[] | undefined) ?? [];
@@ -58,6 +60,10 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         },
       });
       if (hidden > 0) io.stderr.write(`warning: ... and ${hidden} more (use --debug to see all)\n`);
+      if (opts.checksum === true) {
+        const digest = (await sha256File(output)).slice('sha256:'.length);
+        await writeFile(`${output}.sha256`, `${digest}  ${basename(output)}\n`);
+      }
       if (format === 'json') {
         io.stdout.write(JSON.stringify(s, null, 2) + '\n');
         return;
