@@ -82,6 +82,9 @@ test('npm installed: no name/version, invalid names, hostile input', async () =>
   const invalid = await runOn(npmInstalledAnalyzer, path, '{"name": "x", "version": ');
   assert.equal(invalid.pkgs.length, 0);
   assert.match(invalid.warnings[0]!, /invalid JSON/);
+  // nesting deep enough to exhaust a recursive parser
+  const deep = await runOn(npmInstalledAnalyzer, path, '{"name":"x","version":"1.0.0","a":' + '['.repeat(2_000_000) + ']'.repeat(2_000_000) + '}');
+  assert.ok(deep.pkgs.length === 1 || /invalid JSON/.test(deep.warnings[0]!));
   // BOM and CRLF
   const bom = await runOn(npmInstalledAnalyzer, path, '\ufeff{\r\n"name": "x",\r\n"version": "1.0.0"\r\n}\r\n');
   assert.deepEqual(bom.ids, ['x@1.0.0']);

@@ -9,7 +9,8 @@ export const COMPOSER_LOCKFILE = 'composer-lockfile';
 export const COMPOSER_INSTALLED = 'composer-installed';
 export const MAX_COMPOSER_BYTES = 64 * MIB;
 
-const NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/i;
+// vendor/package, each part alphanumeric runs joined by single separators (linear-time: no nested optional repeats)
+const NAME = /^[a-z0-9]+(?:[_.-][a-z0-9]+)*\/[a-z0-9]+(?:(?:[_.]|-{1,2})[a-z0-9]+)*$/i;
 
 /**
  * Composer writes tags as they are named, often `v1.2.3`; like Trivy we drop a leading `v` before a digit so the
@@ -31,7 +32,7 @@ function toPackages(list: unknown, dev: (name: string) => boolean, foundBy: stri
   for (const p of list) {
     const name = str(p, 'name');
     const raw = str(p, 'version');
-    if (name === undefined || raw === undefined || !NAME.test(name) || raw === '' || raw.length > 128 || /\s/.test(raw)) {
+    if (name === undefined || raw === undefined || name.length > 256 || !NAME.test(name) || raw === '' || raw.length > 128 || /\s/.test(raw)) {
       problems.bad++;
       continue;
     }

@@ -86,4 +86,7 @@ test('composer: invalid, hostile, BOM', async () => {
   assert.deepEqual(weird.ids, ['c/d@2.0.0']);
   assert.deepEqual(weird.pkgs[0]!.licenses, ['MIT']);
   assert.match(weird.warnings[0]!, /5 packages/);
+  // names built to make a backtracking regex explode are rejected in linear time
+  const redos = await runOn(composerLockfileAnalyzer, '/a/composer.lock', JSON.stringify({ packages: [{ name: 'a'.repeat(200) + '!/b', version: '1' }, { name: 'a/' + 'b'.repeat(100_000) + '!', version: '1' }, { name: 'symfony/polyfill--php72', version: '1' }] }));
+  assert.deepEqual(redos.ids, ['symfony/polyfill--php72@1']);
 });

@@ -177,7 +177,7 @@ export function parseRequirements(text: string, file: FileInput, ctx: AnalyzerCo
     line = line.replace(/\s--\S.*$/, '');
     const semi = line.indexOf(';');
     if (semi >= 0) line = line.slice(0, semi);
-    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[A-Za-z0-9._,\s-]*\])?\s*===?\s*([^\s,;]+)\s*$/.exec(line);
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s*\[[A-Za-z0-9._,\s-]*\])?\s*===?\s*([^\s,;]+)\s*$/.exec(line);
     if (!m || !validPyName(m[1]!) || !validPyVersion(m[2]!)) {
       unpinned++;
       continue;
