@@ -101,7 +101,7 @@ function cmp(a: string, b: string): number {
 }
 
 export function readInstalled(content: Buffer, path: string, layer: LayerRef, warn: (m: string) => void): InstalledResult {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(content);
+  const text = content.toString('utf8');
   if (text.includes('\uFFFD')) warn('invalid UTF-8 (replaced with U+FFFD)');
   const recs: Rec[] = [];
   let cur: Rec | undefined;
@@ -121,7 +121,8 @@ export function readInstalled(content: Buffer, path: string, layer: LayerRef, wa
       cur = undefined;
       continue;
     }
-    if (line.length < 2 || line[1] !== ':' || !/[A-Za-z]/.test(line[0]!)) {
+    const c0 = line.charCodeAt(0) | 0x20; // lower-cased ASCII letter
+    if (line.length < 2 || line.charCodeAt(1) !== 0x3a || c0 < 0x61 || c0 > 0x7a) {
       if (badLines++ === 0) firstBad = lineNo;
       continue;
     }
@@ -137,7 +138,7 @@ export function readInstalled(content: Buffer, path: string, layer: LayerRef, wa
     if (key === 'F') {
       cur.dir = value.replace(/^\/+|\/+$/g, '');
     } else if (key === 'R') {
-      const file = '/' + (cur.dir ? cur.dir + '/' : '') + value.replace(/^\/+/, '');
+      const file = '/' + (cur.dir ? cur.dir + '/' : '') + (value.charCodeAt(0) === 0x2f ? value.replace(/^\/+/, '') : value);
       if (value === '' || file.length > MAX_FILE_PATH || file.includes('\u0000')) {
         if (badLines++ === 0) firstBad = lineNo;
       } else cur.files.push(file);

@@ -12,7 +12,7 @@ export interface Stanza {
 
 /** Decodes bytes as UTF-8; invalid sequences become U+FFFD (reported once), a BOM is dropped. */
 export function decodeControl(content: Buffer, warn: (m: string) => void): string {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(content);
+  const text = content.toString('utf8');
   if (text.includes('\uFFFD')) warn('invalid UTF-8 (replaced with U+FFFD)');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
@@ -20,7 +20,11 @@ export function decodeControl(content: Buffer, warn: (m: string) => void): strin
 // deb822: field names are US-ASCII printable characters except colon, not starting with `#` or `-`.
 const FIELD = /^[!-9;-~][!-9;-~]*$/;
 
-export function parseStanzas(text: string, warn: (m: string) => void): Stanza[] {
+/**
+ * `keep`: when given, only these (lower-case) fields are stored; the others are still checked for syntax
+ * but neither stored nor joined (a status file's Description and Conffiles make up most of its bytes).
+ */
+export function parseStanzas(text: string, warn: (m: string) => void, keep?: ReadonlySet<string>): Stanza[] {
   const out: Stanza[] = [];
   let cur: Stanza | undefined;
   // the field continuation lines belong to; null: a field being ignored (its continuations are too)
@@ -35,14 +39,14 @@ export function parseStanzas(text: string, warn: (m: string) => void): Stanza[] 
     let line = text.slice(start, end);
     start = end + 1;
     if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim() === '') {
+    const c0 = line.charCodeAt(0);
+    if (line.length === 0 || ((c0 === 0x20 || c0 === 0x09) && line.trim() === '')) {
       if (cur) out.push(cur);
       cur = undefined;
       lastKey = undefined;
       if (end === len) break;
       continue;
     }
-    const c0 = line.charCodeAt(0);
     if (c0 === 0x20 || c0 === 0x09) {
       if (lastKey === null) continue;
       if (!cur || lastKey === undefined) {
@@ -62,6 +66,10 @@ export function parseStanzas(text: string, warn: (m: string) => void): Stanza[] 
     }
     const key = name.toLowerCase();
     cur ??= { line: lineNo, fields: new Map() };
+    if (keep && !keep.has(key)) {
+      lastKey = null;
+      continue;
+    }
     if (cur.fields.has(key)) {
       warn(`line ${lineNo}: field ${name.slice(0, 40)} repeated in one stanza; the first value is kept`);
       lastKey = null;

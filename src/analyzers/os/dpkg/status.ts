@@ -14,6 +14,9 @@ const ARCH = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const NOT_ON_DISK = new Set(['not-installed', 'config-files', 'half-installed']);
 const KNOWN_STATES = new Set(['installed', 'unpacked', 'half-configured', 'triggers-awaited', 'triggers-pending', ...NOT_ON_DISK]);
 
+/** The fields read from a status stanza. */
+const FIELDS: ReadonlySet<string> = new Set(['package', 'version', 'architecture', 'source', 'status']);
+
 export interface StatusOptions {
   /** status.d files of distroless images have no Status field; the main status file always has one */
   statusRequired: boolean;
@@ -111,7 +114,7 @@ function cmp(a: string, b: string): number {
  */
 export function readStatus(content: Buffer, path: string, layer: LayerRef, warn: (m: string) => void, opts: StatusOptions): StatusResult {
   const text = decodeControl(content, warn);
-  const stanzas = parseStanzas(text, warn);
+  const stanzas = parseStanzas(text, warn, FIELDS);
   const seen = new Map<string, Package>();
   const packages: Package[] = [];
   let notInstalled = 0;
