@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fixedClock } from '../../core/clock.js';
+import type { CliIo } from '../io.js';
+import { runCli } from '../main.js';
+import { configFor, dockerArchive, makeTar, sha, tempDir } from '../../source/testkit.js';
+import { parseCatalog } from '../../baseimage/index.js';
+import { sharedOrSkip } from '../../core/shared.js';
+
+function io() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const cio: CliIo = { stdout, stderr, env: {}, clock: fixedClock('2025-03-01T00:00:00Z') };
+  return {
+    run: async (...argv: string[]) => {
+      out = '';
+      err = '';
+      const code = await runCli([...argv, '--quiet'], cio);
+      return { code, out, err };
+    },
+  };
+}
+
+const OS = 'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\nNAME="Alpine Linux"\n';
+
+async function images(dir: string) {
+  const l0 = await makeTar([{ name: 'etc/os-release', content: OS }]);
+  const l1 = await makeTar([{ name: 'app/x', content: 'x' }]);
+  const base = join(dir, 'base.tar');
+  writeFileSync(base, await dockerArchive([l0], { repoTags: ['example.com/base:1'], config: configFor([sha(l0)], { created: '2024-02-01T00:00:00Z' }) }));
+  const rebuilt = join(dir, 'base2.tar');
+  writeFileSync(rebuilt, await dockerArchive([l0], { repoTags: ['example.com/base:1'], config: configFor([sha(l0)], { created: '2024-03-01T00:00:00Z' }) }));
+  const untagged = join(dir, 'untagged.tar');
+  writeFileSync(untagged, await dockerArchive([l0, l1], { repoTags: [] }));
+  return { base, rebuilt, untagged };
+}
+
+test('base add | list | remove through the CLI', async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const img = await images(dir);
+  const cat = join(dir, 'cat', 'base-catalog.yaml');
+  const c = io();
+
+  let r = await c.run('base', 'add', img.base, '--catalog', cat);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^added example\.com\/base:1@sha256:[0-9a-f]{64} \(approved, 1 layer\(s\), alpine 3\.19\.1, 0 package\(s\)\) in .*base-catalog\.yaml\n$/);
+  // the same image again replaces its entry; a rebuild of the tag is a second entry
+  r = await c.run('base', 'add', img.base, '--catalog', cat, '--note', 'mirror');
+  assert.match(r.out, /^updated /);
+  r = await c.run('base', 'add', img.rebuilt, '--base-catalog', cat, '--not-approved');
+  assert.match(r.out, /^added example\.com\/base:1@.*not approved/);
+  r = await c.run('base', 'add', img.untagged, '--catalog', cat);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /does not name itself with a repository and tag .* give one with --name/);
+  r = await c.run('base', 'add', img.untagged, '--catalog', cat, '--name', 'corp/app-base:2');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(readdirSync(join(dir, 'cat')), ['base-catalog.yaml'], 'no temp files left behind');
+
+  const parsed = parseCatalog(readFileSync(cat, 'utf8'), cat);
+  assert.deepEqual(
+    parsed.entries.map((e) => [e.name, e.approved, e.created, e.note, e.addedAt]),
+    [
+      ['docker.io/corp/app-base:2', true, '2024-01-01T00:00:00Z', undefined, '2025-03-01T00:00:00.000Z'],
+      ['example.com/base:1', true, '2024-02-01T00:00:00Z', 'mirror', '2025-03-01T00:00:00.000Z'],
+      ['example.com/base:1', false, '2024-03-01T00:00:00Z', undefined, '2025-03-01T00:00:00.000Z'],
+    ],
+  );
+
+  r = await c.run('base', 'list', '--catalog', cat);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trimEnd().split('\n');
+  assert.match(lines[0]!, /^NAME\s+DIGEST\s+APPROVED\s+OS\s+LAYERS\s+PACKAGES\s+CREATED$/);
+  assert.match(lines[1]!, /^docker\.io\/corp\/app-base:2\s+[0-9a-f]{12}\s+yes\s+alpine 3\.19\.1\s+2\s+0\s+2024-01-01T00:00:00Z$/);
+  assert.match(lines[3]!, /^example\.com\/base:1\s+[0-9a-f]{12}\s+no\s+/);
+  r = await c.run('base', 'list', '--catalog', cat, '--format', 'json');
+  const j = JSON.parse(r.out) as { bases: { name: string; packageCount: number; packages?: unknown }[] };
+  assert.equal(j.bases.length, 3);
+  assert.equal(j.bases[0]!.packageCount, 0);
+  assert.equal(j.bases[0]!.packages, undefined);
+  assert.equal((await c.run('base', 'list', '--catalog', cat, '--format', 'xml')).code, 2);
+
+  const digest = parsed.entries[2]!.digest ?? parsed.entries[2]!.configDigest;
+  r = await c.run('base', 'remove', `example.com/base:1@${digest}`, '--catalog', cat);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^removed example\.com\/base:1@sha256:/);
+  r = await c.run('base', 'remove', 'example.com/base:1', '--catalog', cat);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 1);
+  r = await c.run('base', 'remove', 'example.com/base:1', '--catalog', cat);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /no base example\.com\/base:1 in the catalog/);
+  assert.deepEqual(parseCatalog(readFileSync(cat, 'utf8'), cat).entries.map((e) => e.name), ['docker.io/corp/app-base:2']);
+});
+
+test('base commands: default catalog in the working directory, broken catalogs and missing files are exit 2', async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const img = await images(dir);
+  const c = io();
+  const cwd = process.cwd();
+  process.chdir(dir);
+  t.after(() => process.chdir(cwd));
+  let r = await c.run('base', 'list');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /base catalog not found: base-catalog\.yaml/);
+  r = await c.run('base', 'add', img.base);
+  assert.equal(r.code, 0, r.err);
+  assert.match(readFileSync(join(dir, 'base-catalog.yaml'), 'utf8'), /name: example\.com\/base:1/);
+  writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: portcullis/v1\nkind: BaseImageCatalog\nbases:\n  - {name: x:1, layers: []}\n');
+  for (const argv of [['base', 'list', '--catalog', 'bad.yaml'], ['base', 'add', img.base, '--catalog', 'bad.yaml'], ['base', 'remove', 'x:1', '--catalog', 'bad.yaml']]) {
+    r = await c.run(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.err, /bad\.yaml: bases\[0\]\.layers: a base image has at least one layer/);
+  }
+  assert.equal((await c.run('base', 'add', img.base, '--catalog', 'a.yaml', '--base-catalog', 'b.yaml')).code, 2);
+  assert.equal((await c.run('base', 'add', join(dir, 'nope.tar'))).code, 2);
+  assert.equal((await c.run('base', 'add', img.base, '--name', 'NOT VALID')).code, 2);
+});
+
+test('base add of the real debian-12-slim records 88 packages and its one layer', async (t) => {
+  const p = sharedOrSkip(t, 'fixtures/images/debian-12-slim.oci.tar');
+  if (!p) return;
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cat = join(dir, 'c.yaml');
+  const r = await io().run('base', 'add', p, '--name', 'debian:12-slim', '--catalog', cat);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /added docker\.io\/library\/debian:12-slim@sha256:[0-9a-f]{64} \(approved, 1 layer\(s\), debian 12, 88 package\(s\)\)/);
+  const e = parseCatalog(readFileSync(cat, 'utf8'), cat).entries[0]!;
+  assert.deepEqual(e.layers, ['sha256:ce46fbb27e86838cbc21bcc0029d6bdb519eba4947416b14a2a96d45603219f4']);
+  assert.equal(e.packages.length, 88);
+  assert.ok(e.packages.every((x) => x.type === 'deb' && x.purl.startsWith('pkg:deb/debian/')));
+});
