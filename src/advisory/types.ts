@@ -91,6 +91,8 @@ export interface ImportLimits {
   maxEntries: number;
   /** largest whole-file feed (Debian tracker JSON, KEV JSON, EPSS CSV, secdb YAML) */
   maxFeedBytes: number;
+  /** zips up to this size are read from memory, larger ones through the file descriptor */
+  maxInMemoryZipBytes: number;
 }
 
 export const DEFAULT_LIMITS: ImportLimits = {
@@ -99,4 +101,5 @@ export const DEFAULT_LIMITS: ImportLimits = {
   maxZipTotalBytes: 8 * 1024 * 1024 * 1024,
   maxEntries: 5_000_000,
   maxFeedBytes: 512 * 1024 * 1024,
+  maxInMemoryZipBytes: 256 * 1024 * 1024,
 };

@@ -17,7 +17,8 @@ async function collect(path: string, limits = DEFAULT_LIMITS) {
   return { items, ids, warnings, feeds };
 }
 
-test('zip: good records read; malformed, wrong schema, bomb and oversized entries skipped with warnings', async (t) => {
+for (const mode of ['in memory', 'through the fd'])
+test(`zip (${mode}): good records read; malformed, wrong schema, bomb and oversized entries skipped with warnings`, async (t) => {
   const dir = tempDir(t);
   const zip = join(dir, 'all.zip');
   writeFileSync(
@@ -34,7 +35,7 @@ test('zip: good records read; malformed, wrong schema, bomb and oversized entrie
       { name: 'README.txt', data: 'not json' },
     ]),
   );
-  const r = await collect(zip, { ...DEFAULT_LIMITS, maxEntryBytes: 4000 });
+  const r = await collect(zip, { ...DEFAULT_LIMITS, maxEntryBytes: 4000, maxInMemoryZipBytes: mode === 'in memory' ? 1 << 20 : 0 });
   assert.deepEqual(r.ids, ['GHSA-aaaa-bbbb-cccc', 'X-4', 'X-5']);
   assert.equal(r.warnings.length, 5, r.warnings.join('\n'));
   assert.ok(r.warnings.some((w) => w.includes('broken.json') && w.includes('malformed JSON')));
@@ -57,11 +58,14 @@ test('zip: total uncompressed cap stops reading with a warning', async (t) => {
   assert.ok(r.warnings.some((w) => w.includes('uncompressed total')));
 });
 
-test('zip: a corrupt archive is a whole-source BAD_INPUT error naming the file', async (t) => {
+test('zip: a corrupt or truncated archive is a whole-source BAD_INPUT error naming the file', async (t) => {
   const dir = tempDir(t);
   const zip = join(dir, 'all.zip');
   writeFileSync(zip, Buffer.from('PK\x03\x04 this is not really a zip'));
   await assert.rejects(collect(zip), (e: unknown) => e instanceof PortcullisError && e.code === 'BAD_INPUT' && e.message.includes(zip));
+  const good = makeZip(['A-1', 'A-2'].map((id) => ({ name: `${id}.json`, data: JSON.stringify(osvRecord(id)) })));
+  writeFileSync(zip, good.subarray(0, good.length - 30)); // end-of-central-directory cut off
+  await assert.rejects(collect(zip), (e: unknown) => e instanceof PortcullisError && e.code === 'BAD_INPUT');
 });
 
 test('directory: github/advisory-database layout and the bulk-export root are walked recursively', async (t) => {

@@ -12,13 +12,11 @@ export interface ZipJsonEntry {
   text: string;
 }
 
-/** Archives up to this size are read into memory first (far fewer small reads); larger ones through the fd. */
-const IN_MEMORY_MAX = 256 * 1024 * 1024;
-
-async function openZip(path: string): Promise<yauzl.ZipFile> {
+/** Archives up to `inMemoryMax` bytes are read into memory first (far fewer small reads); larger ones through the fd. */
+async function openZip(path: string, inMemoryMax: number): Promise<yauzl.ZipFile> {
   const size = (await stat(path)).size;
   const options = { lazyEntries: true, decodeStrings: false, autoClose: true, validateEntrySizes: true } as const;
-  if (size <= IN_MEMORY_MAX) {
+  if (size <= inMemoryMax) {
     const buf = await readFile(path);
     return new Promise((resolve, reject) => {
       yauzl.fromBuffer(buf, options, (err, zf) => {
@@ -59,7 +57,7 @@ function readStream(zf: yauzl.ZipFile, entry: yauzl.Entry, cap: number): Promise
 export async function* zipJsonEntries(path: string, limits: ImportLimits, warn: (m: string) => void): AsyncGenerator<ZipJsonEntry> {
   let zf: yauzl.ZipFile;
   try {
-    zf = await openZip(path);
+    zf = await openZip(path, limits.maxInMemoryZipBytes);
   } catch (e) {
     throw new PortcullisError('BAD_INPUT', `${path}: not a readable zip archive: ${(e as Error).message}`, { cause: e, subject: path });
   }
