@@ -75,3 +75,20 @@ test('real data: an Alpine secfix from the shared secdb', async (t) => {
   assert.ok((db?.database_specific?.not_affected as { name: string }[]).some((x) => x.name === 'db'));
   assert.ok(!db?.affected?.some((a) => a.package?.name === 'db' && a.package.ecosystem === 'Alpine:v3.8'));
 });
+
+test('hostile YAML: alias bombs and non-mapping documents are skipped with warnings', async (t) => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { tempDir } = await import('../testutil.js');
+  const d = tempDir(t);
+  mkdirSync(join(d, 'v3.20'));
+  const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`);
+  writeFileSync(join(d, 'v3.20', 'main.yaml'), `distroversion: v3.20\n${lines.join('\n')}\npackages: []\n`);
+  writeFileSync(join(d, 'v3.20', 'community.yaml'), '- just\n- a list\n');
+  writeFileSync(join(d, 'v3.20', 'weird.yaml'), 'distroversion: "../../etc"\npackages: []\n');
+  const r = await run(d);
+  assert.equal(r.records.size, 0);
+  assert.equal(r.warnings.length, 3, r.warnings.join('\n'));
+  assert.ok(r.warnings.some((w) => w.includes('main.yaml') && w.includes('malformed YAML')));
+  assert.ok(r.warnings.some((w) => w.includes('weird.yaml') && w.includes('unknown distroversion')));
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PortcullisError } from '../../core/errors.js';
 import { makeZip, osvRecord, tempDir } from '../testutil.js';
@@ -74,12 +74,16 @@ test('directory: github/advisory-database layout and the bulk-export root are wa
   mkdirSync(gh, { recursive: true });
   writeFileSync(join(gh, 'GHSA-1111-2222-3333.json'), JSON.stringify(osvRecord('GHSA-1111-2222-3333')));
   writeFileSync(join(dir, 'advisory-database', 'notes.md'), '# not a record');
+  symlinkSync('/etc/passwd', join(dir, 'advisory-database', 'evil.json'));
+  writeFileSync(join(dir, 'advisory-database', 'big.json'), JSON.stringify(osvRecord('GHSA-big0-big0-big0', { details: 'x'.repeat(10_000) })));
   mkdirSync(join(dir, 'advisory-database', 'Go'));
   writeFileSync(join(dir, 'advisory-database', 'Go', 'all.zip'), makeZip([{ name: 'GO-2024-0001.json', data: JSON.stringify(osvRecord('GO-2024-0001')) }]));
-  const r = await collect(join(dir, 'advisory-database'));
+  const r = await collect(join(dir, 'advisory-database'), { ...DEFAULT_LIMITS, maxRecordBytes: 5000 });
   assert.deepEqual(r.ids, ['GHSA-1111-2222-3333', 'GO-2024-0001']);
   assert.deepEqual([...new Set(r.feeds)].sort(), ['osv:advisory-database', 'osv:advisory-database/Go/all.zip']);
-  assert.equal(r.warnings.length, 0);
+  assert.equal(r.warnings.length, 2, r.warnings.join('\n'));
+  assert.ok(r.warnings.some((w) => w.includes('evil.json') && w.includes('symbolic link not followed')));
+  assert.ok(r.warnings.some((w) => w.includes('big.json') && w.includes('larger than 5000 bytes')));
 });
 
 test('checkRecord: keeps valid affected entries and reports bad ones', () => {
