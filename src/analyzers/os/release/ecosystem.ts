@@ -33,7 +33,8 @@ export function osvEcosystemFor(os: OsInfo): string | undefined {
       return num ? `Rocky Linux:${major(v!)}` : undefined;
     case 'rhel':
       // OSV's Red Hat ecosystem is scoped by CPE product stream (`Red Hat:enterprise_linux:9::baseos`,
-      // `...::appstream`), which the image does not name. The matcher treats `Red Hat` as a prefix.
+      // `...::appstream`), which the image does not name. `Red Hat` lets a matcher select the streams by
+      // prefix; an exact lookup finds nothing under it and so reports a gap, never "clean".
       return 'Red Hat';
     case 'sles':
     case 'sled':
