@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PortcullisError } from '../core/errors.js';
+import { REPO_ROOT } from '../core/shared.js';
 import {
   entryFromInventory,
   entryInventory,
@@ -156,4 +157,16 @@ test('entryInventory turns stored packages back into a matchable inventory', () 
   assert.equal(i.packages[0]!.source?.name, 'libssh2');
   assert.equal(i.packages[0]!.type, 'deb');
   assert.deepEqual(i.image.config.diffIds, [L1]);
+});
+
+test('examples/base-catalog.yaml is a valid catalog', async () => {
+  const c = await loadCatalog(join(REPO_ROOT, 'examples', 'base-catalog.yaml'));
+  assert.deepEqual(
+    c.entries.map((e) => [e.name, e.approved, e.layers.length]),
+    [
+      ['docker.io/library/alpine:3.10', false, 1],
+      ['docker.io/library/alpine:3.11', true, 1],
+      ['docker.io/library/debian:12-slim', true, 1],
+    ],
+  );
 });

@@ -181,9 +181,20 @@ function sortEntries(entries: CatalogEntry[]): CatalogEntry[] {
 
 const KEY_ORDER = ['name', 'digest', 'configDigest', 'approved', 'os', 'created', 'addedAt', 'note', 'layers', 'packages'] as const;
 
-function ordered(e: CatalogEntry): Record<string, unknown> {
+const PACKAGE_KEY_ORDER = ['type', 'name', 'version', 'epoch', 'arch', 'source', 'purl', 'distro', 'modularityLabel'] as const;
+const OS_KEY_ORDER = ['family', 'versionId', 'version', 'codename', 'name', 'prettyName'] as const;
+
+function pick<T extends object>(o: T, keys: readonly (keyof T)[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of KEY_ORDER) if (e[k] !== undefined) out[k] = e[k];
+  for (const k of keys) if (o[k] !== undefined) out[k as string] = o[k];
+  return out;
+}
+
+/** the same key order whatever the entry's history, so the file is stable under re-writes */
+function ordered(e: CatalogEntry): Record<string, unknown> {
+  const out = pick(e, KEY_ORDER);
+  if (e.os) out.os = pick(e.os, OS_KEY_ORDER);
+  out.packages = e.packages.map((p) => pick(p, PACKAGE_KEY_ORDER));
   return out;
 }
 
