@@ -444,3 +444,21 @@ test('a fifo is refused, never opened (no hang)', async (t) => {
     await assert.rejects(openImage(`docker-archive:${fifo}`), rejectsWith('BAD_INPUT', /pipe.tar: not a regular file/));
   });
 });
+
+test('a temp dir left open by a careless caller is removed when the process exits', async () => {
+  await withDir(async (dir) => {
+    const f = join(dir, 'img.tar.gz');
+    writeFileSync(f, gzipSync(await dockerArchive([await L1])));
+    const { spawnSync } = await import('node:child_process');
+    const script = `import { openImage } from ${JSON.stringify(new URL('./index.ts', import.meta.url).href)};
+      const img = await openImage(${JSON.stringify(f)});
+      console.log(process.env.TMPDIR);
+      process.exit(0);`;
+    const tmp = join(dir, 'tmp');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(tmp);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('portcullis-')), []);
+  });
+});

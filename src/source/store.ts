@@ -5,7 +5,7 @@
 // A gzip- or zstd-compressed whole archive cannot be accessed randomly: it is decompressed once into a
 // private temp file (fs.mkdtemp under os.tmpdir(), mode 0700, removed by close()), with a byte limit
 // against decompression bombs, and that file is indexed.
-import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -38,6 +38,23 @@ export interface ArchiveOptions {
   maxArchiveBytes?: number;
   /** limit on the number of entries in the archive (default 1,000,000) */
   maxArchiveEntries?: number;
+}
+
+/** Private temp dirs still open: removed on process exit too, should a caller never call close(). */
+const openTempDirs = new Set<string>();
+process.once('exit', () => {
+  for (const d of openTempDirs) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      // best effort at exit
+    }
+  }
+});
+
+async function removeTemp(dir: string): Promise<void> {
+  openTempDirs.delete(dir);
+  await fsp.rm(dir, { recursive: true, force: true });
 }
 
 /** Normalise an archive member name; undefined when it would escape (`..`) or is empty. */
@@ -84,6 +101,7 @@ export class TarArchive implements BlobStore {
     let tmpDir: string | undefined;
     if (kind !== 'none') {
       tmpDir = await fsp.mkdtemp(join(tmpdir(), 'portcullis-'));
+      openTempDirs.add(tmpDir);
       file = join(tmpDir, 'archive.tar');
       try {
         await pipeline(
@@ -94,7 +112,7 @@ export class TarArchive implements BlobStore {
           { signal: opts.signal },
         );
       } catch (e) {
-        await fsp.rm(tmpDir, { recursive: true, force: true });
+        await removeTemp(tmpDir);
         throw asReadError(e, `${path} (${kind}-compressed archive)`);
       }
     }
@@ -102,7 +120,7 @@ export class TarArchive implements BlobStore {
       const entries = await indexTar(file, path, opts.maxArchiveEntries ?? 1_000_000, opts.signal);
       return new TarArchive(path, file, entries, tmpDir);
     } catch (e) {
-      if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
+      if (tmpDir) await removeTemp(tmpDir);
       throw e;
     }
   }
@@ -159,7 +177,7 @@ export class TarArchive implements BlobStore {
   }
 
   async close(): Promise<void> {
-    if (this.tmpDir) await fsp.rm(this.tmpDir, { recursive: true, force: true });
+    if (this.tmpDir) await removeTemp(this.tmpDir);
   }
 }
 
