@@ -36,7 +36,9 @@ export function vendorSeverityOf(record: OsvRecord): VendorSeverity | undefined 
     const sev = GHSA_LEVELS[ds.severity.toUpperCase()];
     if (sev) return { source: provider, severity: sev, label: ds.severity };
   }
-  if (provider === 'almalinux' && typeof record.summary === 'string') {
+  // only security advisories (ALSA) carry a security rating; ALBA/ALEA (bug fix / enhancement)
+  // summaries also start with a word like "Important:", which is not a vulnerability severity
+  if (record.id.startsWith('ALSA-') && typeof record.summary === 'string') {
     const m = /^(Low|Moderate|Important|Critical):/i.exec(record.summary);
     const sev = m ? REDHAT_LEVELS[(m[1] as string).toLowerCase()] : undefined;
     if (m && sev) return { source: provider, severity: sev, label: m[1] };
