@@ -138,3 +138,52 @@ test('base add of the real debian-12-slim records 88 packages and its one layer'
   assert.equal(e.packages.length, 88);
   assert.ok(e.packages.every((x) => x.type === 'deb' && x.purl.startsWith('pkg:deb/debian/')));
 });
+
+test('scan --base-catalog / --dockerfile / --only-app end to end: lineage in the JSON report, the policy gates on the base', async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { mkdirSync } = await import('node:fs');
+  const { buildDb } = await import('../../advisory/index.js');
+  const l0 = await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' }, { name: 'var/lib/dpkg/status', content: 'Package: libbase1\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n' }]);
+  const l1 = await makeTar([{ name: 'app/node_modules/left-pad/package.json', content: JSON.stringify({ name: 'left-pad', version: '1.0.0' }) }]);
+  const base = join(dir, 'base.tar');
+  writeFileSync(base, await dockerArchive([l0], { repoTags: ['example.com/debian:12'] }));
+  const app = join(dir, 'app.tar');
+  writeFileSync(app, await dockerArchive([l0, l1], { repoTags: ['example.com/team/app:1'], config: configFor([sha(l0), sha(l1)], {}, ['ADD file:01ab in /', 'COPY app /app']) }));
+  const src = join(dir, 'osv');
+  mkdirSync(src);
+  const rec = (id: string, eco: string, name: string, fixed: string) =>
+    JSON.stringify({ id, modified: '2025-02-01T00:00:00Z', affected: [{ package: { ecosystem: eco, name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }] });
+  writeFileSync(join(src, '1.json'), rec('CVE-2025-0001', 'Debian:12', 'libbase1', '1.0-2'));
+  writeFileSync(join(src, '2.json'), rec('GHSA-xxxx-yyyy-zzzz', 'npm', 'left-pad', '1.3.0'));
+  const db = join(dir, 'db.sqlite');
+  await buildDb([`osv:${src}`], db, { clock: fixedClock('2025-03-01T00:00:00Z') });
+  const cat = join(dir, 'cat.yaml');
+  const policy = join(dir, 'policy.yaml');
+  writeFileSync(policy, 'apiVersion: portcullis/v1\nkind: AssurancePolicy\nmetadata: {name: p}\nspec:\n  appliesTo: {pipelines: ["*"]}\n  controls:\n    baseImage: {approved: ["example.com/debian:12"], unknown: fail}\n    coverage: {onGap: ignore}\n');
+  const c = io();
+  assert.equal((await c.run('base', 'add', base, '--catalog', cat)).code, 0);
+
+  let r = await c.run('scan', app, '--db', db, '--base-catalog', cat, '--format', 'json', '--policy', policy, '--pipeline', 'ci');
+  assert.equal(r.code, 0, r.err);
+  let rep = JSON.parse(r.out) as { lineage: { method: string; baseLayers: number; chain: { name: string }[] }; findings: { kind: string; origin?: string; advisoryId?: string }[] };
+  assert.equal(rep.lineage.method, 'layer-match');
+  assert.deepEqual(rep.lineage.chain.map((b) => b.name), ['example.com/debian:12']);
+  assert.deepEqual(rep.findings.filter((f) => f.kind === 'vulnerability').map((f) => [f.advisoryId, f.origin]).sort(), [['CVE-2025-0001', 'base'], ['GHSA-xxxx-yyyy-zzzz', 'app']]);
+  r = await c.run('scan', app, '--db', db, '--base-catalog', cat, '--format', 'json', '--only-app');
+  rep = JSON.parse(r.out);
+  assert.deepEqual(rep.findings.filter((f) => f.kind === 'vulnerability').map((f) => f.advisoryId), ['GHSA-xxxx-yyyy-zzzz']);
+
+  // without the catalog the base is unknown and the policy fails (exit 1); a Dockerfile declares it (low confidence)
+  r = await c.run('scan', app, '--db', db, '--format', 'json', '--policy', policy, '--pipeline', 'ci');
+  assert.equal(r.code, 1);
+  assert.equal(JSON.parse(r.out).lineage.method, 'unknown');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM example.com/debian:12\nCOPY app /app\n');
+  r = await c.run('scan', app, '--db', db, '--format', 'json', '--dockerfile', join(dir, 'Dockerfile'), '--policy', policy, '--pipeline', 'ci');
+  assert.equal(r.code, 0, r.err);
+  const lin = JSON.parse(r.out).lineage as { method: string; confidence: string; baseLayers: number };
+  assert.deepEqual([lin.method, lin.confidence, lin.baseLayers], ['declared', 'low', 1]);
+  // a broken catalog or a missing Dockerfile cannot decide: exit 2
+  assert.equal((await c.run('scan', app, '--db', db, '--base-catalog', join(dir, 'nope.yaml'))).code, 2);
+  assert.equal((await c.run('scan', app, '--db', db, '--dockerfile', join(dir, 'nope'))).code, 2);
+});
