@@ -204,6 +204,7 @@ test('real data: build from everything in ../shared/data, spot checks', async (t
   const out = join(d, 'portcullis.db');
   // the whole directory: split into its sources by detection
   const s = await buildDb([data], out, { clock, onWarning: () => undefined });
+  assert.ok(s.sources.every((x) => /^sha256:[0-9a-f]{64}$/.test(x.checksum ?? '')));
   assert.deepEqual(
     s.sources.map((x) => x.name),
     [

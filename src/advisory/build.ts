@@ -1,6 +1,7 @@
 // `portcullis db build`: reads every source through its importer into a temporary SQLite file in
 // the output's directory, then renames it over the output. A failure leaves no partial DB.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { DbSourceMeta } from '../core/report.js';
@@ -12,6 +13,7 @@ import { detectSources, type SourceSpec } from './detect.js';
 import { importEpss } from './epss/import.js';
 import { importKev } from './kev/import.js';
 import { importOsv, sha256File, type FeedControl } from './osv/import.js';
+import { walkFiles } from './osv/walk.js';
 import { DbWriter } from './store/writer.js';
 import { DEFAULT_LIMITS, type BuildSummary, type ImportContext, type ImportItem, type ImportLimits } from './types.js';
 
@@ -34,6 +36,17 @@ function importerFor(spec: SourceSpec, ctx: ImportContext & FeedControl): AsyncI
     case 'epss':
       return importEpss(spec.path, ctx);
   }
+}
+
+/** sha256 over the sorted (relative path, content) pairs of a directory's regular files. */
+async function sha256Dir(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const f of walkFiles(dir, () => undefined)) {
+    h.update(f.rel).update('\0');
+    for await (const chunk of createReadStream(f.path)) h.update(chunk as Buffer);
+    h.update('\0');
+  }
+  return 'sha256:' + h.digest('hex');
 }
 
 export async function buildDb(sources: string[], output: string, opts: BuildOptions = {}): Promise<BuildSummary> {
@@ -108,7 +121,7 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
       }
       if (!feed) beginFeed(defaultFeed);
       const f = feed as unknown as DbSourceMeta;
-      if (!f.checksum && (await stat(spec.path)).isFile()) f.checksum = await sha256File(spec.path);
+      if (!f.checksum) f.checksum = (await stat(spec.path)).isFile() ? await sha256File(spec.path) : await sha256Dir(spec.path);
     }
     const sourceList = [...feeds.values()].sort((a, b) => a.name.localeCompare(b.name));
     const builtAt = clock.now().toISOString();
