@@ -141,6 +141,7 @@ test('range: malformed and hostile affected entries never throw and never say cl
   for (const e of entries) {
     const r = evaluateAffected(e as OsvAffected, '0.5.0', semver);
     assert.equal(r.status, 'unknown', JSON.stringify(e).slice(0, 80));
+    assert.ok((r as { reason: string }).reason.length < 200, 'reasons stay short');
   }
   assert.deepEqual(evaluateAffected({}, '1.0.0', semver), { status: 'affected' }, 'no ranges and no versions: the whole package');
   assert.equal(evaluateAffected(null as unknown as OsvAffected, '1.0.0', semver).status, 'unknown');

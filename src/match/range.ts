@@ -39,8 +39,14 @@ function readEvents(events: unknown): Ev[] | string {
   return out;
 }
 
+/** Short, bounded text for reasons: advisory data is untrusted and may be huge. */
+function clip(v: unknown): string {
+  const s = String(v);
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}
+
 function describe(r: OsvRange): string {
-  return `${String(r.type)} range`;
+  return `${clip(r.type)} range`;
 }
 
 /** Evaluates one ECOSYSTEM or SEMVER range per the OSV algorithm (events sorted by version). */
@@ -50,7 +56,7 @@ function evaluateRange(range: OsvRange, version: string, scheme: VersionScheme):
   for (const e of events) {
     if (e.zero || (e.kind === 'limit' && e.version === '*')) continue;
     if (!scheme.isValid(e.version)) {
-      return { status: 'unknown', reason: `${describe(range)} has ${e.kind} "${e.version}", not a valid ${scheme.id} version` };
+      return { status: 'unknown', reason: `${describe(range)} has ${e.kind} "${clip(e.version)}", not a valid ${scheme.id} version` };
     }
   }
   if (!events.some((e) => e.kind === 'introduced')) return { status: 'unknown', reason: `${describe(range)} has no introduced event` };
@@ -107,7 +113,7 @@ function evaluateRanges(affected: OsvAffected, version: string, scheme: VersionS
     } else if (r.type === 'GIT') {
       out.push({ status: 'unknown', reason: 'GIT range not evaluable' });
     } else {
-      out.push({ status: 'unknown', reason: `unsupported range type ${JSON.stringify(r.type)}` });
+      out.push({ status: 'unknown', reason: `unsupported range type ${clip(JSON.stringify(r.type))}` });
     }
   }
   return out;
@@ -138,7 +144,7 @@ export function evaluateAffected(affected: OsvAffected, version: string, scheme:
     return withFix({ status: 'affected' }, affected, version, scheme);
   }
   if (!scheme.isValid(version)) {
-    return { status: 'unknown', reason: `installed version "${version.slice(0, 100)}" is not a valid ${scheme.id} version` };
+    return { status: 'unknown', reason: `installed version "${clip(version)}" is not a valid ${scheme.id} version` };
   }
   if (!hasVersions && !hasRanges) return { status: 'affected' };
 
