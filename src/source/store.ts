@@ -105,7 +105,7 @@ export class TarArchive implements BlobStore {
       file = join(tmpDir, 'archive.tar');
       try {
         await pipeline(
-          createReadStream(path),
+          createReadStream(path, { highWaterMark: 1024 * 1024 }),
           decompressor(kind),
           byteLimit(maxBytes, path),
           createWriteStream(file, { mode: 0o600, flags: 'wx' }),
@@ -173,7 +173,7 @@ export class TarArchive implements BlobStore {
   stream(name: string): Readable {
     const e = this.need(name);
     if (e.size === 0) return Readable.from([]);
-    return createReadStream(this.file, { start: e.offset, end: e.offset + e.size - 1 });
+    return createReadStream(this.file, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: 1024 * 1024 });
   }
 
   async close(): Promise<void> {
@@ -247,7 +247,7 @@ export class DirStore implements BlobStore {
   }
 
   stream(name: string): Readable {
-    return createReadStream(this.need(name));
+    return createReadStream(this.need(name), { highWaterMark: 1024 * 1024 });
   }
 
   async close(): Promise<void> {}

@@ -124,7 +124,7 @@ export function compressionOf(head: Uint8Array): Compression {
 }
 
 export function decompressor(kind: Compression): Transform {
-  if (kind === 'gzip') return createGunzip();
+  if (kind === 'gzip') return createGunzip({ chunkSize: 128 * 1024 });
   if (kind === 'zstd') return new ZstdStream();
   return new PassThrough();
 }
