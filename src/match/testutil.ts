@@ -7,7 +7,8 @@ import { buildDb, openDb, type AdvisoryDb } from '../advisory/index.js';
 import { fixedClock } from '../core/clock.js';
 import { buildPurl } from '../core/purl.js';
 import type { Inventory } from '../core/report.js';
-import type { Finding, LayerRef, OsInfo, Package, PackageType, VulnerabilityFinding } from '../core/types.js';
+import type { Finding, LayerRef, OsInfo, OsvRecord, Package, PackageType, VulnerabilityFinding } from '../core/types.js';
+import yauzl from 'yauzl';
 
 export const TEST_DB_BUILT_AT = '2026-11-29T00:00:00.000Z';
 
@@ -91,4 +92,30 @@ export function inventory(packages: Package[], os?: OsInfo): Inventory {
 
 export function vulns(findings: Finding[]): VulnerabilityFinding[] {
   return findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability');
+}
+
+/** Every JSON record of an OSV bulk zip, read with yauzl directly (independently of the importer). */
+export function readZipRecords(path: string): Promise<OsvRecord[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error(`cannot open ${path}`));
+      const out: OsvRecord[] = [];
+      zip.on('error', reject);
+      zip.on('end', () => resolve(out));
+      zip.on('entry', (e: yauzl.Entry) => {
+        if (!e.fileName.endsWith('.json')) return zip.readEntry();
+        zip.openReadStream(e, (err2, s) => {
+          if (err2 || !s) return reject(err2 ?? new Error(e.fileName));
+          const chunks: Buffer[] = [];
+          s.on('data', (c: Buffer) => chunks.push(c));
+          s.on('error', reject);
+          s.on('end', () => {
+            out.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OsvRecord);
+            zip.readEntry();
+          });
+        });
+      });
+      zip.readEntry();
+    });
+  });
 }
