@@ -260,5 +260,11 @@ test('real data: build from everything in ../shared/data, spot checks', async (t
   assert.equal(l4s?.cvss[0]?.score, 10);
   // malicious npm package
   assert.ok(db.byPackage('npm', '--hiljson').every((a) => a.malicious));
+  // every record about one CVE
+  assert.deepEqual(
+    db.byAlias('CVE-2023-32681').map((a) => a.record.id),
+    ['GHSA-j8r2-6x86-q33q', 'PYSEC-2023-74'],
+  );
+  assert.deepEqual(db.byAlias('CVE-2023-4911').map((a) => a.record.id), ['DEBIAN-CVE-2023-4911']);
   assert.ok(existsSync(out));
 });

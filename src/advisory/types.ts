@@ -38,6 +38,8 @@ export interface AdvisoryDb {
   /** keyed by `${ecosystem}\u0000${normalisedName}` (see packageKey) */
   byPackages(keys: PackageKey[]): Map<string, StoredAdvisory[]>;
   byId(id: string): StoredAdvisory | undefined;
+  /** every advisory whose id, alias or upstream id is `id` (e.g. all records about one CVE), by id */
+  byAlias(id: string): StoredAdvisory[];
   /** per ecosystem: vulnerability advisories, and malicious-package reports */
   counts(): Record<string, { advisories: number; malicious: number }>;
   close(): void;

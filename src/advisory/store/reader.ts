@@ -85,6 +85,10 @@ class SqliteAdvisoryDb implements AdvisoryDb {
          FROM affected f JOIN advisories a ON a.id = f.advisory_id WHERE f.ecosystem = ? AND f.name = ? ORDER BY a.id`,
       ),
       byId: db.prepare<[string], AdvRow>('SELECT id, provider, feed, malicious, vendor_severity, record FROM advisories WHERE id = ?'),
+      byAlias: db.prepare<[string], AdvRow>(
+        `SELECT a.id, a.provider, a.feed, a.malicious, a.vendor_severity, a.record
+         FROM aliases x JOIN advisories a ON a.id = x.advisory_id WHERE x.alias = ? ORDER BY a.id`,
+      ),
       cvss: db.prepare<[string], { vector: string; source: string; version: string; score: number; severity: string; own: number }>(
         'SELECT vector, source, version, score, severity, own FROM cvss WHERE advisory_id = ?',
       ),
@@ -144,6 +148,10 @@ class SqliteAdvisoryDb implements AdvisoryDb {
       const row = this.q.byId.get(id);
       return row ? this.toStored(row) : undefined;
     });
+  }
+
+  byAlias(id: string): StoredAdvisory[] {
+    return this.guard(() => this.q.byAlias.all(id).map((r) => this.toStored(r)));
   }
 
   close(): void {
