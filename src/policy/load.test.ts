@@ -165,6 +165,6 @@ test('the shipped examples are valid', async () => {
   const e = await loadExceptions([join(REPO_ROOT, 'examples/exceptions')]);
   assert.equal(e.exceptions.length, 3);
   assert.equal(e.allowlist.length, 1);
-  const all = await loadDocuments([join(REPO_ROOT, 'examples')]);
+  const all = await loadDocuments([join(REPO_ROOT, 'examples/policies'), join(REPO_ROOT, 'examples/exceptions')]);
   assert.equal(all.policies.length + all.exceptions.length, 6);
 });

@@ -115,7 +115,10 @@ test('policy test: an exception suppresses, dev pipeline is lenient, unknown pip
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /vulnerability:zlib by exception EXC-42: not reachable/);
     const dev = await cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'dev-7']);
-    assert.equal(dev.code, 1, 'critical fails dev too');
+    assert.equal(dev.code, 0, 'dev only warns on a critical vulnerability that is not known exploited');
+    writeFileSync(rf, JSON.stringify(report({ findings: [{ ...z, kev: { dateAdded: '2024-01-02' } }], labels: goodLabels })));
+    const devKev = await cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'dev-7']);
+    assert.equal(devKev.code, 1, 'a known-exploited vulnerability fails dev');
     await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'nightly']), (e) => e instanceof PortcullisError && e.code === 'NO_POLICY');
     await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES]), /--pipeline/);
   } finally {
