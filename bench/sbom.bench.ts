@@ -113,4 +113,24 @@ export async function run(runs = 3): Promise<void> {
   );
   const minWalk = Math.min(...walks.map((w) => w.ms));
   console.log(`ratio (minima) to listing all layers with gzip|tar: ${(minWalk / Math.min(...all)).toFixed(2)}x`);
+
+  // the whole inventory stage (what `portcullis sbom` does), all analyzers vs OS analyzers only:
+  // the cost of language analysis on orders-api
+  const { collectInventory } = await import('../src/scan/collect.js');
+  const osOnly = analyzers.filter((a) => ['os-release', 'dpkg', 'apk', 'rpm'].includes(a.name));
+  const full: number[] = [];
+  const os: number[] = [];
+  let fullPkgs = 0;
+  let osPkgs = 0;
+  for (let i = 0; i < runs; i++) {
+    const f = await measure(() => collectInventory(ORDERS_API));
+    full.push(f.ms);
+    fullPkgs = f.value.packages.length;
+    const o = await measure(() => collectInventory(ORDERS_API, { analyzers: osOnly }));
+    os.push(o.ms);
+    osPkgs = o.value.packages.length;
+  }
+  console.log(`${'sbom inventory, all analyzers'.padEnd(40)} ${stats(full)}; ${fullPkgs} packages; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(`${'sbom inventory, OS analyzers only'.padEnd(40)} ${stats(os)}; ${osPkgs} packages`);
+  console.log(`language analysis cost (minima): +${(Math.min(...full) - Math.min(...os)).toFixed(0)} ms, ${((Math.min(...full) / Math.min(...os) - 1) * 100).toFixed(0)}% over the OS-only scan`);
 }
