@@ -66,7 +66,13 @@ test('hostile: bad digests, names, fields and documents', () => {
   rejects(doc(`  - {name: "", layers: [${L1}]}\n`), /bases\[0\]\.name/);
   rejects(doc(`  - {name: debian:12, layers: [${L1}], aproved: true}\n`), /bases\[0\]: .*aproved/i);
   rejects(doc(`  - {name: debian:12, layers: [${L1}], created: yesterday}\n`), /bases\[0\]\.created: expected an RFC 3339/);
-  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: [{type: exe, name: a, version: "1", purl: p}]}\n`), /bases\[0\]\.packages\[0\]\.type/);
+  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: [{type: exe, name: a, version: "1", purl: p}]}\n`), /bases\[0\]\.packages\[0\]: type: /);
+  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: ["deb zlib1g 1.0 arch=amd64"]}\n`), /bases\[0\]\.packages\[0\]: the last token must be the purl/);
+  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: ["deb zlib1g 1.0 epoch=x pkg:deb/debian/zlib1g@1.0"]}\n`), /packages\[0\]: epoch must be a non-negative integer/);
+  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: ["deb zlib1g 1.0 src=zlib pkg:deb/debian/zlib1g@1.0"]}\n`), /packages\[0\]: src= and srcv= go together/);
+  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: ["deb zlib1g 1.0 colour=red pkg:deb/debian/zlib1g@1.0"]}\n`), /packages\[0\]: unknown key "colour"/);
+  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: ["exe zlib1g 1.0 pkg:deb/debian/zlib1g@1.0"]}\n`), /packages\[0\]: unknown package type "exe"/);
+  rejects(doc(`  - {name: debian:12, layers: [${L1}], packages: [42]}\n`), /packages\[0\]: /);
   rejects(`apiVersion: portcullis/v1\nkind: AssurancePolicy\nbases: []\n`, /^cat\.yaml: kind:/);
   rejects(`kind: BaseImageCatalog\n`, /apiVersion/);
   rejects(``, /empty base catalog/);
@@ -89,7 +95,7 @@ test('render → parse round trip keeps every field, sorted by name then creatio
   assert.deepEqual(back.entries.map((e) => e.name), ['docker.io/library/alpine:3.19', 'docker.io/library/debian:12-slim']);
   assert.deepEqual(back.entries[1], a);
   assert.deepEqual(back.entries[0], b);
-  assert.match(text, /^ {6}- \{ type: deb, name: zlib1g/m, 'one line per package');
+  assert.match(text, /^ {6}- deb zlib1g 1:1\.2\.13\.dfsg-1 arch=amd64 epoch=1 src=zlib srcv=1:1\.2\.13\.dfsg-1 distro=debian:12 pkg:deb\/debian\/zlib1g@/m, 'one line per package');
 });
 
 test('entryFromInventory: needs a full name, refuses zero layers, records what the issue asks for', () => {

@@ -25,6 +25,9 @@ import { PortcullisError } from '../core/errors.js';
 import type { OsInfo, Package, PackageType } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import { normaliseImageName } from '../source/index.js';
+import { PACKAGE_TYPES, packageLine, parsePackageLine, type CatalogPackage } from './pkgline.js';
+
+export type { CatalogPackage } from './pkgline.js';
 
 export const CATALOG_API_VERSION = 'portcullis/v1';
 export const CATALOG_KIND = 'BaseImageCatalog';
@@ -33,7 +36,6 @@ export const DEFAULT_CATALOG_FILE = 'base-catalog.yaml';
 export const MAX_CATALOG_BYTES = 64 * 1024 * 1024;
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
-const PACKAGE_TYPES = ['deb', 'apk', 'rpm', 'npm', 'pypi', 'golang', 'maven', 'gem', 'cargo', 'composer', 'nuget'] as const;
 
 const digest = z.string().regex(DIGEST_RE, 'expected sha256: followed by 64 lower-case hex digits');
 const nonEmpty = z.string().min(1);
@@ -47,7 +49,7 @@ const imageName = nonEmpty.superRefine((s, ctx) => {
   }
 });
 
-const catalogPackage = z.strictObject({
+const packageObject = z.strictObject({
   type: z.enum(PACKAGE_TYPES),
   name: nonEmpty,
   version: nonEmpty,
@@ -57,6 +59,26 @@ const catalogPackage = z.strictObject({
   purl: nonEmpty,
   distro: z.strictObject({ id: nonEmpty, versionId: nonEmpty.optional(), codename: nonEmpty.optional() }).optional(),
   modularityLabel: nonEmpty.optional(),
+});
+
+/** a package: the compact line (what `base add` writes) or a mapping (for hand-written entries) */
+const catalogPackage = z.unknown().transform((v, ctx): CatalogPackage => {
+  if (typeof v === 'string') {
+    const r = parsePackageLine(v);
+    if (typeof r === 'string') {
+      ctx.addIssue({ code: 'custom', message: r });
+      return z.NEVER;
+    }
+    return r;
+  }
+  const r = packageObject.safeParse(v);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    const where = first.path.map((x) => (typeof x === 'number' ? `[${x}]` : `.${String(x)}`)).join('');
+    ctx.addIssue({ code: 'custom', message: `${where ? `${where.replace(/^\./, '')}: ` : ''}${first.message}` });
+    return z.NEVER;
+  }
+  return r.data;
 });
 
 const catalogOs = z.strictObject({
@@ -87,7 +109,6 @@ const catalogDoc = z.strictObject({
   bases: z.array(catalogEntry).nullish(),
 });
 
-export type CatalogPackage = z.infer<typeof catalogPackage>;
 export type CatalogOs = z.infer<typeof catalogOs>;
 export type CatalogEntry = z.infer<typeof catalogEntry>;
 
@@ -194,7 +215,7 @@ function pick<T extends object>(o: T, keys: readonly (keyof T)[]): Record<string
 function ordered(e: CatalogEntry): Record<string, unknown> {
   const out = pick(e, KEY_ORDER);
   if (e.os) out.os = pick(e.os, OS_KEY_ORDER);
-  out.packages = e.packages.map((p) => pick(p, PACKAGE_KEY_ORDER));
+  out.packages = e.packages.map((p) => packageLine(p) ?? pick(p, PACKAGE_KEY_ORDER));
   return out;
 }
 
@@ -210,7 +231,7 @@ export function renderCatalog(c: Catalog): string {
       // packages[i] and os: flow style, so a base with hundreds of packages stays readable
       const parent = path.at(-1);
       const grand = path.at(-2);
-      if (isSeq(parent) && isPair(grand) && isScalar(grand.key) && grand.key.value === 'packages') node.flow = true;
+      if (isSeq(parent) && isPair(grand) && isScalar(grand.key) && grand.key.value === 'packages') node.flow = true; // mapping fallback
       if (isPair(parent) && isScalar(parent.key) && parent.key.value === 'os') node.flow = true;
     },
   });
