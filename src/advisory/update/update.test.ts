@@ -145,17 +145,31 @@ test('an OSV export base URL: zips are downloaded over HTTP, then built', async 
   assert.deepEqual(r.meta.ecosystems, openDb(dbPath).meta().ecosystems);
 });
 
-test('real data: the shared OSV export served over HTTP builds a DB', async (t) => {
-  const data = sharedOrSkip(t, 'data/osv');
+test('real data: ../shared/data served over HTTP: OSV zips plus KEV (and a local EPSS file) build a DB', async (t) => {
+  const data = sharedOrSkip(t, 'data');
   if (!data) return;
   const d = tempDir(t);
-  const srv = await startServer({ '/osv/': data });
+  const srv = await startServer({ '/data/': data, '/epss/': join(here, '..', 'epss', 'testdata') });
   t.after(() => srv.close());
-  const r = await updateDb({ ...quick, source: `${srv.url}/osv/`, ecosystems: ['Go', 'crates.io'], db: join(d, 'p.db'), clock });
+  const r = await updateDb({
+    ...quick,
+    source: `${srv.url}/data/osv/`,
+    ecosystems: ['Go', 'crates.io'],
+    extras: [`${srv.url}/data/kev/known_exploited_vulnerabilities.json`, `${srv.url}/epss/epss.csv.gz`],
+    db: join(d, 'p.db'),
+    clock,
+  });
   assert.deepEqual(r.meta.ecosystems, ['Go', 'crates.io']);
+  assert.deepEqual(r.meta.sources.map((s) => [s.kind, s.records]), [
+    ['epss', 3],
+    ['kev', 1404],
+    ['osv', 4291],
+    ['osv', 1206],
+  ]);
   const db = openDb(join(d, 'p.db'));
+  t.after(() => db.close());
   assert.ok(db.byId('GO-2022-0969'));
-  db.close();
+  assert.equal(r.meta.sources.find((s) => s.kind === 'kev')?.updatedAt, '2025-08-25T17:04:19.979Z');
 });
 
 interface ChildResult {

@@ -21,6 +21,10 @@ import { acquireLock, pidAlive } from './lock.js';
 /** The public OSV bulk export (https://google.github.io/osv.dev/data/#data-dumps). */
 export const DEFAULT_SOURCE = 'https://osv-vulnerabilities.storage.googleapis.com/';
 
+/** Enrichment feeds worth adding with `--with` (not fetched unless asked). */
+export const KEV_URL = 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json';
+export const EPSS_URL = 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz';
+
 /** Ecosystems fetched from an OSV export when none are named. */
 export const DEFAULT_ECOSYSTEMS = [
   'AlmaLinux',
@@ -48,6 +52,8 @@ export interface UpdateOptions {
   backoffMs?: number;
   /** for OSV-export sources */
   ecosystems?: string[];
+  /** for OSV-export sources: more feeds to download and build in (KEV JSON, EPSS CSV(.gz), secdb YAML, tracker JSON) */
+  extras?: string[];
   maxDownloadBytes?: number;
   lockTimeoutMs?: number;
   clock?: Clock;
@@ -156,6 +162,17 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
           const published = await fetchText(`${url}.sha256`, fo);
           if (published !== undefined) verify(url, parseSha256File(published), sha256);
           zips.push(`osv:${target}`);
+        }
+        for (const [i, url] of (opts.extras ?? []).entries()) {
+          const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || `extra-${i}`).replace(/[^A-Za-z0-9._-]/g, '_');
+          const target = join(work, `extra-${i}`);
+          await mkdir(target);
+          const file = join(target, name);
+          log(`downloading ${url}`);
+          const { sha256 } = await downloadTo(url, file, fo);
+          const published = await fetchText(`${url}.sha256`, fo);
+          if (published !== undefined) verify(url, parseSha256File(published), sha256);
+          zips.push(file);
         }
         const tmp = tmpName('build');
         await buildDb(zips, tmp, { clock: opts.clock ?? systemClock, onWarning: (w) => log(`warning: ${w}`) });

@@ -82,6 +82,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('--timeout <ms>', 'idle timeout per HTTP request in milliseconds (no headers or body bytes for this long)', '120000')
     .option('--retries <n>', 'retries per download, with exponential backoff', '3')
     .option('--ecosystem <name>', 'ecosystem to fetch from an OSV export (repeatable)', collect)
+    .option('--with <url>', 'with an OSV export: another feed to download and build in, e.g. the CISA KEV JSON or FIRST EPSS CSV (repeatable)', collect)
     .action(async (_o: unknown, c: Command) => {
       const { opts, global } = resolvedOptions(c, io);
       const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
@@ -92,6 +93,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         timeoutMs: intOption('timeout', opts.timeout, 1),
         retries: intOption('retries', opts.retries, 0),
         ecosystems: opts.ecosystem as string[] | undefined,
+        extras: opts.with as string[] | undefined,
         clock: io.clock,
         log: global.quiet ? undefined : (m) => io.stderr.write(`${m}\n`),
       });
