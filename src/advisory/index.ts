@@ -8,5 +8,5 @@ export { buildDb, type BuildOptions } from './build.js';
 export { dbGaps, dataTime, type DbGap } from './gaps.js';
 export { cvssScore } from './cvss/index.js';
 export { detectSource, detectSources, type SourceSpec } from './detect.js';
-export { updateDb, DEFAULT_SOURCE, DEFAULT_ECOSYSTEMS, type UpdateOptions, type UpdateResult, type UpdateAction } from './update/update.js';
+export { updateDb, DEFAULT_SOURCE, DEFAULT_ECOSYSTEMS, KEV_URL, EPSS_URL, type UpdateOptions, type UpdateResult, type UpdateAction } from './update/update.js';
 export { sha256File } from './osv/import.js';
