@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PortcullisError } from '../core/errors.js';
 import { REPO_ROOT } from '../core/shared.js';
@@ -14,6 +14,7 @@ import {
   removeEntries,
   renderCatalog,
   saveCatalog,
+  updateCatalog,
   upsertEntry,
   type Catalog,
 } from './catalog.js';
@@ -175,4 +176,26 @@ test('examples/base-catalog.yaml is a valid catalog', async () => {
       ['docker.io/library/debian:12-slim', true, 1],
     ],
   );
+});
+
+test('concurrent updates under the lock file lose nothing; a failed mutation leaves the file as it was', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cat-'));
+  try {
+    const p = join(dir, 'base-catalog.yaml');
+    await Promise.all(
+      Array.from({ length: 12 }, (_v, i) => updateCatalog(p, (c) => ({ catalog: upsertEntry(c, entry(`docker.io/library/img${String(i).padStart(2, '0')}:1`, [dig(`l${i}`)])).catalog, result: i }))),
+    );
+    const c = await loadCatalog(p);
+    assert.equal(c.entries.length, 12);
+    assert.deepEqual(readdirSync(dir), ['base-catalog.yaml'], 'lock and temp files are gone');
+    const before = readFileSync(p, 'utf8');
+    await assert.rejects(updateCatalog(p, (cur) => removeEntries(cur, 'docker.io/library/nope:1') as never), /no base docker\.io\/library\/nope:1/);
+    assert.equal(readFileSync(p, 'utf8'), before);
+    assert.deepEqual(readdirSync(dir), ['base-catalog.yaml']);
+    // a lock held by a live process that never lets go: a clear error after the timeout
+    writeFileSync(`${p}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now() }));
+    await assert.rejects(updateCatalog(p, (cur) => ({ catalog: cur, result: 0 }), { timeoutMs: 300 }), /being changed by another process \(lock file .*base-catalog\.yaml\.lock\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -25,6 +25,7 @@ import { PortcullisError } from '../core/errors.js';
 import type { OsInfo, Package, PackageType } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import { normaliseImageName } from '../source/index.js';
+import { acquireLock } from '../advisory/update/lock.js';
 import { PACKAGE_TYPES, packageLine, parsePackageLine, type CatalogPackage } from './pkgline.js';
 
 export type { CatalogPackage } from './pkgline.js';
@@ -254,6 +255,28 @@ export async function saveCatalog(c: Catalog, path: string): Promise<void> {
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw new PortcullisError('BAD_INPUT', `${path}: cannot write the base catalog: ${(e as Error).message}`, { cause: e, subject: path });
+  }
+}
+
+/**
+ * Read-modify-write under a lock file (`FILE.lock`, O_EXCL; stale locks of dead processes are taken
+ * over), so concurrent `base add` / `base remove` runs do not lose each other's changes. The file is
+ * created when missing. Returns what `mutate` returned.
+ */
+export async function updateCatalog<T>(path: string, mutate: (c: Catalog) => { catalog: Catalog; result: T }, opts: { timeoutMs?: number } = {}): Promise<T> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await acquireLock(`${path}.lock`, { timeoutMs: opts.timeoutMs ?? 60_000, staleMs: 10 * 60_000 });
+  } catch (e) {
+    throw new PortcullisError('BAD_INPUT', `${path}: the base catalog is being changed by another process (lock file ${path}.lock): ${(e as Error).message}`, { cause: e, subject: path });
+  }
+  try {
+    const { catalog, result } = mutate(await loadCatalog(path, { missingOk: true }));
+    await saveCatalog(catalog, path);
+    return result;
+  } finally {
+    await release();
   }
 }
 

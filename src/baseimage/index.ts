@@ -14,6 +14,7 @@ export {
   removeEntries,
   renderCatalog,
   saveCatalog,
+  updateCatalog,
   upsertEntry,
   type Catalog,
   type CatalogEntry,

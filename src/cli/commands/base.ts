@@ -10,7 +10,7 @@ import {
   entryKey,
   loadCatalog,
   removeEntries,
-  saveCatalog,
+  updateCatalog,
   upsertEntry,
   type CatalogEntry,
 } from '../../baseimage/index.js';
@@ -58,7 +58,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   add.action(async (image: string, _o: unknown, c: Command) => {
     const { opts, global } = resolvedOptions(c, io);
     const path = catalogPath(opts);
-    const catalog = await loadCatalog(path, { missingOk: true }); // fail on a broken catalog before the long read
+    await loadCatalog(path, { missingOk: true }); // fail on a broken catalog before the long read
     const inventory = await collectInventory(image, {
       platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
       onLayer: layerProgress(io, !global.quiet),
@@ -69,8 +69,10 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
       addedAt: io.clock.now().toISOString(),
       note: opts.note as string | undefined,
     });
-    const { catalog: next, replaced } = upsertEntry(catalog, entry);
-    await saveCatalog(next, path);
+    const replaced = await updateCatalog(path, (current) => {
+      const r = upsertEntry(current, entry);
+      return { catalog: r.catalog, result: r.replaced };
+    });
     io.stdout.write(
       `${replaced ? 'updated' : 'added'} ${entryKey(entry)} (${entry.approved ? 'approved' : 'not approved'}, ${entry.layers.length} layer(s), ${osText(entry)}, ${entry.packages.length} package(s)) in ${path}\n`,
     );
@@ -112,9 +114,11 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   remove.action(async (ref: string, _o: unknown, c: Command) => {
     const { opts } = resolvedOptions(c, io);
     const path = catalogPath(opts);
-    const catalog = await loadCatalog(path);
-    const { catalog: next, removed } = removeEntries(catalog, ref);
-    await saveCatalog(next, path);
+    await loadCatalog(path); // a missing catalog is an error here, not an empty one
+    const removed = await updateCatalog(path, (current) => {
+      const r = removeEntries(current, ref);
+      return { catalog: r.catalog, result: r.removed };
+    });
     for (const e of removed) io.stdout.write(`removed ${entryKey(e)} from ${path}\n`);
   });
 }
