@@ -175,3 +175,13 @@ test('attributeOrigin marks findings base or app by layer; findings without a la
   const bad = attributeOrigin([f('a', 0)], { method: 'unknown', confidence: 'low', chain: [], baseLayers: NaN });
   assert.equal(bad[0]!.origin, 'app');
 });
+
+test('declared by name only: the catalogued build\'s digest and age are not claimed for the image', () => {
+  const base = entry('docker.io/corp/base:1', [A, B], { digest: dig('corp-m'), configDigest: dig('corp-c'), created: '2024-05-01T00:00:00Z', approved: false });
+  const l = detectLineage(inv({ layers: [X, C, D], annotations: { 'org.opencontainers.image.base.name': 'corp/base:1' } }), cat(base));
+  assert.equal(l.confidence, 'medium');
+  assert.deepEqual(l.chain[0], { name: 'docker.io/corp/base:1', layers: 2, approved: false });
+  const withDigest = detectLineage(inv({ layers: [X, C, D], annotations: { 'org.opencontainers.image.base.name': 'corp/base:1', 'org.opencontainers.image.base.digest': dig('other') } }), cat(base));
+  assert.equal(withDigest.chain[0]!.digest, dig('other'), 'the declared digest is reported as declared');
+  assert.equal(withDigest.chain[0]!.created, undefined);
+});

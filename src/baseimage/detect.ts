@@ -197,6 +197,12 @@ export function detectLineage(inventory: Inventory, catalog: Catalog | undefined
     const backing = byDigest ?? byName;
     const guess = guessInheritedLayers(inventory.image);
     const ref: BaseImageRef = backing ? { ...baseRef(backing), name: d.name ?? backing.name } : { name: d.name ?? '', layers: guess.layers };
+    if (!byDigest) {
+      // backed by name only: some build of that tag, not necessarily the catalogued one
+      delete ref.digest;
+      delete ref.configDigest;
+      delete ref.created;
+    }
     if (d.digest) ref.digest = d.digest;
     if (!ref.name) {
       // only a digest was declared and no catalog entry has it: we cannot name the base
