@@ -8,6 +8,7 @@ import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, resolvedOptions } from './common.js';
+import { debugInventory, timer } from '../debug.js';
 
 export function registerSbomCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -19,10 +20,12 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
   cmd.action(async (image: string, _o: unknown, c: Command) => {
     const { opts, global } = resolvedOptions(c, io);
     const targets = outputTargets('sbom', opts.format as string | undefined, opts.output as string[] | undefined);
+    const elapsed = timer();
     const inventory = await collectInventory(image, {
       platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
       onLayer: layerProgress(io, !global.quiet),
     });
+    if (global.debug) debugInventory(io, inventory, elapsed());
     const report: ScanReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       scanner: SCANNER,

@@ -14,6 +14,7 @@ import { addOutputOptions, collect, resolvedOptions } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide } from '../../scan/decide.js';
 import { applyLineage } from '../../scan/lineage.js';
+import { debugInventory, timer } from '../debug.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -46,12 +47,14 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
     const db = openDb(dbPath);
     try {
+      const elapsed = timer();
       const inventory = opts.sbom
         ? await readSbom(String(opts.sbom))
         : await collectInventory(image!, {
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
           });
+      if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();
       const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
       if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
