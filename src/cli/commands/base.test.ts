@@ -122,6 +122,14 @@ test('base commands: default catalog in the working directory, broken catalogs a
   assert.equal((await c.run('base', 'add', img.base, '--catalog', 'a.yaml', '--base-catalog', 'b.yaml')).code, 2);
   assert.equal((await c.run('base', 'add', join(dir, 'nope.tar'))).code, 2);
   assert.equal((await c.run('base', 'add', img.base, '--name', 'NOT VALID')).code, 2);
+  // portcullis.yaml `base-catalog:` is the default; a flag beats it
+  writeFileSync(join(dir, 'portcullis.yaml'), 'base-catalog: from-config.yaml\n');
+  r = await c.run('base', 'add', img.base);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, / in from-config\.yaml\n$/);
+  r = await c.run('base', 'list', '--catalog', 'base-catalog.yaml');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /example\.com\/base:1/);
 });
 
 test('base add of the real debian-12-slim records 88 packages and its one layer', async (t) => {

@@ -23,10 +23,15 @@ function addCatalogOptions(cmd: Command): Command {
     .option('--base-catalog <file>', 'same as --catalog');
 }
 
-function catalogPath(opts: Record<string, unknown>): string {
+/** --catalog or --base-catalog (flags beat the `base-catalog:` / `catalog:` config keys), else ./base-catalog.yaml */
+function catalogPath(c: Command, opts: Record<string, unknown>): string {
   const a = opts.catalog as string | undefined;
   const b = opts.baseCatalog as string | undefined;
-  if (a !== undefined && b !== undefined && a !== b) throw new PortcullisError('BAD_INPUT', `--catalog ${a} and --base-catalog ${b} disagree; give one`);
+  const aCli = c.getOptionValueSource('catalog') === 'cli';
+  const bCli = c.getOptionValueSource('baseCatalog') === 'cli';
+  if (aCli && bCli && a !== b) throw new PortcullisError('BAD_INPUT', `--catalog ${a} and --base-catalog ${b} disagree; give one`);
+  if (aCli) return a!;
+  if (bCli) return b!;
   return a ?? b ?? DEFAULT_CATALOG_FILE;
 }
 
@@ -57,7 +62,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   addCatalogOptions(add);
   add.action(async (image: string, _o: unknown, c: Command) => {
     const { opts, global } = resolvedOptions(c, io);
-    const path = catalogPath(opts);
+    const path = catalogPath(c, opts);
     await loadCatalog(path, { missingOk: true }); // fail on a broken catalog before the long read
     const inventory = await collectInventory(image, {
       platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
@@ -85,7 +90,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   addCatalogOptions(list);
   list.action(async (_o: unknown, c: Command) => {
     const { opts } = resolvedOptions(c, io);
-    const path = catalogPath(opts);
+    const path = catalogPath(c, opts);
     const format = String(opts.format ?? 'table');
     if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected table or json, got ${JSON.stringify(format)}`);
     const catalog = await loadCatalog(path);
@@ -113,7 +118,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   addCatalogOptions(remove);
   remove.action(async (ref: string, _o: unknown, c: Command) => {
     const { opts } = resolvedOptions(c, io);
-    const path = catalogPath(opts);
+    const path = catalogPath(c, opts);
     await loadCatalog(path); // a missing catalog is an error here, not an empty one
     const removed = await updateCatalog(path, (current) => {
       const r = removeEntries(current, ref);
