@@ -110,3 +110,24 @@ test('advice: a candidate whose ecosystem the DB does not cover says how many pa
   assert.equal(a.unchecked, 2);
   assert.equal(a.fixes, 3, 'nothing matched (not covered): the count is an upper bound, flagged by unchecked');
 });
+
+test('advice: bases known only by config digest (docker save archives) still get rebuild advice', async (t) => {
+  const { db, catalog, pk, deb } = await setup(t);
+  const noManifest: Catalog = {
+    ...catalog,
+    entries: catalog.entries.map((e, i) => {
+      const { digest: _d, ...rest } = e;
+      return { ...rest, configDigest: dig(`cfg${i}`) };
+    }),
+  };
+  const image = inv({ layers: [A, dig('app')], os: deb, packages: pk('1.0', '1.0', 0) });
+  const lineage = detectLineage(image, noManifest);
+  assert.equal(lineage.chain[0]!.digest, undefined);
+  assert.equal(lineage.chain[0]!.configDigest, dig('cfg0'));
+  const findings = attributeOrigin(matchInventory(image, db).findings, lineage);
+  const advice = adviseBases({ inventory: image, findings, lineage, catalog: noManifest, db });
+  assert.deepEqual(advice.map((a) => [a.name, a.kind, a.fixes, a.digest]), [
+    ['docker.io/library/debian:12.9', 'upgrade', 3, undefined],
+    ['docker.io/library/debian:12', 'rebuild', 2, undefined],
+  ]);
+});

@@ -3,7 +3,7 @@
 // DB; an image finding is fixed by a candidate when the candidate has no finding with the same
 // advisory id for the same package name.
 import type { Finding, VulnerabilityFinding } from '../core/types.js';
-import type { BaseAdvice, Inventory, Lineage } from '../core/report.js';
+import type { BaseAdvice, BaseImageRef, Inventory, Lineage } from '../core/report.js';
 import type { AdvisoryDb } from '../advisory/index.js';
 import { matchInventory } from '../match/index.js';
 import { matchKeys } from '../match/keys.js';
@@ -27,14 +27,11 @@ function time(s: string | undefined): number {
   return Number.isFinite(t) ? t : NaN;
 }
 
-/** The catalog entry the lineage's nearest base is (by digest, else by name + layer count). */
-function currentEntry(lineage: Lineage, catalog: Catalog): CatalogEntry | undefined {
-  const near = lineage.chain[0];
-  if (!near) return undefined;
-  return (
-    catalog.entries.find((e) => e.name === near.name && ((near.digest && e.digest === near.digest) || (near.configDigest && e.configDigest === near.configDigest))) ??
-    catalog.entries.find((e) => e.name === near.name && e.layers.length === near.layers)
-  );
+/** Whether a catalog entry is the base a lineage ref names (by digest, config digest, else by name). */
+function isRef(b: BaseImageRef, e: CatalogEntry): boolean {
+  if (e.name !== b.name) return false;
+  if (b.digest || b.configDigest) return (!!b.digest && e.digest === b.digest) || (!!b.configDigest && e.configDigest === b.configDigest);
+  return true;
 }
 
 /**
@@ -46,13 +43,11 @@ export function adviseBases(input: AdviceInput): BaseAdvice[] {
   if (!catalog || catalog.entries.length === 0) return [];
   const baseVulns = input.findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability' && f.origin === 'base');
   if (baseVulns.length === 0 && lineage.chain.length === 0) return [];
-  const current = currentEntry(lineage, catalog);
+  const near = lineage.chain[0];
+  const current = near ? catalog.entries.find((e) => isRef(near, e)) : undefined;
   const family: string | undefined = current?.os?.family ?? input.inventory.os?.family;
   if (!family) return [];
-  const inChain = new Set(
-    lineage.chain.flatMap((b) => catalog.entries.filter((e) => e.name === b.name && (!b.digest || e.digest === b.digest)).map(entryKey)),
-  );
-  const near = lineage.chain[0];
+  const inChain = new Set(lineage.chain.flatMap((b) => catalog.entries.filter((e) => isRef(b, e)).map(entryKey)));
   const out: BaseAdvice[] = [];
   for (const e of catalog.entries) {
     if (!e.approved || e.os?.family !== family) continue;
@@ -64,7 +59,6 @@ export function adviseBases(input: AdviceInput): BaseAdvice[] {
       const tNew = time(e.created);
       const tOld = time(near.created ?? current?.created);
       if (!(Number.isFinite(tNew) && Number.isFinite(tOld) && tNew > tOld)) continue;
-      if (near.digest && e.digest === near.digest) continue;
       kind = 'rebuild';
     }
     const inv = entryInventory(e);
