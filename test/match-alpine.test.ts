@@ -5,6 +5,9 @@
 // Every expectation below was checked by hand against the YAML (grep -A12 'name: <origin>' vX.Y/main.yaml).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sharedOrSkip } from '../src/core/shared.js';
 import type { Inventory } from '../src/core/report.js';
 import { osvEcosystemFor } from '../src/analyzers/os/release/index.js';
@@ -116,6 +119,38 @@ test('alpine secfix semantics: every fix above the installed version, the neares
       assert.equal(v.remediation, `upgrade ${v.package.name} to ${v.fixedVersion}`);
       assert.equal(v.layer?.diffId, real.packages[0]!.layer?.diffId, 'the layer that introduced the package');
     }
+  } finally {
+    db.close();
+  }
+});
+
+test('alpine: the branch from /etc/alpine-release alone (no os-release), a real 3.7.0 apk database', async (t) => {
+  const secdb = sharedOrSkip(t, 'data/alpine-secdb');
+  const installed = sharedOrSkip(t, 'fixtures/third-party/packages/apk/alpine-3.7.0-installed');
+  if (!secdb || !installed) return;
+  // a root filesystem with only /etc/alpine-release and the apk database of a real Alpine 3.7.0
+  const root = mkdtempSync(join(tmpdir(), 'portcullis-match-apk-'));
+  mkdirSync(join(root, 'etc'));
+  mkdirSync(join(root, 'lib/apk/db'), { recursive: true });
+  writeFileSync(join(root, 'etc/alpine-release'), '3.7.0\n');
+  copyFileSync(installed, join(root, 'lib/apk/db/installed'));
+  const i = await collectInventory(`dir:${root}`);
+  assert.equal(i.os?.source, '/etc/alpine-release');
+  assert.equal(osvEcosystemFor(i.os!), 'Alpine:v3.7');
+  const db = await testDb([secdb]);
+  try {
+    assert.deepEqual(summary(i, db), [
+      // v3.7/main.yaml musl: 1.1.18-r4 fixes CVE-2019-14697; installed 1.1.18-r2 (musl and musl-utils)
+      'CVE-2019-14697 musl 1.1.18-r2 fixed 1.1.18-r4',
+      'CVE-2019-14697 musl-utils 1.1.18-r2 fixed 1.1.18-r4',
+      // libressl: 2.6.5-r0 fixes CVE-2018-0732 and CVE-2018-0495; installed 2.6.3-r0 (both binaries);
+      // its 2.5.3-r1 fix (CVE-2017-8301) is below the installed version
+      'CVE-2018-0495 libressl2.6-libcrypto 2.6.3-r0 fixed 2.6.5-r0',
+      'CVE-2018-0495 libressl2.6-libssl 2.6.3-r0 fixed 2.6.5-r0',
+      'CVE-2018-0732 libressl2.6-libcrypto 2.6.3-r0 fixed 2.6.5-r0',
+      'CVE-2018-0732 libressl2.6-libssl 2.6.3-r0 fixed 2.6.5-r0',
+      // busybox 1.27.2-r7: its only fixes (1.27.2-r4) are below → clean; the other origins have no secfixes
+    ].sort());
   } finally {
     db.close();
   }
