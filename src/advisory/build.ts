@@ -97,7 +97,8 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
           if (!feed) beginFeed(defaultFeed);
           const f = feed as DbSourceMeta;
           if (item.type === 'advisory') {
-            const r = writer.addAdvisory(item.record, f.name, item.malicious ?? false, item.vendorSeverity);
+            const converted = spec.kind === 'alpine-secdb' || spec.kind === 'debian-tracker';
+            const r = writer.addAdvisory(item.record, f.name, item.malicious ?? false, item.vendorSeverity, converted);
             if (r === 'kept-existing' || r === 'replaced') {
               duplicates++;
               warn(`${item.origin}: duplicate id ${item.record.id}; ${r === 'replaced' ? 'replaced the older record' : 'kept the newer or equal record already read'}`);

@@ -8,7 +8,7 @@ import type { VendorSeverity } from '../types.js';
 import { decodeRecord, encodeRecord } from './codec.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
-export type AddResult = 'added' | 'replaced' | 'kept-existing';
+export type AddResult = 'added' | 'replaced' | 'kept-existing' | 'merged';
 
 const BATCH = 2000;
 
@@ -51,14 +51,24 @@ export class DbWriter {
     }
   }
 
-  /** Adds a record; on a duplicate id the newest `modified` wins (ties keep the first one seen). */
-  addAdvisory(record: OsvRecord, feed: string, malicious: boolean, vendor?: VendorSeverity): AddResult {
+  /**
+   * Adds a record; on a duplicate id the newest `modified` wins (ties keep the first one seen).
+   * With `merge` (records converted from distro feeds, whose id is per CVE: `ALPINE-CVE-…` read from
+   * the v3.10 and the v3.11 secdb as two sources), the affected entries of both are kept instead.
+   */
+  addAdvisory(record: OsvRecord, feed: string, malicious: boolean, vendor?: VendorSeverity, merge = false): AddResult {
     let result: AddResult = 'added';
     const old = this.stmts.existing.get(record.id);
     if (old) {
-      if (Date.parse(record.modified) <= Date.parse(old.modified)) return 'kept-existing';
-      this.remove(record.id, decodeRecord(old.record));
-      result = 'replaced';
+      const prev = decodeRecord(old.record);
+      if (merge) {
+        record = mergeRecords(prev, record);
+        result = 'merged';
+      } else {
+        if (Date.parse(record.modified) <= Date.parse(old.modified)) return 'kept-existing';
+        result = 'replaced';
+      }
+      this.remove(record.id, prev);
     }
     const vs = vendor ?? vendorSeverityOf(record);
     this.stmts.insAdv.run(
@@ -166,4 +176,15 @@ function aliasesOf(r: OsvRecord): string[] {
   const upstream = (r as { upstream?: unknown }).upstream;
   const extra = Array.isArray(upstream) ? upstream.filter((x): x is string => typeof x === 'string') : [];
   return [...new Set([r.id, ...(r.aliases ?? []), ...extra])];
+}
+
+/** Union of two converted records with the same id: affected entries by (ecosystem, name), aliases, newest dates. */
+export function mergeRecords(a: OsvRecord, b: OsvRecord): OsvRecord {
+  const key = (x: NonNullable<OsvRecord['affected']>[number]) => `${x.package?.ecosystem ?? ''}\u0000${x.package?.name ?? ''}`;
+  const affected = [...(a.affected ?? [])];
+  const seen = new Set(affected.map(key));
+  for (const x of b.affected ?? []) if (!seen.has(key(x))) affected.push(x);
+  const aliases = [...new Set([...(a.aliases ?? []), ...(b.aliases ?? [])])].sort();
+  const newer = Date.parse(b.modified) > Date.parse(a.modified) ? b : a;
+  return { ...newer, affected, aliases: aliases.length ? aliases : undefined, details: a.details ?? b.details, summary: a.summary ?? b.summary };
 }
