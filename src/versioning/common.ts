@@ -81,6 +81,28 @@ export function compareStrings(a: string, b: string): Cmp {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Compares two lists of identifiers element by element: two all-digit identifiers by numeric value,
+ * two others by code unit, and an all-digit one against another by `numeric` (-1: the all-digit one
+ * sorts first, 1: it sorts last). When one list is a prefix of the other, the shorter sorts first.
+ */
+export function compareIdentifiers(a: readonly string[], b: readonly string[], numeric: -1 | 1): Cmp {
+  const n = Math.min(a.length, b.length);
+  for (let k = 0; k < n; k++) {
+    const x = a[k]!;
+    const y = b[k]!;
+    const nx = isAllDigits(x);
+    const ny = isAllDigits(y);
+    let r: Cmp;
+    if (nx && ny) r = compareDigits(x, y);
+    else if (nx) r = numeric;
+    else if (ny) r = -numeric as Cmp;
+    else r = compareStrings(x, y);
+    if (r !== 0) return r;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
 const PARSE_CACHE_SIZE = 8192;
 
 /**

@@ -2,7 +2,7 @@
 // normalisation: case, separators, alternate spellings, implicit numbers, leading "v").
 // https://packaging.python.org/en/latest/specifications/version-specifiers/
 import type { VersionScheme } from '../../core/types.js';
-import { type Cmp, compareDigits, compareStrings, defineScheme, isAllDigits, isDigit, isLower, stripZeros } from '../common.js';
+import { type Cmp, compareDigits, compareIdentifiers, compareStrings, defineScheme, isDigit, isLower, stripZeros } from '../common.js';
 
 export interface Pep440 {
   epoch: string;
@@ -151,20 +151,7 @@ function compareLocal(a: string[] | undefined, b: string[] | undefined): Cmp {
     if (a === b) return 0;
     return a === undefined ? -1 : 1;
   }
-  const n = Math.min(a.length, b.length);
-  for (let k = 0; k < n; k++) {
-    const x = a[k]!;
-    const y = b[k]!;
-    const nx = isAllDigits(x);
-    const ny = isAllDigits(y);
-    let r: Cmp;
-    if (nx && ny) r = compareDigits(x, y);
-    else if (nx) r = 1; // numeric segments sort above alphanumeric ones
-    else if (ny) r = -1;
-    else r = compareStrings(x, y);
-    if (r !== 0) return r;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  return compareIdentifiers(a, b, 1); // numeric segments sort above alphanumeric ones
 }
 
 /** packaging's _cmpkey: epoch, release, pre, post, dev, local. */

@@ -1,7 +1,7 @@
 // Semantic Versioning 2.0.0 as npm's node-semver orders it, read leniently.
 // https://semver.org/spec/v2.0.0.html · https://github.com/npm/node-semver
 import type { VersionScheme } from '../../core/types.js';
-import { type Cmp, compareDigits, compareStrings, defineScheme, isAlnum, isAllDigits, isDigit } from '../common.js';
+import { type Cmp, compareDigits, compareIdentifiers, defineScheme, isAlnum, isDigit } from '../common.js';
 
 export interface SemVer {
   /** numeric release components, at least one ("1.2" is read as 1.2.0) */
@@ -80,20 +80,7 @@ export function comparePrerelease(a: string[], b: string[]): Cmp {
     if (a.length === b.length) return 0;
     return a.length === 0 ? 1 : -1; // a release is newer than any of its prereleases
   }
-  const n = Math.min(a.length, b.length);
-  for (let k = 0; k < n; k++) {
-    const x = a[k]!;
-    const y = b[k]!;
-    const nx = isAllDigits(x);
-    const ny = isAllDigits(y);
-    let r: Cmp;
-    if (nx && ny) r = compareDigits(x, y);
-    else if (nx) r = -1;
-    else if (ny) r = 1;
-    else r = compareStrings(x, y);
-    if (r !== 0) return r;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  return compareIdentifiers(a, b, -1);
 }
 
 /** Build metadata does not take part in precedence. */
