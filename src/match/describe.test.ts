@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { sharedOrSkip } from '../core/shared.js';
 import type { OsvAffected } from '../core/types.js';
 import type { StoredAdvisory } from '../advisory/index.js';
-import { entryFixState, entryVendorSeverity, fixStateOf, remediationFor, severityOf } from './describe.js';
+import { entryFixState, entryVendorSeverity, fixStateOf, remediationFor, severityOf, vendorSeverityOf } from './describe.js';
 import { pkg, tempFiles, testDb } from './testutil.js';
 
 function entry(adv: StoredAdvisory, name: string): OsvAffected {
@@ -97,4 +97,17 @@ test('remediationFor: Debian names the binary and its source package', () => {
   assert.match(remediationFor({ ...base, fixState: 'wont-fix' }, p), /will not fix CVE-2023-4911 in libc6/);
   assert.match(remediationFor({ ...base, fixState: 'unimportant' }, p), /rates CVE-2023-4911 unimportant/);
   assert.match(remediationFor({ ...base, fixState: 'not-fixed' }, p), /^no fix is available yet/);
+});
+
+test('vendorSeverityOf: this release\'s urgency first, then the records\' ratings; rated before unrated', () => {
+  const adv = (vendorSeverity?: StoredAdvisory['vendorSeverity']) => ({ record: { id: 'X', modified: '2024-01-01T00:00:00Z' }, source: 'x', malicious: false, cvss: [], ...(vendorSeverity ? { vendorSeverity } : {}) }) as StoredAdvisory;
+  const entry = (urgency: string): OsvAffected => ({ database_specific: { fix_state: 'not-fixed', urgency } });
+  // bookworm unimportant, while the record (highest over releases) says high: the release's word wins
+  assert.deepEqual(vendorSeverityOf([{ adv: adv({ source: 'debian', severity: 'high', label: 'high' }), affected: entry('unimportant') }]), { source: 'debian', severity: 'negligible', label: 'unimportant' });
+  // bookworm "not yet assigned", merged with a GHSA-rated record: the GHSA rating speaks
+  const ghsa = { source: 'ghsa', severity: 'medium' as const, label: 'MODERATE' };
+  assert.deepEqual(vendorSeverityOf([{ adv: adv(), affected: entry('not yet assigned') }, { adv: adv(ghsa), affected: {} }]), ghsa);
+  // nothing rated: the unrated entry is still shown (severity then comes from CVSS)
+  assert.equal(vendorSeverityOf([{ adv: adv(), affected: entry('not yet assigned') }])?.label, 'not yet assigned');
+  assert.equal(vendorSeverityOf([{ adv: adv(), affected: {} }]), undefined);
 });

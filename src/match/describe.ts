@@ -53,6 +53,16 @@ export function entryVendorSeverity(a: OsvAffected): VendorSeverity | undefined 
   return { source: 'debian', severity: urgencySeverity(ds.urgency), label: ds.urgency };
 }
 
+/**
+ * The vendor rating of a finding: per-entry ratings (Debian urgency for this release) before the
+ * records' own (GHSA, AlmaLinux, the tracker's highest urgency over releases); a rating that says
+ * something (`unimportant` → negligible counts) before an unrated one ("not yet assigned").
+ */
+export function vendorSeverityOf(members: { adv: StoredAdvisory; affected: OsvAffected }[]): VendorSeverity | undefined {
+  const all = [...members.map((m) => entryVendorSeverity(m.affected)), ...members.map((m) => m.adv.vendorSeverity)].filter((v): v is VendorSeverity => v !== undefined);
+  return all.find((v) => v.severity !== 'unknown') ?? all[0];
+}
+
 export function severityOf(vendor: StoredAdvisory['vendorSeverity'], cvss: CvssScore[]): Severity {
   if (vendor && vendor.severity !== 'unknown') return vendor.severity;
   let best: Severity = 'unknown';

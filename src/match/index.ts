@@ -19,7 +19,7 @@ import { evaluateAffected } from './range.js';
 import { matchKeys, type MatchKey } from './keys.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { mergeAliases, type AliasGroup } from './aliases.js';
-import { entryVendorSeverity, fixStateOf, severityOf, remediationFor } from './describe.js';
+import { fixStateOf, severityOf, remediationFor, vendorSeverityOf } from './describe.js';
 import { moduleApplies } from './modularity.js';
 
 export interface MatchOptions {
@@ -197,10 +197,7 @@ function vulnFinding(p: Package, group: AliasGroup<Hit>): VulnerabilityFinding {
   const cvss = group.members.flatMap((m) => m.adv.cvss);
   const seenVec = new Set<string>();
   const uniqueCvss = cvss.filter((c) => (seenVec.has(c.vector) ? false : (seenVec.add(c.vector), true)));
-  // a per-entry rating (Debian urgency for this release) beats the record-level one (highest over releases)
-  const vendor =
-    group.members.map((m) => entryVendorSeverity(m.affected)).find((v) => v !== undefined) ??
-    group.members.map((m) => m.adv.vendorSeverity).find((v) => v !== undefined);
+  const vendor = vendorSeverityOf(group.members.map((m) => ({ adv: m.adv, affected: m.affected })));
   const severity: Severity = severityOf(vendor, uniqueCvss);
   const kev = group.members.map((m) => m.adv.kev).find((k) => k !== undefined);
   const epss = group.members.map((m) => m.adv.epss).find((e) => e !== undefined);
