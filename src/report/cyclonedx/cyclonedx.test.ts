@@ -34,6 +34,19 @@ test('vulnerabilities point at their component and keep aliases and the fix', ()
   assert.equal(doc.vulnerabilities.find((x) => x.id === 'CVE-2020-8203')!.analysis!.state, 'not_affected');
 });
 
+test('the verdict and every violation with its fix travel in the metadata', () => {
+  const doc = toCycloneDx(sampleReport(), 'scan') as { metadata: { component: { properties: { name: string; value: string }[] } }; vulnerabilities: { id: string; properties?: { name: string; value: string }[] }[] };
+  const props = doc.metadata.component.properties;
+  assert.equal(props.find((p) => p.name === 'portcullis:decision:verdict')?.value, 'fail');
+  const violations = props.filter((p) => p.name === 'portcullis:decision:violation').map((p) => p.value);
+  assert.deepEqual(violations, [
+    'production/vulnerabilities: CVE-2023-38545 (critical) in curl 7.88.1-10+deb12u3 is at or above failOn high — fix: upgrade curl to 7.88.1-10+deb12u4',
+    'production/user: the image runs as root (no USER) — fix: add USER 10001 to the Dockerfile',
+  ]);
+  const curl = doc.vulnerabilities.find((v) => v.id === 'CVE-2023-38545')!;
+  assert.equal(curl.properties?.find((p) => p.name === 'portcullis:policy:violated')?.value, 'production/vulnerabilities');
+});
+
 test('licenses: ids, expressions and free text', () => {
   assert.deepEqual(licenseChoice(['mit']), [{ license: { id: 'MIT' } }]);
   assert.deepEqual(licenseChoice(['MIT OR Apache-2.0']), [{ expression: 'MIT OR Apache-2.0' }]);

@@ -66,6 +66,7 @@ function sourceFor(id: string): { name: string; url?: string } {
 
 function vulnerability(v: VulnerabilityFinding, ref: string | undefined, report: ScanReport) {
   const suppression = report.decision?.suppressed.find((s) => s.findingId === v.id);
+  const violated = (report.decision?.violations ?? []).filter((x) => x.findingId === v.id).map((x) => `${x.policy}/${x.control}`);
   return {
     'bom-ref': v.id,
     id: v.advisoryId,
@@ -89,8 +90,21 @@ function vulnerability(v: VulnerabilityFinding, ref: string | undefined, report:
       [PROP.fixedVersion, v.fixedVersion],
       [PROP.kev, v.kev ? v.kev.dateAdded : undefined],
       [PROP.epss, v.epss ? String(v.epss.score) : undefined],
+      [PROP.violated, violated.length ? violated.join(', ') : undefined],
     ]),
   };
+}
+
+/** The verdict, and every violation with its policy, control and fix, as metadata properties. */
+function decisionProps(r: ScanReport): [string, string | undefined][] {
+  const d = r.decision;
+  if (!d) return [];
+  return [
+    [PROP.verdict, d.verdict],
+    [PROP.pipeline, d.pipeline],
+    [PROP.policies, d.policies.join(', ')],
+    ...d.violations.map((v): [string, string] => [PROP.violation, `${v.policy}/${v.control}: ${v.message}${v.remediation ? ` — fix: ${v.remediation}` : ''}`]),
+  ];
 }
 
 export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan'): unknown {
@@ -139,6 +153,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan'): unknown {
           [PROP.platform, `${img.platform.os}/${img.platform.architecture}${img.platform.variant ? '/' + img.platform.variant : ''}`],
           [PROP.configDigest, img.configDigest],
           ...img.layers.map((l): [string, string] => [PROP.layer, `${l.index} ${l.diffId}`]),
+          ...decisionProps(r),
         ]),
       },
     },

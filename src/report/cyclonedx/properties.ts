@@ -24,4 +24,9 @@ export const PROP = {
   fixedVersion: 'portcullis:vulnerability:fixed-version',
   kev: 'portcullis:vulnerability:kev-date-added',
   epss: 'portcullis:vulnerability:epss',
+  verdict: 'portcullis:decision:verdict',
+  pipeline: 'portcullis:decision:pipeline',
+  policies: 'portcullis:decision:policies',
+  violation: 'portcullis:decision:violation',
+  violated: 'portcullis:policy:violated',
 } as const;
