@@ -104,6 +104,7 @@ test('Go: stdlib advisories for the binaries\' toolchains (go1.15.2 ...) and mod
     const stdlib1152 = [...expected].filter((e) => e.includes(' stdlib@go1.15.2 '));
     assert.ok(stdlib1152.length > 50, `go1.15.2 has many stdlib advisories (${stdlib1152.length})`);
     assert.deepEqual(sorted(reported(found, new Set(records.map((r) => r.id)))), sorted(expected));
+    t.diagnostic(`Go: ${installed.length} packages, ${expected.size} (record, package) matches, ${found.length} findings`);
     // withdrawn GO records are in the zip and never reported
     const withdrawn = records.filter((r) => r.withdrawn).map((r) => r.id);
     assert.ok(withdrawn.length > 0);
@@ -137,6 +138,7 @@ test('PyPI: advisories of the PyPA database and GHSA for the Python lockfiles an
     // Names are normalised: the lockfiles write Flask / Jinja2 / Werkzeug, the records flask / jinja2 / werkzeug
     assert.ok([...expected].some((e) => e.includes(' Jinja2@3.0.0 ')) || [...expected].some((e) => e.includes(' Werkzeug@2.0.0 ')));
     assert.deepEqual(sorted(reported(found, new Set(records.map((r) => r.id)))), sorted(expected));
+    t.diagnostic(`PyPI: ${installed.length} packages, ${expected.size} (record, package) matches, ${found.length} findings`);
   } finally {
     db.close();
   }
@@ -159,6 +161,7 @@ test('crates.io: RustSec advisories for the Cargo lockfiles', async (t) => {
     // by hand: idna 0.1.5 is below the 1.0.0 fix of RUSTSEC-2024-0421 (punycode label handling)
     assert.ok([...expected].some((e) => e.startsWith('RUSTSEC-2024-0421 idna@0.1.5 ')), 'idna 0.1.5 punycode advisory');
     assert.deepEqual(sorted(reported(found, new Set(records.map((r) => r.id)))), sorted(expected));
+    t.diagnostic(`crates.io: ${installed.length} packages, ${expected.size} (record, package) matches, ${found.length} findings`);
   } finally {
     db.close();
   }
@@ -207,6 +210,7 @@ test('Maven: group:artifact advisories for the jars; a jar without a known group
       'GHSA-rgv9-q543-rqg4 com.fasterxml.jackson.core:jackson-databind@2.9.10.6',
     ]);
     assert.deepEqual(sorted(reported(found, new Set(records.map((x) => x.id)))), sorted(expected));
+    t.diagnostic(`Maven: ${installed.length} identified jars, ${expected.size} matches, ${found.length} findings`);
     // jars whose groupId the java analyzer could not establish are not "checked and clean": one gap each
     const unknown = inv.packages.filter((p) => p.type === 'maven' && p.metadata?.groupIdUnknown === 'true');
     assert.ok(unknown.length > 0, 'the fixtures include jars without pom.properties');

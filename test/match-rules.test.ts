@@ -204,3 +204,26 @@ test('finding fields on log4j-core 2.14.1: ids, versions, fix, severity and CVSS
     db.close();
   }
 });
+
+test('npm scopes: @scope/name is one name on both sides', async () => {
+  // shaped like GHSA-67hx-6x53-jw92 (@babel/traverse < 7.23.2); hand-made, the shared GHSA set has no scoped package
+  const rec: OsvRecord = {
+    id: 'GHSA-67hx-6x53-jw92',
+    modified: '2024-01-01T00:00:00Z',
+    aliases: ['CVE-2023-45133'],
+    affected: [{ package: { ecosystem: 'npm', name: '@babel/traverse' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '7.23.2' }] }] }],
+  };
+  const db = await testDb([tempFiles({ 'r.json': JSON.stringify(rec) })]);
+  try {
+    const inv = inventory([
+      pkg({ type: 'npm', name: '@babel/traverse', namespace: '@babel', version: '7.23.0', path: '/app/node_modules/@babel/traverse/package.json' }),
+      pkg({ type: 'npm', name: 'traverse', version: '0.6.6' }), // the unscoped package of the same base name is another package
+      pkg({ type: 'npm', name: '@other/traverse', namespace: '@other', version: '7.0.0' }),
+    ]);
+    const found = vulns(matchInventory(inv, db).findings);
+    assert.deepEqual(found.map((v) => `${v.advisoryId} ${v.package.purl} ${v.fixedVersion}`), ['CVE-2023-45133 pkg:npm/%40babel/traverse@7.23.0 7.23.2']);
+    assert.equal(found[0]!.remediation, 'upgrade @babel/traverse to 7.23.2 (/app/node_modules/@babel/traverse/package.json)');
+  } finally {
+    db.close();
+  }
+});
