@@ -53,3 +53,11 @@ test('imageMatchesAny: anchored over name, name:tag and name@digest', () => {
   assert.ok(!imageMatchesAny(['*/orders-api'], evil));
   assert.ok(!imageMatchesAny(['x'], {}), 'an unnamed image matches no pattern');
 });
+
+test('parseImageRef follows the Docker reference grammar of src/source/ref.ts', () => {
+  for (const bad of ['UPPER/case', 'alpine@sha256:xyz', `app@sha256:${'a'.repeat(31)}`, '-x', '../etc', `@sha256:${'g'.repeat(64)}`]) {
+    assert.equal(parseImageRef(bad), undefined, JSON.stringify(bad));
+  }
+  assert.deepEqual(parseImageRef(`[::1]:5000/app:2@${D}`), { name: '[::1]:5000/app', tag: '2', digest: D });
+  assert.deepEqual(parseImageRef('index.docker.io/alpine'), { name: 'docker.io/library/alpine', tag: undefined, digest: undefined });
+});

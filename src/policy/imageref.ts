@@ -1,9 +1,10 @@
 // Image reference parsing and normalisation for policy matching (appliesTo, exception scopes, allowlist,
-// approved bases). Docker's rules: the first path component is a registry only when it contains `.` or
-// `:` or is `localhost` AND is followed by `/`; otherwise the registry is docker.io, and single-component
-// Docker Hub names get `library/`. `index.docker.io` and `registry-1.docker.io` mean docker.io.
-// (A copy of this logic may also live in src/source/; it belongs in one place eventually.)
+// approved bases). The Docker reference grammar and name normalisation are src/source/ref.ts's
+// (`normaliseImageName`, `splitRepository`); this module adds what policies need on top: names that never
+// throw, bare digests (`sha256:…` image IDs) as references, and glob patterns over names.
 import { globMatch } from '../core/glob.js';
+import { isPortcullisError } from '../core/errors.js';
+import { isDigest, normaliseImageName as normaliseReference, splitRepository } from '../source/ref.js';
 
 export interface ImageId {
   /** normalised repository, e.g. docker.io/library/alpine */
@@ -15,24 +16,10 @@ export interface ImageId {
   id?: string;
 }
 
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
-function splitRegistry(s: string): { registry?: string; rest: string } {
-  const slash = s.indexOf('/');
-  if (slash <= 0) return { rest: s };
-  const first = s.slice(0, slash);
-  if (first.includes('.') || first.includes(':') || first === 'localhost') {
-    return { registry: first, rest: s.slice(slash + 1) };
-  }
-  return { rest: s };
-}
-
 /** Prefix-normalise a repository or a `repo[:tag][@digest]` string (also works on glob patterns). */
 function normaliseFront(s: string): string {
-  const { registry, rest } = splitRegistry(s);
-  const reg = registry === undefined || DOCKER_HUB_ALIASES.has(registry) ? 'docker.io' : registry;
-  if (reg === 'docker.io' && !rest.includes('/')) return `docker.io/library/${rest}`;
-  return `${reg}/${rest}`;
+  const { domain, path } = splitRepository(s);
+  return `${domain}/${path}`;
 }
 
 /** `alpine` → `docker.io/library/alpine`; `ghcr.io/x/y` unchanged. A repository name only (no tag/digest). */
@@ -40,29 +27,23 @@ export function normaliseImageName(name: string): string {
   return normaliseFront(name.trim());
 }
 
-/** Parse `[registry/]repo[:tag][@sha256:hex]` into a normalised ImageId. Returns undefined for an empty or malformed string. */
+/**
+ * Parse `[registry/]repo[:tag][@digest]` (the Docker reference grammar, see src/source/ref.ts), `@digest`
+ * or a bare `sha256:<64 hex>` image ID into a normalised ImageId. Returns undefined for an empty or
+ * malformed string.
+ */
 export function parseImageRef(input: string): ImageId | undefined {
-  let s = input.trim();
+  const s = input.trim();
   if (s === '') return undefined;
-  let digest: string | undefined;
-  const at = s.indexOf('@');
-  if (at >= 0) {
-    digest = s.slice(at + 1).toLowerCase();
-    s = s.slice(0, at);
-    if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)) return undefined;
+  if (s.startsWith('@')) return isDigest(s.slice(1)) ? { digest: s.slice(1).toLowerCase() } : undefined;
+  if (/^sha256:[0-9a-f]{64}$/i.test(s)) return { digest: s.toLowerCase() };
+  try {
+    const r = normaliseReference(s);
+    return { name: r.name, tag: r.tag, digest: r.digest };
+  } catch (e) {
+    if (isPortcullisError(e)) return undefined;
+    throw e;
   }
-  if (s === '') return digest ? { digest } : undefined;
-  if (/^sha256:[0-9a-f]{64}$/i.test(s) && !digest) return { digest: s.toLowerCase() };
-  let tag: string | undefined;
-  const lastSlash = s.lastIndexOf('/');
-  const colon = s.lastIndexOf(':');
-  if (colon > lastSlash) {
-    tag = s.slice(colon + 1);
-    s = s.slice(0, colon);
-    if (!/^[\w][\w.-]{0,127}$/.test(tag)) return undefined;
-  }
-  if (s === '' || /\s/.test(s) || s.startsWith('/') || s.endsWith('/') || s.includes('//')) return undefined;
-  return { name: normaliseImageName(s), tag, digest };
 }
 
 /**

@@ -16,6 +16,35 @@ const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+const DIGEST_ONLY = new RegExp(`^${DIGEST}$`);
+
+/** True for a content digest as the reference grammar writes it: `algorithm:hex` with at least 32 hex digits. */
+export function isDigest(s: string): boolean {
+  return DIGEST_ONLY.test(s);
+}
+
+/**
+ * Docker's normalisation of a repository name, without validation (so it also serves for glob patterns
+ * over names): the first component is a registry host only when it contains `.` or `:`, is `localhost`
+ * or is a bracketed IPv6 address, and is followed by `/`; otherwise the host is docker.io.
+ * `index.docker.io` and `registry-1.docker.io` mean docker.io, and single-component Docker Hub paths
+ * get `library/`.
+ */
+export function splitRepository(full: string): { domain: string; path: string } {
+  const slash = full.indexOf('/');
+  let domain = DOCKER_HUB;
+  let path = full;
+  if (slash > 0) {
+    const first = full.slice(0, slash);
+    if (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[')) {
+      domain = first;
+      path = full.slice(slash + 1);
+    }
+  }
+  if (domain === 'index.docker.io' || domain === 'registry-1.docker.io') domain = DOCKER_HUB;
+  if (domain === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
+  return { domain, path };
+}
 
 /**
  * Normalise a docker-style image name: `alpine:3.19` → `{name: 'docker.io/library/alpine', tag: '3.19'}`,
@@ -28,22 +57,10 @@ export function normaliseImageName(ref: string): { name: string; tag?: string; d
   if (!m || ref.length > 1024) {
     throw new PortcullisError('BAD_INPUT', `not a valid image reference: ${JSON.stringify(ref.slice(0, 200))}`);
   }
-  const full = m[1]!;
-  const slash = full.indexOf('/');
-  let domain = DOCKER_HUB;
-  let path = full;
-  if (slash > 0) {
-    const first = full.slice(0, slash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[')) {
-      domain = first;
-      path = full.slice(slash + 1);
-    }
-  }
-  if (domain === 'index.docker.io' || domain === 'registry-1.docker.io') domain = DOCKER_HUB;
+  const { domain, path } = splitRepository(m[1]!);
   if (path !== path.toLowerCase()) {
     throw new PortcullisError('BAD_INPUT', `repository name must be lower case: ${ref}`);
   }
-  if (domain === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
   const out: { name: string; tag?: string; digest?: string } = { name: `${domain}/${path}` };
   if (m[2] !== undefined) out.tag = m[2];
   if (m[3] !== undefined) out.digest = m[3].toLowerCase();
