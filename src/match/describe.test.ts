@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { sharedOrSkip } from '../core/shared.js';
 import type { OsvAffected } from '../core/types.js';
 import type { StoredAdvisory } from '../advisory/index.js';
-import { entryFixState, entryVendorSeverity, fixStateOf, remediationFor, severityOf, vendorSeverityOf } from './describe.js';
+import { entryFixState, entryVendorSeverity, fixStateOf, remediationFor, severityOf, titleOf, vendorSeverityOf } from './describe.js';
 import { pkg, tempFiles, testDb } from './testutil.js';
 
 function entry(adv: StoredAdvisory, name: string): OsvAffected {
@@ -110,4 +110,20 @@ test('vendorSeverityOf: this release\'s urgency first, then the records\' rating
   // nothing rated: the unrated entry is still shown (severity then comes from CVSS)
   assert.equal(vendorSeverityOf([{ adv: adv(), affected: entry('not yet assigned') }])?.label, 'not yet assigned');
   assert.equal(vendorSeverityOf([{ adv: adv(), affected: {} }]), undefined);
+});
+
+test('remediationFor: Go stdlib is a rebuild with a newer toolchain; Go modules an upgrade and a rebuild', () => {
+  const std = pkg({ type: 'golang', name: 'stdlib', version: 'go1.19.8', path: '/usr/sbin/gosu' });
+  const mod = pkg({ type: 'golang', name: 'golang.org/x/net', version: 'v0.7.0', path: '/usr/local/bin/app' });
+  const f = (p: typeof std, fixedVersion: string) => ({ id: 'x', kind: 'vulnerability' as const, title: 't', severity: 'high' as const, advisoryId: 'CVE-1', aliases: [], package: { name: p.name, version: p.version, type: p.type, purl: p.purl }, installedVersion: p.version, fixState: 'fixed' as const, fixedVersion, cvss: [], dataSource: 'x', urls: [] });
+  assert.equal(remediationFor(f(std, '1.19.9'), std), 'rebuild /usr/sbin/gosu with Go 1.19.9 or later');
+  assert.equal(remediationFor(f(mod, '0.17.0'), mod), 'upgrade golang.org/x/net to 0.17.0 and rebuild /usr/local/bin/app');
+});
+
+test('titleOf: a summary of any merged record, else the first line of a description, else id in package', () => {
+  const p = pkg({ type: 'deb', name: 'libc6', version: '2.36-9' });
+  assert.equal(titleOf([{}, { summary: ' Remote code injection in Log4j ' }], 'CVE-1', p), 'Remote code injection in Log4j');
+  assert.equal(titleOf([{ details: 'The iconv() function in glibc may overflow.\nMore text.' }], 'CVE-1', p), 'The iconv() function in glibc may overflow.');
+  assert.equal(titleOf([{ details: 'x'.repeat(200) }], 'CVE-1', p).length, 120);
+  assert.equal(titleOf([{ summary: '  ', details: '' }], 'CVE-1', p), 'CVE-1 in libc6');
 });

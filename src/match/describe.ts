@@ -83,6 +83,9 @@ export function remediationFor(f: VulnerabilityFinding, p: Package): string {
   const where = p.type === 'deb' || p.type === 'apk' || p.type === 'rpm' ? '' : p.locations[0] ? ` (${p.locations[0].path})` : '';
   switch (f.fixState) {
     case 'fixed':
+      // the Go standard library is compiled into the binary: the fix is a rebuild with a newer toolchain
+      if (p.type === 'golang' && p.name === 'stdlib') return `rebuild ${p.locations[0]?.path ?? 'the binary'} with Go ${f.fixedVersion} or later`;
+      if (p.type === 'golang' && p.locations[0]) return `upgrade ${p.name} to ${f.fixedVersion} and rebuild ${p.locations[0].path}`;
       if (p.type === 'deb' && p.source && p.source.name !== p.name) {
         return `upgrade ${p.name} to ${f.fixedVersion} (source package ${p.source.name})`;
       }
@@ -94,4 +97,17 @@ export function remediationFor(f: VulnerabilityFinding, p: Package): string {
     default:
       return `no fix is available yet for ${f.advisoryId} in ${p.name}${where}; remove the package, mitigate, or record an exception with an expiry`;
   }
+}
+
+/**
+ * A finding's title: the first summary among the merged records (the preferred record first), else
+ * the first line of a description (Debian tracker records have only that), else "<id> in <package>".
+ */
+export function titleOf(records: { summary?: string; details?: string }[], id: string, p: Package): string {
+  for (const r of records) if (typeof r.summary === 'string' && r.summary.trim()) return r.summary.trim();
+  for (const r of records) {
+    const line = typeof r.details === 'string' ? r.details.trim().split('\n')[0]!.trim() : '';
+    if (line) return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  }
+  return `${id} in ${p.name}`;
 }

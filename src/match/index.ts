@@ -19,7 +19,7 @@ import { evaluateAffected } from './range.js';
 import { matchKeys, type MatchKey } from './keys.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { mergeAliases, type AliasGroup } from './aliases.js';
-import { fixStateOf, severityOf, remediationFor, vendorSeverityOf } from './describe.js';
+import { fixStateOf, severityOf, remediationFor, titleOf, vendorSeverityOf } from './describe.js';
 import { moduleApplies } from './modularity.js';
 
 export interface MatchOptions {
@@ -205,7 +205,7 @@ function vulnFinding(p: Package, group: AliasGroup<Hit>): VulnerabilityFinding {
   const f: VulnerabilityFinding = {
     id: fingerprint('vulnerability', group.id, p.type, p.name, p.locations[0]?.path),
     kind: 'vulnerability',
-    title: rec.summary?.trim() || `${group.id} in ${p.name}`,
+    title: titleOf([rec, ...group.members.map((m) => m.adv.record)], group.id, p),
     severity,
     layer: p.layer,
     advisoryId: group.id,
