@@ -9,6 +9,7 @@ import { basename, dirname } from 'node:path';
 import { parse } from 'yaml';
 import type { OsvAffected, OsvRecord } from '../../core/types.js';
 import { walkFiles } from '../osv/walk.js';
+import { isObj } from '../feedfile.js';
 import type { ImportContext, ImportItem } from '../types.js';
 
 const CVE_RE = /CVE[-_ ](\d{4})-(\d{4,})/g;
@@ -34,10 +35,6 @@ interface Pending {
   affected: Map<string, OsvAffected>;
   notAffected: { ecosystem: string; name: string }[];
   modified: string;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export async function* importAlpineSecdb(path: string, ctx: ImportContext): AsyncGenerator<ImportItem> {

@@ -2,9 +2,9 @@
 // records: package -> CVE -> {description, debianbug, releases: {codename: {status, fixed_version, urgency, nodsa, nodsa_reason}}}.
 // One record per CVE (`DEBIAN-CVE-...`, as OSV names them) with one affected entry per (source package,
 // release); ecosystem `Debian:<major>`. Per-release status is kept in affected[].database_specific.
-import { readFile, stat } from 'node:fs/promises';
 import type { OsvAffected, OsvRecord, Severity } from '../../core/types.js';
 import { severityRank } from '../../core/types.js';
+import { isObj, readJsonFeed } from '../feedfile.js';
 import type { ImportContext, ImportItem, VendorSeverity } from '../types.js';
 
 export const DEBIAN_RELEASES: Record<string, string> = {
@@ -59,23 +59,12 @@ function aggregateRank(s: Severity): number {
   return severityRank(s);
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 const ID = /^(CVE-\d{4}-\d{4,}|TEMP-\d{7}-[0-9A-F]{6})$/;
 
 export async function* importDebianTracker(path: string, ctx: ImportContext): AsyncGenerator<ImportItem> {
-  const st = await stat(path);
-  if (st.size > ctx.limits.maxFeedBytes) throw new Error(`${path}: larger than ${ctx.limits.maxFeedBytes} bytes`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: malformed JSON: ${(e as Error).message}`, { cause: e });
-  }
+  const { doc, mtime } = await readJsonFeed(path, ctx);
   if (!isObj(doc)) throw new Error(`${path}: not a Debian tracker JSON object`);
-  const modified = st.mtime.toISOString();
+  const modified = mtime.toISOString();
   const unknownReleases = new Set<string>();
   const byCve = new Map<string, { description?: string; bugs: Set<number>; affected: OsvAffected[]; notAffected: object[]; vendor?: VendorSeverity }>();
   for (const pkg of Object.keys(doc).sort()) {

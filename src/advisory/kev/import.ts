@@ -1,24 +1,13 @@
 // CISA Known Exploited Vulnerabilities catalog (https://www.cisa.gov/known-exploited-vulnerabilities-catalog,
 // schema: github.com/cisagov/kev-data) -> enrichment rows keyed by CVE.
-import { readFile, stat } from 'node:fs/promises';
+import { isObj, readJsonFeed } from '../feedfile.js';
 import type { ImportContext, ImportItem } from '../types.js';
 
 const CVE = /^CVE-\d{4}-\d{4,}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export async function* importKev(path: string, ctx: ImportContext): AsyncGenerator<ImportItem> {
-  const st = await stat(path);
-  if (st.size > ctx.limits.maxFeedBytes) throw new Error(`${path}: larger than ${ctx.limits.maxFeedBytes} bytes`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: malformed JSON: ${(e as Error).message}`, { cause: e });
-  }
+  const { doc } = await readJsonFeed(path, ctx);
   if (!isObj(doc) || !Array.isArray(doc.vulnerabilities)) throw new Error(`${path}: not a KEV catalog (no vulnerabilities list)`);
   if (typeof doc.dateReleased === 'string' && !Number.isNaN(Date.parse(doc.dateReleased))) {
     ctx.setUpdatedAt(new Date(doc.dateReleased).toISOString());

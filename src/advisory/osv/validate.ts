@@ -1,15 +1,12 @@
 // Checks an untrusted JSON value against the parts of the OSV schema we rely on.
 // Returns the record (with invalid `affected` entries removed and reported) or the reason to skip it.
 import type { OsvAffected, OsvRecord } from '../../core/types.js';
+import { isObj } from '../feedfile.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
 const SUPPORTED_MAJOR = 1;
 
 export type Checked = { ok: true; record: OsvRecord; problems: string[] } | { ok: false; reason: string };
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function validTime(s: unknown): s is string {
   return typeof s === 'string' && s.length <= 64 && !Number.isNaN(Date.parse(s));
