@@ -227,3 +227,29 @@ test('npm scopes: @scope/name is one name on both sides', async () => {
     db.close();
   }
 });
+
+test('several entries for one package: the advice is a version no entry still calls affected', async () => {
+  // hand-made: two overlapping entries (as a record for two branches might be written); 1.5.0 closes the
+  // first but sits inside the second, so following it would leave the package vulnerable
+  const rec: OsvRecord = {
+    id: 'GHSA-dddd-eeee-ffff',
+    modified: '2024-01-01T00:00:00Z',
+    affected: [
+      { package: { ecosystem: 'PyPI', name: 'demo2' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.5.0' }] }] },
+      { package: { ecosystem: 'PyPI', name: 'demo2' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '1.4.0' }, { fixed: '2.0.0' }] }] },
+      { package: { ecosystem: 'PyPI', name: 'demo3' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.5.0' }] }] },
+      { package: { ecosystem: 'PyPI', name: 'demo3' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '1.4.0' }] }] },
+    ],
+  };
+  const db = await testDb([tempFiles({ 'r.json': JSON.stringify(rec) })]);
+  try {
+    const found = vulns(matchInventory(inventory([pkg({ type: 'pypi', name: 'demo2', version: '1.3' }), pkg({ type: 'pypi', name: 'demo3', version: '1.3' })]), db).findings);
+    assert.deepEqual(found.map((v) => `${v.package.name} ${v.fixState} ${v.fixedVersion ?? '-'}`).sort(), [
+      'demo2 fixed 2.0.0',
+      // every version from 1.4.0 on is affected by the second entry: no upgrade leaves it, so no fix is claimed
+      'demo3 not-fixed -',
+    ]);
+  } finally {
+    db.close();
+  }
+});

@@ -71,22 +71,46 @@ interface Hit {
   fixed?: string;
 }
 
-/** Evaluate every affected entry of one advisory that names this key. */
+/**
+ * Evaluate every affected entry of one advisory that names this key. When several entries name the
+ * package (GHSA writes one per branch: log4j-core [2.13.0, 2.15.0), [0, 2.3.1), [2.4, 2.12.2)), the
+ * advice is the smallest fix above the installed version that no entry still calls affected.
+ */
 function judge(p: Package, adv: StoredAdvisory, key: MatchKey): { hit?: Hit; unknown?: string } {
   const scheme = schemeForEcosystem(key.ecosystem);
   if (!scheme) return { unknown: `no version scheme for ecosystem ${key.ecosystem}` };
   const wanted = normalisePackageName(key.ecosystem, key.name);
   let unknown: string | undefined;
+  const entries: OsvAffected[] = [];
+  let hit: Hit | undefined;
   for (const affected of adv.record.affected ?? []) {
     const pkg = affected.package;
     if (!pkg || !sameEcosystem(pkg.ecosystem, key.ecosystem)) continue;
     if (normalisePackageName(pkg.ecosystem, pkg.name) !== wanted) continue;
     if (p.type === 'rpm' && !moduleApplies(p, adv.record, affected)) continue;
+    entries.push(affected);
+    if (hit) continue;
     const r = evaluateAffected(affected, key.version, scheme);
-    if (r.status === 'affected') return { hit: { adv, affected, key, fixed: r.fixed } };
-    if (r.status === 'unknown') unknown = r.reason;
+    if (r.status === 'affected') hit = { adv, affected, key, fixed: r.fixed };
+    else if (r.status === 'unknown') unknown = r.reason;
   }
-  return { unknown };
+  if (!hit) return { unknown };
+  if (entries.length > 1 && hit.fixed !== undefined) {
+    const stillAffected = (v: string) => entries.some((e) => evaluateAffected(e, v, scheme).status === 'affected');
+    if (stillAffected(hit.fixed)) {
+      const candidates = new Set<string>();
+      for (const e of entries) {
+        for (const r of e.ranges ?? []) {
+          for (const ev of r.events ?? []) {
+            if (typeof ev.fixed === 'string' && ev.fixed !== '0' && scheme.compare(ev.fixed, key.version) === 1) candidates.add(ev.fixed);
+          }
+        }
+      }
+      const sorted = [...candidates].sort((a, b) => scheme.compare(a, b) ?? 0);
+      hit.fixed = sorted.find((c) => !stillAffected(c));
+    }
+  }
+  return { hit };
 }
 
 export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOptions = {}): MatchResult {
