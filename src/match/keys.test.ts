@@ -47,3 +47,10 @@ test('language packages: own ecosystem and name; Go stdlib by toolchain version'
     ['npm', 'PyPI', 'Go', 'Maven', 'RubyGems', 'crates.io', 'Packagist', 'NuGet', undefined],
   );
 });
+
+test('Ubuntu: the LTS ecosystem name OSV uses, source package and version', () => {
+  const jammy: OsInfo = { family: 'ubuntu', name: 'Ubuntu', versionId: '22.04', version: '22.04.4 LTS (Jammy Jellyfish)', codename: 'jammy', source: '/etc/os-release' };
+  const p = pkg({ type: 'deb', name: 'libssl3', version: '3.0.2-0ubuntu1.15', source: { name: 'openssl', version: '3.0.2-0ubuntu1.15' } });
+  assert.deepEqual(matchKeys(p, jammy).keys, [{ ecosystem: 'Ubuntu:22.04:LTS', name: 'openssl', version: '3.0.2-0ubuntu1.15', via: 'source' }]);
+  assert.equal(matchKeys(p, { ...jammy, versionId: '23.10', version: '23.10 (Mantic Minotaur)' }).ecosystem, 'Ubuntu:23.10');
+});
