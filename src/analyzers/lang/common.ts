@@ -1,7 +1,7 @@
-// Helpers shared by the text-format language analyzers (npm, python, ruby, php, dotnet):
+// Helpers shared by the language analyzers (mostly the text-format ones: npm, python, ruby, php, dotnet):
 // decoding untrusted bytes, size caps, JSON parsing that never throws, and Package construction.
 import { buildPurl } from '../../core/purl.js';
-import type { AnalyzerContext, FileInput, Package, PackageType } from '../../core/types.js';
+import type { AnalyzerContext, Fact, FileInput, Package, PackageType } from '../../core/types.js';
 
 export const MIB = 1024 * 1024;
 
@@ -98,6 +98,18 @@ export function sortUnique(pkgs: Package[]): Package[] {
     }
   }
   return [...byPurl.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version));
+}
+
+/**
+ * Package facts for packages read from one file (binaries, go.mod, Cargo.lock): the first package of
+ * each purl, sorted by name then version. Unlike sortUnique, later duplicates are dropped unmerged.
+ */
+export function firstPerPurlFacts(pkgs: Package[]): Fact[] {
+  const seen = new Set<string>();
+  return pkgs
+    .filter((p) => (seen.has(p.purl) ? false : (seen.add(p.purl), true)))
+    .sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version))
+    .map((pkg) => ({ kind: 'package', pkg }));
 }
 
 /**

@@ -2,6 +2,7 @@
 import { buildPurl } from '../../../core/purl.js';
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
 import { detectFormat, isCandidateExecutable } from '../binfmt/index.js';
+import { firstPerPurlFacts } from '../common.js';
 import { readGoBuildInfo } from './buildinfo.js';
 import { findReplace, isLocalPath, parseGoMod } from './gomod.js';
 import { parseModInfo, versionFromLdflags } from './modinfo.js';
@@ -41,14 +42,6 @@ function goPackage(
     confidence,
     metadata,
   };
-}
-
-function sortPackages(pkgs: Package[]): Fact[] {
-  const seen = new Set<string>();
-  return pkgs
-    .filter((p) => (seen.has(p.purl) ? false : (seen.add(p.purl), true)))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
-    .map((pkg) => ({ kind: 'package', pkg }));
 }
 
 /** `go1.22.1 X:boringcrypto` → `go1.22.1`; `devel go1.23-abc Tue …` stays whole (not a release). */
@@ -128,7 +121,7 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
   }
 
   pkgs.push(goPackage('stdlib', stdlibVersion(goVersion), file, GO_BINARY_ANALYZER, 'high', { ...common, role: 'stdlib' }));
-  return sortPackages(pkgs);
+  return firstPerPurlFacts(pkgs);
 }
 
 const UPX = Buffer.from('UPX!', 'latin1');
@@ -178,7 +171,7 @@ async function analyzeGoMod(file: FileInput, ctx: AnalyzerContext): Promise<Fact
     }
     pkgs.push(goPackage(name, version, file, GO_MOD_ANALYZER, 'medium', meta));
   }
-  return sortPackages(pkgs);
+  return firstPerPurlFacts(pkgs);
 }
 
 export const goModAnalyzer: Analyzer = {

@@ -2,6 +2,7 @@
 import { buildPurl } from '../../../core/purl.js';
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
 import { detectFormat, isCandidateExecutable } from '../binfmt/index.js';
+import { firstPerPurlFacts } from '../common.js';
 import { readAuditable } from './auditable.js';
 import { parseCargoLock } from './cargolock.js';
 
@@ -32,14 +33,6 @@ function cratePackage(
   return p;
 }
 
-function toFacts(pkgs: Package[]): Fact[] {
-  const seen = new Set<string>();
-  return pkgs
-    .filter((p) => (seen.has(p.purl) ? false : (seen.add(p.purl), true)))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
-    .map((pkg) => ({ kind: 'package', pkg }));
-}
-
 async function analyzeLock(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
   const r = parseCargoLock(file.content.toString('utf8'));
   if (!r.ok) {
@@ -47,7 +40,7 @@ async function analyzeLock(file: FileInput, ctx: AnalyzerContext): Promise<Fact[
     return [];
   }
   if (r.skipped) ctx.warn(`${file.path}: ${r.skipped} [[package]] entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
-  return toFacts(
+  return firstPerPurlFacts(
     r.crates.map((c) =>
       cratePackage(c.name, c.version, file, CARGO_LOCK_ANALYZER, {
         lockVersion: String(r.lockVersion),
@@ -83,7 +76,7 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
     return [];
   }
   if (r.skipped) ctx.warn(`${file.path}: ${r.skipped} .dep-v0 entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
-  return toFacts(
+  return firstPerPurlFacts(
     r.crates.map((c) => {
       const meta: Record<string, string> = { source: c.source, kind: c.kind };
       if (c.root) meta.root = 'true';
