@@ -62,26 +62,35 @@ export function extractImageFiles(archive: string, want: (path: string) => boole
   }
 }
 
-/** A FileInput + collecting context for a unit test. */
-export function fileInput(path: string, content: Buffer | string, layerIndex = 0): { file: FileInput; ctx: AnalyzerContext; warnings: string[] } {
+/**
+ * A FileInput + collecting context for a unit test. `layer` is a layer index (its diffId is made up from
+ * it) or the LayerRef itself; `mode` is the entry's file mode (0o755 for executables).
+ */
+export function fileInput(
+  path: string,
+  content: Buffer | string,
+  layer: number | LayerRef = 0,
+  mode = 0o644,
+): { file: FileInput; ctx: AnalyzerContext; warnings: string[] } {
   const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const layer: LayerRef = { index: layerIndex, diffId: `sha256:${String(layerIndex).padStart(64, '0')}` };
+  if (typeof layer === 'number') layer = { index: layer, diffId: `sha256:${String(layer).padStart(64, '0')}` };
   const warnings: string[] = [];
   return {
-    file: { path, entry: { path, type: 'file', size: buf.length, mode: 0o644 }, content: buf, layer },
+    file: { path, entry: { path, type: 'file', size: buf.length, mode }, content: buf, layer },
     ctx: { layer, warn: (m) => warnings.push(m), limits: DEFAULT_LIMITS },
     warnings,
   };
 }
 
-/** Run one analyzer on one file; returns its packages (as `name@version`, plus the objects) and warnings. */
+/** Run one analyzer on one file (see fileInput for `layer` and `mode`); returns its packages (as `name@version`, plus the objects) and warnings. */
 export async function runOn(
   analyzer: { analyze(file: FileInput, ctx: AnalyzerContext): Promise<import('../../core/types.js').Fact[]> },
   path: string,
   content: Buffer | string,
-  layerIndex = 0,
+  layer: number | LayerRef = 0,
+  mode = 0o644,
 ): Promise<{ pkgs: import('../../core/types.js').Package[]; ids: string[]; warnings: string[] }> {
-  const { file, ctx, warnings } = fileInput(path, content, layerIndex);
+  const { file, ctx, warnings } = fileInput(path, content, layer, mode);
   const facts = await analyzer.analyze(file, ctx);
   const pkgs = facts.flatMap((f) => (f.kind === 'package' ? [f.pkg] : []));
   return { pkgs, ids: pkgs.map((p) => `${p.name}@${p.version}`), warnings };

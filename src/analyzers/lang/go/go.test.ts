@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedOrSkip } from '../../../core/shared.js';
-import type { AnalyzerContext, EntryInfo, FileInput, Package } from '../../../core/types.js';
-import { DEFAULT_LIMITS } from '../../../walker/types.js';
+import type { EntryInfo, Package } from '../../../core/types.js';
 import { extractFromImage } from '../binfmt/testdata/image.js';
 import { inlineBuildInfo, makeElf, makeMacho, makePe, pointerBuildInfo } from '../binfmt/testdata/synth.js';
+import { runOn } from '../testimage.js';
 import { readGoBuildInfo } from './buildinfo.js';
 import { goBinaryAnalyzer, goModAnalyzer, golangPurl, stdlibVersion } from './index.js';
 
@@ -16,12 +16,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const layer = { index: 0, diffId: 'sha256:' + '0'.repeat(64) };
 
 async function run(an: typeof goBinaryAnalyzer, path: string, content: Buffer): Promise<{ pkgs: Package[]; warnings: string[] }> {
-  const warnings: string[] = [];
-  const entry: EntryInfo = { path, type: 'file', size: content.length, mode: 0o755 };
-  const ctx: AnalyzerContext = { layer, warn: (m) => warnings.push(m), limits: DEFAULT_LIMITS };
-  const file: FileInput = { path, entry, content, layer };
-  const facts = await an.analyze(file, ctx);
-  return { pkgs: facts.flatMap((f) => (f.kind === 'package' ? [f.pkg] : [])), warnings };
+  const { pkgs, warnings } = await runOn(an, path, content, layer, 0o755);
+  return { pkgs, warnings };
 }
 
 const brief = (ps: Package[]): string[] => ps.map((p) => `${p.name}@${p.version}`);

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { sharedOrSkip } from '../../../core/shared.js';
-import type { Analyzer, AnalyzerContext, EntryInfo, FileInput, Package } from '../../../core/types.js';
-import { DEFAULT_LIMITS } from '../../../walker/types.js';
+import type { Analyzer, EntryInfo, Package } from '../../../core/types.js';
 import { extractFromImage } from '../binfmt/testdata/image.js';
+import { runOn } from '../testimage.js';
 import { fromFileName, fromManifest } from './coords.js';
 import { DEFAULT_JAVA_LIMITS, javaArchiveAnalyzer, makeJavaArchiveAnalyzer } from './index.js';
 import { parseManifest, parseProperties } from './props.js';
@@ -15,12 +15,8 @@ const JARS = 'fixtures/third-party/packages/lockfiles/java/jar';
 const SNYK = 'fixtures/third-party/images/snyk/docker-archives/docker-save';
 
 async function run(path: string, content: Buffer, an: Analyzer = javaArchiveAnalyzer): Promise<{ pkgs: Package[]; warnings: string[] }> {
-  const warnings: string[] = [];
-  const entry: EntryInfo = { path, type: 'file', size: content.length, mode: 0o644 };
-  const ctx: AnalyzerContext = { layer, warn: (m) => warnings.push(m), limits: DEFAULT_LIMITS };
-  const file: FileInput = { path, entry, content, layer };
-  const facts = await an.analyze(file, ctx);
-  return { pkgs: facts.flatMap((f) => (f.kind === 'package' ? [f.pkg] : [])), warnings };
+  const { pkgs, warnings } = await runOn(an, path, content, layer, 0o644);
+  return { pkgs, warnings };
 }
 /** name@version (confidence) [archive path] */
 const brief = (ps: Package[]): string[] => ps.map((p) => `${p.name}@${p.version} ${p.confidence}${p.metadata?.archivePath ? ' ' + p.metadata.archivePath : ''}`);

@@ -5,9 +5,9 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { sharedOrSkip } from '../../../core/shared.js';
-import type { Analyzer, AnalyzerContext, EntryInfo, FileInput, Package } from '../../../core/types.js';
-import { DEFAULT_LIMITS } from '../../../walker/types.js';
+import type { Analyzer, EntryInfo, Package } from '../../../core/types.js';
 import { makeElf, makeMacho, makePe } from '../binfmt/testdata/synth.js';
+import { runOn } from '../testimage.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -15,12 +15,8 @@ const layer = { index: 1, diffId: 'sha256:' + '1'.repeat(64) };
 const LOCKS = 'fixtures/third-party/packages/lockfiles/rust/cargo';
 
 async function run(an: Analyzer, path: string, content: Buffer): Promise<{ pkgs: Package[]; warnings: string[] }> {
-  const warnings: string[] = [];
-  const entry: EntryInfo = { path, type: 'file', size: content.length, mode: 0o755 };
-  const ctx: AnalyzerContext = { layer, warn: (m) => warnings.push(m), limits: DEFAULT_LIMITS };
-  const file: FileInput = { path, entry, content, layer };
-  const facts = await an.analyze(file, ctx);
-  return { pkgs: facts.flatMap((f) => (f.kind === 'package' ? [f.pkg] : [])), warnings };
+  const { pkgs, warnings } = await runOn(an, path, content, layer, 0o755);
+  return { pkgs, warnings };
 }
 const brief = (ps: Package[]): string[] => ps.map((p) => `${p.name}@${p.version}`);
 
