@@ -3,7 +3,7 @@
 // type says) and verifies the diff_id (sha256 of the uncompressed tar) while the walker reads it.
 // A mismatch surfaces as an error of the stream: PortcullisError DIGEST_MISMATCH naming the layer.
 import type { Readable } from 'node:stream';
-import type { ImageConfig, ImageRef, LayerContent, LayerInfo, Platform, ResolvedImage } from '../core/types.js';
+import type { ImageRef, LayerContent, LayerInfo, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import type { BlobStore } from './store.js';
 import { asReadError, chain, compressionOf, decompressor, digestCheck, peek } from './streams.js';
@@ -15,16 +15,10 @@ export interface LayerBlob {
   blobDigest?: string;
 }
 
-export interface ImageParts {
-  ref: ImageRef;
+/** What a source read of an image: a ResolvedImage without its methods, plus the store and layer blobs. */
+export interface ImageParts extends Omit<ResolvedImage, 'openLayer' | 'close'> {
   store: BlobStore;
-  manifestDigest?: string;
-  configDigest?: string;
-  repoTags: string[];
-  annotations: Record<string, string>;
-  platform: Platform;
-  config: ImageConfig;
-  layers: LayerInfo[];
+  /** one per layer, in the order of `layers` */
   blobs: LayerBlob[];
 }
 
