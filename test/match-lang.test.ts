@@ -216,6 +216,7 @@ test('Maven: group:artifact advisories for the jars; a jar without a known group
     assert.ok(unknown.length > 0, 'the fixtures include jars without pom.properties');
     const gaps = r.findings.filter((f) => f.kind === 'coverage-gap' && f.reason === 'package-unidentified');
     assert.deepEqual(gaps.map((g) => (g.kind === 'coverage-gap' ? g.package?.purl : '')).sort(), unknown.map((p) => p.purl).sort());
+    for (const g of gaps) assert.match(g.remediation ?? '', /pom\.properties/, 'says how to make it checkable');
   } finally {
     db.close();
   }

@@ -50,8 +50,9 @@ function sameEcosystem(a: string, b: string): boolean {
   return a === b;
 }
 
-function gap(p: Package | undefined, reason: CoverageGapFinding['reason'], subject: string, detail: string): CoverageGapFinding {
+function gap(p: Package | undefined, reason: CoverageGapFinding['reason'], subject: string, detail: string, remediation?: string): CoverageGapFinding {
   return {
+    ...(remediation ? { remediation } : {}),
     id: fingerprint('coverage-gap', reason, subject, p?.locations[0]?.path),
     kind: 'coverage-gap',
     title: `${reason}: ${subject}`,
@@ -136,7 +137,7 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
     needed.add(ecosystem);
     if (p.type === 'maven' && p.metadata?.groupIdUnknown === 'true') {
       // Maven advisories name group:artifact; an artifactId alone finds nothing, which is not "clean"
-      findings.push(gap(p, 'package-unidentified', p.purl, `the Maven groupId of ${p.name} ${p.version} is unknown (no pom.properties or manifest names it); it could not be matched against ${ecosystem} advisories`));
+      findings.push(gap(p, 'package-unidentified', p.purl, `the Maven groupId of ${p.name} ${p.version} is unknown (no pom.properties or manifest names it); it could not be matched against ${ecosystem} advisories`, `check ${p.locations[0]?.path ?? p.name} by hand, or ship the jar with its META-INF/maven/<groupId>/<artifactId>/pom.properties so it can be matched`));
       continue;
     }
     const covered = db.covers(ecosystem);
@@ -153,7 +154,7 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
     work.push({ p, keys, covered });
   }
   for (const [eco, count] of [...uncovered].sort()) {
-    findings.push(gap(undefined, 'ecosystem-not-covered', eco, `the advisory DB has no records for ${eco}; ${count} package(s) could not be checked`));
+    findings.push(gap(undefined, 'ecosystem-not-covered', eco, `the advisory DB has no records for ${eco}; ${count} package(s) could not be checked`, `build the advisory DB with a source that covers ${eco} (portcullis db build --source ...)`));
   }
 
   const lookup = db.byPackages(work.flatMap((w) => w.keys.map((k) => ({ ecosystem: k.ecosystem, name: k.name }))));
