@@ -65,6 +65,15 @@ function write(io: CliIo, s: string): void {
   io.stdout.write(s);
 }
 
+/** The options prepare() reads: --policy, --exceptions, --pipeline and --image (in that order in --help). */
+function addPrepareOptions(cmd: Command): Command {
+  return cmd
+    .option('--policy <path>', 'policy file or directory (repeatable)', collect)
+    .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
+    .option('--image <ref>', 'evaluate as this image reference (default: from the report)');
+}
+
 export function registerPolicyCommands(program: Command, io: CliIo): void {
   const policy = program.command('policy').description('validate, test and explain assurance policies and exceptions');
 
@@ -104,14 +113,12 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       }
     });
 
-  policy
-    .command('test')
-    .description('evaluate a saved scan report (JSON) against policies without rescanning; exit 0 pass, 1 fail, 2 could not decide')
-    .argument('<report>', 'scan report JSON (portcullis scan --format json)')
-    .option('--policy <path>', 'policy file or directory (repeatable)', collect)
-    .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
-    .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
-    .option('--image <ref>', 'evaluate as this image reference (default: from the report)')
+  addPrepareOptions(
+    policy
+      .command('test')
+      .description('evaluate a saved scan report (JSON) against policies without rescanning; exit 0 pass, 1 fail, 2 could not decide')
+      .argument('<report>', 'scan report JSON (portcullis scan --format json)'),
+  )
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('-f, --format <format>', 'text or json (the Decision)', 'text')
     .action(async (reportFile: string, _o: unknown, c: Command) => {
@@ -133,15 +140,13 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       if (decision.verdict !== 'pass') process.exitCode = 1;
     });
 
-  policy
-    .command('explain')
-    .description('show which rule of which policy decided each finding, and which exception or rule suppressed it')
-    .requiredOption('--report <file>', 'scan report JSON')
-    .option('--finding <id>', 'only this finding: fingerprint id, advisory id or alias, secret rule, config check, ...')
-    .option('--policy <path>', 'policy file or directory (repeatable)', collect)
-    .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
-    .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
-    .option('--image <ref>', 'evaluate as this image reference (default: from the report)')
+  addPrepareOptions(
+    policy
+      .command('explain')
+      .description('show which rule of which policy decided each finding, and which exception or rule suppressed it')
+      .requiredOption('--report <file>', 'scan report JSON')
+      .option('--finding <id>', 'only this finding: fingerprint id, advisory id or alias, secret rule, config check, ...'),
+  )
     .action(async (_o: unknown, c: Command) => {
       const { opts } = resolvedOptions(c, io);
       const inp = await prepare(String(opts.report), opts, io);
