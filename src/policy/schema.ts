@@ -163,18 +163,23 @@ function expiryRefine(e: { expires?: string; ttl?: string; created?: string }, c
   }
 }
 
+/** The fields every exception and allowlist entry ends with (checked by expiryRefine): where, until when, why, who. */
+const expiringEntryFields = {
+  pipelines: globList.optional(),
+  expires: dateString.optional(),
+  ttl: ttl.optional(),
+  created: dateString.optional(),
+  reason: nonEmpty,
+  owner: nonEmpty,
+};
+
 export const exceptionSchema = z
   .strictObject({
     id: nonEmpty,
     finding: nonEmpty.describe('advisory id or alias, secret rule, config check, malware signature, license, or finding id'),
     scope: scopeSchema,
     package: nonEmpty.optional().describe('anchored glob over the package purl (without version) or name'),
-    pipelines: globList.optional(),
-    expires: dateString.optional(),
-    ttl: ttl.optional(),
-    created: dateString.optional(),
-    reason: nonEmpty,
-    owner: nonEmpty,
+    ...expiringEntryFields,
   })
   .superRefine(expiryRefine);
 
@@ -189,12 +194,7 @@ export const allowEntrySchema = z
         { message: 'expected repo:tag or repo@sha256:... (an allowlist entry must pin a tag or a digest)' },
       )
       .describe('repo:tag or repo@sha256:... (a digest pins exactly one image)'),
-    pipelines: globList.optional(),
-    expires: dateString.optional(),
-    ttl: ttl.optional(),
-    created: dateString.optional(),
-    reason: nonEmpty,
-    owner: nonEmpty,
+    ...expiringEntryFields,
   })
   .superRefine(expiryRefine);
 
