@@ -1,8 +1,10 @@
-// Test helpers: a minimal zip writer (so hostile archives can be made on the fly) and temp dirs.
+// Test helpers: a minimal zip writer (so hostile archives can be made on the fly), temp dirs, and a
+// runner that drains an importer.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
+import { DEFAULT_LIMITS, type ImportContext, type ImportItem } from './types.js';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -88,4 +90,16 @@ export function osvRecord(id: string, over: Record<string, unknown> = {}): Recor
     affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }] }],
     ...over,
   };
+}
+
+/** Drains `importer` over `path` with the default limits: its items, its warnings and what it passed to setUpdatedAt. */
+export async function runImporter(
+  importer: (path: string, ctx: ImportContext) => AsyncGenerator<ImportItem>,
+  path: string,
+): Promise<{ warnings: string[]; items: ImportItem[]; updated: string | undefined }> {
+  const warnings: string[] = [];
+  const items: ImportItem[] = [];
+  let updated: string | undefined;
+  for await (const it of importer(path, { warn: (w) => warnings.push(w), setUpdatedAt: (d) => (updated = d), limits: DEFAULT_LIMITS })) items.push(it);
+  return { warnings, items, updated };
 }

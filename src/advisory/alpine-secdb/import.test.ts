@@ -4,18 +4,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedOrSkip } from '../../core/shared.js';
 import type { OsvRecord } from '../../core/types.js';
-import { DEFAULT_LIMITS } from '../types.js';
+import { runImporter } from '../testutil.js';
 import { importAlpineSecdb, parseIds } from './import.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function run(path: string) {
-  const warnings: string[] = [];
+  const { warnings, items, updated } = await runImporter(importAlpineSecdb, path);
   const records = new Map<string, OsvRecord>();
-  let updated: string | undefined;
-  for await (const it of importAlpineSecdb(path, { warn: (w) => warnings.push(w), setUpdatedAt: (d) => (updated = d), limits: DEFAULT_LIMITS })) {
-    if (it.type === 'advisory') records.set(it.record.id, it.record);
-  }
+  for (const it of items) if (it.type === 'advisory') records.set(it.record.id, it.record);
   return { warnings, records, updated };
 }
 

@@ -5,18 +5,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedOrSkip } from '../../core/shared.js';
 import type { OsvRecord } from '../../core/types.js';
-import { tempDir } from '../testutil.js';
-import { DEFAULT_LIMITS, type VendorSeverity } from '../types.js';
+import { runImporter, tempDir } from '../testutil.js';
+import type { VendorSeverity } from '../types.js';
 import { debianFixState, importDebianTracker, urgencySeverity } from './import.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function run(path: string) {
-  const warnings: string[] = [];
+  const { warnings, items } = await runImporter(importDebianTracker, path);
   const records = new Map<string, { record: OsvRecord; vendor?: VendorSeverity }>();
-  for await (const it of importDebianTracker(path, { warn: (w) => warnings.push(w), setUpdatedAt: () => undefined, limits: DEFAULT_LIMITS })) {
-    if (it.type === 'advisory') records.set(it.record.id, { record: it.record, vendor: it.vendorSeverity });
-  }
+  for (const it of items) if (it.type === 'advisory') records.set(it.record.id, { record: it.record, vendor: it.vendorSeverity });
   return { warnings, records };
 }
 

@@ -3,19 +3,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '../testutil.js';
-import { DEFAULT_LIMITS, type ImportItem } from '../types.js';
+import { runImporter, tempDir } from '../testutil.js';
 import { importEpss, parseScoreDate } from './import.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function run(path: string) {
-  const warnings: string[] = [];
-  const items: ImportItem[] = [];
-  let updated: string | undefined;
-  for await (const it of importEpss(path, { warn: (w) => warnings.push(w), setUpdatedAt: (d) => (updated = d), limits: DEFAULT_LIMITS })) items.push(it);
-  return { warnings, items, updated };
-}
+const run = (path: string): ReturnType<typeof runImporter> => runImporter(importEpss, path);
 
 for (const file of ['epss.csv', 'epss.csv.gz']) {
   test(`EPSS ${file}: rows, score date, malformed rows skipped`, async () => {

@@ -4,19 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedOrSkip } from '../../core/shared.js';
-import { tempDir } from '../testutil.js';
-import { DEFAULT_LIMITS, type ImportItem } from '../types.js';
+import { runImporter, tempDir } from '../testutil.js';
 import { importKev } from './import.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function run(path: string) {
-  const warnings: string[] = [];
-  const items: ImportItem[] = [];
-  let updated: string | undefined;
-  for await (const it of importKev(path, { warn: (w) => warnings.push(w), setUpdatedAt: (d) => (updated = d), limits: DEFAULT_LIMITS })) items.push(it);
-  return { warnings, items, updated };
-}
+const run = (path: string): ReturnType<typeof runImporter> => runImporter(importKev, path);
 
 test('KEV catalog rows; malformed rows are skipped with warnings', async () => {
   const r = await run(join(here, 'testdata', 'kev.json'));
