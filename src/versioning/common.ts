@@ -46,6 +46,12 @@ export function acceptable(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_VERSION_LENGTH;
 }
 
+/** Index of the first non-digit in s at or after i (s.length when the digits run to the end). */
+export function skipDigits(s: string, i: number): number {
+  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** Compares two strings of ASCII digits by numeric value, of any length (leading zeros ignored). */
 export function compareDigits(a: string, b: string): Cmp {
   let i = 0;

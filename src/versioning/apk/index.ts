@@ -1,7 +1,7 @@
 // Alpine (apk-tools) versions: digit{.digit}...{letter{digit}}{_suffix{#}}...{~hash}{-r#}
 // https://gitlab.alpinelinux.org/alpine/apk-tools/-/blob/master/doc/apk-package.5.scd (pkgver)
 import type { VersionScheme } from '../../core/types.js';
-import { type Cmp, acceptable, compareDigits, compareStrings, defineScheme, isDigit, isLower } from '../common.js';
+import { type Cmp, acceptable, compareDigits, compareStrings, defineScheme, isDigit, isLower, skipDigits } from '../common.js';
 
 /** Suffix weights in apk order: alpha < beta < pre < rc < (none) < cvs < svn < git < hg < p. */
 const SUFFIXES: Record<string, number> = { alpha: -4, beta: -3, pre: -2, rc: -1, cvs: 1, svn: 2, git: 3, hg: 4, p: 5 };
@@ -23,11 +23,6 @@ interface Scan {
   rest: string;
 }
 
-function readDigits(s: string, i: number): number {
-  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
-  return i;
-}
-
 function isHex(c: number): boolean {
   return isDigit(c) || (c >= 97 && c <= 102);
 }
@@ -40,7 +35,7 @@ function scan(s: string): Scan {
   const v: ApkVersion = { numbers: [], letter: '', letterNumber: '', suffixes: [], hash: '' };
   let i = 0;
   for (;;) {
-    const end = readDigits(s, i);
+    const end = skipDigits(s, i);
     if (end === i) break;
     v.numbers.push(s.slice(i, end));
     i = end;
@@ -50,7 +45,7 @@ function scan(s: string): Scan {
   if (v.numbers.length === 0) return { v, rest: s };
   if (i < s.length && isLower(s.charCodeAt(i))) {
     v.letter = s[i++]!;
-    const end = readDigits(s, i);
+    const end = skipDigits(s, i);
     v.letterNumber = s.slice(i, end);
     i = end;
   }
@@ -59,7 +54,7 @@ function scan(s: string): Scan {
     while (j < s.length && isLower(s.charCodeAt(j))) j++;
     const weight = SUFFIXES[s.slice(i + 1, j)];
     if (weight === undefined) break;
-    const end = readDigits(s, j);
+    const end = skipDigits(s, j);
     v.suffixes.push({ weight, n: end > j ? s.slice(j, end) : '0' });
     i = end;
   }
@@ -70,7 +65,7 @@ function scan(s: string): Scan {
     i = j;
   }
   if (s.startsWith('-r', i)) {
-    const end = readDigits(s, i + 2);
+    const end = skipDigits(s, i + 2);
     v.revision = end > i + 2 ? s.slice(i + 2, end) : '0';
     i = end;
   }

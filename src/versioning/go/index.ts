@@ -2,7 +2,7 @@
 // toolchain versions for the standard library (go1.21.3, go1.22rc1, 1.19.8).
 // https://go.dev/ref/mod#versions · https://go.dev/doc/toolchain#version · https://go.dev/security/vuln/database#schema
 import type { VersionScheme } from '../../core/types.js';
-import { defineScheme, isDigit } from '../common.js';
+import { defineScheme, skipDigits } from '../common.js';
 import { type SemVer, compareSemver, parseSemver } from '../semver/index.js';
 
 const TOOLCHAIN_PRE = ['rc', 'beta', 'alpha'];
@@ -17,7 +17,7 @@ function parseToolchain(s: string, prefixed: boolean): SemVer | undefined {
   const release: string[] = [];
   for (;;) {
     const start = i;
-    while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+    i = skipDigits(s, i);
     if (i === start) return undefined;
     release.push(s.slice(start, i));
     if (s.charCodeAt(i) === 46 && release.length < 3) i++;
@@ -28,8 +28,7 @@ function parseToolchain(s: string, prefixed: boolean): SemVer | undefined {
   for (const tag of TOOLCHAIN_PRE) {
     if (s.startsWith(tag, i)) {
       const start = i + tag.length;
-      let j = start;
-      while (j < s.length && isDigit(s.charCodeAt(j))) j++;
+      const j = skipDigits(s, start);
       if (j === start || j !== s.length || release.length > 2) return undefined;
       return { release, prerelease: [tag, s.slice(start, j)], build: [] };
     }

@@ -2,7 +2,7 @@
 // normalisation: case, separators, alternate spellings, implicit numbers, leading "v").
 // https://packaging.python.org/en/latest/specifications/version-specifiers/
 import type { VersionScheme } from '../../core/types.js';
-import { type Cmp, compareDigits, compareIdentifiers, compareStrings, defineScheme, isDigit, isLower, stripZeros } from '../common.js';
+import { type Cmp, compareDigits, compareIdentifiers, compareStrings, defineScheme, isDigit, isLower, skipDigits, stripZeros } from '../common.js';
 
 export interface Pep440 {
   epoch: string;
@@ -30,11 +30,6 @@ function isSpace(c: number): boolean {
     (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20) || c === 0x85 || c === 0xa0 || c === 0x1680 ||
     (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
   );
-}
-
-function skipDigits(s: string, i: number): number {
-  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
-  return i;
 }
 
 /** Index after an optional separator at i, or i. */

@@ -1,7 +1,7 @@
 // Semantic Versioning 2.0.0 as npm's node-semver orders it, read leniently.
 // https://semver.org/spec/v2.0.0.html · https://github.com/npm/node-semver
 import type { VersionScheme } from '../../core/types.js';
-import { type Cmp, compareDigits, compareIdentifiers, defineScheme, isAlnum, isDigit } from '../common.js';
+import { type Cmp, compareDigits, compareIdentifiers, defineScheme, isAlnum, skipDigits } from '../common.js';
 
 export interface SemVer {
   /** numeric release components, at least one ("1.2" is read as 1.2.0) */
@@ -41,7 +41,7 @@ export function parseSemver(s: string): SemVer | undefined {
   const release: string[] = [];
   for (;;) {
     const start = i;
-    while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+    i = skipDigits(s, i);
     if (i === start) return undefined;
     release.push(s.slice(start, i));
     if (s.charCodeAt(i) === 46 /* . */) i++;
