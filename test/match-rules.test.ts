@@ -97,7 +97,7 @@ test('coverage gaps: an ecosystem the DB lacks, an OS with no advisory ecosystem
     const r = matchInventory(inv, db);
     assert.deepEqual(gaps(r.findings), [
       'ecosystem-not-covered RubyGems', // one gap per missing ecosystem, counting its packages
-      'ecosystem-not-covered pkg:deb/bash@5.2.15-2', // a deb without an OS release has no ecosystem at all
+      'ecosystem-not-covered deb packages on an unidentified OS', // a deb without an OS release has no ecosystem at all (one gap per type and OS)
       `version-unparsable ${inv.packages[2]!.purl}`,
     ].sort());
     const rubygems = r.findings.find((f) => f.kind === 'coverage-gap' && f.subject === 'RubyGems') as CoverageGapFinding;
@@ -249,6 +249,26 @@ test('several entries for one package: the advice is a version no entry still ca
       // every version from 1.4.0 on is affected by the second entry: no upgrade leaves it, so no fix is claimed
       'demo3 not-fixed -',
     ]);
+  } finally {
+    db.close();
+  }
+});
+
+test('distribution errata carry the CVEs they list under `related` as aliases (deny lists and exceptions name CVEs)', async () => {
+  const rec: OsvRecord = {
+    id: 'ALSA-2099:0002',
+    modified: '2024-01-01T00:00:00Z',
+    related: ['CVE-2099-0001', 'CVE-2099-0002', 'RHSA-2099:0002'],
+    affected: [{ package: { ecosystem: 'AlmaLinux:9', name: 'demo' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1-1.el9' }] }] }],
+  };
+  const db = await testDb([tempFiles({ 'r.json': JSON.stringify(rec) })]);
+  try {
+    const p = pkg({ type: 'rpm', name: 'demo', version: '1.0-1.el9', source: { name: 'demo', version: '1.0-1.el9' } });
+    const r = matchInventory(inventory([p], { family: 'almalinux', name: 'AlmaLinux', versionId: '9.4', source: '/etc/os-release' }), db);
+    const v = vulns(r.findings);
+    assert.equal(v.length, 1);
+    assert.equal(v[0]!.advisoryId, 'ALSA-2099:0002');
+    assert.deepEqual(v[0]!.aliases, ['CVE-2099-0001', 'CVE-2099-0002']);
   } finally {
     db.close();
   }

@@ -118,6 +118,7 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
   const findings: Finding[] = [];
   const needed = new Set<string>();
   const uncovered = new Map<string, number>();
+  const noEcosystem = new Map<string, Package[]>();
   let skippedOsOwned = 0;
 
   // covered: the DB has vulnerability advisories for the ecosystem. Packages of an uncovered ecosystem
@@ -131,7 +132,9 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
     if (p.type === 'golang' && p.version === '(devel)') continue; // the binary's own main module, unversioned
     const { ecosystem, keys } = matchKeys(p, inv.os);
     if (!ecosystem) {
-      findings.push(gap(p, 'ecosystem-not-covered', p.purl, `no advisory ecosystem for ${p.type} packages on ${inv.os?.prettyName ?? 'an unidentified OS'}`));
+      // one gap per package type and OS, not one per package (a RHEL image has hundreds of rpms)
+      const k = `${p.type} packages on ${inv.os?.prettyName ?? inv.os?.name ?? 'an unidentified OS'}`;
+      noEcosystem.set(k, [...(noEcosystem.get(k) ?? []), p]);
       continue;
     }
     needed.add(ecosystem);
@@ -152,6 +155,12 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
       continue;
     }
     work.push({ p, keys, covered });
+  }
+  for (const [what, pkgs] of [...noEcosystem].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const names = pkgs.slice(0, 5).map((x) => `${x.name} ${x.version}`).join(', ');
+    findings.push(
+      gap(undefined, 'ecosystem-not-covered', what, `no advisory ecosystem for ${what}: ${pkgs.length} package(s) could not be checked (${names}${pkgs.length > 5 ? ', …' : ''})`, 'scan an image of a distribution the advisory data covers, or accept the gap explicitly in the policy (coverage)'),
+    );
   }
   for (const [eco, count] of [...uncovered].sort()) {
     findings.push(gap(undefined, 'ecosystem-not-covered', eco, `the advisory DB has no records for ${eco}; ${count} package(s) could not be checked`, `build the advisory DB with a source that covers ${eco} (portcullis db build --source ...)`));
@@ -209,10 +218,16 @@ function malwareFinding(p: Package, adv: StoredAdvisory): MalwareFinding {
   };
 }
 
+const ERRATA = /^(ALSA|RLSA|RHSA|ELSA)-/;
+
 function vulnFinding(p: Package, group: AliasGroup<Hit>): VulnerabilityFinding {
   const main = group.preferred;
   const rec = main.adv.record;
-  const aliases = group.ids.filter((i) => i !== group.id);
+  // Distribution errata (AlmaLinux ALSA, Rocky RLSA, Red Hat RHSA) list the CVEs they fix under
+  // `related`, not `aliases`: they are carried as aliases of the finding, so a policy's deny list or an
+  // exception naming the CVE applies to the erratum. They do not merge findings (see aliases.ts).
+  const related = group.members.flatMap((m) => (ERRATA.test(m.adv.record.id) ? (m.adv.record.related ?? []).filter((r) => r.startsWith('CVE-')) : []));
+  const aliases = [...new Set([...group.ids, ...related])].filter((i) => i !== group.id).sort();
   // several records for the same vulnerability: the fix that satisfies all of them is the highest
   const fixedVersions = group.members.map((m) => m.fixed).filter((f): f is string => !!f);
   const scheme = schemeForEcosystem(main.key.ecosystem);
