@@ -3,7 +3,7 @@
 // https://go.dev/ref/mod#versions · https://go.dev/doc/toolchain#version · https://go.dev/security/vuln/database#schema
 import type { VersionScheme } from '../../core/types.js';
 import { defineScheme, skipDigits } from '../common.js';
-import { type SemVer, compareSemver, parseSemver } from '../semver/index.js';
+import { type SemVer, compareSemver, parseSemver, readRelease } from '../semver/index.js';
 
 const TOOLCHAIN_PRE = ['rc', 'beta', 'alpha'];
 
@@ -13,16 +13,9 @@ const TOOLCHAIN_PRE = ['rc', 'beta', 'alpha'];
  * database writes stdlib ranges: 1.22rc1 → 1.22.0-rc.1. Returns undefined when s is not in that form.
  */
 function parseToolchain(s: string, prefixed: boolean): SemVer | undefined {
-  let i = 0;
-  const release: string[] = [];
-  for (;;) {
-    const start = i;
-    i = skipDigits(s, i);
-    if (i === start) return undefined;
-    release.push(s.slice(start, i));
-    if (s.charCodeAt(i) === 46 && release.length < 3) i++;
-    else break;
-  }
+  const r = readRelease(s, 0, 3);
+  if (!r) return undefined;
+  const [release, i] = r;
   // "go1" was Go 1.0; without the prefix a lone number is left to the SemVer reading
   if (i === s.length) return release.length >= 2 || prefixed ? { release, prerelease: [], build: [] } : undefined;
   for (const tag of TOOLCHAIN_PRE) {

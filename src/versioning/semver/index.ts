@@ -32,21 +32,31 @@ function identifiers(s: string, i: number, end: number): string[] | undefined {
 }
 
 /**
- * Lenient SemVer: an optional leading "v", one or more numeric components (missing ones count as 0,
- * so "1.2" = "1.2.0"; more than three are compared too), then -prerelease and +build identifiers.
- * Numbers may be arbitrarily large. Anything else (ranges, tags like "latest", git URLs) is invalid.
+ * Reads dot-separated digit runs from s at i, at most `max` of them: the runs and the index after the
+ * last one. Undefined when a run is empty (no digit at i or after a '.' it consumed).
  */
-export function parseSemver(s: string): SemVer | undefined {
-  let i = s.charCodeAt(0) === 118 /* v */ ? 1 : 0;
+export function readRelease(s: string, i: number, max = Infinity): [string[], number] | undefined {
   const release: string[] = [];
   for (;;) {
     const start = i;
     i = skipDigits(s, i);
     if (i === start) return undefined;
     release.push(s.slice(start, i));
-    if (s.charCodeAt(i) === 46 /* . */) i++;
+    if (s.charCodeAt(i) === 46 /* . */ && release.length < max) i++;
     else break;
   }
+  return [release, i];
+}
+
+/**
+ * Lenient SemVer: an optional leading "v", one or more numeric components (missing ones count as 0,
+ * so "1.2" = "1.2.0"; more than three are compared too), then -prerelease and +build identifiers.
+ * Numbers may be arbitrarily large. Anything else (ranges, tags like "latest", git URLs) is invalid.
+ */
+export function parseSemver(s: string): SemVer | undefined {
+  const r = readRelease(s, s.charCodeAt(0) === 118 /* v */ ? 1 : 0);
+  if (!r) return undefined;
+  const [release, i] = r;
   const plus = s.indexOf('+', i);
   const preEnd = plus >= 0 ? plus : s.length;
   let prerelease: string[] = [];
