@@ -407,19 +407,23 @@ export interface BaseImageFinding extends FindingBase {
   approvedAlternatives: string[];
 }
 
-export type GapReason =
-  | 'ecosystem-not-covered'
-  | 'version-unparsable'
-  | 'range-not-evaluable'
-  | 'layer-unreadable'
-  | 'file-too-large'
-  | 'analyzer-error'
-  | 'db-stale'
-  | 'db-missing'
-  | 'os-unknown'
-  | 'limit-exceeded'
+/** Why something could not be checked. One list, used by findings and by the policy schema. */
+export const GAP_REASONS = [
+  'ecosystem-not-covered',
+  'version-unparsable',
+  'range-not-evaluable',
+  'layer-unreadable',
+  'file-too-large',
+  'analyzer-error',
+  'db-stale',
+  'db-missing',
+  'os-unknown',
+  'limit-exceeded',
   /** a package found without the coordinates advisories name it by (e.g. a jar whose Maven groupId is unknown) */
-  | 'package-unidentified';
+  'package-unidentified',
+] as const;
+
+export type GapReason = (typeof GAP_REASONS)[number];
 
 export interface CoverageGapFinding extends FindingBase {
   kind: 'coverage-gap';

@@ -2,24 +2,14 @@
 // generated from these by schema-export.ts). apiVersion portcullis/v1; extend with optional fields only.
 import { z } from 'zod';
 import { parseImageRef } from './imageref.js';
+import { GAP_REASONS } from '../core/types.js';
 
 export const API_VERSION = 'portcullis/v1';
 
 export const THRESHOLDS = ['any', 'negligible', 'low', 'medium', 'high', 'critical', 'none'] as const;
 export type Threshold = (typeof THRESHOLDS)[number];
 
-export const GAP_REASONS = [
-  'ecosystem-not-covered',
-  'version-unparsable',
-  'range-not-evaluable',
-  'layer-unreadable',
-  'file-too-large',
-  'analyzer-error',
-  'db-stale',
-  'db-missing',
-  'os-unknown',
-  'limit-exceeded',
-] as const;
+export { GAP_REASONS };
 
 const threshold = z.enum(THRESHOLDS).describe('severity threshold: a finding at or above it fails; `any` = every finding, `none` = never');
 const nonEmpty = z.string().min(1);
