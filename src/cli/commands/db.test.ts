@@ -3,27 +3,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
-import { fixedClock } from '../../core/clock.js';
 import { PortcullisError } from '../../core/errors.js';
-import type { CliIo } from '../io.js';
+import { captureIo } from '../testio.js';
 import { registerDbCommands } from './db.js';
 
 function cli(env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdout, stderr, env, clock: fixedClock('2025-03-01T00:00:00Z') };
+  const { io, out, err } = captureIo('2025-03-01T00:00:00Z', env);
   const run = async (...argv: string[]): Promise<void> => {
     const program = new Command().exitOverride().option('--quiet').option('--debug').option('--config <f>');
     registerDbCommands(program, io);
     await program.parseAsync(argv, { from: 'user' });
   };
-  return { run, out: () => out, err: () => err };
+  return { run, out, err };
 }
 
 const rec = (id: string, modified: string) =>

@@ -3,30 +3,27 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
-import { fixedClock } from '../../core/clock.js';
 import { PortcullisError } from '../../core/errors.js';
 import { REPO_ROOT } from '../../core/shared.js';
 import { verifyDecisionRecord, type DecisionRecord } from '../../policy/record.js';
 import { report, vuln, ZLIB } from '../../policy/testdata/synthetic.js';
+import { captureIo } from '../testio.js';
 import { registerPolicyCommands } from './policy.js';
 
 const POLICIES = join(REPO_ROOT, 'examples/policies');
 const EXCEPTIONS = join(REPO_ROOT, 'examples/exceptions');
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const { io, out } = captureIo('2026-11-29T10:00:00Z');
   const program = new Command().exitOverride();
-  registerPolicyCommands(program, { stdout, stderr: new PassThrough(), env: {}, clock: fixedClock('2026-11-29T10:00:00Z') });
+  registerPolicyCommands(program, io);
   for (const c of program.commands) c.exitOverride();
   process.exitCode = undefined;
   try {
     await program.parseAsync(args, { from: 'user' });
     const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-    return { code, out };
+    return { code, out: out() };
   } finally {
     process.exitCode = undefined;
   }
