@@ -9,7 +9,7 @@ import type { ResolvedImage } from '../core/types.js';
 import { isPortcullisError, type ErrorCode } from '../core/errors.js';
 import { openImage } from './index.js';
 import { TarArchive } from './store.js';
-import { configFor, dockerArchive, hasZstd, hex, makeTar, ociImage, ociLayoutFiles, sha, tarOf, tempDir, writeTree } from './testkit.js';
+import { configFor, dockerArchive, hasZstd, hex, makeTar, ociImage, ociLayoutFiles, paxHeaderClaiming, sha, tarOf, tempDir, writeTree } from './testkit.js';
 
 async function drain(img: ResolvedImage): Promise<Buffer[]> {
   const out: Buffer[] = [];
@@ -369,16 +369,7 @@ test('outer archive: long member names (pax) are indexed; an oversized extended 
     assert.deepEqual(await drain(img), [await L1]);
     await img.close();
     // a pax header claiming 64 MiB of extended attributes
-    const h = Buffer.alloc(512);
-    h.write('PaxHeader/x', 0);
-    h.write('0000644\0', 100);
-    h.write(`${(64 * 1024 * 1024).toString(8).padStart(11, '0')}\0`, 124);
-    h.write('x', 156);
-    h.write('ustar\u000000', 257);
-    h.fill(' ', 148, 156);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    const h = paxHeaderClaiming(64 * 1024 * 1024);
     const g = join(dir, 'hugehdr.tar');
     writeFileSync(g, Buffer.concat([h, Buffer.alloc(64 * 1024 * 1024 + 1024)]));
     await assert.rejects(openImage(`docker-archive:${g}`), rejectsWith('LIMIT_EXCEEDED', /hugehdr.tar: a tar extended header of 67108864 bytes/));

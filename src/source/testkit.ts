@@ -49,6 +49,24 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A ustar pax extended header (type 'x') whose size field claims `size` bytes; its data is not included. */
+export function paxHeaderClaiming(size: number): Buffer {
+  const h = Buffer.alloc(512);
+  h.write('PaxHeader/x', 0);
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  h.write('00000000000\0', 136);
+  h.write('x', 156);
+  h.write('ustar\u000000', 257);
+  h.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return h;
+}
+
 export function sha(b: Buffer | string): string {
   return `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }

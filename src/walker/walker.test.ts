@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import type { Analyzer, EntryInfo, FileInput, ResolvedImage } from '../core/types.js';
 import { isPortcullisError, type ErrorCode } from '../core/errors.js';
 import { openImage } from '../source/index.js';
-import { dockerArchive, makeTar, sha, tempDir, writeTree, type TarEntry } from '../source/testkit.js';
+import { dockerArchive, makeTar, paxHeaderClaiming, sha, tempDir, writeTree, type TarEntry } from '../source/testkit.js';
 import { normaliseEntryPath, resolveInRoot, walkImage, type WalkResult } from './index.js';
 
 function memImage(layers: Buffer[]): ResolvedImage {
@@ -220,19 +220,7 @@ test('a layer that is not a tar, a truncated gzip layer, a huge pax header: IMAG
     rmSync(dir, { recursive: true, force: true });
   }
   // a pax header claiming 64 MiB
-  const h = Buffer.alloc(512);
-  h.write('PaxHeader/x', 0);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${(64 * 1024 * 1024).toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('x', 156);
-  h.write('ustar\u000000', 257);
-  h.fill(' ', 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const h = paxHeaderClaiming(64 * 1024 * 1024);
   await assert.rejects(walkImage(memImage([Buffer.concat([h, Buffer.alloc(8192)])]), [a]), isErr('IMAGE_UNREADABLE', /layer 1 .*not a valid tar stream \(Header exceeds max size\)/));
 });
 
