@@ -265,15 +265,17 @@ test('the timeout is an idle timeout: a slow but live download succeeds, a stall
   srv.routes.set('/p.db', blob);
   srv.routes.set('/p.db.sha256', sha(blob));
   srv.throttle.bytes = Math.ceil(blob.length / 10);
-  srv.throttle.ms = 120; // ~1.2 s in total, never 300 ms without data
+  // ~0.5 s in total, longer than the 400 ms timeout, but never 400 ms without data — with wide
+  // margins (50 ms chunks), because a loaded CI machine delays timers
+  srv.throttle.ms = 50;
   const started = Date.now();
-  const r = await updateDb({ ...quick, timeoutMs: 300, source: `${srv.url}/p.db`, db: join(d, 'a', 'p.db') });
+  const r = await updateDb({ ...quick, timeoutMs: 400, source: `${srv.url}/p.db`, db: join(d, 'a', 'p.db') });
   assert.equal(r.action, 'downloaded');
-  assert.ok(Date.now() - started > 900);
-  srv.throttle.ms = 1000; // stalls longer than the timeout between chunks
+  assert.ok(Date.now() - started > 400, 'the whole download took longer than the timeout');
+  srv.throttle.ms = 4000; // stalls ten times longer than the timeout between chunks
   await assert.rejects(
-    updateDb({ ...quick, timeoutMs: 300, source: `${srv.url}/p.db`, db: join(d, 'b', 'p.db') }),
-    (e: unknown) => e instanceof PortcullisError && e.code === 'NETWORK' && /no data for 300 ms/.test(e.message),
+    updateDb({ ...quick, timeoutMs: 400, source: `${srv.url}/p.db`, db: join(d, 'b', 'p.db') }),
+    (e: unknown) => e instanceof PortcullisError && e.code === 'NETWORK' && /no data for 400 ms/.test(e.message),
   );
   assert.deepEqual(readdirSync(join(d, 'b')).filter((n) => !n.endsWith('.lock')), []);
 });
