@@ -1,13 +1,13 @@
 // The apk analyzer: installed Alpine / Wolfi / Chainguard packages from apk-tools' database.
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput } from '../../../core/types.js';
+import { cappedWarnings } from '../warn.js';
 import { readInstalled } from './installed.js';
 
 /** apk-tools 2 keeps the database in /lib/apk/db; apk-tools 3 (and usr-merged systems) in /usr/lib/apk/db. */
 export const APK_INSTALLED_PATHS: readonly string[] = ['/lib/apk/db/installed', '/usr/lib/apk/db/installed'];
 const PATHS = new Set(APK_INSTALLED_PATHS);
 
-/** Warnings kept per file; the rest are counted in one closing line. */
-export const MAX_WARNINGS_PER_FILE = 50;
+export { MAX_WARNINGS_PER_FILE } from '../warn.js';
 
 export const apkAnalyzer: Analyzer = {
   name: 'apk',
@@ -16,13 +16,9 @@ export const apkAnalyzer: Analyzer = {
     return PATHS.has(path) && (entry.type === 'file' || entry.type === 'symlink' || entry.type === 'hardlink');
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
-    let warned = 0;
-    const warn = (m: string): void => {
-      warned++;
-      if (warned <= MAX_WARNINGS_PER_FILE) ctx.warn(`${file.path}: ${m}`);
-    };
+    const { warn, done } = cappedWarnings(file.path, (m) => ctx.warn(m));
     const { packages } = readInstalled(file.content, file.path, file.layer, warn);
-    if (warned > MAX_WARNINGS_PER_FILE) ctx.warn(`${file.path}: ${warned - MAX_WARNINGS_PER_FILE} more warnings not shown`);
+    done();
     return packages.map((pkg) => ({ kind: 'package', pkg }));
   },
 };

@@ -1,6 +1,7 @@
 // The dpkg analyzer: installed packages from /var/lib/dpkg/status and distroless status.d/<pkg> files;
 // owned files from info/*.list and status.d/*.md5sums.
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput } from '../../../core/types.js';
+import { cappedWarnings } from '../warn.js';
 import { ownerFromFileName, parseList, parseMd5sums } from './owned.js';
 import { readStatus } from './status.js';
 
@@ -8,8 +9,7 @@ export const DPKG_STATUS = '/var/lib/dpkg/status';
 export const DPKG_STATUS_D = '/var/lib/dpkg/status.d/';
 export const DPKG_INFO = '/var/lib/dpkg/info/';
 
-/** Warnings kept per file; the rest are counted in one closing line. */
-export const MAX_WARNINGS_PER_FILE = 50;
+export { MAX_WARNINGS_PER_FILE } from '../warn.js';
 
 function directChild(path: string, dir: string): string | undefined {
   if (!path.startsWith(dir)) return undefined;
@@ -27,11 +27,7 @@ export const dpkgAnalyzer: Analyzer = {
     return path.endsWith('.list') && directChild(path, DPKG_INFO) !== undefined;
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
-    let warned = 0;
-    const warn = (m: string): void => {
-      warned++;
-      if (warned <= MAX_WARNINGS_PER_FILE) ctx.warn(`${file.path}: ${m}`);
-    };
+    const { warn, done } = cappedWarnings(file.path, (m) => ctx.warn(m));
     try {
       const infoList = directChild(file.path, DPKG_INFO);
       if (infoList !== undefined) {
@@ -56,7 +52,7 @@ export const dpkgAnalyzer: Analyzer = {
       const { packages } = readStatus(file.content, file.path, file.layer, warn, { statusRequired: inStatusD === undefined });
       return packages.map((pkg) => ({ kind: 'package', pkg }));
     } finally {
-      if (warned > MAX_WARNINGS_PER_FILE) ctx.warn(`${file.path}: ${warned - MAX_WARNINGS_PER_FILE} more warnings not shown`);
+      done();
     }
   },
 };

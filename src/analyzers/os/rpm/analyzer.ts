@@ -1,6 +1,7 @@
 // The rpm analyzer: reads rpm's package database in any of its three formats (SQLite, Berkeley DB hash,
 // ndb), recognised by content, and emits one package fact per installed package. No rpm binary needed.
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
+import { cappedWarnings } from '../warn.js';
 import { looksLikeBdb, readBdbHash, type DbRecord } from './bdb.js';
 import { HeaderError, RpmHeader } from './header.js';
 import { looksLikeNdb, readNdb } from './ndb.js';
@@ -17,8 +18,7 @@ export const RPMDB_PATHS: readonly string[] = [
 ];
 const PATH_SET = new Set(RPMDB_PATHS);
 
-/** Warnings kept per database file; the rest are counted in one closing line. */
-export const MAX_WARNINGS_PER_FILE = 50;
+export { MAX_WARNINGS_PER_FILE } from '../warn.js';
 
 export type RpmDbFormat = 'sqlite' | 'bdb' | 'ndb';
 
@@ -39,11 +39,7 @@ export interface RpmDbResult {
 
 /** Reads one rpm database file's content. Never throws on bad input: problems go to `warn`. */
 export function readRpmDb(content: Buffer, path: string, layer: FileInput['layer'], warnSink: (m: string) => void): RpmDbResult {
-  let warned = 0;
-  const warn = (m: string): void => {
-    warned++;
-    if (warned <= MAX_WARNINGS_PER_FILE) warnSink(`${path}: ${m}`);
-  };
+  const { warn, done } = cappedWarnings(path, warnSink);
   const result: RpmDbResult = { packages: [], records: 0, skipped: 0 };
   const format = detectRpmDbFormat(content);
   if (!format) {
@@ -69,7 +65,7 @@ export function readRpmDb(content: Buffer, path: string, layer: FileInput['layer
       else warn(`${where}: ${outcome.reason}; skipped`);
     }
   }
-  if (warned > MAX_WARNINGS_PER_FILE) warnSink(`${path}: ${warned - MAX_WARNINGS_PER_FILE} more warnings not shown`);
+  done();
   result.packages.sort(comparePackages);
   return result;
 }
