@@ -50,19 +50,12 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
       throw new PortcullisError('BAD_INPUT', `${ref.path}: an SBOM is not an image; pass it with --sbom`);
     case 'dir':
       return resolveDir(ref, opts.platform);
-    case 'oci': {
-      const store = new DirStore(ref.path!);
-      try {
-        return await resolveArchive(ref, store, opts);
-      } catch (e) {
-        await store.close();
-        throw e;
-      }
-    }
+    case 'oci':
     case 'docker-archive':
     case 'oci-archive': {
-      // an unpacked archive (a directory) is read in place
-      const store = existsSync(ref.path!) && statSync(ref.path!).isDirectory() ? new DirStore(ref.path!) : await TarArchive.open(ref.path!, opts);
+      // an OCI layout directory, or an unpacked archive (a directory), is read in place
+      const inPlace = ref.transport === 'oci' || (existsSync(ref.path!) && statSync(ref.path!).isDirectory());
+      const store = inPlace ? new DirStore(ref.path!) : await TarArchive.open(ref.path!, opts);
       try {
         return await resolveArchive(ref, store, opts);
       } catch (e) {
