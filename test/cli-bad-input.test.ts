@@ -10,6 +10,9 @@ import { sharedOrSkip } from '../src/core/shared.js';
 import { cli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-bad-input-'));
+// The scans below get a private TMPDIR (os.tmpdir() reads it at each call; this file runs in its own
+// process), so "nothing left behind" is checked without seeing other test files' temp dirs.
+const scanTmp = mkdtempSync(join(dir, 'tmp-'));
 
 function assertOneLineError(r: { code: number; stderr: string }, file: string, what: RegExp): void {
   assert.equal(r.code, 2, `exit code for ${file}: ${r.stderr}`);
@@ -20,8 +23,15 @@ function assertOneLineError(r: { code: number; stderr: string }, file: string, w
   assert.match(lines[0]!, what, `${file}: ${lines[0]}`);
 }
 
-function tmpFiles(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith('portcullis-') && !n.startsWith('portcullis-bad-input-') && !n.startsWith('portcullis-test-db-'));
+async function withPrivateTmp<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = scanTmp;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
 }
 
 test('crafted bad archives: truncated, random bytes, not a tar, empty, gzip of garbage', async (t) => {
@@ -40,14 +50,14 @@ test('crafted bad archives: truncated, random bytes, not a tar, empty, gzip of g
     closeSync(fd);
     cases.push(['truncated.tar.gz', buf, /truncated\.tar\.gz/]);
   }
-  const before = tmpFiles();
   for (const [name, content, re] of cases) {
     const p = join(dir, name);
     writeFileSync(p, content);
-    assertOneLineError(await cli(['sbom', p, '--quiet']), name, re);
-    assertOneLineError(await cli(['sbom', `docker-archive:${p}`, '--quiet']), `docker-archive:${name}`, re);
+    assertOneLineError(await withPrivateTmp(() => cli(['sbom', p, '--quiet'])), name, re);
+    assertOneLineError(await withPrivateTmp(() => cli(['sbom', `docker-archive:${p}`, '--quiet'])), `docker-archive:${name}`, re);
   }
-  assert.deepEqual(tmpFiles(), before, 'no temp files or directories left behind');
+  assert.equal(tmpdir() === scanTmp, false);
+  assert.deepEqual(readdirSync(scanTmp), [], 'no temp files or directories left behind');
 });
 
 test('third-party broken images give exit 2 with a one-line reason', async (t) => {
