@@ -1,6 +1,6 @@
 // Shared wording for reporters: one line per finding, its location, and the rule id it falls under.
 import type { Finding } from '../core/types.js';
-import type { ScanReport, Violation } from '../core/report.js';
+import type { BaseAdvice, ScanReport, Violation } from '../core/report.js';
 
 /** Every finding of the report, including those the policy evaluation derived (base image, root user, ...). */
 export function allFindings(r: ScanReport): Finding[] {
@@ -81,4 +81,12 @@ export function escapeXml(s: string): string {
   // also drops characters XML 1.0 cannot carry
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+}
+
+/** One line of base-image advice: `rebuild on debian:12-slim (sha256:…): fixes 12 of the base's findings, 3 remain`. */
+export function adviceLine(a: BaseAdvice): string {
+  const what = a.kind === 'rebuild' ? 'rebuild on' : 'move to';
+  const digest = a.digest ? ` (${a.digest.slice(0, 19)})` : '';
+  const unchecked = a.unchecked ? `; ${a.unchecked} of its package(s) could not be checked` : '';
+  return `${what} ${a.name}${digest}: fixes ${a.fixes} of the base's findings, ${a.remaining} remain${unchecked}`;
 }

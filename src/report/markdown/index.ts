@@ -4,7 +4,7 @@ import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
-import { allFindings } from '../describe.js';
+import { adviceLine, allFindings } from '../describe.js';
 
 const TOP = 25;
 
@@ -30,6 +30,12 @@ export function toMarkdown(r: ScanReport): string {
   const verdict = d ? (d.verdict === 'pass' ? '✅ **Passed**' : d.verdict === 'fail' ? '❌ **Failed**' : '⚠️ **Could not decide**') : 'ℹ️ Scan only (no policy)';
   out.push(`### Portcullis: ${verdict} — \`${cell(img.name)}\``, '');
   if (d) out.push(`Pipeline \`${cell(d.pipeline)}\`, policies: ${d.policies.map((p) => `\`${cell(p)}\``).join(', ') || 'none'}`, '');
+  if (r.lineage) {
+    const base = r.lineage.chain[0];
+    out.push(`Base image: ${base ? `\`${cell(base.name)}\`` : 'unknown'} (${r.lineage.method}, ${r.lineage.confidence} confidence)`, '');
+    for (const a of r.lineage.advice ?? []) out.push(`- ${cell(adviceLine(a))}`);
+    if (r.lineage.advice?.length) out.push('');
+  }
   const counts = SEVERITY_ORDER.slice().reverse().map((s) => vulns.filter((v) => v.severity === s).length);
   out.push('| critical | high | medium | low | negligible | unknown | not checked |', '|---:|---:|---:|---:|---:|---:|---:|', `| ${counts.join(' | ')} | ${gaps.length} |`, '');
   if (d && d.violations.length) {

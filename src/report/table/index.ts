@@ -4,6 +4,7 @@ import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
 import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
+import { adviceLine } from '../describe.js';
 
 const COLORS: Record<Severity, string> = {
   critical: '\x1b[1;31m',
@@ -51,6 +52,7 @@ function header(r: ScanReport): string[] {
       `Base      ${base ? `${base.name}${base.digest ? ' ' + short(base.digest) : ''}` : 'unknown'}  (${r.lineage.method}, ${r.lineage.confidence} confidence${r.lineage.chain.length > 1 ? `; chain: ${r.lineage.chain.map((c) => c.name).join(' → ')}` : ''})`,
     );
   }
+  for (const a of r.lineage?.advice ?? []) lines.push(`Advice    ${adviceLine(a)}`);
   if (r.db) lines.push(`DB        built ${r.db.builtAt}, ${r.db.sources.length} source(s)`);
   return lines;
 }

@@ -80,6 +80,11 @@ export function sampleReport(withDecision = true): ScanReport {
         reason: 'ecosystem-not-covered', subject: 'Go', detail: 'the advisory DB has no records for Go; 3 package(s) could not be checked',
       },
     ],
+    lineage: {
+      method: 'layer-match', confidence: 'high', baseLayers: 1,
+      chain: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:3333333333333333333333333333333333333333333333333333333333333333', layers: 1 }],
+      advice: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:4444444444444444444444444444444444444444444444444444444444444444', kind: 'rebuild', fixes: 3, remaining: 1 }],
+    },
     db: { schemaVersion: 1, builtAt: '2026-11-29T00:00:00.000Z', sources: [{ name: 'ghsa', kind: 'osv', records: 44, updatedAt: '2026-11-28T00:00:00Z' }], ecosystems: ['Debian:12', 'npm'] },
     decision: withDecision
       ? {
