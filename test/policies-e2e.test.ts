@@ -144,4 +144,8 @@ test('no policy for the pipeline is exit 2; invalid policy files name file and f
   const v = await cli(['scan', image, '--db', await sharedDb(), '--pipeline', 'x', '--policy', bad, '--quiet'], { now: NOW });
   assert.equal(v.code, 2);
   assert.match(v.stderr, /bad\.yaml:6: spec\.controls\.vulnerabilities\.failOn/);
+  // policies are validated before the image is read: a typo fails fast, even with a missing image
+  const fast = await cli(['scan', join(dir, 'no-such-image.tar'), '--db', await sharedDb(), '--pipeline', 'x', '--policy', bad, '--quiet'], { now: NOW });
+  assert.equal(fast.code, 2);
+  assert.match(fast.stderr, /bad\.yaml:6/);
 });

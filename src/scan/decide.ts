@@ -1,5 +1,6 @@
-// The policy stage of `scan`: load policies and exceptions, evaluate, attach the decision to the
-// report, write the decision record. Exit code: 0 pass, 1 fail (2 is thrown as a PortcullisError).
+// The policy stage of `scan`: load policies and exceptions (before the scan, so a broken policy fails
+// fast), evaluate, attach the decision to the report, write the decision record.
+// Exit code: 0 pass, 1 fail (2 is thrown as a PortcullisError).
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ScanReport } from '../core/report.js';
@@ -9,12 +10,34 @@ import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
 import { decisionRecord } from '../policy/record.js';
 
-export interface DecideOptions {
+export interface GateOptions {
   pipeline?: string;
   policies: string[];
   exceptions: string[];
   decisionFile?: string;
-  now: Date;
+}
+
+/** Policies and exceptions, loaded and validated; undefined when no policy applies (scan only). */
+export interface Gate {
+  pipeline: string;
+  policies: Awaited<ReturnType<typeof loadPolicies>>;
+  exceptions: Awaited<ReturnType<typeof loadExceptions>> | (typeof EMPTY_EXCEPTIONS & { digest: undefined; files: string[] });
+  decisionFile?: string;
+}
+
+export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
+  if (opts.policies.length === 0) {
+    if (opts.pipeline !== undefined || opts.exceptions.length > 0 || opts.decisionFile) {
+      throw new PortcullisError('NO_POLICY', 'no policy given: pass --policy FILE|DIR (or set `policy` in portcullis.yaml) to evaluate a pipeline');
+    }
+    return undefined;
+  }
+  return {
+    pipeline: opts.pipeline ?? 'default',
+    policies: await loadPolicies(opts.policies),
+    exceptions: opts.exceptions.length ? await loadExceptions(opts.exceptions) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] },
+    decisionFile: opts.decisionFile,
+  };
 }
 
 export interface Decided {
@@ -23,29 +46,22 @@ export interface Decided {
   notices: string[];
 }
 
-export async function decide(report: ScanReport, opts: DecideOptions): Promise<Decided> {
-  if (opts.policies.length === 0) {
-    if (opts.pipeline !== undefined || opts.exceptions.length > 0 || opts.decisionFile) {
-      throw new PortcullisError('NO_POLICY', 'no policy given: pass --policy FILE|DIR (or set `policy` in portcullis.yaml) to evaluate a pipeline');
-    }
-    return { report, exitCode: 0, notices: [] };
-  }
-  const pipeline = opts.pipeline ?? 'default';
-  const policies = await loadPolicies(opts.policies);
-  const exceptions = opts.exceptions.length ? await loadExceptions(opts.exceptions) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] };
-  const decision = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now: opts.now });
+export async function decide(report: ScanReport, gate: Gate | undefined, now: Date): Promise<Decided> {
+  if (!gate) return { report, exitCode: 0, notices: [] };
+  const { pipeline, policies, exceptions } = gate;
+  const decision = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
   const out: ScanReport = { ...report, decision };
-  if (opts.decisionFile) {
+  if (gate.decisionFile) {
     const record = decisionRecord(out, {
       policyDigest: policies.digest,
       policyFiles: policies.files,
       exceptionsDigest: exceptions.digest,
       exceptionFiles: exceptions.files,
     });
-    await mkdir(dirname(opts.decisionFile), { recursive: true });
-    const tmp = `${opts.decisionFile}.tmp-${process.pid}`;
+    await mkdir(dirname(gate.decisionFile), { recursive: true });
+    const tmp = `${gate.decisionFile}.tmp-${process.pid}`;
     await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
-    await rename(tmp, opts.decisionFile);
+    await rename(tmp, gate.decisionFile);
   }
   return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices };
 }

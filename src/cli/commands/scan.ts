@@ -12,7 +12,7 @@ import { layerProgress } from '../progress.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
-import { decide } from '../../scan/decide.js';
+import { decide, loadGate } from '../../scan/decide.js';
 import { applyLineage } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 
@@ -44,6 +44,15 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     if (opts.onlyApp && opts.onlyBase) throw new PortcullisError('BAD_INPUT', '--only-app and --only-base exclude each other');
     const targets = outputTargets('scan', opts.format as string | undefined, opts.output as string[] | undefined);
     const severities = parseSeverityList(opts.severity as string | undefined);
+    const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
+    if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
+    // policies and exceptions are loaded and validated before the (long) scan: a typo fails fast
+    const gate = await loadGate({
+      pipeline: opts.pipeline as string | undefined,
+      policies: (opts.policy as string[] | undefined) ?? [],
+      exceptions: (opts.exceptions as string[] | undefined) ?? [],
+      decisionFile: opts.decision as string | undefined,
+    });
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
     const db = openDb(dbPath);
     try {
@@ -56,8 +65,6 @@ export function registerScanCommand(program: Command, io: CliIo): void {
           });
       if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();
-      const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
-      if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
       let report = scanInventory(inventory, db, {
         now,
         scanner: SCANNER,
@@ -68,13 +75,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         catalog: opts.baseCatalog as string | undefined,
         dockerfile: opts.dockerfile as string | undefined,
       });
-      const decided = await decide(report, {
-        pipeline: opts.pipeline as string | undefined,
-        policies: (opts.policy as string[] | undefined) ?? [],
-        exceptions: (opts.exceptions as string[] | undefined) ?? [],
-        decisionFile: opts.decision as string | undefined,
-        now,
-      });
+      const decided = await decide(report, gate, now);
       report = decided.report;
       const shown = applyDisplayFilters(report, {
         severities,
