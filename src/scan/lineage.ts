@@ -35,9 +35,25 @@ export async function catalogFor(path: string | undefined, cwd: string): Promise
   return existsSync(def) ? loadCatalog(def) : undefined;
 }
 
+/** What lineage detection reads from files: loaded before the scan, so a broken catalog fails fast. */
+export interface LineageInputs {
+  catalog?: Catalog;
+  dockerfile?: string;
+}
+
+export async function loadLineageInputs(opts: LineageOptions): Promise<LineageInputs> {
+  return {
+    catalog: await catalogFor(opts.catalog, opts.cwd ?? process.cwd()),
+    dockerfile: opts.dockerfile !== undefined ? await readDockerfile(opts.dockerfile) : undefined,
+  };
+}
+
 export async function applyLineage(report: ScanReport, db: AdvisoryDb, opts: LineageOptions): Promise<ScanReport> {
-  const catalog = await catalogFor(opts.catalog, opts.cwd ?? process.cwd());
-  const dockerfile = opts.dockerfile !== undefined ? await readDockerfile(opts.dockerfile) : undefined;
+  return applyLineageWith(report, db, await loadLineageInputs(opts));
+}
+
+export function applyLineageWith(report: ScanReport, db: AdvisoryDb, inputs: LineageInputs): ScanReport {
+  const { catalog, dockerfile } = inputs;
   const lineage = detectLineage(report.inventory, catalog, { dockerfile });
   const findings = attributeOrigin(report.findings, lineage);
   const advice = adviseBases({ inventory: report.inventory, findings, lineage, catalog, db });

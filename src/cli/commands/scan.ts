@@ -13,7 +13,7 @@ import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
-import { applyLineage } from '../../scan/lineage.js';
+import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
@@ -53,6 +53,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
       decisionFile: opts.decision as string | undefined,
     });
+    const lineageInputs = await loadLineageInputs({
+      catalog: opts.baseCatalog as string | undefined,
+      dockerfile: opts.dockerfile as string | undefined,
+    });
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
     const db = openDb(dbPath);
     try {
@@ -71,10 +75,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         includeOsOwned: opts.includeOsOwned === true,
         maxDbAgeHours: maxAge,
       });
-      report = await applyLineage(report, db, {
-        catalog: opts.baseCatalog as string | undefined,
-        dockerfile: opts.dockerfile as string | undefined,
-      });
+      report = applyLineageWith(report, db, lineageInputs);
       const decided = await decide(report, gate, now);
       report = decided.report;
       const shown = applyDisplayFilters(report, {
