@@ -90,7 +90,8 @@ export function toSarif(r: ScanReport): unknown {
               return {
                 id,
                 name: id.replace(/[^A-Za-z0-9]/g, ''),
-                shortDescription: { text: f.kind === 'vulnerability' ? `${f.advisoryId} in ${f.package.name}` : f.title.slice(0, 120) },
+                // one rule per advisory: several packages may share it, so the rule names none of them
+                shortDescription: { text: (f.kind === 'vulnerability' ? `${f.advisoryId}: ${f.title}` : f.title).slice(0, 160) },
                 fullDescription: { text: f.title },
                 helpUri: f.kind === 'vulnerability' ? f.urls[0] : undefined,
                 help: { text: helpText(f), markdown: helpText(f).split('\n').join('  \n') },
