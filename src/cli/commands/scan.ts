@@ -84,7 +84,9 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
       await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color });
-      if (!global.quiet) for (const n of decided.notices) io.stderr.write(`portcullis: ${n}\n`);
+      // exception notices (expired, expiring, unused) reach stderr unless the stdout rendering shows them
+      const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
+      if (!global.quiet && !shownOnStdout) for (const n of decided.notices) io.stderr.write(`portcullis: ${n}\n`);
       if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
     } finally {
       db.close();
