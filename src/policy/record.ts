@@ -2,7 +2,8 @@
 // (by content digest), with which DB and scanner. The unit the CLI writes with --decision FILE and the
 // server / admission webhook store and look up (by image digest). Versioned by `recordVersion`.
 import { createHash } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Decision, ScanReport, Suppression, Verdict, Violation } from '../core/report.js';
 import { SEVERITY_ORDER, type Severity } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
@@ -103,6 +104,7 @@ export function verifyDecisionRecord(r: DecisionRecord): boolean {
 
 /** Write the record as pretty JSON, atomically (temp file + rename). */
 export async function writeDecisionRecord(file: string, record: DecisionRecord): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
   await rename(tmp, file);

@@ -1,14 +1,12 @@
 // The policy stage of `scan`: load policies and exceptions (before the scan, so a broken policy fails
 // fast), evaluate, attach the decision to the report, write the decision record.
 // Exit code: 0 pass, 1 fail (2 is thrown as a PortcullisError).
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { ScanReport } from '../core/report.js';
 import { PortcullisError } from '../core/errors.js';
 import { loadExceptions, loadPolicies } from '../policy/load.js';
 import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
-import { decisionRecord } from '../policy/record.js';
+import { decisionRecord, writeDecisionRecord } from '../policy/record.js';
 
 export interface GateOptions {
   pipeline?: string;
@@ -58,10 +56,7 @@ export async function decide(report: ScanReport, gate: Gate | undefined, now: Da
       exceptionsDigest: exceptions.digest,
       exceptionFiles: exceptions.files,
     });
-    await mkdir(dirname(gate.decisionFile), { recursive: true });
-    const tmp = `${gate.decisionFile}.tmp-${process.pid}`;
-    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
-    await rename(tmp, gate.decisionFile);
+    await writeDecisionRecord(gate.decisionFile, record);
   }
   return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices };
 }
