@@ -1,6 +1,7 @@
 // Loading policy-as-code: YAML files (several documents per file, or directories of .yaml/.yml),
 // validated against schema.ts, with errors that name file, line, field and what is expected.
 import { createHash } from 'node:crypto';
+import { stableJson } from '../core/json.js';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
@@ -29,14 +30,7 @@ export interface ParsedDocs {
 
 /** JSON with object keys sorted at every level: the same content always gives the same bytes. */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
-  if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v as Record<string, unknown>)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort();
-    return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k])).join(',') + '}';
-  }
-  return JSON.stringify(v);
+  return stableJson(v, 0);
 }
 
 /** sha256 over the sorted canonical documents: independent of file order, comments and formatting. */
