@@ -1,6 +1,7 @@
 // The value every stage hands to the next, and what reporters render. Extend with optional members.
 import type {
   AnalyzerStatus,
+  CheckStatus,
   Finding,
   ImageConfig,
   ImageRef,
@@ -132,6 +133,11 @@ export interface ScanReport {
   db?: DbMeta;
   lineage?: Lineage;
   decision?: Decision;
+  /**
+   * Every check of CHECK_NAMES with how completely it ran. A report without it (older versions, other
+   * producers) is read as "no check ran": policy controls over checks are then not evaluated.
+   */
+  checks?: CheckStatus[];
 }
 
 export interface RenderOptions {

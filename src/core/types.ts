@@ -240,10 +240,39 @@ export interface Analyzer {
   analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]>;
 }
 
+/** How completely an analyzer or a check ran (as osv-scalibr reports per plugin). */
+export type RunState = 'complete' | 'partial' | 'failed';
+
 export interface AnalyzerStatus {
   analyzer: string;
   files: number;
   warnings: string[];
+  /**
+   * complete: every file it was given was read whole; partial: something was skipped (a stanza, a
+   * nested archive past a limit, a file over a cap); failed: a file it needed could not be read at all.
+   * Absent in reports written before status existed: read as `complete` only when `warnings` is empty.
+   */
+  state?: RunState;
+  /** file-level reasons for partial/failed, `path: what happened` (capped) */
+  reasons?: string[];
+}
+
+/** The checks a scan can run; a policy control over one that did not run completely is "not evaluated". */
+export const CHECK_NAMES = ['vulnerabilities', 'secrets', 'malware', 'config', 'licenses'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+export interface CheckStatus {
+  check: CheckName;
+  /** not-run: no scanner ran (not built in, disabled, or the input, e.g. an SBOM, cannot carry it) */
+  state: RunState | 'not-run';
+  /** one line: what ran and how completely, or why it did not */
+  detail: string;
+  /** file-level reasons for partial/failed (capped) */
+  reasons: string[];
+  /** e.g. files scanned, rules or signatures loaded */
+  stats?: Record<string, number>;
+  /** digest of the rules/signatures in use (secrets, malware), for the decision record and the layer cache */
+  rulesDigest?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

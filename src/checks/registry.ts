@@ -1,0 +1,4 @@
+// Every content check, listed explicitly. Adding one = a folder under checks/ and one line here.
+import type { CheckFactory } from './types.js';
+
+export const checkFactories: CheckFactory[] = [];
