@@ -57,6 +57,10 @@ const vulnerabilities = z
     knownExploited: z.enum(['fail', 'warn', 'ignore']).optional(),
     ignore: z.array(nonEmpty).optional().describe('advisory ids or aliases this policy ignores'),
     appOnly: z.boolean().optional().describe('only vulnerabilities introduced by application layers (not the base image)'),
+    unrated: z
+      .enum(['fail', 'warn'])
+      .optional()
+      .describe('findings with no severity and no CVSS score from any alias record: fail (default) or warn, when failOn is set'),
   })
   .describe('known vulnerabilities');
 
@@ -115,6 +119,21 @@ export const policySchema = z
         })
         .optional(),
       enforcement: z.enum(['block', 'audit']).optional().describe('block (default): violations fail; audit: report only'),
+      exceptions: z
+        .strictObject({
+          maxDays: z
+            .number()
+            .int()
+            .min(1)
+            .max(3650)
+            .optional()
+            .describe('longest lifetime an exception or allowlist entry may have under this policy, in days (default 90)'),
+          fromRepository: z
+            .enum(['allow', 'deny'])
+            .optional()
+            .describe('exceptions from a portcullis.yaml found implicitly in the working directory (the gated repository): deny (default) or allow'),
+        })
+        .optional(),
       controls: controlsSchema,
     }),
   })
