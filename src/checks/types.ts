@@ -3,34 +3,11 @@
 // (including entries a later layer deletes), and a regular file's content streams to the sinks they
 // return, read once for all checks and analyzers. After the walk, `finish` gets the inventory built
 // from the same pass and returns findings plus a status that says how completely the check ran.
-import type { CheckName, CheckStatus, EntryInfo, Finding, ImageConfig, LayerInfo, LayerRef } from '../core/types.js';
+import type { CheckName, CheckStatus, Finding, ImageConfig, LayerInfo, LayerRef } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
+import type { EntryObserver, TrackedFile } from '../walker/types.js';
 
-/** Where a file a check cares about stands in the final image; the walker updates it as later layers apply. */
-export interface TrackedFile {
-  readonly path: string;
-  readonly layer: LayerRef;
-  /** still visible in the final image */
-  effective: boolean;
-  /** the layer whose entry (whiteout, replacement, opaque directory) hid it */
-  removedIn?: LayerRef;
-}
-
-/** Facts about an entry beyond EntryInfo, when the layer format carries them. */
-export interface EntryExtra {
-  /** PAX extended header records of a tar entry, e.g. `SCHILY.xattr.security.capability` (values as read) */
-  pax?: Record<string, string>;
-}
-
-/** Receives one regular file's content as it streams by. */
-export interface ContentSink {
-  /** chunks in order; a returned promise is awaited before the next chunk (backpressure, e.g. clamd) */
-  write(chunk: Buffer): void | Promise<void>;
-  /** every byte of the file has been given */
-  end(): void | Promise<void>;
-  /** the file could not be read to its end (the walker names the reason); what was given is partial */
-  abort(reason: string): void;
-}
+export type { ContentSink, EntryExtra, TrackedFile } from '../walker/types.js';
 
 export interface CheckContext {
   config: ImageConfig;
@@ -45,13 +22,12 @@ export interface CheckResult {
   status: CheckStatus;
 }
 
-/** One check's work on one image. */
-export interface CheckRun {
-  /**
-   * Every entry of every layer, in order (whiteout markers excluded; links carry linkTarget). Return a sink
-   * to receive a regular file's content, or undefined. Called for every entry: keep it cheap.
-   */
-  onEntry(entry: EntryInfo, layer: LayerRef, extra: EntryExtra): ContentSink | undefined;
+/**
+ * One check's work on one image: an EntryObserver (`onEntry` sees every entry of every layer in order,
+ * whiteout markers excluded, including entries a later layer hides; it returns a sink to receive a
+ * regular file's content, or undefined — called for every entry, so keep it cheap), then `finish`.
+ */
+export interface CheckRun extends EntryObserver {
   /** After the walk, with the inventory from the same pass (packages, OS, image config). */
   finish(inventory: Inventory): Promise<CheckResult>;
 }

@@ -6,6 +6,8 @@ import { openImage } from '../source/index.js';
 import { walkImage } from '../walker/index.js';
 import { analyzers as allAnalyzers } from '../analyzers/registry.js';
 import { buildInventory } from './inventory.js';
+import { FileTracker } from '../walker/tracker.js';
+import { finishChecks, type CheckResult, type ContentCheck } from '../checks/index.js';
 
 export interface CollectOptions {
   platform?: Platform;
@@ -24,6 +26,31 @@ export async function collectInventory(input: string, opts: CollectOptions = {})
       onLayer: opts.onLayer,
     });
     return buildInventory(image, walk);
+  } finally {
+    await image.close();
+  }
+}
+
+export interface ScanCollectOptions extends CollectOptions {
+  /** content checks (secrets, malware, config) riding the same pass; prepared with prepareChecks() */
+  checks?: ContentCheck[];
+}
+
+/** The inventory and the content checks' results, from one walk over the image. */
+export async function collectWithChecks(input: string, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
+  const image = await openImage(input, { platform: opts.platform, signal: opts.signal });
+  try {
+    const tracker = new FileTracker();
+    const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));
+    const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
+      signal: opts.signal,
+      limits: opts.limits,
+      onLayer: opts.onLayer,
+      observers: runs,
+      tracker,
+    });
+    const inventory = buildInventory(image, walk);
+    return { inventory, checkResults: await finishChecks(runs, inventory) };
   } finally {
     await image.close();
   }

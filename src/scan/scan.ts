@@ -7,12 +7,15 @@ import { dbGaps } from '../advisory/index.js';
 import { matchInventory, type MatchOptions } from '../match/index.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { severityRank } from '../core/types.js';
+import type { CheckResult } from '../checks/types.js';
 
 export interface ScanOptions extends MatchOptions {
   now: Date;
   scanner: { name: string; version: string };
   /** DB age beyond which a `db-stale` coverage gap is reported (default 72) */
   maxDbAgeHours?: number;
+  /** results of the content checks (secrets, malware, config) from the same walk */
+  checkResults?: CheckResult[];
 }
 
 function compareFindings(a: Finding, b: Finding): number {
@@ -57,7 +60,7 @@ export function scanInventory(inventory: Inventory, db: AdvisoryDb, opts: ScanOp
     scanner: opts.scanner,
     createdAt: opts.now.toISOString(),
     inventory,
-    findings: sortFindings([...inventory.gaps, ...matched.findings, ...dbFindings]),
+    findings: sortFindings([...inventory.gaps, ...matched.findings, ...dbFindings, ...(opts.checkResults ?? []).flatMap((r) => r.findings)]),
     db: meta,
   };
 }

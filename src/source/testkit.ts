@@ -16,6 +16,10 @@ export interface TarEntry {
   mode?: number;
   /** override the header size (for lying headers) */
   size?: number;
+  /** PAX extended header records (e.g. SCHILY.xattr.*) */
+  pax?: Record<string, string>;
+  uid?: number;
+  gid?: number;
 }
 
 export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
@@ -34,11 +38,12 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
       type,
       mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
       mtime: new Date(0),
-      uid: 0,
-      gid: 0,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
       size: type === 'file' ? (body?.length ?? 0) : 0,
       linkname: e.linkname ?? '',
     } as tar.Header;
+    if (e.pax) header.pax = e.pax;
     await new Promise<void>((resolve, reject) => {
       if (type === 'file') pack.entry(header, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
       else pack.entry(header, (err) => (err ? reject(err) : resolve()));

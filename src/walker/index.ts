@@ -13,9 +13,11 @@ import { asReadError } from '../source/streams.js';
 import { walkFs } from './fswalk.js';
 import { baseOf, normaliseEntryPath, parentOf, resolveInRoot } from './path.js';
 import { PathIndex } from './pathindex.js';
-import { DEFAULT_LIMITS, type AnalyzedFile, type WalkOptions, type WalkProblem, type WalkResult } from './types.js';
+import { DEFAULT_LIMITS, type AnalyzedFile, type ContentSink, type EntryExtra, type EntryObserver, type WalkOptions, type WalkProblem, type WalkResult } from './types.js';
+import { SinkFan } from './sinks.js';
 
 export * from './types.js';
+export { FileTracker } from './tracker.js';
 export { normaliseEntryPath, resolveInRoot } from './path.js';
 
 /** Small required files are kept (up to this much in total) so required links can be resolved to them. */
@@ -87,24 +89,33 @@ export function applyOverlay(path: string, type: EntryType, layerIdx: number, ki
   return 'entry';
 }
 
-/** Collect an entry's content; undefined (content dropped, stream drained) when larger than `max`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function readEntry(e: { on(ev: string, fn: (...a: any[]) => void): unknown }, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    let over = false;
-    e.on('data', (c: Buffer) => {
-      if (over) return;
-      n += c.length;
-      if (n > max) {
-        over = true;
-        chunks.length = 0;
-      } else chunks.push(c);
-    });
-    e.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    e.on('error', reject);
-  });
+/**
+ * Read an entry once: its chunks go to `fan` (content checks) as they arrive, and are collected up to
+ * `max` bytes for analyzers. Returns undefined (content dropped, stream drained) when larger than `max`,
+ * or when `max` is negative (nothing to collect).
+ */
+async function readEntry(e: AsyncIterable<unknown>, max: number, fan?: SinkFan): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  let over = max < 0;
+  try {
+    for await (const x of e) {
+      const c = x as Buffer;
+      if (!over) {
+        n += c.length;
+        if (n > max) {
+          over = true;
+          chunks.length = 0;
+        } else chunks.push(c);
+      }
+      if (fan) await fan.write(c);
+    }
+  } catch (err) {
+    fan?.abort(`read failed: ${describe(err)}`);
+    throw err;
+  }
+  if (fan) await fan.end();
+  return over ? undefined : Buffer.concat(chunks);
 }
 
 /** Thrown by a source's read callback when one file cannot be read (a per-file problem). */
@@ -121,6 +132,7 @@ class Walk {
   private readonly kept = new PathIndex<Kept>();
   private keptBytes = 0;
   private readonly pending: PendingLink[] = [];
+  private readonly observers: EntryObserver[];
   /** records of required links not (yet) analyzed: dropped from the result when never resolved */
   readonly placeholders = new Set<AnalyzedFile>();
   private fsRoot: string | undefined;
@@ -131,6 +143,7 @@ class Walk {
     readonly opts: WalkOptions,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) };
+    this.observers = opts.observers ?? [];
     for (const a of analyzers) this.status.set(a.name, { analyzer: a.name, files: 0, warnings: [] });
   }
 
@@ -188,7 +201,8 @@ class Walk {
     return out;
   }
 
-  private kill(fn: (ix: PathIndex<Tracked>) => Tracked[]): void {
+  private kill(fn: (ix: PathIndex<Tracked>) => Tracked[], by: LayerRef): void {
+    this.opts.tracker?.kill(fn, by);
     for (const r of fn(this.live as unknown as PathIndex<Tracked>) as FileRec[]) r.file.effective = false;
     fn(this.links as unknown as PathIndex<Tracked>);
     for (const k of fn(this.kept as unknown as PathIndex<Tracked>) as Kept[]) this.keptBytes -= k.content.length;
@@ -208,11 +222,37 @@ class Walk {
     }
   }
 
+  /** Show an entry to every observer; the sinks they return for a regular file, fanned out. */
+  private observe(entry: EntryInfo, layer: LayerRef, extra: EntryExtra): SinkFan | undefined {
+    if (this.observers.length === 0) return undefined;
+    const sinks: { name: string; sink: ContentSink }[] = [];
+    for (const o of this.observers) {
+      try {
+        const sink = o.onEntry(entry, layer, extra);
+        if (sink && entry.type === 'file') sinks.push({ name: o.name, sink });
+      } catch (e) {
+        this.observerError(o.name, entry.path, layer, e);
+      }
+    }
+    return sinks.length > 0 ? new SinkFan(sinks, (name, e) => this.observerError(name, entry.path, layer, e)) : undefined;
+  }
+
+  private observerError(name: string, path: string, layer: LayerRef, e: unknown): void {
+    this.problem({ reason: 'analyzer-error', subject: path, detail: `check ${name} failed: ${describe(e)}`, layer });
+  }
+
   /**
-   * One entry, whatever the source. `read(max)` returns the content, or undefined when larger than max.
-   * Returns without reading when no analyzer wants the entry.
+   * One entry, whatever the source. `read(max, fan)` streams the content to `fan` (content checks) and
+   * returns it when at most `max` bytes (undefined when larger, or when `max` < 0: nothing to collect).
+   * Returns without reading when neither an analyzer nor a content check wants the entry.
    */
-  async entry(l: LayerInfo, rawName: string, info: Omit<EntryInfo, 'path'>, read: (max: number) => Promise<Buffer | undefined>): Promise<void> {
+  async entry(
+    l: LayerInfo,
+    rawName: string,
+    info: Omit<EntryInfo, 'path'>,
+    read: (max: number, fan?: SinkFan) => Promise<Buffer | undefined>,
+    extra: EntryExtra = {},
+  ): Promise<void> {
     this.checkAbort();
     this.countEntry(l);
     const layer = layerRef(l);
@@ -227,14 +267,16 @@ class Walk {
     }
     const path = n.path;
     if (path === '/') return;
-    if (applyOverlay(path, info.type, l.index, (fn) => this.kill(fn)) === 'whiteout') return;
+    if (applyOverlay(path, info.type, l.index, (fn) => this.kill(fn, layer)) === 'whiteout') return;
     const entry: EntryInfo = { path, ...info };
     if (info.type === 'symlink' && info.linkTarget !== undefined) this.links.add(path, { layer: l.index, target: info.linkTarget, hard: false });
     if (info.type === 'hardlink' && info.linkTarget !== undefined) this.links.add(path, { layer: l.index, target: info.linkTarget, hard: true });
+    const fan = this.observe(entry, layer, extra);
     if (info.type !== 'file' && info.type !== 'symlink' && info.type !== 'hardlink') return;
     const wanted = this.wanted(path, entry, layer);
-    if (wanted.length === 0) return;
+    if (wanted.length === 0 && !fan) return;
     if (info.type !== 'file') {
+      if (wanted.length === 0) return;
       if (info.linkTarget === undefined) return;
       const recs = wanted.map((a) => ({ path, layer, analyzer: a.name, facts: [], effective: true }));
       for (const r of recs) this.placeholders.add(r);
@@ -242,20 +284,24 @@ class Walk {
       this.pending.push({ entry, layer, layerIdx: l.index, analyzers: wanted, recs });
       return;
     }
-    if (info.size > this.limits.maxFileBytes) {
+    let max = wanted.length > 0 ? this.limits.maxFileBytes : -1;
+    if (wanted.length > 0 && info.size > this.limits.maxFileBytes) {
       this.problem({ reason: 'file-too-large', subject: path, detail: `${info.size} bytes, more than the ${this.limits.maxFileBytes} analyzers may read (wanted by ${wanted.map((a) => a.name).join(', ')})`, layer });
-      return;
+      if (!fan) return;
+      max = -1;
     }
     let content: Buffer | undefined;
     try {
-      content = await read(this.limits.maxFileBytes);
+      content = await read(max, fan);
     } catch (e) {
       if (e instanceof SkipFile) {
+        fan?.abort(e.message);
         this.problem({ reason: 'layer-unreadable', subject: path, detail: e.message, layer });
         return;
       }
       throw e;
     }
+    if (max < 0) return;
     if (content === undefined) {
       this.problem({ reason: 'file-too-large', subject: path, detail: `more than the ${this.limits.maxFileBytes} bytes analyzers may read`, layer });
       return;
@@ -297,10 +343,16 @@ class Walk {
         if (h.gid !== undefined) info.gid = h.gid;
         if (h.linkname) info.linkTarget = h.linkname;
         let consumed = false;
-        await this.entry(l, h.name, info, async (max) => {
-          consumed = true;
-          return readEntry(e, max);
-        });
+        await this.entry(
+          l,
+          h.name,
+          info,
+          async (max, fan) => {
+            consumed = true;
+            return readEntry(e, max, fan);
+          },
+          h.pax ? { pax: h.pax as Record<string, string> } : {},
+        );
         if (!consumed) e.resume();
       }
     } catch (e) {
@@ -326,15 +378,15 @@ class Walk {
     const layer = layerRef(l);
     for await (const { info, abs } of walkFs(root, (path, why) => this.problem({ reason: 'layer-unreadable', subject: path, detail: why, layer }))) {
       const { path: _p, ...rest } = info;
-      await this.entry(l, info.path, rest, async (max) => {
-        let buf: Buffer | undefined;
+      await this.entry(l, info.path, rest, async (max, fan) => {
+        let got: { content: Buffer | undefined; bytes: number };
         try {
-          buf = await readRegular(abs, max);
+          got = await streamRegular(abs, max, fan);
         } catch (e) {
           throw new SkipFile(`cannot read: ${describe(e)}`);
         }
-        if (buf !== undefined) this.stats.bytes += buf.length;
-        return buf;
+        this.stats.bytes += got.bytes;
+        return got.content;
       });
     }
   }
@@ -440,6 +492,50 @@ class Walk {
     }
     return out;
   }
+}
+
+const CHUNK = 256 * 1024;
+
+/**
+ * Read a regular file once without following a final symlink: chunks to `fan`, the content collected
+ * when at most `max` bytes (undefined when larger or `max` < 0). Sink failures are the fan's business;
+ * a read error aborts the sinks and throws.
+ */
+async function streamRegular(abs: string, max: number, fan?: SinkFan): Promise<{ content: Buffer | undefined; bytes: number }> {
+  if (!fan) {
+    const content = max < 0 ? undefined : await readRegular(abs, max);
+    return { content, bytes: content?.length ?? 0 };
+  }
+  const fh = await fsp.open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  let over = max < 0;
+  try {
+    const st = await fh.stat();
+    if (st.isFile()) {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        const c = buf.subarray(0, bytesRead);
+        n += bytesRead;
+        if (!over) {
+          if (n > max) {
+            over = true;
+            chunks.length = 0;
+          } else chunks.push(c);
+        }
+        await fan.write(c);
+      }
+    }
+  } catch (e) {
+    fan.abort(`read failed: ${describe(e)}`);
+    throw e;
+  } finally {
+    await fh.close();
+  }
+  await fan.end();
+  return { content: over ? undefined : Buffer.concat(chunks), bytes: n };
 }
 
 /** Read a regular file without following a final symlink; undefined when larger than `max`. */

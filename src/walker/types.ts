@@ -1,7 +1,8 @@
 // What one walk over an image produces: the facts of every analyzed file, per layer, and whether that
 // file is still present in the final filesystem (not overwritten, deleted by a whiteout or hidden by an
 // opaque directory in a later layer). Inventory building (scan/inventory.ts) merges these.
-import type { Fact, LayerRef, WalkLimits, AnalyzerStatus, GapReason } from '../core/types.js';
+import type { FileTracker } from './tracker.js';
+import type { EntryInfo, Fact, LayerRef, WalkLimits, AnalyzerStatus, GapReason } from '../core/types.js';
 
 export interface AnalyzedFile {
   path: string;
@@ -32,6 +33,10 @@ export interface WalkOptions {
   signal?: AbortSignal;
   /** called after each layer, for progress display */
   onLayer?: (done: number, total: number) => void;
+  /** content checks riding the same pass (every entry, streamed content of regular files) */
+  observers?: EntryObserver[];
+  /** the tracker whose `track()` the observers use: the walker applies whiteouts and overwrites to it */
+  tracker?: FileTracker;
 }
 
 export const DEFAULT_LIMITS: WalkLimits = {
@@ -41,3 +46,40 @@ export const DEFAULT_LIMITS: WalkLimits = {
   maxPathLength: 4096,
   maxLinkDepth: 40,
 };
+
+// ---------------------------------------------------------------------------------------------
+// Observers: content checks (secrets, malware, config) ride the same pass. See src/checks/types.ts.
+
+/** Where a path an observer cares about stands in the final image; the walker updates it as later layers apply. */
+export interface TrackedFile {
+  readonly path: string;
+  readonly layer: LayerRef;
+  /** still visible in the final image */
+  effective: boolean;
+  /** the first later layer whose entry (whiteout, replacement, opaque directory) hid it */
+  removedIn?: LayerRef;
+}
+
+/** Facts about an entry beyond EntryInfo, when the layer format carries them. */
+export interface EntryExtra {
+  /** PAX extended header records of a tar entry, e.g. `SCHILY.xattr.security.capability` (values as read) */
+  pax?: Record<string, string>;
+}
+
+/** Receives one regular file's content as it streams by. */
+export interface ContentSink {
+  /** chunks in order; a returned promise is awaited before the next chunk (backpressure, e.g. clamd) */
+  write(chunk: Buffer): void | Promise<void>;
+  /** every byte of the file has been given */
+  end(): void | Promise<void>;
+  /** the file could not be read to its end (the walker names the reason); what was given is partial */
+  abort(reason: string): void;
+}
+
+/** Sees every entry of every layer in order (whiteout markers excluded), including entries a later layer hides. */
+export interface EntryObserver {
+  /** for problems the walker records on the observer's behalf */
+  name: string;
+  /** return a sink to receive a regular file's content, or undefined; called for every entry: keep it cheap */
+  onEntry(entry: EntryInfo, layer: LayerRef, extra: EntryExtra): ContentSink | undefined;
+}

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { PortcullisError } from '../../core/errors.js';
-import { collectInventory } from '../../scan/collect.js';
+import { collectWithChecks } from '../../scan/collect.js';
+import { prepareChecks } from '../../checks/index.js';
+import { addCheckOptions, checkOptionsFrom } from './checks.js';
 import { scanInventory } from '../../scan/scan.js';
 import { parsePlatform } from '../../source/index.js';
 import { readSbom } from '../../source/sbom/index.js';
@@ -36,6 +38,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--ignore-unfixed', 'display only findings with a fix; does not change pass/fail')
     .option('--only-app', 'display only findings from the image\'s own layers')
     .option('--only-base', 'display only findings from the base image layers');
+  addCheckOptions(cmd);
   addOutputOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
     const { opts, global } = resolvedOptions(c, io);
@@ -57,15 +60,18 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       catalog: opts.baseCatalog as string | undefined,
       dockerfile: opts.dockerfile as string | undefined,
     });
+    // rules and signatures of the content checks, loaded before the image too; an SBOM has no file contents
+    const checks = opts.sbom ? [] : await prepareChecks(checkOptionsFrom(opts, io.env));
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
     const db = openDb(dbPath);
     try {
       const elapsed = timer();
-      const inventory = opts.sbom
-        ? await readSbom(String(opts.sbom))
-        : await collectInventory(image!, {
+      const { inventory, checkResults } = opts.sbom
+        ? { inventory: await readSbom(String(opts.sbom)), checkResults: [] }
+        : await collectWithChecks(image!, {
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
+            checks,
           });
       if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();
@@ -74,6 +80,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         scanner: SCANNER,
         includeOsOwned: opts.includeOsOwned === true,
         maxDbAgeHours: maxAge,
+        checkResults,
       });
       report = applyLineageWith(report, db, lineageInputs);
       const decided = await decide(report, gate, now);
