@@ -11,14 +11,14 @@ export type DeclaredFrom =
 const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 const MAX_LINES = 20_000;
 
-interface Instruction {
+export interface Instruction {
   keyword: string;
   args: string;
   line: number;
 }
 
 /** Logical instructions: comments dropped, line continuations joined (escape char from the directive). */
-function instructions(text: string): Instruction[] {
+export function instructions(text: string): Instruction[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).slice(0, MAX_LINES);
   let escape = '\\';
   // parser directives: only at the very top, `# escape=`` `
@@ -50,7 +50,7 @@ function instructions(text: string): Instruction[] {
   return out;
 }
 
-function unquote(s: string): string {
+export function unquote(s: string): string {
   if (s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))) return s.slice(1, -1);
   return s;
 }

@@ -48,6 +48,8 @@ export interface CheckOptions {
   env: Record<string, string | undefined>;
   /** checks to skip entirely (`--skip-check NAME`); a skipped check reports `not-run` */
   skip?: string[];
+  /** the Dockerfile the image was built from (--dockerfile), for Dockerfile lint checks */
+  dockerfile?: { path: string; text: string };
 }
 
 /** Registered in registry.ts: loads rules before the image is read, so a broken rule file fails fast. */

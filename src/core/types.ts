@@ -414,6 +414,16 @@ export interface MalwareFinding extends FindingBase {
   engine: string;
 }
 
+/** What a configuration check looked at. */
+export interface ConfigEvidence {
+  /** the image config, a file in a layer, a history step, the Dockerfile, or the package inventory */
+  source: 'config' | 'file' | 'history' | 'dockerfile' | 'package';
+  /** the config field (`User`, `ExposedPorts`, ...), the history step's command, the Dockerfile instruction */
+  text?: string;
+  /** Dockerfile line, or the 0-based history step */
+  line?: number;
+}
+
 export interface ConfigFinding extends FindingBase {
   kind: 'config';
   check: string;
@@ -421,6 +431,11 @@ export interface ConfigFinding extends FindingBase {
   path?: string;
   /** the package the check is about (e.g. a denied package), when there is one */
   package?: PackageRef;
+  /** what the check means (config scanner findings) */
+  description?: string;
+  evidence?: ConfigEvidence;
+  /** for a file found in a layer that a later layer deleted or replaced */
+  removedIn?: LayerRef;
 }
 
 export interface LicenseFinding extends FindingBase {

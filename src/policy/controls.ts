@@ -146,8 +146,11 @@ export function judgeFinding(f: Finding, c: Controls): Judgement {
         `malware ${f.signature}${f.path ? ` in ${f.path}` : ''}`,
         f.remediation ?? `remove ${f.path ?? 'the infected file'}${f.package ? ` (package ${f.package.name})` : ''} and rebuild from a trusted source`,
       );
-    case 'config':
-      return judgeBySeverity(f, 'config', c.config?.failOn, `config check ${f.check}: ${f.title}`, f.remediation ?? `fix: ${f.detail}`);
+    case 'config': {
+      const subject = `config check ${f.check}: ${f.title}${f.path ? ` (${f.path})` : ''}`;
+      if (c.config?.ignore?.includes(f.check)) return { level: 'pass', control: 'config.ignore', message: `${subject}: ${f.check} is in config.ignore` };
+      return judgeBySeverity(f, 'config', c.config?.failOn, subject, f.remediation ?? `fix: ${f.detail}`);
+    }
     case 'license': {
       const deny = c.licenses?.deny;
       if (!deny) return notChecked('license', 'licenses');

@@ -74,6 +74,9 @@ function publishedAt(s: string | undefined): number | undefined {
 
 /** The policy's own relaxations for a vulnerability that would otherwise violate or warn. */
 function relaxation(f: Finding, j: Judgement, p: Policy, now: Date): Omit<Suppression, 'findingId'> | undefined {
+  if (f.kind === 'config' && f.origin === 'base' && p.spec.controls.config?.appOnly && j.control.startsWith('config.')) {
+    return { by: 'app-only', ruleId: 'config.appOnly', policy: p.metadata.name, reason: 'about a base image layer; the policy judges the image\'s own layers only' };
+  }
   if (f.kind !== 'vulnerability') return undefined;
   const v = p.spec.controls.vulnerabilities;
   if (!v) return undefined;

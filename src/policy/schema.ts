@@ -87,7 +87,13 @@ export const controlsSchema = z
     packages: z.strictObject({ deny: globList.describe('anchored globs over package names or purls (pkg:type/ns/name)') }).optional(),
     licenses: z.strictObject({ deny: globList.describe('anchored globs over SPDX license ids') }).optional(),
     labels: z.strictObject({ required: z.array(labelRequirement) }).optional(),
-    config: severityControl.optional(),
+    config: z
+      .strictObject({
+        failOn: threshold,
+        ignore: z.array(nonEmpty).optional().describe('configuration check ids this policy does not judge (e.g. CIS-DI-0006)'),
+        appOnly: z.boolean().optional().describe('judge only findings about the image\'s own layers, not the base image\'s (image-level findings are always judged)'),
+      })
+      .optional(),
     coverage: z
       .strictObject({
         onGap: gapAction.optional(),

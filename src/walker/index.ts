@@ -378,16 +378,22 @@ class Walk {
     const layer = layerRef(l);
     for await (const { info, abs } of walkFs(root, (path, why) => this.problem({ reason: 'layer-unreadable', subject: path, detail: why, layer }))) {
       const { path: _p, ...rest } = info;
-      await this.entry(l, info.path, rest, async (max, fan) => {
-        let got: { content: Buffer | undefined; bytes: number };
-        try {
-          got = await streamRegular(abs, max, fan);
-        } catch (e) {
-          throw new SkipFile(`cannot read: ${describe(e)}`);
-        }
-        this.stats.bytes += got.bytes;
-        return got.content;
-      });
+      await this.entry(
+        l,
+        info.path,
+        rest,
+        async (max, fan) => {
+          let got: { content: Buffer | undefined; bytes: number };
+          try {
+            got = await streamRegular(abs, max, fan);
+          } catch (e) {
+            throw new SkipFile(`cannot read: ${describe(e)}`);
+          }
+          this.stats.bytes += got.bytes;
+          return got.content;
+        },
+        { xattrsKnown: false },
+      );
     }
   }
 

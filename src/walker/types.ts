@@ -64,6 +64,8 @@ export interface TrackedFile {
 export interface EntryExtra {
   /** PAX extended header records of a tar entry, e.g. `SCHILY.xattr.security.capability` (values as read) */
   pax?: Record<string, string>;
+  /** false when the source cannot carry extended attributes (dir: sources): `pax` then says nothing about them */
+  xattrsKnown?: boolean;
 }
 
 /** Receives one regular file's content as it streams by. */

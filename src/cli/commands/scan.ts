@@ -31,7 +31,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
-    .option('--dockerfile <file>', 'Dockerfile whose FROM declares the base image')
+    .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
     .option('--include-os-owned', 'also match language packages owned by OS packages against language advisories')
     .option('--max-db-age <hours>', 'DB age that becomes a coverage gap (default 72)')
     .option('--severity <list>', 'display only these severities (comma-separated); does not change pass/fail')
@@ -61,7 +61,9 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       dockerfile: opts.dockerfile as string | undefined,
     });
     // rules and signatures of the content checks, loaded before the image too; an SBOM has no file contents
-    const checks = opts.sbom ? [] : await prepareChecks(checkOptionsFrom(opts, io.env));
+    const checkOpts = checkOptionsFrom(opts, io.env);
+    if (lineageInputs.dockerfile !== undefined) checkOpts.dockerfile = { path: String(opts.dockerfile), text: lineageInputs.dockerfile };
+    const checks = opts.sbom ? [] : await prepareChecks(checkOpts);
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
     const db = openDb(dbPath);
     try {
