@@ -26,7 +26,7 @@ function violations(r: ScanReport): string[] {
   return (r.decision?.violations ?? [])
     .map((v) => {
       const f = v.findingId ? findings.get(v.findingId) : undefined;
-      const what = f?.kind === 'vulnerability' ? `${f.advisoryId} ${f.package.name}` : '';
+      const what = f?.kind === 'vulnerability' ? `${f.advisoryId} ${f.package.name}` : f?.kind === 'config' && v.control.startsWith('config.') ? f.check : '';
       return `${v.policy} ${v.control} ${what}`.trim();
     })
     .sort();
@@ -46,6 +46,9 @@ test('dev passes with warnings', async (t) => {
 
 const PRODUCTION_VIOLATIONS = [
   'production baseImage.unknown',
+  'production config.failOn CIS-DI-0001',
+  'production config.failOn CIS-DI-0010',
+  'production config.failOn PCL-FS-0003',
   'production labels.required',
   'production user.forbidRoot',
   'production vulnerabilities.failOn CVE-2020-8203 lodash',
