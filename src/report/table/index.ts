@@ -126,9 +126,16 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean): string[] {
   return out;
 }
 
+/** One line for a finding of a kind without its own block: what it is and where. */
+function findingLine(f: Finding): string {
+  if (f.kind === 'coverage-gap') return `${f.subject}: ${f.detail}`;
+  if (f.kind === 'config') return `${f.check}  ${f.title}: ${f.detail}${f.origin ? ` (${f.origin})` : ''}`;
+  return f.title;
+}
+
 function otherBlock(title: string, findings: Finding[], color: boolean): string[] {
   if (findings.length === 0) return [];
-  const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title, 140)]);
+  const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(findingLine(f), 140)]);
   return ['', `${title} (${findings.length})`, ...columns(rows)];
 }
 
