@@ -4,6 +4,10 @@ import type {
   CheckStatus,
   Finding,
   ImageConfig,
+  LayerRef,
+  Origin,
+  PackageRef,
+  Severity,
   ImageRef,
   LayerInfo,
   OsInfo,
@@ -124,6 +128,25 @@ export interface Decision {
   allowlisted?: { image: string; reason: string; owner: string; expires: string };
 }
 
+/** One change to one package that fixes its vulnerabilities (scan/actions.ts). */
+export interface Action {
+  package: PackageRef;
+  kind: 'upgrade' | 'rebuild' | 'no-fix';
+  /** the version to move to: the lowest that no matching advisory still calls affected (or, when none, the one leaving the fewest) */
+  to?: string;
+  /** one line a developer acts on: "upgrade qs 6.7.0 → 6.14.2" */
+  text: string;
+  fixes: { ids: string[]; bySeverity: Partial<Record<Severity, number>> };
+  /** advisories `to` does not fix (all of them for no-fix) */
+  remaining: string[];
+  /** the package has a finding that violates a policy */
+  decides: boolean;
+  kev: boolean;
+  severity: Severity;
+  layer?: LayerRef;
+  origin?: Origin;
+}
+
 export interface ScanReport {
   schemaVersion: string;
   scanner: { name: string; version: string };
@@ -138,6 +161,8 @@ export interface ScanReport {
    * producers) is read as "no check ran": policy controls over checks are then not evaluated.
    */
   checks?: CheckStatus[];
+  /** one action per vulnerable package, most important first */
+  actions?: Action[];
 }
 
 export interface RenderOptions {

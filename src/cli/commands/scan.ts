@@ -15,6 +15,7 @@ import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
+import { computeActions } from '../../scan/actions.js';
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 
@@ -87,6 +88,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       report = applyLineageWith(report, db, lineageInputs);
       const decided = await decide(report, gate, now);
       report = decided.report;
+      report = { ...report, actions: computeActions(report, db, { now, includeOsOwned: opts.includeOsOwned === true }) };
       const shown = applyDisplayFilters(report, {
         severities,
         ignoreUnfixed: opts.ignoreUnfixed === true,

@@ -1,5 +1,6 @@
 // `markdown`: a summary for pull-request / merge-request comments: verdict, counts, violations with their
 // fix, the most severe findings, and what was not checked. Long lists fold into <details>.
+import { actionLine } from '../../scan/actions.js';
 import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
@@ -35,6 +36,10 @@ export function toMarkdown(r: ScanReport): string {
     out.push(`Base image: ${base ? `\`${cell(base.name)}\`` : 'unknown'} (${r.lineage.method}, ${r.lineage.confidence} confidence)`, '');
     for (const a of r.lineage.advice ?? []) out.push(`- ${cell(adviceLine(a))}`);
     if (r.lineage.advice?.length) out.push('');
+  }
+  const fixable = (r.actions ?? []).filter((a) => a.kind !== 'no-fix');
+  if (fixable.length) {
+    out.push(`#### Actions (${fixable.length})`, '', ...fixable.map((a) => `- ${a.decides ? '❌' : '▫️'} ${cell(actionLine(a))}`), '');
   }
   const counts = SEVERITY_ORDER.slice().reverse().map((s) => vulns.filter((v) => v.severity === s).length);
   out.push('| critical | high | medium | low | negligible | unknown | not checked |', '|---:|---:|---:|---:|---:|---:|---:|', `| ${counts.join(' | ')} | ${gaps.length} |`, '');

@@ -1,5 +1,6 @@
 // `table`: what a person reads in a terminal or a CI log. Findings grouped by package, a summary of
 // counts, the verdict with each violation and its fix. Coloured only when asked (TTY, no --no-color).
+import { actionLine } from '../../scan/actions.js';
 import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
 import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
@@ -139,6 +140,18 @@ function otherBlock(title: string, findings: Finding[], color: boolean): string[
   return ['', `${title} (${findings.length})`, ...columns(rows)];
 }
 
+/** What to change first: one line per package (actions that decide the verdict marked ✗), then the packages with no fix. */
+function actionsBlock(r: ScanReport): string[] {
+  const actions = r.actions ?? [];
+  if (actions.length === 0) return [];
+  const fixable = actions.filter((a) => a.kind !== 'no-fix');
+  const noFix = actions.filter((a) => a.kind === 'no-fix');
+  const out = ['', `Actions (${fixable.length} change${fixable.length === 1 ? '' : 's'} fix ${fixable.reduce((n, a) => n + a.fixes.ids.length, 0)} vulnerabilities)`];
+  for (const a of fixable) out.push(`  ${a.decides ? '✗' : '•'} ${actionLine(a)}`);
+  if (noFix.length) out.push(`  no fix yet: ${noFix.map((a) => `${a.package.name} ${a.package.version}`).join(', ')}`);
+  return out;
+}
+
 function decisionBlock(r: ScanReport, color: boolean): string[] {
   const d = r.decision;
   if (!d) return [];
@@ -178,6 +191,7 @@ export function renderTable(r: ScanReport, opts: RenderOptions): string {
     lines.push(...otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color));
   }
   lines.push(...otherBlock('Coverage gaps (not checked)', gaps, opts.color));
+  lines.push(...actionsBlock(r));
   lines.push(...decisionBlock(r, opts.color));
   return lines.join('\n') + '\n';
 }
