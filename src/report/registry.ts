@@ -7,6 +7,7 @@ import { junitReporter } from './junit/index.js';
 import { markdownReporter } from './markdown/index.js';
 import { cyclonedxReporter } from './cyclonedx/index.js';
 import { spdxReporter } from './spdx/index.js';
+import { htmlReporter } from './html/index.js';
 
 export const reporters: Reporter[] = [
   tableReporter,
@@ -16,6 +17,7 @@ export const reporters: Reporter[] = [
   markdownReporter,
   cyclonedxReporter,
   spdxReporter,
+  htmlReporter,
 ];
 
 export function reporterFor(format: string): Reporter | undefined {
