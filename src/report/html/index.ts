@@ -7,6 +7,7 @@ import type { Finding } from '../../core/types.js';
 import { SEVERITY_ORDER } from '../../core/types.js';
 import { actionLine } from '../../scan/actions.js';
 
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function esc(s: unknown): string {
