@@ -125,6 +125,10 @@ export const policySchema = z
         })
         .optional(),
       enforcement: z.enum(['block', 'audit']).optional().describe('block (default): violations fail; audit: report only'),
+      notify: z
+        .array(z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' }))
+        .optional()
+        .describe('the owning team\'s notification URLs: told when this policy fails or warns (Slack webhooks get Slack messages, others the JSON payload)'),
       exceptions: z
         .strictObject({
           maxDays: z

@@ -16,6 +16,17 @@ import { addOutputOptions, collect, resolvedOptions } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
+import { notify } from '../../notify/index.js';
+import type { Gate } from '../../scan/decide.js';
+import type { ScanReport } from '../../core/report.js';
+
+/** The owning teams' URLs of the policies that failed or warned on this image. */
+function notifyUrlsOf(gate: Gate | undefined, report: ScanReport): string[] {
+  const d = report.decision;
+  if (!gate || !d) return [];
+  const told = new Set([...d.violations, ...d.warnings].map((v) => v.policy));
+  return gate.policies.policies.filter((p) => told.has(p.metadata.name)).flatMap((p) => p.spec.notify ?? []);
+}
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 
@@ -38,7 +49,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--severity <list>', 'display only these severities (comma-separated); does not change pass/fail')
     .option('--ignore-unfixed', 'display only findings with a fix; does not change pass/fail')
     .option('--only-app', 'display only findings from the image\'s own layers')
-    .option('--only-base', 'display only findings from the base image layers');
+    .option('--only-base', 'display only findings from the base image layers')
+    .option('--notify <url>', 'POST a summary when a policy fails or warns (repeatable; Slack webhooks get Slack messages; HMAC secret from $PORTCULLIS_NOTIFY_SECRET)', collect)
+    .option('--notify-timeout <ms>', 'timeout of each notification attempt (default 5000)')
+    .option('--report-url <url>', 'link to the full report (e.g. the CI artifact) for notifications');
   addCheckOptions(cmd);
   addOutputOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
@@ -98,6 +112,13 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       // exception notices (expired, expiring, unused) reach stderr unless the stdout rendering shows them
       const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
       if (!global.quiet && !shownOnStdout) for (const n of decided.notices) io.stderr.write(`portcullis: ${n}\n`);
+      const notifyUrls = [...((opts.notify as string[] | undefined) ?? []), ...notifyUrlsOf(gate, report)];
+      if (notifyUrls.length) {
+        const timeout = opts.notifyTimeout !== undefined ? Number(opts.notifyTimeout) : undefined;
+        const secret = io.env.PORTCULLIS_NOTIFY_SECRET;
+        const failures = await notify(report, [...new Set(notifyUrls)].map((url) => ({ url, secret })), { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined });
+        for (const f of failures) io.stderr.write(`portcullis: ${f}\n`);
+      }
       if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
     } finally {
       db.close();

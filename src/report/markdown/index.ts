@@ -66,8 +66,31 @@ export function toMarkdown(r: ScanReport): string {
   list('Not checked', gaps, (f) => (f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title));
   if (d && d.suppressed.length) out.push(`${d.suppressed.length} finding(s) suppressed by exceptions or policy rules.`, '');
   if (d) for (const n of d.notices) out.push(`> ${cell(n)}`);
-  out.push('', `<sub>${cell(r.scanner.name)} ${cell(r.scanner.version)} · ${img.manifestDigest ?? ''} · ${r.createdAt}</sub>`, '');
-  return out.join('\n');
+  const footer = ['', `<sub>${cell(r.scanner.name)} ${cell(r.scanner.version)} · ${img.manifestDigest ?? ''} · ${r.createdAt}</sub>`, ''];
+  return capForComment(out, footer);
+}
+
+/** GitHub refuses comments over 65,536 characters: keep whole lines up to the limit, then say so. */
+export const COMMENT_LIMIT = 65_536;
+
+function capForComment(lines: string[], footer: string[]): string {
+  const tail = footer.join('\n');
+  const note = '\n\n> Truncated to fit a pull-request comment: the full report is in the JSON or HTML output.\n';
+  const whole = lines.join('\n') + '\n' + tail;
+  if (whole.length <= COMMENT_LIMIT) return whole;
+  const budget = COMMENT_LIMIT - tail.length - note.length - 32;
+  const kept: string[] = [];
+  let n = 0;
+  let openDetails = 0;
+  for (const l of lines) {
+    if (n + l.length + 1 > budget) break;
+    kept.push(l);
+    n += l.length + 1;
+    if (l.startsWith('<details>')) openDetails++;
+    if (l === '</details>') openDetails--;
+  }
+  for (; openDetails > 0; openDetails--) kept.push('', '</details>');
+  return kept.join('\n') + note + tail;
 }
 
 export const markdownReporter: Reporter = {

@@ -20,3 +20,15 @@ test('markdown escapes table-breaking text', () => {
   const md = toMarkdown(r);
   assert.match(md, /X\\\|&lt;img src=x&gt;/);
 });
+
+test('markdown for a huge image stays under GitHub\'s comment limit, whole lines, details closed, with a note', async () => {
+  const { COMMENT_LIMIT } = await import('./index.js');
+  const r = sampleReport();
+  const v = r.findings.find((f) => f.kind === 'vulnerability')!;
+  for (let i = 0; i < 3000; i++) r.findings.push({ ...v, id: `vulnerability:${i}`, advisoryId: `CVE-2099-${10000 + i}` });
+  const md = toMarkdown(r);
+  assert.ok(md.length <= COMMENT_LIMIT, `${md.length} characters`);
+  assert.match(md, /Truncated to fit a pull-request comment/);
+  assert.equal((md.match(/<details>/g) ?? []).length, (md.match(/<\/details>/g) ?? []).length);
+  assert.match(md, /<sub>portcullis/);
+});

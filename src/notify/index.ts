@@ -1,0 +1,136 @@
+// Notifications: when a policy fails or warns, POST a summary to each `--notify URL` (or `notify:` in
+// portcullis.yaml). Slack incoming-webhook URLs get Slack's `text`/`blocks`; every other URL gets the
+// versioned JSON payload below, signed with HMAC-SHA256 when a secret is configured
+// (`X-Portcullis-Signature: sha256=<hex of HMAC(secret, body)>`). A notification that fails is reported
+// on stderr and never changes the verdict or the exit code. Payload: docs/notifications.md.
+import { createHmac } from 'node:crypto';
+import type { ScanReport } from '../core/report.js';
+import { actionLine } from '../scan/actions.js';
+
+export const PAYLOAD_VERSION = 'portcullis.notification/v1';
+
+export interface NotifyTarget {
+  url: string;
+  /** HMAC secret for the JSON payload */
+  secret?: string;
+}
+
+export interface NotifyOptions {
+  timeoutMs?: number;
+  retries?: number;
+  /** link to the full report (CI artifact URL), when known */
+  reportUrl?: string;
+  /** injected for tests */
+  fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface JsonPayload {
+  version: typeof PAYLOAD_VERSION;
+  verdict: 'fail' | 'warn';
+  image: { name: string; digest?: string };
+  pipeline: string;
+  policies: string[];
+  violations: { policy: string; control: string; message: string; fix?: string }[];
+  warnings: number;
+  actions: string[];
+  reportUrl?: string;
+  evaluatedAt: string;
+}
+
+/** undefined when nothing is worth telling (a pass without warnings, or no policy). */
+export function notificationPayload(r: ScanReport, reportUrl?: string): JsonPayload | undefined {
+  const d = r.decision;
+  if (!d) return undefined;
+  const verdict = d.verdict === 'pass' ? (d.warnings.length > 0 ? 'warn' : undefined) : 'fail';
+  if (!verdict) return undefined;
+  const img = r.inventory.image;
+  const p: JsonPayload = {
+    version: PAYLOAD_VERSION,
+    verdict,
+    image: { name: img.name, digest: img.manifestDigest ?? img.configDigest },
+    pipeline: d.pipeline,
+    policies: d.policies,
+    violations: d.violations.slice(0, 50).map((v) => ({ policy: v.policy, control: v.control, message: v.message, ...(v.remediation ? { fix: v.remediation } : {}) })),
+    warnings: d.warnings.length,
+    actions: (r.actions ?? []).filter((a) => a.kind !== 'no-fix').slice(0, 20).map(actionLine),
+    evaluatedAt: d.evaluatedAt,
+  };
+  if (reportUrl) p.reportUrl = reportUrl;
+  return p;
+}
+
+export function isSlackUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.hostname === 'hooks.slack.com' || u.pathname.startsWith('/services/');
+  } catch {
+    return false;
+  }
+}
+
+export function slackPayload(p: JsonPayload): { text: string; blocks: unknown[] } {
+  const head = `${p.verdict === 'fail' ? ':x: Failed' : ':warning: Passed with warnings'}: ${p.image.name} (${p.pipeline})`;
+  const lines = [
+    ...p.violations.slice(0, 10).map((v) => `• *${v.control}*: ${v.message}${v.fix ? ` — fix: ${v.fix}` : ''}`),
+    ...(p.violations.length > 10 ? [`… and ${p.violations.length - 10} more`] : []),
+  ];
+  const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${head}*\n\`${p.image.digest ?? 'no digest'}\`` } }];
+  if (lines.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
+  if (p.actions.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*What to change*\n${p.actions.slice(0, 8).map((a) => `• ${a}`).join('\n')}`.slice(0, 2900) } });
+  if (p.reportUrl) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${p.reportUrl}|Full report>` }] });
+  return { text: head, blocks };
+}
+
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** URL without credentials or query (for messages: a webhook URL is itself a secret). */
+function shown(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.length > 1 ? '/…' : ''}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+async function postOnce(fetchImpl: typeof fetch, url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+  const res = await fetchImpl(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  await res.arrayBuffer().catch(() => undefined);
+  return res.status;
+}
+
+/** Send to every target; returns one line per failure (for stderr). Never throws. */
+export async function notify(r: ScanReport, targets: NotifyTarget[], opts: NotifyOptions = {}): Promise<string[]> {
+  const payload = notificationPayload(r, opts.reportUrl);
+  if (!payload || targets.length === 0) return [];
+  const fetchImpl = opts.fetchImpl ?? fetch;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((res) => setTimeout(res, ms)));
+  const retries = opts.retries ?? 2;
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const failures: string[] = [];
+  for (const t of targets) {
+    const slack = isSlackUrl(t.url);
+    const body = JSON.stringify(slack ? slackPayload(payload) : payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'portcullis' };
+    if (!slack) headers['x-portcullis-event'] = PAYLOAD_VERSION;
+    if (t.secret && !slack) headers['x-portcullis-signature'] = signature(t.secret, body);
+    let last = '';
+    let ok = false;
+    for (let attempt = 0; attempt <= retries && !ok; attempt++) {
+      if (attempt > 0) await sleep(250 * 2 ** (attempt - 1));
+      try {
+        const status = await postOnce(fetchImpl, t.url, body, headers, timeoutMs);
+        if (status >= 200 && status < 300) ok = true;
+        else last = `HTTP ${status}`;
+        if (status >= 400 && status < 500 && status !== 429) break; // the receiver refused: retrying will not help
+      } catch (e) {
+        last = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e as Error).message;
+      }
+    }
+    if (!ok) failures.push(`notification to ${shown(t.url)} failed: ${last} (the verdict is unchanged)`);
+  }
+  return failures;
+}
