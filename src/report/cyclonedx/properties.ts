@@ -29,4 +29,6 @@ export const PROP = {
   policies: 'portcullis:decision:policies',
   violation: 'portcullis:decision:violation',
   violated: 'portcullis:policy:violated',
+  suppressedBy: 'portcullis:suppression:rule',
+  suppressionExpires: 'portcullis:suppression:expires',
 } as const;
