@@ -8,7 +8,8 @@ import type { Reporter, ScanReport, Suppression } from '../../core/report.js';
 import type { Package, VulnerabilityFinding, CvssScore } from '../../core/types.js';
 import { stableJson, write } from '../write.js';
 import { licenseChoice } from './licenses.js';
-import { PROP } from './properties.js';
+import { PROP } from '../../core/sbom-properties.js';
+import { formatPlatform } from '../../source/ref.js';
 
 /** A UUID derived from the content, so the same report gives the same serial number. */
 export function deterministicUuid(seed: string): string {
@@ -164,7 +165,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan'): unknown {
         version: digest,
         properties: props([
           [PROP.imageInput, img.ref.input],
-          [PROP.platform, `${img.platform.os}/${img.platform.architecture}${img.platform.variant ? '/' + img.platform.variant : ''}`],
+          [PROP.platform, formatPlatform(img.platform)],
           [PROP.configDigest, img.configDigest],
           ...img.layers.map((l): [string, string] => [PROP.layer, `${l.index} ${l.diffId}`]),
           ...decisionProps(r),
