@@ -83,7 +83,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         ignoreUnfixed: opts.ignoreUnfixed === true,
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
-      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color });
+      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
       // exception notices (expired, expiring, unused) reach stderr unless the stdout rendering shows them
       const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
       if (!global.quiet && !shownOnStdout) for (const n of decided.notices) io.stderr.write(`portcullis: ${n}\n`);
