@@ -15,6 +15,7 @@ import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
+import { verdictLines } from '../../scan/summary.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -84,9 +85,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
       await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
-      // exception notices (expired, expiring, unused) reach stderr unless the stdout rendering shows them
+      // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
+      // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
       const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
-      if (!global.quiet && !shownOnStdout) for (const n of decided.notices) io.stderr.write(`portcullis: ${n}\n`);
+      if (!global.quiet && !shownOnStdout) for (const n of [...decided.notices.map((x) => `portcullis: ${x}`), ...verdictLines(report)]) io.stderr.write(`${n}\n`);
       if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
     } finally {
       db.close();
