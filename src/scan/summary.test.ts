@@ -20,6 +20,7 @@ test('stale DB gaps get a line each; hostile names cannot break or colour the li
   const lines = verdictLines(r);
   assert.equal(lines.length, 2);
   assert.equal(lines[1], 'portcullis: advisory DB is stale: the data is 200 hours old');
+  // eslint-disable-next-line no-control-regex
   assert.ok(lines.every((l) => !/[\u0000-\u001f]/.test(l)));
   assert.match(lines[0]!, /^portcullis: scanned evil \[2J portcullis: PASSED \(no policy\)/);
   assert.equal(verdictLines({ ...sampleReport(false), findings: [] })[0], 'portcullis: scanned shop/orders-api:1.4.2 (no policy): findings: no findings');
