@@ -9,6 +9,7 @@ import { fingerprint } from '../../core/fingerprint.js';
 import { PortcullisError } from '../../core/errors.js';
 import { parsePurl } from '../../core/purl.js';
 import { PROP } from '../../core/sbom-properties.js';
+import { DEBIAN_CODENAMES } from '../../core/distro.js';
 import { parsePlatform } from '../ref.js';
 import { inventoryFromReport, isPortcullisReport } from './report.js';
 
@@ -115,8 +116,7 @@ function osFromDistro(pkgs: Package[]): OsInfo | undefined {
 }
 
 function debianCodename(versionId: string | undefined): string | undefined {
-  const names: Record<string, string> = { '8': 'jessie', '9': 'stretch', '10': 'buster', '11': 'bullseye', '12': 'bookworm', '13': 'trixie' };
-  return versionId ? names[versionId.split('.')[0]!] : undefined;
+  return versionId ? DEBIAN_CODENAMES[versionId.split('.')[0]!] : undefined;
 }
 
 function asArray(v: unknown): unknown[] {
