@@ -6,7 +6,8 @@ import { sharedOrSkip } from '../src/core/shared.js';
 import { openDb } from '../src/advisory/index.js';
 import { collectInventory } from '../src/scan/collect.js';
 import { scanInventory } from '../src/scan/scan.js';
-import { computeActions, actionLine } from '../src/scan/actions.js';
+import { computeActions } from '../src/scan/actions.js';
+import { actionLine } from '../src/report/describe.js';
 import { matchInventory } from '../src/match/index.js';
 import { sharedDb, SCAN_NOW } from './helpers/shared-db.js';
 

@@ -194,11 +194,11 @@ test('scan: OS-owned Python packages and gosu are judged by Debian data only, un
   assert.ok(all.some((v) => v.package.name === 'stdlib'), 'Go stdlib advisories for go1.19.8 when OS-owned matching is on');
 });
 
-test('scan --sbom of our own SBOM gives the same findings as scanning the image', async (t) => {
+test('scan --sbom of our own SBOM or JSON report gives the same findings and platform as scanning the image', async (t) => {
   const image = sharedOrSkip(t, IMAGE);
   if (!image) return;
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
-  for (const format of ['cyclonedx', 'spdx-json']) {
+  for (const format of ['cyclonedx', 'spdx-json', 'json']) {
     const file = join(dir, `orders-api.${format}.json`);
     const s = await cli(['sbom', image, '--quiet', '--output', `${format}=${file}`, '--format', 'json']);
     assert.equal(s.code, 0, s.stderr);
@@ -209,5 +209,8 @@ test('scan --sbom of our own SBOM gives the same findings as scanning the image'
     const a = (await scan(image)).findings.filter(fromPackages).map((f) => f.id).sort();
     const b = (JSON.parse(viaSbom.stdout) as ScanReport).findings.filter(fromPackages).map((f) => f.id).sort();
     assert.deepEqual(b, a, format);
+    const platform = (JSON.parse(viaSbom.stdout) as ScanReport).inventory.image.platform;
+    assert.deepEqual(platform, (await scan(image)).inventory.image.platform, format);
+    assert.notEqual(platform.architecture, 'unknown', format);
   }
 });

@@ -152,3 +152,22 @@ test('no policy for the pipeline is exit 2; invalid policy files name file and f
   assert.equal(fast.code, 2);
   assert.match(fast.stderr, /bad\.yaml:6/);
 });
+
+test('a failing gate with every format in files is not silent: one verdict line (and the stale DB) on stderr, none with --quiet', async (t) => {
+  const image = sharedOrSkip(t, IMAGE);
+  if (!image) return;
+  const files = ['sarif', 'json', 'cyclonedx', 'junit'].map((f) => `${f}=${join(dir, `silent.${f}`)}`).flatMap((o) => ['--output', o]);
+  const base = ['scan', image, '--db', await sharedDb(), '--pipeline', 'release-7', '--policy', 'examples/policies', '--format', 'sarif', '--output', join(dir, 'silent-main.sarif'), ...files];
+  const loud = await cli(base, { now: NOW });
+  assert.equal(loud.code, 1);
+  assert.equal(loud.stdout, '');
+  const verdict = loud.stderr.split('\n').filter((l) => l.startsWith('portcullis: FAILED '));
+  assert.equal(verdict.length, 1, loud.stderr);
+  assert.match(verdict[0]!, /^portcullis: FAILED docker\.io\/shop\/orders-api:1\.4\.2 \(pipeline release-7\): \d+ violations, \d+ warnings?, \d+ suppressed; findings: \d+ critical, /);
+  // a week later the DB is stale: said once, on its own line
+  const late = await cli(base, { now: '2026-09-01T00:00:00.000Z' });
+  assert.match(late.stderr, /^portcullis: advisory DB is stale: .*hours old/m);
+  const quiet = await cli([...base, '--quiet'], { now: NOW });
+  assert.equal(quiet.code, 1);
+  assert.equal(quiet.stderr, '');
+});

@@ -1,14 +1,14 @@
 // Every analyzer, listed explicitly. Adding one = a folder under analyzers/ and one line here.
 // A conformance test checks that every analyzer folder is registered and has tests.
-import type { Analyzer } from '../core/types.js';
+import type { Analyzer, Package } from '../core/types.js';
 import { rpmAnalyzer } from './os/rpm/index.js';
-import { osReleaseAnalyzer } from './os/release/index.js';
+import { osReleaseAnalyzer, pickOs } from './os/release/index.js';
 import { dpkgAnalyzer } from './os/dpkg/index.js';
 import { apkAnalyzer } from './os/apk/index.js';
 import { goBinaryAnalyzer, goModAnalyzer } from './lang/go/index.js';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './lang/rust/index.js';
 import { javaArchiveAnalyzer } from './lang/java/index.js';
-import { npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
+import { dedupeLockfilePackages, npmInstalledAnalyzer, npmLockfileAnalyzer } from './lang/npm/index.js';
 import { pythonInstalledAnalyzer, pythonLockfileAnalyzer } from './lang/python/index.js';
 import { gemInstalledAnalyzer, gemLockfileAnalyzer } from './lang/ruby/index.js';
 import { composerInstalledAnalyzer, composerLockfileAnalyzer } from './lang/php/index.js';
@@ -39,3 +39,15 @@ export const analyzers: Analyzer[] = [
 export function analyzerByName(name: string): Analyzer | undefined {
   return analyzers.find((a) => a.name === name);
 }
+
+/**
+ * Image-wide rules the analyzers contribute, applied by scan/inventory once every layer is read: the
+ * only analyzer surface the scan stage uses besides the list above.
+ * - `pickOs`: which of the OS candidates (os-release, legacy release files, package DBs) describes the image;
+ * - `packageDedupers`: packages one analyzer reports that another's supersede (an npm lockfile entry is
+ *   dropped when the installed copy it describes was found).
+ */
+export const inventoryRules: { pickOs: typeof pickOs; packageDedupers: ReadonlyArray<(pkgs: Package[]) => Package[]> } = {
+  pickOs,
+  packageDedupers: [dedupeLockfilePackages],
+};

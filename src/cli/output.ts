@@ -52,15 +52,15 @@ export async function writeOutputs(
   report: ScanReport,
   targets: OutputTarget[],
   io: CliIo,
-  opts: { mode: 'sbom' | 'scan'; color: boolean },
+  opts: { mode: 'sbom' | 'scan'; color: boolean; dockerfile?: string },
 ): Promise<void> {
   for (const t of targets) {
     const reporter = reporterFor(t.format);
     if (!reporter) throw new PortcullisError('BAD_INPUT', `unknown format "${t.format}"`);
     if (t.file) {
-      await writeFileAtomically(t.file, (out) => reporter.render(report, out, { mode: opts.mode, color: false }));
+      await writeFileAtomically(t.file, (out) => reporter.render(report, out, { ...opts, color: false }));
     } else {
-      await reporter.render(report, io.stdout, { mode: opts.mode, color: opts.color });
+      await reporter.render(report, io.stdout, opts);
     }
   }
 }

@@ -38,3 +38,21 @@ export function describeError(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   return String(e);
 }
+
+/** Map low-level stream errors (zlib, zstd, fs, aborts) to a one-line PortcullisError naming `what`: used by
+ * source/ (archives) and walker/ (layers), so it lives here, below both. */
+export function asReadError(err: unknown, what: string): PortcullisError {
+  if (err instanceof PortcullisError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const msg = e?.message ?? String(err);
+  if (e?.code === 'ABORT_ERR' || e?.name === 'AbortError') return new PortcullisError('INTERNAL', `${what}: aborted`, { cause: err, subject: what });
+  if (e?.code === 'ENOENT') return new PortcullisError('NOT_FOUND', `${what}: file not found`, { cause: err, subject: what });
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+    return new PortcullisError('IMAGE_UNREADABLE', `${what}: compressed data is corrupt or truncated (${msg})`, { cause: err, subject: what });
+  }
+  if (/zstd/.test(msg)) return new PortcullisError('IMAGE_UNREADABLE', `${what}: zstd data is corrupt or truncated (${msg})`, { cause: err, subject: what });
+  if (e?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new PortcullisError('IMAGE_UNREADABLE', `${what}: stream closed early (truncated?)`, { cause: err, subject: what });
+  }
+  return new PortcullisError('IMAGE_UNREADABLE', `${what}: ${msg}`, { cause: err, subject: what });
+}

@@ -170,6 +170,8 @@ export interface RenderOptions {
   color: boolean;
   /** `sbom` renders the inventory only; `scan` renders findings (and the decision when present) */
   mode: 'sbom' | 'scan';
+  /** the Dockerfile given to `scan --dockerfile`, as typed (repository-relative): where SARIF locates image-level findings */
+  dockerfile?: string;
 }
 
 /** One output format. Deterministic: sorted output, times from the report (fixed clock in tests). */

@@ -9,7 +9,7 @@
 //  npm, PyPI, Go, Maven, RubyGems, crates.io, Packagist, NuGet: the package's own name; Go's `stdlib`
 //          is compared with the toolchain version of the binary.
 import type { OsInfo, Package } from '../core/types.js';
-import { osvEcosystemFor } from '../analyzers/os/release/index.js';
+import { osvEcosystemFor } from '../core/distro.js';
 
 export interface MatchKey {
   ecosystem: string;

@@ -5,7 +5,7 @@
 // on stderr and never changes the verdict or the exit code. Payload: docs/notifications.md.
 import { createHmac } from 'node:crypto';
 import type { ScanReport } from '../core/report.js';
-import { actionLine } from '../scan/actions.js';
+import { actionLine } from '../report/describe.js';
 
 export const PAYLOAD_VERSION = 'portcullis.notification/v1';
 

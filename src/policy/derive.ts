@@ -27,11 +27,8 @@ export interface Derived {
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** USER values that mean uid 0: empty (Docker's default), `root`, `0`, with any group (`0:0`, `root:root`, `0:1000`). */
-export function isRootUser(user: string | undefined): boolean {
-  const u = (user ?? '').trim().split(':')[0]!;
-  return u === '' || u === 'root' || /^0+$/.test(u);
-}
+export { isRootUser } from '../core/user.js';
+import { isRootUser } from '../core/user.js';
 
 function pkgRef(p: Package): PackageRef {
   return { name: p.name, version: p.version, type: p.type, purl: p.purl, path: p.locations[0]?.path, source: p.source };

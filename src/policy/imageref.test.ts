@@ -61,3 +61,11 @@ test('parseImageRef follows the Docker reference grammar of src/source/ref.ts', 
   assert.deepEqual(parseImageRef(`[::1]:5000/app:2@${D}`), { name: '[::1]:5000/app', tag: '2', digest: D });
   assert.deepEqual(parseImageRef('index.docker.io/alpine'), { name: 'docker.io/library/alpine', tag: undefined, digest: undefined });
 });
+
+test('one normaliser: policy names and source references normalise identically (source/ref.ts splitRepository)', async () => {
+  const { normaliseImageName: sourceNormalise } = await import('../source/ref.js');
+  for (const n of ['alpine', 'library/alpine', 'shop/orders-api', 'docker.io/alpine', 'index.docker.io/library/alpine', 'registry-1.docker.io/x/y', 'ghcr.io/org/app', 'localhost/app', 'localhost:5000/team/app', 'registry.example.com:443/a/b/c', '[::1]:5000/app']) {
+    assert.equal(normaliseImageName(n), sourceNormalise(n).name, n);
+    assert.deepEqual(parseImageRef(`${n}:1.2@sha256:${'a'.repeat(64)}`), { ...sourceNormalise(`${n}:1.2@sha256:${'a'.repeat(64)}`) }, n);
+  }
+});

@@ -1,6 +1,6 @@
 // Shared wording for reporters: one line per finding, its location, and the rule id it falls under.
-import type { Finding } from '../core/types.js';
-import type { BaseAdvice, ScanReport, Violation } from '../core/report.js';
+import { SEVERITY_ORDER, type Finding, type Severity } from '../core/types.js';
+import type { Action, BaseAdvice, ScanReport, Violation } from '../core/report.js';
 
 /** Every finding of the report, including those the policy evaluation derived (base image, root user, ...). */
 export function allFindings(r: ScanReport): Finding[] {
@@ -89,4 +89,20 @@ export function adviceLine(a: BaseAdvice): string {
   const digest = a.digest ? ` (${a.digest.slice(0, 19)})` : '';
   const unchecked = a.unchecked ? `; ${a.unchecked} of its package(s) could not be checked` : '';
   return `${what} ${a.name}${digest}: fixes ${a.fixes} of the base's findings, ${a.remaining} remain${unchecked}`;
+}
+
+export function severitySummary(by: Partial<Record<Severity, number>>): string {
+  return [...SEVERITY_ORDER]
+    .reverse()
+    .filter((s) => (by[s] ?? 0) > 0)
+    .map((s) => `${by[s]} ${s}`)
+    .join(', ');
+}
+
+/** "upgrade qs 6.7.0 → 6.14.2: fixes 3: 2 high, 1 low" (and what remains). */
+export function actionLine(a: Action): string {
+  const n = a.fixes.ids.length;
+  const fixes = n > 0 ? `: fixes ${n} (${severitySummary(a.fixes.bySeverity)})` : '';
+  const rest = a.remaining.length > 0 && a.kind !== 'no-fix' ? `; still affected by ${a.remaining.join(', ')}` : '';
+  return `${a.text}${fixes}${rest}`;
 }

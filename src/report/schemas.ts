@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { sharedPath } from '../core/shared.js';
 
 const require = createRequire(import.meta.url);
 
@@ -50,4 +51,19 @@ export function cyclonedxValidator(): Validator {
     ajv.addSchema(schema, `http://cyclonedx.org/schema/${n}`);
   }
   return ajv.compile(load('bom-1.6.SNAPSHOT.schema.json'));
+}
+
+/** The official SPDX 2.3 JSON Schema (draft-07), from ../shared/schemas (spdx/spdx-spec `support/2.3`). */
+export const SPDX_SCHEMA = 'schemas/spdx-2.3.schema.json';
+
+/** A validator for SPDX 2.3 JSON documents; `schemaPath` defaults to the shared copy of the official schema. */
+export function spdxValidator(schemaPath = sharedPath(SPDX_SCHEMA)): Validator {
+  type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): Validator };
+  const mod = require('ajv') as AjvCtor | { default: AjvCtor };
+  const Ajv = 'default' in mod ? mod.default : mod;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const formats = require('ajv-formats') as ((a: unknown) => void) | { default: (a: unknown) => void };
+  ('default' in formats ? formats.default : formats)(ajv);
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+  return ajv.compile(schema);
 }

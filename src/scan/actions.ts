@@ -4,7 +4,7 @@
 // by the matcher itself, ranges and version scheme included) — with what it fixes and what remains.
 import type { Action, ScanReport } from '../core/report.js';
 import type { Finding, OsInfo, Package, Severity, VulnerabilityFinding } from '../core/types.js';
-import { SEVERITY_ORDER, severityRank } from '../core/types.js';
+import { severityRank } from '../core/types.js';
 import type { AdvisoryDb } from '../advisory/index.js';
 import { matchInventory, type MatchOptions } from '../match/index.js';
 import { schemeForEcosystem } from '../versioning/registry.js';
@@ -28,13 +28,6 @@ function countBySeverity(fs: VulnerabilityFinding[]): Partial<Record<Severity, n
   return out;
 }
 
-export function severitySummary(by: Partial<Record<Severity, number>>): string {
-  return [...SEVERITY_ORDER]
-    .reverse()
-    .filter((s) => (by[s] ?? 0) > 0)
-    .map((s) => `${by[s]} ${s}`)
-    .join(', ');
-}
 
 function compareVersions(p: Package, os: OsInfo | undefined, a: string, b: string): number {
   const eco = matchKeys(p, os).ecosystem;
@@ -115,12 +108,4 @@ export function computeActions(report: ScanReport, db: AdvisoryDb, opts: MatchOp
       (a.package.name < b.package.name ? -1 : a.package.name > b.package.name ? 1 : 0) ||
       (a.package.path ?? '').localeCompare(b.package.path ?? ''),
   );
-}
-
-/** "upgrade qs 6.7.0 → 6.14.2: fixes 3: 2 high, 1 low" (and what remains). */
-export function actionLine(a: Action): string {
-  const n = a.fixes.ids.length;
-  const fixes = n > 0 ? `: fixes ${n} (${severitySummary(a.fixes.bySeverity)})` : '';
-  const rest = a.remaining.length > 0 && a.kind !== 'no-fix' ? `; still affected by ${a.remaining.join(', ')}` : '';
-  return `${a.text}${fixes}${rest}`;
 }

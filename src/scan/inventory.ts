@@ -10,8 +10,7 @@ import type { Inventory, ImageSummary } from '../core/report.js';
 import type { WalkResult } from '../walker/types.js';
 import { buildPurl, parsePurl } from '../core/purl.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { pickOs } from '../analyzers/os/release/index.js';
-import { dedupeLockfilePackages } from '../analyzers/lang/npm/index.js';
+import { inventoryRules } from '../analyzers/registry.js';
 
 const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
 
@@ -113,7 +112,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
       else if (fact.kind === 'owned-files') for (const p of fact.files) ownedFiles.set(p, fact.owner);
     }
   }
-  const os = pickOs(osCandidates);
+  const os = inventoryRules.pickOs(osCandidates);
 
   // Owned files: dpkg lists them in info/*.list (owned-files facts), apk and rpm inside the package.
   const filesByOwner = new Map<string, string[]>();
@@ -146,7 +145,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
     }
     return { ...p, layer };
   });
-  packages = dedupeLockfilePackages(packages).sort(comparePackages);
+  packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps), packages).sort(comparePackages);
 
   const gaps: Finding[] = walk.problems.map((pr) => ({
     id: fingerprint('coverage-gap', pr.reason, pr.subject),

@@ -68,6 +68,15 @@ export function normaliseImageName(ref: string): { name: string; tag?: string; d
 }
 
 /** `linux/arm64/v8` → {os:'linux', architecture:'arm64', variant:'v8'}. */
+/** normaliseImageName, or undefined for a malformed reference (never throws). */
+export function imageRefOf(ref: string): { name: string; tag?: string; digest?: string } | undefined {
+  try {
+    return normaliseImageName(ref);
+  } catch {
+    return undefined;
+  }
+}
+
 export function parsePlatform(s: string): Platform {
   const parts = s.trim().split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9._-]+$/i.test(p))) {

@@ -1,7 +1,7 @@
 // Crafted archives and layouts: every source format, and the hostile variations of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -32,6 +32,24 @@ function rejectsWith(code: ErrorCode, re: RegExp) {
     assert.ok(!e.message.includes('\n'), 'one-line message');
     return true;
   };
+}
+
+/**
+ * Runs `fn` with os.tmpdir() pointing at a private, empty directory (os.tmpdir() reads TMPDIR on every call),
+ * so a test can count the temp files the code under test creates without seeing other processes' files.
+ */
+async function withPrivateTmp<T>(fn: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = tempDir();
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    assert.equal(tmpdir(), tmp);
+    return await fn(tmp);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -135,13 +153,15 @@ test('gzip-compressed archive: private temp file removed by close()', async () =
   await withDir(async (dir) => {
     const f = join(dir, 'img.tar.gz');
     writeFileSync(f, gzipSync(await dockerArchive([await L1])));
-    const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('portcullis-') && !n.startsWith('portcullis-test-')));
-    const img = await openImage(f);
-    const created = readdirSync(tmpdir()).filter((n) => n.startsWith('portcullis-') && !n.startsWith('portcullis-test-') && !before.has(n));
-    assert.equal(created.length, 1);
-    await drain(img);
-    await img.close();
-    assert.equal(existsSync(join(tmpdir(), created[0]!)), false);
+    await withPrivateTmp(async (tmp) => {
+      const img = await openImage(f);
+      const created = readdirSync(tmp);
+      assert.equal(created.length, 1);
+      assert.match(created[0]!, /^portcullis-/);
+      await drain(img);
+      await img.close();
+      assert.deepEqual(readdirSync(tmp), []);
+    });
   });
 });
 
@@ -299,9 +319,10 @@ test('gzip bomb: decompressing a whole archive stops at the limit and leaves no 
   await withDir(async (dir) => {
     const f = join(dir, 'bomb.tar.gz');
     writeFileSync(f, gzipSync(Buffer.alloc(50 * 1024 * 1024)));
-    const before = readdirSync(tmpdir()).filter((n) => /^portcullis-(?!test-)/.test(n)).length;
-    await assert.rejects(openImage(`docker-archive:${f}`, { maxArchiveBytes: 1024 * 1024 }), rejectsWith('LIMIT_EXCEEDED', /more than 1048576 bytes after decompression/));
-    assert.equal(readdirSync(tmpdir()).filter((n) => /^portcullis-(?!test-)/.test(n)).length, before);
+    await withPrivateTmp(async (tmp) => {
+      await assert.rejects(openImage(`docker-archive:${f}`, { maxArchiveBytes: 1024 * 1024 }), rejectsWith('LIMIT_EXCEEDED', /more than 1048576 bytes after decompression/));
+      assert.deepEqual(readdirSync(tmp), []);
+    });
   });
 });
 

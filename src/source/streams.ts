@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { PortcullisError } from '../core/errors.js';
+import { PortcullisError, asReadError } from '../core/errors.js';
 import { isGzip, isZstd } from './detect.js';
 
 export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
@@ -159,19 +159,4 @@ export function chain(streams: (Readable | Transform)[], what: string): Readable
   return out;
 }
 
-/** Map low-level stream errors to a one-line PortcullisError naming `what`. */
-export function asReadError(err: unknown, what: string): PortcullisError {
-  if (err instanceof PortcullisError) return err;
-  const e = err as NodeJS.ErrnoException;
-  const msg = e?.message ?? String(err);
-  if (e?.code === 'ABORT_ERR' || e?.name === 'AbortError') return new PortcullisError('INTERNAL', `${what}: aborted`, { cause: err, subject: what });
-  if (e?.code === 'ENOENT') return new PortcullisError('NOT_FOUND', `${what}: file not found`, { cause: err, subject: what });
-  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
-    return new PortcullisError('IMAGE_UNREADABLE', `${what}: compressed data is corrupt or truncated (${msg})`, { cause: err, subject: what });
-  }
-  if (/zstd/.test(msg)) return new PortcullisError('IMAGE_UNREADABLE', `${what}: zstd data is corrupt or truncated (${msg})`, { cause: err, subject: what });
-  if (e?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-    return new PortcullisError('IMAGE_UNREADABLE', `${what}: stream closed early (truncated?)`, { cause: err, subject: what });
-  }
-  return new PortcullisError('IMAGE_UNREADABLE', `${what}: ${msg}`, { cause: err, subject: what });
-}
+export { asReadError } from '../core/errors.js';

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Analyzer, AnalyzerStatus, EntryInfo, EntryType, LayerInfo, LayerRef, ResolvedImage, WalkLimits } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
-import { asReadError } from '../source/streams.js';
+import { asReadError } from '../core/errors.js';
 import { walkFs } from './fswalk.js';
 import { baseOf, normaliseEntryPath, parentOf, resolveInRoot } from './path.js';
 import { PathIndex } from './pathindex.js';

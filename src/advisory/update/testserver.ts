@@ -9,6 +9,8 @@ import { join, normalize, sep } from 'node:path';
 export interface TestServer {
   url: string;
   hits: Map<string, number>;
+  /** per path, how many throttle pauses (of `throttle.ms` each) a body was sent with: the minimum time it took, by construction */
+  pauses: Map<string, number>;
   /** bytes per tick for bodies (0 = unthrottled) */
   throttle: { bytes: number; ms: number };
   /** status codes to answer (in order) before serving a path normally */
@@ -22,6 +24,7 @@ export interface TestServer {
 export async function startServer(mounts: Record<string, string>): Promise<TestServer> {
   const state = {
     hits: new Map<string, number>(),
+    pauses: new Map<string, number>(),
     throttle: { bytes: 0, ms: 0 },
     failures: new Map<string, number[]>(),
     hang: new Set<string>(),
@@ -73,7 +76,11 @@ export async function startServer(mounts: Record<string, string>): Promise<TestS
         const chunk = data.subarray(off, off + state.throttle.bytes);
         off += chunk.length;
         if (off >= data.length) res.end(chunk);
-        else res.write(chunk, () => setTimeout(tick, state.throttle.ms));
+        else
+          res.write(chunk, () => {
+            state.pauses.set(path, (state.pauses.get(path) ?? 0) + 1);
+            setTimeout(tick, state.throttle.ms);
+          });
       };
       tick();
     })().catch(() => res.destroy());

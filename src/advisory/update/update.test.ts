@@ -81,7 +81,7 @@ test('a checksum mismatch, a missing .sha256 or a non-DB download keeps the old 
   assert.deepEqual(readdirSync(dirname(dbPath)).sort(), ['portcullis.db']);
 });
 
-test('retries with backoff on 5xx; a hanging server times out; 404 does not retry', async (t) => {
+test('retries with backoff on 5xx; a hanging server times out; 404 does not retry', { timeout: 60_000 }, async (t) => {
   const d = tempDir(t);
   const blob = await smallDb(d, 'v1', ['GHSA-4444-4444-4444']);
   const srv = await startServer({});
@@ -95,13 +95,14 @@ test('retries with backoff on 5xx; a hanging server times out; 404 does not retr
   assert.equal(r.action, 'downloaded');
   assert.equal(srv.hits.get('/p.db'), 3);
   assert.equal(logs.filter((l) => l.includes('retrying')).length, 2);
+  // a server that never answers: each attempt ends by its timeout (the test runner's timeout catches a hang)
   srv.hang.add('/slow.db.sha256');
-  const started = Date.now();
   await assert.rejects(
     updateDb({ ...quick, retries: 1, timeoutMs: 200, source: `${srv.url}/slow.db`, db: join(d, 'y', 'p.db') }),
     (e: unknown) => e instanceof PortcullisError && e.code === 'NETWORK' && /2 attempts/.test(e.message),
   );
-  assert.ok(Date.now() - started < 4000);
+  assert.equal(srv.hits.get('/slow.db.sha256'), 2, 'one request per attempt, each given up after its timeout');
+  assert.equal(srv.hits.get('/slow.db'), undefined, 'no download without a checksum');
   await assert.rejects(updateDb({ ...quick, retries: 3, source: `${srv.url}/none.db`, db: join(d, 'z', 'p.db') }), /refusing/);
   assert.equal(srv.hits.get('/none.db.sha256'), 1);
 });
@@ -265,13 +266,12 @@ test('the timeout is an idle timeout: a slow but live download succeeds, a stall
   srv.routes.set('/p.db', blob);
   srv.routes.set('/p.db.sha256', sha(blob));
   srv.throttle.bytes = Math.ceil(blob.length / 10);
-  // ~0.5 s in total, longer than the 400 ms timeout, but never 400 ms without data — with wide
-  // margins (50 ms chunks), because a loaded CI machine delays timers
+  // ten chunks with nine 50 ms pauses: longer than the 400 ms timeout in total, by construction (counted by
+  // the server, not measured), but never 400 ms without data, with wide margins for a loaded machine
   srv.throttle.ms = 50;
-  const started = Date.now();
   const r = await updateDb({ ...quick, timeoutMs: 400, source: `${srv.url}/p.db`, db: join(d, 'a', 'p.db') });
   assert.equal(r.action, 'downloaded');
-  assert.ok(Date.now() - started > 400, 'the whole download took longer than the timeout');
+  assert.ok(srv.pauses.get('/p.db')! * srv.throttle.ms > 400, `the whole download took longer than the timeout (${srv.pauses.get('/p.db')} pauses)`);
   srv.throttle.ms = 4000; // stalls ten times longer than the timeout between chunks
   await assert.rejects(
     updateDb({ ...quick, timeoutMs: 400, source: `${srv.url}/p.db`, db: join(d, 'b', 'p.db') }),

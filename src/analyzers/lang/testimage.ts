@@ -1,11 +1,9 @@
-// Test helper (not used at runtime): pulls selected files out of a docker-save or OCI archive with the
-// system `tar`, layer by layer, so analyzer tests can run on real images before the walker is wired in.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AnalyzerContext, FileInput, LayerRef } from '../../core/types.js';
-import { DEFAULT_LIMITS } from '../../walker/types.js';
+// Test helper (not used at runtime, not compiled into dist/): pulls selected files out of a real image
+// through the real source and walker (digests verified, whiteouts applied, limits in force), layer by
+// layer, so analyzer "image" tests read images exactly as a scan does.
+import type { Analyzer, AnalyzerContext, FileInput, LayerRef } from '../../core/types.js';
+import { openImage } from '../../source/index.js';
+import { walkImage, DEFAULT_LIMITS } from '../../walker/index.js';
 
 export interface ImageFile {
   /** absolute path in the image, e.g. `/srv/app/package.json` */
@@ -14,52 +12,30 @@ export interface ImageFile {
   content: Buffer;
 }
 
-export function haveTar(): boolean {
-  return spawnSync('tar', ['--version']).status === 0;
-}
-
-function layerPaths(root: string): string[] {
-  if (existsSync(join(root, 'manifest.json'))) {
-    const m = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
-    return m[0]!.Layers.map((l) => join(root, l));
-  }
-  const blob = (d: string): string => join(root, 'blobs', ...d.split(':'));
-  let desc = (JSON.parse(readFileSync(join(root, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }).manifests[0]!;
-  let doc = JSON.parse(readFileSync(blob(desc.digest), 'utf8')) as { manifests?: { digest: string }[]; layers?: { digest: string }[] };
-  while (doc.manifests) {
-    desc = doc.manifests[0]!;
-    doc = JSON.parse(readFileSync(blob(desc.digest), 'utf8')) as typeof doc;
-  }
-  return (doc.layers ?? []).map((l) => blob(l.digest));
-}
-
-/** Files whose image path satisfies `want`, from every layer (later layers listed after earlier ones). */
-export function extractImageFiles(archive: string, want: (path: string) => boolean): ImageFile[] {
-  const work = mkdtempSync(join(tmpdir(), 'portcullis-lang-'));
+/**
+ * Regular files whose image path satisfies `want`, from every layer (later layers listed after earlier
+ * ones), read by the walker. Problems the walker met (a layer it could not read, a limit) throw: an
+ * analyzer test on a real image must not pass on a partial read.
+ */
+export async function extractImageFiles(archive: string, want: (path: string) => boolean): Promise<ImageFile[]> {
+  const out: ImageFile[] = [];
+  const capture: Analyzer = {
+    name: 'test-capture',
+    version: 1,
+    required: (path, entry) => entry.type === 'file' && want(path),
+    async analyze(file) {
+      out.push({ path: file.path, layerIndex: file.layer.index, content: file.content });
+      return [];
+    },
+  };
+  const image = await openImage(archive);
   try {
-    execFileSync('tar', ['-xf', archive, '-C', work], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const out: ImageFile[] = [];
-    layerPaths(work).forEach((layer, layerIndex) => {
-      const names = execFileSync('tar', ['-tf', layer], { maxBuffer: 256 * 1024 * 1024 })
-        .toString('utf8')
-        .split('\n')
-        .filter((n) => n !== '' && !n.endsWith('/') && want('/' + n.replace(/^\.\//, '')));
-      if (names.length === 0) return;
-      const dest = join(work, `layer-${layerIndex}`);
-      execFileSync('mkdir', ['-p', dest]);
-      const list = join(work, `list-${layerIndex}`);
-      writeFileSync(list, names.join('\n') + '\n');
-      execFileSync('tar', ['-xf', layer, '-C', dest, '--no-same-owner', '--files-from', list], { stdio: ['ignore', 'ignore', 'pipe'] });
-      for (const n of names) {
-        const p = join(dest, n);
-        if (!lstatSync(p).isFile()) continue;
-        out.push({ path: '/' + n.replace(/^\.\//, ''), layerIndex, content: readFileSync(p) });
-      }
-    });
-    return out;
+    const walk = await walkImage(image, [capture]);
+    if (walk.problems.length) throw new Error(`walking ${archive}: ${walk.problems.map((p) => `${p.reason} ${p.subject}`).join('; ')}`);
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    await image.close();
   }
+  return out.sort((x, y) => x.layerIndex - y.layerIndex || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
 /**

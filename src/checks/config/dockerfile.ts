@@ -1,8 +1,8 @@
 // Dockerfile lint (with --dockerfile): what the image config cannot show — pinned bases, install flags,
 // `curl | sh`, ADD where COPY fits — with line numbers. Uses the Dockerfile reader of baseimage/.
 import type { ConfigFinding } from '../../core/types.js';
-import { instructions, unquote } from '../../baseimage/dockerfile.js';
-import { parseImageRef } from '../../policy/imageref.js';
+import { instructions, unquote } from '../../core/dockerfile.js';
+import { imageRefOf as parseImageRef } from '../../source/ref.js';
 import { configFinding } from './finding.js';
 import { stepHits } from './history.js';
 

@@ -1,8 +1,8 @@
 // Checks over the image config: user, healthcheck, ports, volumes, ENV and build-arg names, the base
 // reference it declares, and every build step of its history. Pure: config in, findings out.
 import type { ConfigFinding, ImageConfig, LayerInfo, LayerRef } from '../../core/types.js';
-import { isRootUser } from '../../policy/derive.js';
-import { parseImageRef } from '../../policy/imageref.js';
+import { isRootUser } from '../../core/user.js';
+import { imageRefOf as parseImageRef } from '../../source/ref.js';
 import { commandText, configFinding } from './finding.js';
 import { stepHits, stepKind } from './history.js';
 

@@ -20,15 +20,9 @@ import { notify } from '../../notify/index.js';
 import type { Gate } from '../../scan/decide.js';
 import type { ScanReport } from '../../core/report.js';
 
-/** The owning teams' URLs of the policies that failed or warned on this image. */
-function notifyUrlsOf(gate: Gate | undefined, report: ScanReport): string[] {
-  const d = report.decision;
-  if (!gate || !d) return [];
-  const told = new Set([...d.violations, ...d.warnings].map((v) => v.policy));
-  return gate.policies.policies.filter((p) => told.has(p.metadata.name)).flatMap((p) => p.spec.notify ?? []);
-}
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
+import { verdictLines } from '../../scan/summary.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -108,10 +102,11 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         ignoreUnfixed: opts.ignoreUnfixed === true,
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
-      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color });
-      // exception notices (expired, expiring, unused) reach stderr unless the stdout rendering shows them
+      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
+      // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
+      // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
       const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
-      if (!global.quiet && !shownOnStdout) for (const n of decided.notices) io.stderr.write(`portcullis: ${n}\n`);
+      if (!global.quiet && !shownOnStdout) for (const n of [...decided.notices.map((x) => `portcullis: ${x}`), ...verdictLines(report)]) io.stderr.write(`${n}\n`);
       const notifyUrls = [...((opts.notify as string[] | undefined) ?? []), ...notifyUrlsOf(gate, report)];
       if (notifyUrls.length) {
         const timeout = opts.notifyTimeout !== undefined ? Number(opts.notifyTimeout) : undefined;
@@ -124,4 +119,12 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       db.close();
     }
   });
+}
+
+/** The owning teams' URLs of the policies that failed or warned on this image. */
+function notifyUrlsOf(gate: Gate | undefined, report: ScanReport): string[] {
+  const d = report.decision;
+  if (!gate || !d) return [];
+  const told = new Set([...d.violations, ...d.warnings].map((v) => v.policy));
+  return gate.policies.policies.filter((p) => told.has(p.metadata.name)).flatMap((p) => p.spec.notify ?? []);
 }

@@ -31,7 +31,35 @@ test('vulnerabilities point at their component and keep aliases and the fix', ()
   assert.ok(doc.components.some((c) => c['bom-ref'] === v.affects[0]!.ref));
   assert.deepEqual(v.references!.map((r) => r.id), ['DSA-5523-1']);
   assert.equal(v.recommendation, 'upgrade curl to 7.88.1-10+deb12u4');
-  assert.equal(doc.vulnerabilities.find((x) => x.id === 'CVE-2020-8203')!.analysis!.state, 'not_affected');
+  assert.equal(doc.vulnerabilities.find((x) => x.id === 'CVE-2023-38545')!.analysis, undefined);
+});
+
+test('VEX: a suppression is accepted risk (exploitable), never not_affected without a justification', () => {
+  type Doc = { vulnerabilities: { id: string; analysis?: { state: string; response?: string[]; detail?: string; justification?: string }; properties?: { name: string; value: string }[] }[] };
+  const doc = JSON.parse(JSON.stringify(toCycloneDx(sampleReport(), 'scan'))) as Doc;
+  const lodash = doc.vulnerabilities.find((x) => x.id === 'CVE-2020-8203')!;
+  assert.deepEqual(lodash.analysis, { state: 'exploitable', response: ['update'], detail: 'not reachable' });
+  assert.equal(lodash.properties!.find((p) => p.name === 'portcullis:suppression:rule')?.value, 'exception EXC-42');
+  assert.equal(lodash.properties!.find((p) => p.name === 'portcullis:suppression:expires')?.value, '2026-12-31');
+  // ignoreUnfixed on a finding without a fix: will_not_fix
+  const r = sampleReport();
+  const f = r.findings[1]!;
+  if (f.kind !== 'vulnerability') throw new Error('sample changed');
+  f.fixState = 'not-fixed';
+  delete f.fixedVersion;
+  r.decision!.suppressed = [{ findingId: f.id, by: 'ignore-unfixed', ruleId: 'vulnerabilities.ignoreUnfixed', policy: 'production', reason: 'no fixed version (fix state not-fixed)' }];
+  const a = (toCycloneDx(r, 'scan') as Doc).vulnerabilities.find((x) => x.id === 'CVE-2020-8203')!.analysis!;
+  assert.deepEqual(a, { state: 'exploitable', response: ['will_not_fix'], detail: 'no fixed version (fix state not-fixed)' });
+  r.decision!.suppressed = [{ findingId: f.id, by: 'grace-period', ruleId: 'vulnerabilities.gracePeriod', policy: 'production' }];
+  assert.equal((toCycloneDx(r, 'scan') as Doc).vulnerabilities.find((x) => x.id === 'CVE-2020-8203')!.analysis!.state, 'in_triage');
+  // every output of every suppression kind validates and none claims not_affected
+  const validate = cyclonedxValidator();
+  for (const by of ['exception', 'policy-ignore', 'ignore-unfixed', 'grace-period', 'allowlist', 'app-only'] as const) {
+    r.decision!.suppressed = [{ findingId: f.id, by, ruleId: 'x' }];
+    const out = JSON.parse(JSON.stringify(toCycloneDx(r, 'scan'))) as Doc;
+    assert.equal(validate(out), true, `${by}: ${JSON.stringify(validate.errors)}`);
+    assert.ok(out.vulnerabilities.every((v) => v.analysis?.state !== 'not_affected'), by);
+  }
 });
 
 test('the verdict and every violation with its fix travel in the metadata', () => {

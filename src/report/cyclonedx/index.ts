@@ -4,11 +4,12 @@
 // `scan --sbom` can match it exactly as it would match the image. In scan mode the vulnerabilities
 // (with ratings, aliases, fix, and suppressions as `analysis`) are included.
 import { createHash } from 'node:crypto';
-import type { Reporter, ScanReport } from '../../core/report.js';
+import type { Reporter, ScanReport, Suppression } from '../../core/report.js';
 import type { Package, VulnerabilityFinding, CvssScore } from '../../core/types.js';
 import { stableJson, write } from '../write.js';
 import { licenseChoice } from './licenses.js';
-import { PROP } from './properties.js';
+import { PROP } from '../../core/sbom-properties.js';
+import { formatPlatform } from '../../source/ref.js';
 
 /** A UUID derived from the content, so the same report gives the same serial number. */
 export function deterministicUuid(seed: string): string {
@@ -64,6 +65,20 @@ function sourceFor(id: string): { name: string; url?: string } {
   return { name: 'OSV', url: `https://osv.dev/vulnerability/${id}` };
 }
 
+/**
+ * CycloneDX VEX analysis for a suppressed finding. A suppression is accepted risk, never "not affected":
+ * the package is affected and the advisory applies, someone decided to ship it anyway. So the state is
+ * `exploitable` with response `update` when a fix exists, else `will_not_fix`; a grace period is
+ * `in_triage` (the advisory is new and not yet assessed). `not_affected` needs a justification, which
+ * only a VEX statement can give: Portcullis has no VEX input yet, so it never writes it.
+ */
+export function analysis(v: VulnerabilityFinding, s: Suppression): { state: string; response: string[]; detail: string } {
+  const state = s.by === 'grace-period' ? 'in_triage' : 'exploitable';
+  const response = v.fixState === 'fixed' ? ['update'] : ['will_not_fix'];
+  const detail = s.reason ?? `${s.by} ${s.ruleId}`;
+  return { state, response, detail };
+}
+
 function vulnerability(v: VulnerabilityFinding, ref: string | undefined, report: ScanReport) {
   const suppression = report.decision?.suppressed.find((s) => s.findingId === v.id);
   const violated = (report.decision?.violations ?? []).filter((x) => x.findingId === v.id).map((x) => `${x.policy}/${x.control}`);
@@ -81,9 +96,7 @@ function vulnerability(v: VulnerabilityFinding, ref: string | undefined, report:
     published: v.published ? new Date(v.published).toISOString() : undefined,
     updated: v.modified ? new Date(v.modified).toISOString() : undefined,
     advisories: v.urls.length ? v.urls.slice(0, 5).map((url) => ({ url })) : undefined,
-    analysis: suppression
-      ? { state: 'not_affected', justification: undefined, detail: `${suppression.by} ${suppression.ruleId}${suppression.reason ? `: ${suppression.reason}` : ''}` }
-      : undefined,
+    analysis: suppression ? analysis(v, suppression) : undefined,
     affects: ref ? [{ ref, versions: [{ version: v.installedVersion, status: 'affected' }] }] : [],
     properties: props([
       [PROP.fixState, v.fixState],
@@ -91,6 +104,8 @@ function vulnerability(v: VulnerabilityFinding, ref: string | undefined, report:
       [PROP.kev, v.kev ? v.kev.dateAdded : undefined],
       [PROP.epss, v.epss ? String(v.epss.score) : undefined],
       [PROP.violated, violated.length ? violated.join(', ') : undefined],
+      [PROP.suppressedBy, suppression ? `${suppression.by} ${suppression.ruleId}` : undefined],
+      [PROP.suppressionExpires, suppression?.expires],
     ]),
   };
 }
@@ -150,7 +165,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan'): unknown {
         version: digest,
         properties: props([
           [PROP.imageInput, img.ref.input],
-          [PROP.platform, `${img.platform.os}/${img.platform.architecture}${img.platform.variant ? '/' + img.platform.variant : ''}`],
+          [PROP.platform, formatPlatform(img.platform)],
           [PROP.configDigest, img.configDigest],
           ...img.layers.map((l): [string, string] => [PROP.layer, `${l.index} ${l.diffId}`]),
           ...decisionProps(r),

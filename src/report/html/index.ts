@@ -5,7 +5,7 @@
 import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding } from '../../core/types.js';
 import { SEVERITY_ORDER } from '../../core/types.js';
-import { actionLine } from '../../scan/actions.js';
+import { actionLine } from '../describe.js';
 
 // eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;

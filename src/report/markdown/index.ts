@@ -1,6 +1,6 @@
 // `markdown`: a summary for pull-request / merge-request comments: verdict, counts, violations with their
 // fix, the most severe findings, and what was not checked. Long lists fold into <details>.
-import { actionLine } from '../../scan/actions.js';
+import { actionLine } from '../describe.js';
 import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';

@@ -1,5 +1,5 @@
 // `spdx-json`: SPDX 2.3 JSON (https://spdx.github.io/spdx-spec/v2.3/). The image is the described
-// package (purpose CONTAINER), the OS a package of purpose OPERATING-SYSTEM, every inventory package a
+// package (purpose CONTAINER), the OS a package of purpose OPERATING_SYSTEM, every inventory package a
 // package with its purl as a PACKAGE-MANAGER external reference and Portcullis details (layer, path,
 // source package, owner) in its `comment` as `key=value` lines, so `scan --sbom` can read them back.
 import { createHash } from 'node:crypto';
@@ -7,7 +7,8 @@ import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Package } from '../../core/types.js';
 import { stableJson, write } from '../write.js';
 import { isSpdxExpression, spdxId } from '../cyclonedx/licenses.js';
-import { PROP } from '../cyclonedx/properties.js';
+import { PROP } from '../../core/sbom-properties.js';
+import { formatPlatform } from '../../source/ref.js';
 
 function spdxRef(kind: string, seed: string): string {
   return `SPDXRef-${kind}-${createHash('sha256').update(seed).digest('hex').slice(0, 16)}`;
@@ -67,7 +68,11 @@ export function toSpdx(r: ScanReport): unknown {
       downloadLocation: 'NOASSERTION',
       filesAnalyzed: false,
       primaryPackagePurpose: 'CONTAINER',
-      comment: `${PROP.imageInput}=${img.ref.input}\n${PROP.platform}=${img.platform.os}/${img.platform.architecture}`,
+      comment: [
+        `${PROP.imageInput}=${img.ref.input}`,
+        `${PROP.platform}=${formatPlatform(img.platform)}`,
+        ...(img.configDigest ? [`${PROP.configDigest}=${img.configDigest}`] : []),
+      ].join('\n'),
     },
   ];
   const relationships: Record<string, string>[] = [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageRef }];
@@ -80,7 +85,7 @@ export function toSpdx(r: ScanReport): unknown {
       versionInfo: os.versionId,
       downloadLocation: 'NOASSERTION',
       filesAnalyzed: false,
-      primaryPackagePurpose: 'OPERATING-SYSTEM',
+      primaryPackagePurpose: 'OPERATING_SYSTEM',
       description: os.prettyName,
     });
     relationships.push({ spdxElementId: imageRef, relationshipType: 'CONTAINS', relatedSpdxElement: id });

@@ -1,6 +1,6 @@
 // `table`: what a person reads in a terminal or a CI log. Findings grouped by package, a summary of
 // counts, the verdict with each violation and its fix. Coloured only when asked (TTY, no --no-color).
-import { actionLine } from '../../scan/actions.js';
+import { actionLine } from '../describe.js';
 import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
 import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';

@@ -8,7 +8,10 @@ import type { Finding, GapReason, LayerRef, OsInfo, Package, PackageType } from 
 import { fingerprint } from '../../core/fingerprint.js';
 import { PortcullisError } from '../../core/errors.js';
 import { parsePurl } from '../../core/purl.js';
-import { PROP } from '../../report/cyclonedx/properties.js';
+import { PROP } from '../../core/sbom-properties.js';
+import { DEBIAN_CODENAMES } from '../../core/distro.js';
+import { parsePlatform } from '../ref.js';
+import { inventoryFromReport, isPortcullisReport } from './report.js';
 
 export const MAX_SBOM_BYTES = 512 * 1024 * 1024;
 
@@ -113,8 +116,7 @@ function osFromDistro(pkgs: Package[]): OsInfo | undefined {
 }
 
 function debianCodename(versionId: string | undefined): string | undefined {
-  const names: Record<string, string> = { '8': 'jessie', '9': 'stretch', '10': 'buster', '11': 'bullseye', '12': 'bookworm', '13': 'trixie' };
-  return versionId ? names[versionId.split('.')[0]!] : undefined;
+  return versionId ? DEBIAN_CODENAMES[versionId.split('.')[0]!] : undefined;
 }
 
 function asArray(v: unknown): unknown[] {
@@ -166,7 +168,16 @@ function readCycloneDx(doc: Record<string, unknown>, file: string, warn: Warn) {
     });
   };
   walk(asArray(doc.components), 0);
-  return { raws, os, name: str(comp.name), digest: str(comp.version)?.startsWith('sha256:') ? str(comp.version) : undefined, input: metaProps.get(PROP.imageInput), layers };
+  return {
+    raws,
+    os,
+    name: str(comp.name),
+    digest: str(comp.version)?.startsWith('sha256:') ? str(comp.version) : undefined,
+    input: metaProps.get(PROP.imageInput),
+    platform: metaProps.get(PROP.platform),
+    configDigest: metaProps.get(PROP.configDigest),
+    layers,
+  };
 }
 
 function readSpdx(doc: Record<string, unknown>, file: string) {
@@ -174,10 +185,11 @@ function readSpdx(doc: Record<string, unknown>, file: string) {
   let os: OsInfo | undefined;
   let name: string | undefined;
   let digest: string | undefined;
+  let image: Props = new Map();
   asArray(doc.packages).forEach((p, i) => {
     if (!p || typeof p !== 'object') return;
     const rec = p as Record<string, unknown>;
-    if (rec.primaryPackagePurpose === 'OPERATING-SYSTEM') {
+    if (rec.primaryPackagePurpose === 'OPERATING_SYSTEM' || rec.primaryPackagePurpose === 'OPERATING-SYSTEM') {
       const family = (str(rec.name) ?? '').toLowerCase();
       if (family) os = { family, name: family, versionId: str(rec.versionInfo), prettyName: str(rec.description), source: 'sbom:operating-system package' };
       return;
@@ -185,22 +197,41 @@ function readSpdx(doc: Record<string, unknown>, file: string) {
     if (rec.primaryPackagePurpose === 'CONTAINER') {
       name = str(rec.name);
       digest = str(rec.versionInfo);
+      image = commentProps(rec.comment);
       return;
     }
     const purl = asArray(rec.externalRefs)
       .map((r) => r as Record<string, unknown>)
       .find((r) => r.referenceType === 'purl' && typeof r.referenceLocator === 'string')?.referenceLocator as string | undefined;
     if (!purl) return;
-    const props: Props = new Map();
-    for (const line of (str(rec.comment) ?? '').split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0 && line.startsWith('portcullis:')) props.set(line.slice(0, eq), line.slice(eq + 1));
-    }
+    const props = commentProps(rec.comment);
     const declared = str(rec.licenseDeclared);
     const licenses = declared && !['NOASSERTION', 'NONE'].includes(declared) ? [declared] : [];
     raws.push({ purl, props, licenses, where: `${file}: package ${i}` });
   });
-  return { raws, os, name, digest, input: undefined, layers: new Map<string, LayerRef>() };
+  return { raws, os, name, digest, input: image.get(PROP.imageInput), platform: image.get(PROP.platform), configDigest: image.get(PROP.configDigest), layers: new Map<string, LayerRef>() };
+}
+
+/** Our `portcullis:key=value` lines of an SPDX `comment`. */
+function commentProps(comment: unknown): Props {
+  const props: Props = new Map();
+  for (const line of (str(comment) ?? '').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0 && line.startsWith('portcullis:')) props.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return props;
+}
+
+/** `linux/arm64/v8` as written by us; anything else (absent, malformed) is `linux/unknown`. */
+function platformOf(s: string | undefined): Inventory['image']['platform'] {
+  if (s) {
+    try {
+      return parsePlatform(s);
+    } catch {
+      // fall through: a platform we cannot read is unknown, not a reason to refuse the SBOM
+    }
+  }
+  return { os: 'linux', architecture: 'unknown' };
 }
 
 export async function readSbom(file: string): Promise<Inventory> {
@@ -225,10 +256,11 @@ export async function readSbom(file: string): Promise<Inventory> {
     warnings.push(m);
     gaps.push({ id: fingerprint('coverage-gap', reason, m), kind: 'coverage-gap', title: `${reason}: ${m}`, severity: 'unknown', reason, subject: m.split(': ').slice(0, 2).join(': '), detail: m });
   };
+  if (isPortcullisReport(d)) return inventoryFromReport(d, file);
   let read;
   if (d.bomFormat === 'CycloneDX') read = readCycloneDx(d, file, warn);
   else if (typeof d.spdxVersion === 'string' && d.spdxVersion.startsWith('SPDX-2.')) read = readSpdx(d, file);
-  else throw new PortcullisError('BAD_INPUT', `${file}: neither CycloneDX (bomFormat) nor SPDX 2.x (spdxVersion) JSON`);
+  else throw new PortcullisError('BAD_INPUT', `${file}: neither CycloneDX (bomFormat) nor SPDX 2.x (spdxVersion) JSON, nor a Portcullis JSON report`);
   const packages = read.raws
     .map((r) => toPackage(r, file, warn, read.layers))
     .filter((p): p is Package => p !== undefined);
@@ -241,7 +273,8 @@ export async function readSbom(file: string): Promise<Inventory> {
       name,
       repoTags: read.name ? [read.name] : [],
       manifestDigest: read.digest,
-      platform: { os: 'linux', architecture: 'unknown' },
+      configDigest: read.configDigest?.startsWith('sha256:') ? read.configDigest : undefined,
+      platform: platformOf(read.platform),
       config: { env: [], labels: {}, exposedPorts: [], history: [], diffIds: [...read.layers.keys()] },
       layers: [...read.layers.values()].sort((a, b) => a.index - b.index).map((l) => ({ index: l.index, diffId: l.diffId })),
       annotations: {},

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readSbom } from './index.js';
 import { toCycloneDx } from '../../report/cyclonedx/index.js';
 import { toSpdx } from '../../report/spdx/index.js';
+import { toJson } from '../../report/json/index.js';
 import { sampleReport } from '../../report/testdata/sample.js';
 import { isPortcullisError } from '../../core/errors.js';
 
@@ -32,9 +33,68 @@ for (const [name, doc] of [
       orig.packages.map((p) => [p.type, p.name, p.version, p.purl, p.source?.name, p.locations[0]?.path, p.layer?.diffId]),
     );
     assert.equal(inv.image.name, 'shop/orders-api:1.4.2');
+    assert.deepEqual(inv.image.platform, { os: 'linux', architecture: 'amd64' });
+    assert.equal(inv.image.configDigest, orig.image.configDigest);
+    assert.equal(inv.image.ref.input, orig.image.ref.input);
     assert.deepEqual(inv.gaps, []);
   });
 }
+
+test('the platform survives CycloneDX and SPDX round trips, variant included', async () => {
+  const r = sampleReport(false);
+  r.inventory.image.platform = { os: 'linux', architecture: 'arm64', variant: 'v8' };
+  for (const [name, doc] of [['cdx-arm.json', toCycloneDx(r, 'sbom')], ['spdx-arm.json', toSpdx(r)]] as const) {
+    const inv = await readSbom(put(name, JSON.stringify(doc)));
+    assert.deepEqual(inv.image.platform, { os: 'linux', architecture: 'arm64', variant: 'v8' }, name);
+  }
+  // another tool's SBOM says nothing about the platform: unknown, never a guess
+  const other = await readSbom(fileURLToPath(new URL('./testdata/trivy-style.cdx.json', import.meta.url)));
+  assert.equal(other.image.platform.architecture, 'unknown');
+});
+
+test('our JSON report reads back to the same inventory, losslessly', async () => {
+  const r = sampleReport();
+  r.inventory.packages[0]!.files = ['/usr/bin/curl'];
+  r.inventory.packages[1]!.dev = true;
+  r.inventory.gaps = [{ id: 'coverage-gap:1', kind: 'coverage-gap', title: 'file-too-large: /x', severity: 'unknown', reason: 'file-too-large', subject: '/x', detail: 'over 1 MiB' }];
+  const file = put('report.json', toJson(r));
+  const inv = await readSbom(file);
+  const { ref, ...image } = inv.image;
+  const { ref: origRef, ...origImage } = r.inventory.image;
+  assert.deepEqual(image, origImage);
+  assert.deepEqual(ref, { input: origRef.input, transport: 'sbom', path: file, name: undefined, tag: undefined });
+  assert.deepEqual(inv.os, r.inventory.os);
+  assert.deepEqual(inv.packages, r.inventory.packages);
+  assert.deepEqual(inv.analyzers, r.inventory.analyzers);
+  assert.deepEqual(inv.gaps, r.inventory.gaps);
+});
+
+test('a hostile or damaged JSON report is refused, naming the file and the JSON path', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test spoils arbitrary fields of parsed JSON
+  const base = () => JSON.parse(toJson(sampleReport(false))) as { schemaVersion: string; inventory: Record<string, any> };
+  const cases: [string, (d: ReturnType<typeof base>) => void, RegExp][] = [
+    ['schema', (d) => (d.schemaVersion = '99'), /schemaVersion: report schema "99" is not supported/],
+    ['pkgs', (d) => (d.inventory.packages = 'many'), /inventory\.packages: expected a list/],
+    ['type', (d) => (d.inventory.packages[0].type = 'exe'), /inventory\.packages\[0\]\.type: expected one of/],
+    ['purl', (d) => (d.inventory.packages[1].purl = 'not a purl'), /inventory\.packages\[1\]\.purl: not a valid purl/],
+    ['layer', (d) => (d.inventory.packages[0].locations = [{ path: '/x', layer: { index: 'zero' } }]), /locations\[0\]\.layer: expected a layer/],
+    ['platform', (d) => delete d.inventory.image.platform, /inventory\.image\.platform: expected \{os, architecture\}/],
+    ['labels', (d) => (d.inventory.image.config.labels = { a: 1 }), /config\.labels: expected string values/],
+    ['gap', (d) => (d.inventory.gaps = [{ kind: 'vulnerability' }]), /inventory\.gaps\[0\]: expected a coverage-gap/],
+    ['proto', (d) => (d.inventory.packages[0] = JSON.parse('{"__proto__": {"polluted": true}}')), /inventory\.packages\[0\]\.name: expected a string/],
+  ];
+  for (const [name, spoil, re] of cases) {
+    const d = base();
+    spoil(d);
+    const p = put(`bad-${name}.json`, JSON.stringify(d));
+    await assert.rejects(readSbom(p), (e: unknown) => isPortcullisError(e) && e.code === 'BAD_INPUT' && re.test(e.message) && e.message.startsWith(p) && !e.message.includes('\n'), name);
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  // many bad packages: the message stays one bounded line
+  const d = base();
+  d.inventory.packages = Array.from({ length: 10000 }, () => ({}));
+  await assert.rejects(readSbom(put('bad-many.json', JSON.stringify(d))), (e: unknown) => isPortcullisError(e) && e.message.length < 1200 && /and \d+ more/.test(e.message));
+});
 
 test("other tools' SBOMs: Trivy properties, Syft upstream qualifier, unsupported types become gaps", async () => {
   const inv = await readSbom(fileURLToPath(new URL('./testdata/trivy-style.cdx.json', import.meta.url)));

@@ -4,7 +4,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { sharedOrSkip } from '../../../core/shared.js';
-import { fastYamlDocuments } from './fastyaml.js';
+import { fastYamlDocuments, MAX_YAML_FALLBACK_BYTES } from './fastyaml.js';
+import { parsePnpmLock } from './pnpm.js';
+import { parseYarnBerry } from './yarn.js';
+import { fileInput } from '../testimage.js';
 
 function reference(text: string): unknown[] {
   const d = parseAllDocuments(text, { uniqueKeys: false });
@@ -101,4 +104,22 @@ test('fastyaml: anything outside the subset is refused, never misread', () => {
 
 test('fastyaml: deep flow nesting is refused, not a stack overflow', () => {
   assert.equal(fastYamlDocuments('a: ' + '['.repeat(100_000) + ']'.repeat(100_000)), undefined);
+});
+
+test('fallback cap: YAML outside the subset goes to the general parser only up to MAX_YAML_FALLBACK_BYTES', () => {
+  // an anchor and alias are outside the subset
+  const small = "lockfileVersion: '6.0'\npackages:\n  /a@1.0.0:\n    resolution: &r {integrity: sha512-x}\n  /b@2.0.0:\n    resolution: *r\n";
+  assert.equal(fastYamlDocuments(small), undefined);
+  const ok = fileInput('/app/pnpm-lock.yaml', small);
+  assert.deepEqual(parsePnpmLock(small, ok.file, ok.ctx).map((p) => `${p.name}@${p.version}`).sort(), ['a@1.0.0', 'b@2.0.0']);
+  assert.deepEqual(ok.warnings, []);
+  const filler = '\n'.padEnd(MAX_YAML_FALLBACK_BYTES, '#');
+  const big = small + filler;
+  const pn = fileInput('/app/pnpm-lock.yaml', big);
+  assert.deepEqual(parsePnpmLock(big, pn.file, pn.ctx), []);
+  assert.match(pn.warnings[0]!, /^\/app\/pnpm-lock\.yaml: \d+ bytes of YAML outside the machine-written subset; the general parser is limited to 2097152 bytes/);
+  const berry = "__metadata:\n  version: 6\n\"a@npm:1.0.0\":\n  version: 1.0.0\n  resolution: &r \"a@npm:1.0.0\"\n" + filler;
+  const yb = fileInput('/app/yarn.lock', berry);
+  assert.deepEqual(parseYarnBerry(berry, yb.file, yb.ctx), []);
+  assert.match(yb.warnings[0]!, /general parser is limited/);
 });

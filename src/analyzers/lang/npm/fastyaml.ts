@@ -6,6 +6,21 @@
 // makes it return undefined, and the caller falls back to the full `yaml` parser. Tests check that both give
 // the same result on real lockfiles.
 
+/**
+ * The largest lockfile handed to the general `yaml` parser when it is outside the fast subset. `yaml` needs
+ * about 1.3 s per MB on lockfiles (measured in bench/), so without a cap a large or hostile lockfile with one
+ * anchor would cost minutes; past it the file is not read and the analyzer says so (a coverage gap).
+ */
+export const MAX_YAML_FALLBACK_BYTES = 2 * 1024 * 1024;
+
+/** Whether `text` may go to the general parser; warns (naming the file) when it may not. */
+export function yamlFallbackAllowed(text: string, path: string, warn: (m: string) => void): boolean {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= MAX_YAML_FALLBACK_BYTES) return true;
+  warn(`${path}: ${bytes} bytes of YAML outside the machine-written subset; the general parser is limited to ${MAX_YAML_FALLBACK_BYTES} bytes, so the file was not read`);
+  return false;
+}
+
 export type Y = string | number | boolean | null | Y[] | { [k: string]: Y };
 type YMap = { [k: string]: Y };
 

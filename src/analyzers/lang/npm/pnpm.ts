@@ -1,7 +1,7 @@
 // pnpm-lock.yaml, lockfileVersion 5.x (`/name/1.2.3_peer`), 6.0 (`/name@1.2.3(peer@1)`) and 9.0
 // (`name@1.2.3(peer)`, dev-ness derived from `importers` + `snapshots`). https://github.com/pnpm/spec/tree/master/lockfile
 import { parseAllDocuments } from 'yaml';
-import { fastYamlDocuments } from './fastyaml.js';
+import { fastYamlDocuments, yamlFallbackAllowed } from './fastyaml.js';
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
 import { isObj, prop, str, type Obj } from '../common.js';
 import { NPM_LOCKFILE, npmPackage, validNpmName, validNpmVersion } from './common.js';
@@ -110,6 +110,7 @@ function devKeysV9(doc: Obj): Set<string> | undefined {
 export function parsePnpmLock(text: string, file: FileInput, ctx: AnalyzerContext): Package[] {
   let docs: unknown[] | undefined = fastYamlDocuments(text);
   if (!docs) {
+    if (!yamlFallbackAllowed(text, file.path, ctx.warn)) return [];
     try {
       const parsed = parseAllDocuments(text, { uniqueKeys: false });
       const list = Array.isArray(parsed) ? parsed : [parsed];

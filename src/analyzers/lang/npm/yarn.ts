@@ -1,7 +1,7 @@
 // yarn.lock: classic v1 (its own indented format) and Berry v2+ (YAML with `__metadata`).
 // https://classic.yarnpkg.com/lang/en/docs/yarn-lock/  https://yarnpkg.com/advanced/lockfile
 import { parse as parseYaml } from 'yaml';
-import { fastYamlDocuments } from './fastyaml.js';
+import { fastYamlDocuments, yamlFallbackAllowed } from './fastyaml.js';
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
 import { isObj, lines, str } from '../common.js';
 import { NPM_LOCKFILE, npmPackage, validNpmName, validNpmVersion } from './common.js';
@@ -112,6 +112,7 @@ export function parseYarnBerry(text: string, file: FileInput, ctx: AnalyzerConte
   const fast = fastYamlDocuments(text);
   let doc: unknown;
   if (fast && fast.length === 1) doc = fast[0];
+  else if (!yamlFallbackAllowed(text, file.path, ctx.warn)) return [];
   else
     try {
       doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });

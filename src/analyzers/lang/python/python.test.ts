@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedOrSkip } from '../../../core/shared.js';
 import type { Package } from '../../../core/types.js';
-import { extractImageFiles, haveTar, runOn } from '../testimage.js';
+import { extractImageFiles, runOn } from '../testimage.js';
 import { isInstalledMetadata, isPythonLockfile, pythonInstalledAnalyzer, pythonLockfileAnalyzer } from './index.js';
 
 const FIX = 'fixtures/third-party/packages/lockfiles/python';
@@ -81,8 +81,7 @@ test('python installed: License-Expression wins, long license text ignored, host
 test('orders-api image: the 7 Debian python3 packages (egg-info and dist-info forms)', async (t) => {
   const image = sharedOrSkip(t, 'fixtures/images/orders-api-1.4.2.docker.tar.gz');
   if (!image) return;
-  if (!haveTar()) return t.skip('SKIPPED: system tar not available');
-  const files = extractImageFiles(image, (p) => isInstalledMetadata(p, 'file'));
+  const files = await extractImageFiles(image, (p) => isInstalledMetadata(p, 'file'));
   const pkgs: Package[] = [];
   for (const f of files) {
     const r = await runOn(pythonInstalledAnalyzer, f.path, f.content, f.layerIndex);
@@ -195,8 +194,7 @@ test('Pipfile.lock: default and develop, VCS/path entries counted', async () => 
 test('snyk poetry image: poetry.lock in /app', async (t) => {
   const image = sharedOrSkip(t, 'fixtures/third-party/images/snyk/docker-archives/docker-save/poetry.tar');
   if (!image) return;
-  if (!haveTar()) return t.skip('SKIPPED: system tar not available');
-  const files = extractImageFiles(image, (p) => isPythonLockfile(p));
+  const files = await extractImageFiles(image, (p) => isPythonLockfile(p));
   assert.deepEqual(files.map((f) => f.path), ['/app/poetry.lock']);
   const r = await runOn(pythonLockfileAnalyzer, files[0]!.path, files[0]!.content);
   assert.deepEqual(r.ids, [

@@ -23,23 +23,8 @@ export const LEGACY_RELEASE_PATHS: readonly string[] = [
   '/etc/debian_version',
 ];
 
-/** Debian release numbers and codenames (https://debian.pages.debian.net/distro-info-data/debian.csv). */
-export const DEBIAN_CODENAMES: Readonly<Record<string, string>> = {
-  '7': 'wheezy',
-  '8': 'jessie',
-  '9': 'stretch',
-  '10': 'buster',
-  '11': 'bullseye',
-  '12': 'bookworm',
-  '13': 'trixie',
-  '14': 'forky',
-  '15': 'duke',
-};
-
-export function debianMajorForCodename(codename: string): string | undefined {
-  for (const [k, v] of Object.entries(DEBIAN_CODENAMES)) if (v === codename) return k;
-  return undefined;
-}
+export { DEBIAN_CODENAMES, debianMajorForCodename, major, majorMinor } from '../../../core/distro.js';
+import { DEBIAN_CODENAMES, major, majorMinor } from '../../../core/distro.js';
 
 const MAX_VALUE = 256;
 const ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -63,18 +48,6 @@ function clip(v: string | undefined, problems: string[], key: string): string | 
 function strip<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
-}
-
-/** `major.minor` of a dotted version (`9.3.1` → `9.3`), or the input when it has fewer parts. */
-export function majorMinor(v: string): string {
-  const m = /^(\d+)(?:\.(\d+))?/.exec(v);
-  if (!m) return v;
-  return m[2] === undefined ? m[1]! : `${m[1]}.${m[2]}`;
-}
-
-export function major(v: string): string {
-  const m = /^(\d+)/.exec(v);
-  return m ? m[1]! : v;
 }
 
 /** os-release(5): `/etc/os-release`, `/usr/lib/os-release`. */

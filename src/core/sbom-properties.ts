@@ -1,5 +1,6 @@
-// Property names Portcullis writes into CycloneDX/SPDX documents, and reads back in `scan --sbom`.
-// Documented in docs/sbom.md. Other tools' names that mean the same are listed in source/sbom.
+// Property names Portcullis writes into CycloneDX/SPDX documents (report/cyclonedx, report/spdx), and reads
+// back in `scan --sbom` (source/sbom): in core so that both sides import it downwards. Documented in
+// docs/sbom.md. Other tools' names that mean the same are listed in source/sbom.
 export const PROP = {
   type: 'portcullis:package:type',
   foundBy: 'portcullis:package:found-by',
@@ -29,4 +30,6 @@ export const PROP = {
   policies: 'portcullis:decision:policies',
   violation: 'portcullis:decision:violation',
   violated: 'portcullis:policy:violated',
+  suppressedBy: 'portcullis:suppression:rule',
+  suppressionExpires: 'portcullis:suppression:expires',
 } as const;
