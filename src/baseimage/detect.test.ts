@@ -171,9 +171,23 @@ test('attributeOrigin marks findings base or app by layer; findings without a la
   const out = attributeOrigin([f('a', 0), f('b', 1), f('c', 2), f('d'), f('e', 3, 'base')], { method: 'layer-match', confidence: 'high', chain: [], baseLayers: 2 });
   assert.deepEqual(out.map((x) => x.origin), ['base', 'base', 'app', undefined, 'app']);
   const none = attributeOrigin([f('a', 0)], { method: 'unknown', confidence: 'low', chain: [], baseLayers: 0 });
-  assert.equal(none[0]!.origin, 'app');
-  const bad = attributeOrigin([f('a', 0)], { method: 'unknown', confidence: 'low', chain: [], baseLayers: NaN });
+  assert.equal(none[0]!.origin, undefined);
+  const bad = attributeOrigin([f('a', 0)], { method: 'layer-match', confidence: 'high', chain: [], baseLayers: NaN });
   assert.equal(bad[0]!.origin, 'app');
+});
+
+test('attributeOrigin: a declared base or a history guess never makes a finding base (only a layer match does)', () => {
+  const f = (id: string, layer: number, origin?: 'base' | 'app'): Finding =>
+    ({ id, kind: 'secret', title: id, severity: 'high', rule: 'r', path: '/x', match: '***', layer: { index: layer, diffId: A }, origin }) as Finding;
+  const declared = attributeOrigin([f('a', 0), f('b', 1), f('c', 2, 'base')], {
+    method: 'declared',
+    confidence: 'medium',
+    chain: [{ name: 'docker.io/library/debian:12-slim', layers: 2 }],
+    baseLayers: 2,
+  });
+  assert.deepEqual(declared.map((x) => x.origin), [undefined, undefined, undefined]);
+  const guessed = attributeOrigin([f('a', 0), f('b', 3)], { method: 'unknown', confidence: 'low', chain: [], baseLayers: 3 });
+  assert.deepEqual(guessed.map((x) => x.origin), [undefined, undefined]);
 });
 
 test('declared by name only: the catalogued build\'s digest and age are not claimed for the image', () => {

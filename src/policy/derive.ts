@@ -227,7 +227,9 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
   const b = c.baseImage;
   if (!b) return [];
   const lin = report.lineage;
-  const base = lin && lin.method !== 'unknown' ? lin.chain[0] : undefined;
+  // Identity from content: only a layer match against the base catalog identifies the base. A base
+  // declared by a label, an annotation or a Dockerfile is the image's own claim: shown, never approved.
+  const base = lin?.method === 'layer-match' ? lin.chain[0] : undefined;
   const alts = alternatives(b.approved ?? []);
   const altText = alts.length ? `; approved bases: ${alts.join(', ')}` : '';
   const firstAlt = alts.find((a) => !/[*?]/.test(a)) ?? alts[0];
@@ -236,7 +238,10 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
   if (!base) {
     const a = b.unknown ?? 'fail';
     if (a === 'pass') return [];
-    const detail = `base image could not be identified${lin?.detail ? ` (${lin.detail})` : ''}`;
+    const claimed = lin?.method === 'declared' && lin.chain[0] ? lin.chain[0].name : undefined;
+    const detail = claimed
+      ? `base image could not be verified: declared as ${claimed}, but no layer of the image matches that base in the base catalog (a declared base is a claim, not evidence)${lin?.detail ? ` (${lin.detail})` : ''}`
+      : `base image could not be identified${lin?.detail ? ` (${lin.detail})` : ''}`;
     const f: BaseImageFinding = {
       id: fingerprint('base-image', 'policy', 'unknown'),
       kind: 'base-image',
@@ -244,7 +249,7 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
       severity: 'medium',
       status: 'unknown',
       approvedAlternatives: alts,
-      remediation: `${rebuild}, or declare the base (OCI annotation org.opencontainers.image.base.name)`,
+      remediation: `${rebuild}, and add that base to the base catalog (portcullis base add IMAGE) so its layers can be matched`,
     };
     out.push({
       finding: f,
