@@ -42,6 +42,12 @@ export interface DbSourceMeta {
   updatedAt?: string;
   records: number;
   checksum?: string;
+  /**
+   * OSV ecosystems this source has records for (e.g. `Debian:12`, `npm`), so freshness can be judged per
+   * source for the ecosystems an image needs. Absent for enrichment feeds (KEV, EPSS) and in DBs built
+   * before it was recorded: such an advisory source is judged as serving every ecosystem.
+   */
+  ecosystems?: string[];
 }
 
 export interface DbMeta {
