@@ -110,6 +110,8 @@ export interface Suppression {
   policy?: string;
   reason?: string;
   expires?: string;
+  /** for `by: exception`: the file (and line) the exception was read from */
+  source?: string;
 }
 
 export interface Decision {

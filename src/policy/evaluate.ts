@@ -221,6 +221,7 @@ export function evaluateWithTrace(
       let sup: Omit<Suppression, 'findingId'> | undefined;
       if (matchedException) {
         sup = { by: 'exception', ruleId: matchedException.id, reason: matchedException.reason, expires: expiryLabel(matchedException) };
+        if (matchedException.source !== undefined) sup.source = matchedException.source;
       } else {
         sup = relaxation(f, j, p, now);
       }
