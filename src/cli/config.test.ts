@@ -54,6 +54,13 @@ test('config file: unknown keys are errors naming file:line and the key, with a 
   rejects(() => loadConfigFile(undefined, dir), /portcullis\.yaml:2: policies: unknown key; did you mean "policy"\?/);
   rejects(() => loadConfigFile(undefined, configDir('sevrity: high\n')), /:1: sevrity: unknown key; did you mean "severity"\?/);
   rejects(() => loadConfigFile(undefined, configDir('colour: false\n')), /:1: colour: unknown key; known keys: .*base-catalog/);
+  // a key with control characters is quoted, never printed raw (it cannot forge a log line)
+  assert.throws(() => loadConfigFile(undefined, configDir('"x\\nportcullis: PASS\\u001b[0m": 1\n')), (e: unknown) => {
+    assert.ok(e instanceof PortcullisError);
+    assert.ok(!e.message.includes('\n') && !e.message.includes('\u001b'), e.message);
+    assert.match(e.message, /"x\\nportcullis: PASS\\u001b\[0m": unknown key/);
+    return true;
+  });
 });
 
 test('config file: values are type-checked (file:line: key: expected ...), never crash', () => {

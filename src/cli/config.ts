@@ -148,7 +148,9 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
     if (KEYS[kebab(k)] !== undefined && (k === kebab(k) || k === camel(kebab(k)))) continue;
     const near = CONFIG_KEYS.map((c) => [c, distance(kebab(k).toLowerCase(), c)] as const).sort((a, b) => a[1] - b[1])[0];
     const hint = near && near[1] <= 3 ? `did you mean "${near[0]}"? ` : '';
-    throw new PortcullisError('BAD_INPUT', `${path}:${lines[camel(kebab(k))] ?? 1}: ${k}: unknown key; ${hint}known keys: ${CONFIG_KEYS.join(', ')}`, { subject: path });
+    // the key is the repository's text: quoted when it is not a plain name, so it cannot forge a line
+    const shown = /^[A-Za-z0-9_.-]{1,64}$/.test(k) ? k : JSON.stringify(k.slice(0, 64));
+    throw new PortcullisError('BAD_INPUT', `${path}:${lines[camel(kebab(k))] ?? 1}: ${shown}: unknown key; ${hint}known keys: ${CONFIG_KEYS.join(', ')}`, { subject: path });
   }
   let parsed: Record<string, unknown>;
   try {
