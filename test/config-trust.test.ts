@@ -102,6 +102,13 @@ test('repository exceptions: refused unless the policy allows them; applied ones
   assert.equal(both.code, 2);
   assert.match(both.stderr, /policy strict does not accept them/);
 
+  // policy test does not apply them silently: refused, naming the key
+  const report = join(dir, 'report.json');
+  writeFileSync(report, allowed.stdout);
+  const pt = await cli(['policy', 'test', report, '--policy', 'pipeline/allowing.yaml'], { now: NOW });
+  assert.equal(pt.code, 2);
+  assert.match(pt.stderr, /portcullis\.yaml:1: exceptions: refused: .*only `portcullis scan` accepts its exceptions/);
+
   // never an allowlist from the repository
   writeFileSync(join(dir, 'portcullis.yaml'), 'exceptions: repo-allow.yaml\n');
   const allow = await scan('pipeline/allowing.yaml');

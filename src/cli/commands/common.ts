@@ -58,7 +58,8 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
       if (!(key in values) || !isSecurityKey(key) || fromCli(key)) continue;
       const kebabKey = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       const where = `${config.path}:${config.lines[key] ?? 1}`;
-      if (key === 'exceptions') {
+      if (key === 'exceptions' && cmd.name() === 'scan') {
+        // held apart: scan/decide.ts applies them only when every policy in force allows them
         const v = values[key];
         repository = { paths: Array.isArray(v) ? (v as string[]) : [v as string], where };
         delete values[key];
@@ -66,7 +67,7 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
       }
       throw new PortcullisError(
         'BAD_INPUT',
-        `${where}: ${kebabKey}: refused: a portcullis.yaml found in the working directory belongs to the repository being gated and may not set ${kebabKey}, which can weaken the gate; give --${kebabKey} on the command line, or pass a config file the pipeline controls with --config FILE`,
+        `${where}: ${kebabKey}: refused: a portcullis.yaml found in the working directory belongs to the repository being gated and may not set ${kebabKey}, which can weaken the gate${key === 'exceptions' ? ' (only `portcullis scan` accepts its exceptions, under spec.exceptions.fromRepository: allow)' : ''}; give --${kebabKey} on the command line, or pass a config file the pipeline controls with --config FILE`,
         { subject: config.path },
       );
     }
