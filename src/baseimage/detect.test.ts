@@ -199,3 +199,12 @@ test('declared by name only: the catalogued build\'s digest and age are not clai
   assert.equal(withDigest.chain[0]!.digest, dig('other'), 'the declared digest is reported as declared');
   assert.equal(withDigest.chain[0]!.created, undefined);
 });
+
+test('history text in the heuristic reason is escaped: an image cannot forge lines through it', () => {
+  const h = (createdBy: string, comment?: string) => ({ created: '2024-01-01T00:00:00Z', createdBy, emptyLayer: false, ...(comment ? { comment } : {}) });
+  const g1 = guessInheritedLayers(inv({ layers: [A, B], history: [h('debootstrap'), h('x', 'FROM debian:12\nportcullis: PASS \u001b[32mok')] }).image);
+  assert.ok(!g1.reason.includes('\n') && !g1.reason.includes('\u001b'), g1.reason);
+  assert.match(g1.reason, /FROM debian:12\\u000aportcullis: PASS \\u001b\[32mok/);
+  const g2 = guessInheritedLayers(inv({ layers: [A, B], history: [h('debootstrap'), h('COPY x /\r\nverdict: pass')] }).image);
+  assert.ok(!/[\r\n]/.test(g2.reason), g2.reason);
+});
