@@ -10,6 +10,7 @@ import { PortcullisError } from '../core/errors.js';
 import { importAlpineSecdb } from './alpine-secdb/import.js';
 import { importDebianTracker } from './debian-tracker/import.js';
 import { detectSources, type SourceSpec } from './detect.js';
+import { ENRICHMENT_KINDS } from './gaps.js';
 import { importEpss } from './epss/import.js';
 import { importKev } from './kev/import.js';
 import { importOsv, sha256File, type FeedControl } from './osv/import.js';
@@ -67,6 +68,8 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
     opts.onWarning?.(w);
   };
   const feeds = new Map<string, DbSourceMeta>();
+  /** per feed: the ecosystems its advisory records name (recorded so freshness is judged per source) */
+  const feedEcosystems = new Map<string, Set<string>>();
   try {
     for (const spec of specs) {
       let feed: DbSourceMeta | undefined;
@@ -104,6 +107,9 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
               warn(`${item.origin}: duplicate id ${item.record.id}; ${r === 'replaced' ? 'replaced the older record' : 'kept the newer or equal record already read'}`);
             }
             f.records++;
+            let ecos = feedEcosystems.get(f.name);
+            if (!ecos) feedEcosystems.set(f.name, (ecos = new Set()));
+            for (const a of item.record.affected ?? []) if (a.package && typeof a.package.ecosystem === 'string') ecos.add(a.package.ecosystem);
             const mod = item.record.modified;
             // Only OSV records carry a publisher's `modified`; converted distro records use the file time,
             // which says nothing about how fresh the data is, so it never makes a feed look fresh.
@@ -123,6 +129,10 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
       if (!feed) beginFeed(defaultFeed);
       const f = feed as unknown as DbSourceMeta;
       if (!f.checksum) f.checksum = (await stat(spec.path)).isFile() ? await sha256File(spec.path) : await sha256Dir(spec.path);
+    }
+    for (const f of feeds.values()) {
+      if (ENRICHMENT_KINDS.has(f.kind)) continue;
+      f.ecosystems = [...(feedEcosystems.get(f.name) ?? [])].sort();
     }
     const sourceList = [...feeds.values()].sort((a, b) => a.name.localeCompare(b.name));
     const builtAt = clock.now().toISOString();

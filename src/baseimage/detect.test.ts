@@ -171,9 +171,23 @@ test('attributeOrigin marks findings base or app by layer; findings without a la
   const out = attributeOrigin([f('a', 0), f('b', 1), f('c', 2), f('d'), f('e', 3, 'base')], { method: 'layer-match', confidence: 'high', chain: [], baseLayers: 2 });
   assert.deepEqual(out.map((x) => x.origin), ['base', 'base', 'app', undefined, 'app']);
   const none = attributeOrigin([f('a', 0)], { method: 'unknown', confidence: 'low', chain: [], baseLayers: 0 });
-  assert.equal(none[0]!.origin, 'app');
-  const bad = attributeOrigin([f('a', 0)], { method: 'unknown', confidence: 'low', chain: [], baseLayers: NaN });
+  assert.equal(none[0]!.origin, undefined);
+  const bad = attributeOrigin([f('a', 0)], { method: 'layer-match', confidence: 'high', chain: [], baseLayers: NaN });
   assert.equal(bad[0]!.origin, 'app');
+});
+
+test('attributeOrigin: a declared base or a history guess never makes a finding base (only a layer match does)', () => {
+  const f = (id: string, layer: number, origin?: 'base' | 'app'): Finding =>
+    ({ id, kind: 'secret', title: id, severity: 'high', rule: 'r', path: '/x', match: '***', layer: { index: layer, diffId: A }, origin }) as Finding;
+  const declared = attributeOrigin([f('a', 0), f('b', 1), f('c', 2, 'base')], {
+    method: 'declared',
+    confidence: 'medium',
+    chain: [{ name: 'docker.io/library/debian:12-slim', layers: 2 }],
+    baseLayers: 2,
+  });
+  assert.deepEqual(declared.map((x) => x.origin), [undefined, undefined, undefined]);
+  const guessed = attributeOrigin([f('a', 0), f('b', 3)], { method: 'unknown', confidence: 'low', chain: [], baseLayers: 3 });
+  assert.deepEqual(guessed.map((x) => x.origin), [undefined, undefined]);
 });
 
 test('declared by name only: the catalogued build\'s digest and age are not claimed for the image', () => {
@@ -184,4 +198,13 @@ test('declared by name only: the catalogued build\'s digest and age are not clai
   const withDigest = detectLineage(inv({ layers: [X, C, D], annotations: { 'org.opencontainers.image.base.name': 'corp/base:1', 'org.opencontainers.image.base.digest': dig('other') } }), cat(base));
   assert.equal(withDigest.chain[0]!.digest, dig('other'), 'the declared digest is reported as declared');
   assert.equal(withDigest.chain[0]!.created, undefined);
+});
+
+test('history text in the heuristic reason is escaped: an image cannot forge lines through it', () => {
+  const h = (createdBy: string, comment?: string) => ({ created: '2024-01-01T00:00:00Z', createdBy, emptyLayer: false, ...(comment ? { comment } : {}) });
+  const g1 = guessInheritedLayers(inv({ layers: [A, B], history: [h('debootstrap'), h('x', 'FROM debian:12\nportcullis: PASS \u001b[32mok')] }).image);
+  assert.ok(!g1.reason.includes('\n') && !g1.reason.includes('\u001b'), g1.reason);
+  assert.match(g1.reason, /FROM debian:12\\u000aportcullis: PASS \\u001b\[32mok/);
+  const g2 = guessInheritedLayers(inv({ layers: [A, B], history: [h('debootstrap'), h('COPY x /\r\nverdict: pass')] }).image);
+  assert.ok(!/[\r\n]/.test(g2.reason), g2.reason);
 });

@@ -16,6 +16,12 @@ import type { ImageSummary } from '../core/report.js';
 
 const GAP_MS = 3600_000;
 
+/** History text is written by the image author: control characters are escaped so it cannot forge lines. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const APP_STEP: RegExp[] = [
   /(^|\s|\(nop\)\s*)COPY\s/i,
   /(^|\s)(npm|yarn|pnpm)\s+(ci|install|add)\b/i,
@@ -76,7 +82,7 @@ export function guessInheritedLayers(image: Pick<ImageSummary, 'config' | 'layer
   const fromIdx = st.findIndex((s) => /^FROM\s+\S/.test(s.entry.comment?.trim() ?? ''));
   if (fromIdx >= 0) {
     const n = layersBefore(st, fromIdx);
-    const what = st[fromIdx]!.entry.comment!.trim().slice(0, 200);
+    const what = printable(st[fromIdx]!.entry.comment!.trim().slice(0, 200));
     return { layers: n, reason: `history entry ${fromIdx + 1} is marked "${what}": ${n} layer(s) before it look inherited` };
   }
 
@@ -86,7 +92,7 @@ export function guessInheritedLayers(image: Pick<ImageSummary, 'config' | 'layer
     const s = st[i]!;
     if (s.layer !== undefined && looksLikeAppStep(s.entry.createdBy)) {
       app = s.layer;
-      appWhy = `layer ${s.layer + 1} looks like an application step (${(s.entry.createdBy ?? '').trim().slice(0, 80)})`;
+      appWhy = `layer ${s.layer + 1} looks like an application step (${printable((s.entry.createdBy ?? '').trim().slice(0, 80))})`;
       break;
     }
   }

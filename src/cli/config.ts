@@ -1,10 +1,23 @@
 // Defaults for flags: flags beat environment beat the config file (`portcullis.yaml` in the working
 // directory, or --config FILE). Keys of the config file are the long flag names (`db`, `pipeline`,
 // `policy`, `exceptions`, `base-catalog`, `format`, `platform`, ...), camelCase also accepted.
-import { existsSync, readFileSync } from 'node:fs';
+//
+// The file is validated like a policy (zod, `file:line: key: what is wrong`, exit 2): an unknown key
+// (`policies:` for `policy:`) or a value of the wrong type is an error, never ignored.
+//
+// Who may weaken the gate: a portcullis.yaml found implicitly in the working directory is the gated
+// repository's. Settings that can weaken the gate (SECURITY_KEYS) are refused from it; `exceptions`
+// are held apart and accepted only when every policy in force says `spec.exceptions.fromRepository:
+// allow` (see scan/decide.ts). A file passed with --config was chosen by the pipeline and is trusted.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
 import { PortcullisError } from '../core/errors.js';
+import { SEVERITY_ORDER } from '../core/types.js';
+import { validate } from '../policy/load.js';
+import { formatsFor } from '../report/registry.js';
+import { parsePlatform } from '../source/ref.js';
 
 export type ConfigValues = Record<string, unknown>;
 
@@ -12,27 +25,146 @@ const ENV: Record<string, string> = {
   db: 'PORTCULLIS_DB',
 };
 
-export function loadConfigFile(explicit: string | undefined, cwd: string): { values: ConfigValues; path?: string } {
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const nonEmpty = z.string().min(1);
+const paths = z.union([nonEmpty, z.array(nonEmpty).min(1)]);
+const SEVERITY_MSG = `expected severities separated by commas (${SEVERITY_ORDER.join(', ')})`;
+const severityString = z.string().refine((s) => s.split(',').every((x) => x.trim() === '' || (SEVERITY_ORDER as readonly string[]).includes(x.trim().toLowerCase())), { message: SEVERITY_MSG });
+const ALL_FORMATS = [...new Set([...formatsFor('scan'), ...formatsFor('sbom'), 'table', 'json', 'text'])].sort();
+
+/** Every key a config file may set: its value type, and whether it can weaken the gate. */
+interface KeySpec {
+  schema: z.ZodType;
+  /** refused from an implicitly found (repository) config: it can weaken the gate */
+  security: boolean;
+}
+
+const KEYS: Record<string, KeySpec> = {
+  // what is judged and by which rules: only the pipeline chooses
+  policy: { schema: paths, security: true },
+  exceptions: { schema: paths, security: true },
+  pipeline: { schema: nonEmpty, security: true },
+  'base-catalog': { schema: nonEmpty, security: true },
+  catalog: { schema: nonEmpty, security: true },
+  db: { schema: nonEmpty, security: true },
+  'max-db-age': { schema: z.number().positive(), security: true },
+  platform: { schema: nonEmpty.refine((s) => { try { parsePlatform(s); return true; } catch { return false; } }, { message: 'expected os/arch[/variant], e.g. linux/arm64/v8' }), security: true },
+  sbom: { schema: nonEmpty, security: true },
+  image: { schema: nonEmpty, security: true },
+  source: { schema: paths, security: true },
+  'skip-update': { schema: z.boolean(), security: true },
+  ecosystem: { schema: paths, security: true },
+  with: { schema: paths, security: true },
+  name: { schema: nonEmpty, security: true },
+  'not-approved': { schema: z.boolean(), security: true },
+  note: { schema: z.string(), security: true },
+  // what is shown and where it goes: never changes the verdict
+  format: { schema: z.enum(ALL_FORMATS as [string, ...string[]]), security: false },
+  output: { schema: paths, security: false },
+  decision: { schema: nonEmpty, security: false },
+  dockerfile: { schema: nonEmpty, security: false },
+  severity: { schema: z.union([severityString, z.array(z.enum(SEVERITY_ORDER))]), security: false },
+  'ignore-unfixed': { schema: z.boolean(), security: false },
+  'only-app': { schema: z.boolean(), security: false },
+  'only-base': { schema: z.boolean(), security: false },
+  'include-os-owned': { schema: z.boolean(), security: false },
+  'max-age': { schema: z.number().positive(), security: false },
+  timeout: { schema: z.number().int().positive(), security: false },
+  retries: { schema: z.number().int().min(0), security: false },
+  checksum: { schema: z.boolean(), security: false },
+  report: { schema: nonEmpty, security: false },
+  finding: { schema: nonEmpty, security: false },
+};
+
+export const CONFIG_KEYS = Object.keys(KEYS).sort();
+
+const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** true for settings a repository's own (implicitly found) config may not set. */
+export function isSecurityKey(key: string): boolean {
+  return KEYS[kebab(key)]?.security === true;
+}
+
+const configSchema = z.strictObject(Object.fromEntries(Object.entries(KEYS).flatMap(([k, s]) => {
+  const opt = s.schema.optional();
+  return camel(k) === k ? [[k, opt]] : [[k, opt], [camel(k), opt]];
+})));
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  }
+  return d[a.length]![b.length]!;
+}
+
+export interface LoadedConfig {
+  /** values by camelCase option name (severity lists joined with commas) */
+  values: ConfigValues;
+  path?: string;
+  /** found in the working directory without --config: the gated repository's file */
+  implicit: boolean;
+  /** line of each key in the file, by camelCase option name */
+  lines: Record<string, number>;
+}
+
+export function loadConfigFile(explicit: string | undefined, cwd: string): LoadedConfig {
   const path = explicit ? resolve(cwd, explicit) : resolve(cwd, 'portcullis.yaml');
+  const implicit = !explicit;
   if (!existsSync(path)) {
     if (explicit) throw new PortcullisError('BAD_INPUT', `config file not found: ${explicit}`);
-    return { values: {} };
+    return { values: {}, implicit, lines: {} };
   }
-  let doc: unknown;
+  const st = statSync(path);
+  if (!st.isFile()) throw new PortcullisError('BAD_INPUT', `${path}: config file is not a regular file`);
+  if (st.size > MAX_CONFIG_BYTES) throw new PortcullisError('BAD_INPUT', `${path}: ${st.size} bytes is larger than the ${MAX_CONFIG_BYTES}-byte limit for a config file`);
+  const text = readFileSync(path, 'utf8');
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    throw new PortcullisError('BAD_INPUT', `${path}:${lc.linePos(err.pos[0]).line}: invalid YAML: ${err.message.split('\n')[0]}`, { cause: err });
+  }
+  let raw: unknown;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    raw = doc.toJS({ maxAliasCount: 50 });
   } catch (e) {
     throw new PortcullisError('BAD_INPUT', `${path}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
-  if (doc === null || doc === undefined) return { values: {}, path };
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new PortcullisError('BAD_INPUT', `${path}: expected a mapping of flag names to values`);
+  if (raw === null || raw === undefined) return { values: {}, path, implicit, lines: {} };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new PortcullisError('BAD_INPUT', `${path}:1: expected a mapping of flag names to values, got ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+  }
+  const obj = raw as Record<string, unknown>;
+  const lines: Record<string, number> = {};
+  for (const item of (doc.contents as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] }).items ?? []) {
+    if (typeof item.key?.value === 'string' && item.key.range) lines[camel(kebab(item.key.value))] = lc.linePos(item.key.range[0]).line;
+  }
+  // unknown keys first, with a suggestion: a misspelt key must never silently drop a setting
+  for (const k of Object.keys(obj)) {
+    if (KEYS[kebab(k)] !== undefined && (k === kebab(k) || k === camel(kebab(k)))) continue;
+    const near = CONFIG_KEYS.map((c) => [c, distance(kebab(k).toLowerCase(), c)] as const).sort((a, b) => a[1] - b[1])[0];
+    const hint = near && near[1] <= 3 ? `did you mean "${near[0]}"? ` : '';
+    // the key is the repository's text: quoted when it is not a plain name, so it cannot forge a line
+    const shown = /^[A-Za-z0-9_.-]{1,64}$/.test(k) ? k : JSON.stringify(k.slice(0, 64));
+    throw new PortcullisError('BAD_INPUT', `${path}:${lines[camel(kebab(k))] ?? 1}: ${shown}: unknown key; ${hint}known keys: ${CONFIG_KEYS.join(', ')}`, { subject: path });
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = validate(configSchema, obj, doc, lc, path) as Record<string, unknown>;
+  } catch (e) {
+    throw e instanceof PortcullisError ? new PortcullisError('BAD_INPUT', e.message, { cause: e, subject: path }) : e;
   }
   const values: ConfigValues = {};
-  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-    values[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  for (const [k, v] of Object.entries(parsed)) {
+    const key = camel(kebab(k));
+    if (key in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as ${kebab(k)} and ${key})`, { subject: path });
+    values[key] = key === 'severity' && Array.isArray(v) ? v.join(',') : v;
   }
-  return { values, path };
+  return { values, path, implicit, lines };
 }
 
 /** Fill options that the user did not set on the command line from the environment, then the config file. */
@@ -42,6 +174,8 @@ export function applyDefaults(
   isFromCli: (key: string) => boolean,
   env: NodeJS.ProcessEnv,
   config: ConfigValues,
+  /** false for a config value this command does not accept (e.g. a `format` another command offers) */
+  accepts: (key: string, value: unknown) => boolean = () => true,
 ): Record<string, unknown> {
   const out = { ...opts };
   for (const { key, repeatable } of declared) {
@@ -51,8 +185,11 @@ export function applyDefaults(
       out[key] = repeatable ? [env[envName]] : env[envName];
       continue;
     }
-    if (key in config) {
+    if (key in config && accepts(key, config[key])) {
       const v = config[key];
+      if (!repeatable && Array.isArray(v)) {
+        throw new PortcullisError('BAD_INPUT', `config file: ${kebab(key)}: this command takes one value, got a list`);
+      }
       out[key] = repeatable && !Array.isArray(v) ? [v] : v;
     }
   }

@@ -46,6 +46,12 @@ export interface DbSourceMeta {
   updatedAt?: string;
   records: number;
   checksum?: string;
+  /**
+   * OSV ecosystems this source has records for (e.g. `Debian:12`, `npm`), so freshness can be judged per
+   * source for the ecosystems an image needs. Absent for enrichment feeds (KEV, EPSS) and in DBs built
+   * before it was recorded: such an advisory source is judged as serving every ecosystem.
+   */
+  ecosystems?: string[];
 }
 
 export interface DbMeta {
@@ -108,6 +114,8 @@ export interface Suppression {
   policy?: string;
   reason?: string;
   expires?: string;
+  /** for `by: exception`: the file (and line) the exception was read from */
+  source?: string;
 }
 
 export interface Decision {

@@ -114,6 +114,21 @@ function judge(p: Package, adv: StoredAdvisory, key: MatchKey): { hit?: Hit; unk
   return { hit };
 }
 
+/**
+ * The OSV ecosystems an inventory's packages are matched in (what `matchInventory` reports as
+ * `ecosystems`), without a DB: the policy stage judges DB freshness for exactly these.
+ */
+export function neededEcosystems(inv: Inventory, opts: MatchOptions = {}): string[] {
+  const needed = new Set<string>();
+  for (const p of inv.packages) {
+    if (p.ownedBy && !opts.includeOsOwned) continue;
+    if (p.type === 'golang' && p.version === '(devel)') continue;
+    const { ecosystem } = matchKeys(p, inv.os);
+    if (ecosystem) needed.add(ecosystem);
+  }
+  return [...needed].sort();
+}
+
 export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOptions = {}): MatchResult {
   const findings: Finding[] = [];
   const needed = new Set<string>();

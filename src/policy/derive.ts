@@ -17,6 +17,8 @@ import type { Judgement } from './controls.js';
 import { packageMatches, purlBase } from './exceptions.js';
 import { imageMatchesAny, parseImageRef } from './imageref.js';
 import { licenseDenied } from './license.js';
+import { describeJudgement, judgeSources } from '../advisory/gaps.js';
+import { neededEcosystems } from '../match/index.js';
 import type { Controls } from './schema.js';
 
 export interface Derived {
@@ -164,23 +166,14 @@ function deriveLicenses(report: ScanReport, c: Controls): Derived[] {
   return out;
 }
 
-/** The time the DB's data is from: the newest source updatedAt, else builtAt. */
-export function dbDataTime(db: ScanReport['db']): number | undefined {
-  if (!db) return undefined;
-  const ts = db.sources.map((s) => (s.updatedAt ? Date.parse(s.updatedAt) : NaN)).filter((t) => Number.isFinite(t));
-  if (ts.length > 0) return Math.max(...ts);
-  const b = Date.parse(db.builtAt);
-  return Number.isFinite(b) ? b : undefined;
-}
-
-function gap(reason: 'db-missing' | 'db-stale', detail: string): CoverageGapFinding {
+function gap(reason: 'db-missing' | 'db-stale', detail: string, source?: string): CoverageGapFinding {
   return {
-    id: fingerprint('coverage-gap', 'policy', reason),
+    id: source === undefined ? fingerprint('coverage-gap', 'policy', reason) : fingerprint('coverage-gap', 'policy', reason, source),
     kind: 'coverage-gap',
     title: detail,
     severity: 'unknown',
     reason,
-    subject: 'advisory database',
+    subject: source === undefined ? 'advisory database' : `advisory source ${source}`,
     detail,
     remediation: 'run `portcullis db update` (or point --db at a fresh database) and scan again',
   };
@@ -189,19 +182,21 @@ function gap(reason: 'db-missing' | 'db-stale', detail: string): CoverageGapFind
 function deriveDatabase(report: ScanReport, c: Controls, now: Date): Derived[] {
   const out: Derived[] = [];
   const max = c.database?.maxAgeHours;
-  const t = dbDataTime(report.db);
   if (max !== undefined) {
-    if (t === undefined) {
+    if (!report.db) {
       const f = gap('db-missing', 'no advisory database metadata in the report: vulnerabilities were not checked against a known DB');
       out.push({ finding: f, judgement: { level: 'violation', control: 'database.maxAgeHours', message: f.detail, remediation: f.remediation } });
-    } else {
-      const hours = (now.getTime() - t) / HOUR_MS;
-      if (hours > max) {
-        const f = gap('db-stale', `advisory data is ${Math.floor(hours)} hours old (from ${new Date(t).toISOString()}), more than maxAgeHours: ${max}`);
-        out.push({ finding: f, judgement: { level: 'violation', control: 'database.maxAgeHours', message: f.detail, remediation: f.remediation } });
-      }
+      return out;
     }
-  } else if (c.vulnerabilities && t === undefined && !report.findings.some((f) => f.kind === 'coverage-gap' && f.reason === 'db-missing')) {
+    // the same per-source judgement as the scan's db-stale gaps: each advisory source serving an
+    // ecosystem the image needs, KEV/EPSS never count, an unknown data time is not fresh
+    for (const j of judgeSources(report.db, neededEcosystems(report.inventory), now, max)) {
+      const line = describeJudgement(j, max);
+      if (!line) continue;
+      const f = gap('db-stale', `${line} (database.maxAgeHours: ${max})`, j.source);
+      out.push({ finding: f, judgement: { level: 'violation', control: 'database.maxAgeHours', message: f.detail, remediation: f.remediation } });
+    }
+  } else if (c.vulnerabilities && !report.db && !report.findings.some((f) => f.kind === 'coverage-gap' && f.reason === 'db-missing')) {
     // Vulnerabilities are checked by this policy but the report was made without a DB: never "clean".
     const f = gap('db-missing', 'the report has no advisory database metadata: vulnerabilities were not checked');
     const a = c.coverage?.reasons?.['db-missing'] ?? c.coverage?.onGap ?? 'fail';
@@ -224,7 +219,9 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
   const b = c.baseImage;
   if (!b) return [];
   const lin = report.lineage;
-  const base = lin && lin.method !== 'unknown' ? lin.chain[0] : undefined;
+  // Identity from content: only a layer match against the base catalog identifies the base. A base
+  // declared by a label, an annotation or a Dockerfile is the image's own claim: shown, never approved.
+  const base = lin?.method === 'layer-match' ? lin.chain[0] : undefined;
   const alts = alternatives(b.approved ?? []);
   const altText = alts.length ? `; approved bases: ${alts.join(', ')}` : '';
   const firstAlt = alts.find((a) => !/[*?]/.test(a)) ?? alts[0];
@@ -233,7 +230,10 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
   if (!base) {
     const a = b.unknown ?? 'fail';
     if (a === 'pass') return [];
-    const detail = `base image could not be identified${lin?.detail ? ` (${lin.detail})` : ''}`;
+    const claimed = lin?.method === 'declared' && lin.chain[0] ? lin.chain[0].name : undefined;
+    const detail = claimed
+      ? `base image could not be verified: declared as ${claimed}, but no layer of the image matches that base in the base catalog (a declared base is a claim, not evidence)${lin?.detail ? ` (${lin.detail})` : ''}`
+      : `base image could not be identified${lin?.detail ? ` (${lin.detail})` : ''}`;
     const f: BaseImageFinding = {
       id: fingerprint('base-image', 'policy', 'unknown'),
       kind: 'base-image',
@@ -241,7 +241,7 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
       severity: 'medium',
       status: 'unknown',
       approvedAlternatives: alts,
-      remediation: `${rebuild}, or declare the base (OCI annotation org.opencontainers.image.base.name)`,
+      remediation: `${rebuild}, and add that base to the base catalog (portcullis base add IMAGE) so its layers can be matched`,
     };
     out.push({
       finding: f,

@@ -247,24 +247,41 @@ test('packages.deny: anchored name globs and purl patterns', () => {
   assert.equal(purl.violations.length, 2);
 });
 
-test('database.maxAgeHours: newest source updatedAt, else builtAt; missing meta fails', () => {
+test('database.maxAgeHours: judged per advisory source for the ecosystems needed; missing meta fails', () => {
   const c: Controls = { database: { maxAgeHours: 72 } };
-  const db = (updatedAt?: string, builtAt = '2026-11-01T00:00:00Z') => ({ schemaVersion: 1, builtAt, sources: [{ name: 'a', kind: 'osv', updatedAt, records: 1 }, { name: 'b', kind: 'osv', records: 1 }], ecosystems: [] });
-  assert.equal(run([], c, { r: { db: db('2026-11-26T10:00:00Z') } }).verdict, 'pass', 'exactly 72h');
-  assert.deepEqual(controls(run([], c, { r: { db: db('2026-11-26T09:59:00Z') } })), ['database.maxAgeHours']);
-  assert.equal(run([], c, { r: { db: db(undefined, '2026-11-28T00:00:00Z') } }).verdict, 'pass');
-  assert.equal(run([], c, { r: { db: db(undefined, '2026-11-20T00:00:00Z') } }).verdict, 'fail');
+  const packages = [pkg({ name: 'zlib1g', distro: { id: 'debian', versionId: '12' } })];
+  const os = { family: 'debian', name: 'Debian GNU/Linux', versionId: '12', source: '/etc/os-release' };
+  const withPkgs = (db: ScanReport['db']): Partial<ScanReport> => ({ db, inventory: { ...report().inventory, os, packages } });
+  const db = (updatedAt?: string, builtAt = '2026-11-29T06:00:00Z') => ({
+    schemaVersion: 1,
+    builtAt,
+    sources: [
+      { name: 'osv:Debian', kind: 'osv', updatedAt, records: 1, ecosystems: ['Debian:12'] },
+      { name: 'osv:npm', kind: 'osv', updatedAt: '2020-01-01T00:00:00Z', records: 1, ecosystems: ['npm'] },
+      { name: 'kev', kind: 'kev', updatedAt: '2026-11-29T09:00:00Z', records: 1 },
+    ],
+    ecosystems: ['Debian:12', 'npm'],
+  });
+  assert.equal(run([], c, { r: withPkgs(db('2026-11-26T10:00:00Z')) }).verdict, 'pass', 'exactly 72h; the old npm source is not needed');
+  assert.deepEqual(controls(run([], c, { r: withPkgs(db('2026-11-26T09:59:00Z')) })), ['database.maxAgeHours']);
+  // no data time: not fresh at build time, whatever KEV says
+  const unknown = run([], c, { r: withPkgs(db(undefined, '2026-11-29T09:00:00Z')) });
+  assert.deepEqual(controls(unknown), ['database.maxAgeHours']);
+  assert.match(unknown.violations[0]!.message, /osv:Debian \(for Debian:12\): data time unknown/);
   const missing = run([], c, { r: { db: undefined } });
   assert.deepEqual(controls(missing), ['database.maxAgeHours']);
   assert.equal((missing.derivedFindings![0] as { reason: string }).reason, 'db-missing');
 });
 
 test('a scanner db-stale gap is decided by the policy\'s database.maxAgeHours when it has one', () => {
-  const stale = gapFinding({ id: 'coverage-gap:stale', reason: 'db-stale', subject: 'advisory DB', detail: '80 hours old' });
-  const db = { schemaVersion: 1, builtAt: '2026-11-26T02:00:00Z', sources: [], ecosystems: [] }; // 80h before NOW
-  assert.deepEqual(controls(run([stale], { database: { maxAgeHours: 168 } }, { r: { db } })), []);
-  assert.deepEqual(controls(run([stale], { database: { maxAgeHours: 72 } }, { r: { db } })), ['database.maxAgeHours']);
-  assert.deepEqual(controls(run([stale], {}, { r: { db } })), ['coverage.onGap']);
+  const stale = gapFinding({ id: 'coverage-gap:stale', reason: 'db-stale', subject: 'advisory source osv:Debian', detail: '80 hours old' });
+  const packages = [pkg({ name: 'zlib1g', distro: { id: 'debian', versionId: '12' } })];
+  const os = { family: 'debian', name: 'Debian GNU/Linux', versionId: '12', source: '/etc/os-release' };
+  const db = { schemaVersion: 1, builtAt: '2026-11-29T00:00:00Z', sources: [{ name: 'osv:Debian', kind: 'osv', updatedAt: '2026-11-26T02:00:00Z', records: 1, ecosystems: ['Debian:12'] }], ecosystems: ['Debian:12'] }; // 80h before NOW
+  const r = { db, inventory: { ...report().inventory, os, packages } };
+  assert.deepEqual(controls(run([stale], { database: { maxAgeHours: 168 } }, { r })), []);
+  assert.deepEqual(controls(run([stale], { database: { maxAgeHours: 72 } }, { r })), ['database.maxAgeHours']);
+  assert.deepEqual(controls(run([stale], {}, { r })), ['coverage.onGap']);
 });
 
 test('a vulnerabilities control without DB metadata in the report is a coverage gap, not clean', () => {

@@ -48,7 +48,12 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The image identity a report is about: ref name/tag/digest, else its first repo tag; digest from the manifest. */
+/**
+ * The image identity a report is about: name and tag from the reference the pipeline gave (else the
+ * first repo tag); digests only as computed from the image's bytes (manifest, config). A digest typed
+ * in the reference was checked against those when the image was opened and is never used here; an
+ * SBOM's digest is the SBOM's claim, not something we hashed, so an SBOM scan has no digest identity.
+ */
 export function imageOf(report: ScanReport): ImageId {
   const img = report.inventory.image;
   let name = img.ref.name;
@@ -58,11 +63,12 @@ export function imageOf(report: ScanReport): ImageId {
     name = p?.name;
     tag = tag ?? p?.tag;
   }
+  const hashed = img.ref.transport !== 'sbom';
   return {
     name: name !== undefined ? normaliseImageName(name) : undefined,
     tag,
-    digest: img.ref.digest ?? img.manifestDigest,
-    id: img.configDigest,
+    digest: hashed ? img.manifestDigest : undefined,
+    id: hashed ? img.configDigest : undefined,
   };
 }
 
@@ -218,6 +224,7 @@ export function evaluateWithTrace(
       let sup: Omit<Suppression, 'findingId'> | undefined;
       if (matchedException) {
         sup = { by: 'exception', ruleId: matchedException.id, reason: matchedException.reason, expires: expiryLabel(matchedException) };
+        if (matchedException.source !== undefined) sup.source = matchedException.source;
       } else {
         sup = relaxation(f, j, p, now);
       }

@@ -114,7 +114,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function validate<T>(
+export function validate<T>(
   schema: z.ZodType<T>,
   value: unknown,
   doc: Document,

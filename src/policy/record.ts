@@ -56,8 +56,8 @@ export function decisionRecord(
     image: {
       name: decision.image?.name ?? img.ref.name,
       tag: decision.image?.tag ?? img.ref.tag,
-      digest: decision.image?.digest ?? img.ref.digest ?? img.manifestDigest,
-      configDigest: img.configDigest,
+      digest: decision.image ? decision.image.digest : img.manifestDigest,
+      configDigest: img.ref.transport === 'sbom' ? undefined : img.configDigest,
       input: img.ref.input,
     },
     pipeline: decision.pipeline,

@@ -68,7 +68,16 @@ export async function resolveDockerArchive(ref: ImageRef, store: BlobStore): Pro
   if (!items) {
     throw new PortcullisError('IMAGE_UNREADABLE', `${store.where}: no manifest.json: not a docker-archive (docker save) tarball`, { subject: store.where });
   }
-  const selected = ref.name || ref.tag ? items.filter((it) => tagMatches(it.RepoTags, ref)) : items;
+  let selected = ref.name || ref.tag ? items.filter((it) => tagMatches(it.RepoTags, ref)) : items;
+  if (selected.length > 1 && ref.digest) {
+    // `PATH@sha256:<image id>` picks one image of a multi-image archive by its computed config digest
+    const byDigest: ManifestItem[] = [];
+    for (const it of selected) {
+      if (!store.exists(it.Config)) continue;
+      if (`sha256:${sha256Hex(await store.read(it.Config, MAX_JSON))}` === ref.digest) byDigest.push(it);
+    }
+    if (byDigest.length > 0) selected = byDigest;
+  }
   if (selected.length === 0) {
     const all = items.flatMap((i) => i.RepoTags).join(', ') || 'none';
     throw new PortcullisError('NOT_FOUND', `${store.where}: no image tagged ${ref.name ?? ''}${ref.tag ? `:${ref.tag}` : ''} in the archive (tags: ${all})`);

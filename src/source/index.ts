@@ -40,6 +40,28 @@ async function resolveArchive(ref: ImageRef, store: BlobStore, opts: OpenOptions
   });
 }
 
+/**
+ * Identity from content: a digest typed in the reference (`docker-archive:PATH:NAME@sha256:…`,
+ * `oci:DIR@sha256:…`) must equal the manifest or the config digest we computed from the archive's
+ * bytes; it selects and pins, it never names the image. DIGEST_MISMATCH (exit 2) naming both otherwise.
+ */
+export function checkTypedDigest(image: Pick<ResolvedImage, 'ref' | 'manifestDigest' | 'configDigest'>): void {
+  const want = image.ref.digest;
+  if (want === undefined) return;
+  const computed = [image.manifestDigest, image.configDigest].filter((d): d is string => d !== undefined);
+  if (computed.some((d) => d.toLowerCase() === want.toLowerCase())) return;
+  const what = [
+    image.manifestDigest ? `manifest digest ${image.manifestDigest}` : undefined,
+    image.configDigest ? `config digest (image id) ${image.configDigest}` : undefined,
+  ].filter(Boolean);
+  const where = image.ref.path ?? image.ref.input;
+  throw new PortcullisError(
+    'DIGEST_MISMATCH',
+    `${where}: the reference pins ${want}, but the image read has ${what.length ? what.join(' and ') : 'no digest'}: refusing to judge an image other than the one named`,
+    { subject: where },
+  );
+}
+
 /** Open an image for reading. The caller must `close()` it (removes any private temp files). */
 export async function openImage(input: string, opts: OpenOptions = {}): Promise<ResolvedImage> {
   const ref = parseImageRef(input);
@@ -56,12 +78,20 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
       // an OCI layout directory, or an unpacked archive (a directory), is read in place
       const inPlace = ref.transport === 'oci' || (existsSync(ref.path!) && statSync(ref.path!).isDirectory());
       const store = inPlace ? new DirStore(ref.path!) : await TarArchive.open(ref.path!, opts);
+      let image: ResolvedImage;
       try {
-        return await resolveArchive(ref, store, opts);
+        image = await resolveArchive(ref, store, opts);
       } catch (e) {
         await store.close();
         throw e;
       }
+      try {
+        checkTypedDigest(image);
+      } catch (e) {
+        await image.close();
+        throw e;
+      }
+      return image;
     }
   }
 }

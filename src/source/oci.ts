@@ -147,6 +147,11 @@ export async function resolveOci(ref: ImageRef, store: BlobStore, want?: Platfor
       throw new PortcullisError('NOT_FOUND', `${where}: no image tagged ${ref.tag} (tags: ${names})`);
     }
   }
+  if (ref.digest) {
+    // `oci:DIR@sha256:<manifest digest>` picks that manifest; any other digest is checked after reading
+    const byDigest = cands.filter((c) => c.desc.digest === ref.digest);
+    if (byDigest.length > 0) cands = byDigest;
+  }
   const target = want ?? DEFAULT_PLATFORM;
   const withPlatform = cands.filter((c) => c.desc.platform);
   let chosen: Candidate | undefined;

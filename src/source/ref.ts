@@ -117,6 +117,20 @@ function splitPathRef(rest: string): { path: string; sel?: string } {
   return { path: rest };
 }
 
+const TRAILING_DIGEST = new RegExp(`@(${DIGEST})$`);
+
+/**
+ * `PATH[:SEL]@sha256:…`: a digest the user typed to pin the image. It is only ever compared with the
+ * digests computed from the archive (openImage refuses a mismatch), never used as the image's digest.
+ * The whole string wins when it exists as a file (a path may contain `@`).
+ */
+function splitDigest(rest: string): { body: string; digest?: string } {
+  if (existsSync(rest)) return { body: rest };
+  const m = TRAILING_DIGEST.exec(rest);
+  if (!m || m.index === 0) return { body: rest };
+  return { body: rest.slice(0, m.index), digest: m[1]!.toLowerCase() };
+}
+
 function registryRef(input: string, body: string): ImageRef {
   const n = normaliseImageName(body);
   const ref: ImageRef = { input, transport: 'registry', name: n.name };
@@ -159,8 +173,16 @@ export function parseImageRef(input: string): ImageRef {
     if (rest === '') throw new PortcullisError('BAD_INPUT', `missing path after ${prefix} in ${JSON.stringify(input)}`);
     if (transport === 'registry') return registryRef(input, rest);
     if (transport === 'dir' || transport === 'sbom') return { input, transport, path: resolve(rest) };
-    const { path, sel } = splitPathRef(rest);
-    return withSelector({ input, transport, path: resolve(path) }, sel);
+    const { body, digest } = splitDigest(rest);
+    const { path, sel } = splitPathRef(body);
+    const ref = withSelector({ input, transport, path: resolve(path) }, sel);
+    if (digest !== undefined) {
+      if (ref.digest !== undefined && ref.digest !== digest) {
+        throw new PortcullisError('BAD_INPUT', `${JSON.stringify(input.slice(0, 300))} names two different digests`);
+      }
+      ref.digest = digest;
+    }
+    return ref;
   }
   if (existsSync(input)) {
     const st = statSync(input);

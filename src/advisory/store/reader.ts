@@ -43,6 +43,23 @@ export function openDb(path: string): AdvisoryDb {
   }
 }
 
+/** The `source_ecosystems` meta value: {source name: [ecosystem]}; undefined when absent or malformed (judged conservatively). */
+function sourceEcosystems(raw: string | undefined): Record<string, string[]> | undefined {
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [k, list] of Object.entries(v as Record<string, unknown>)) {
+    if (Array.isArray(list) && list.every((x) => typeof x === 'string')) out[k] = [...(list as string[])].sort();
+  }
+  return out;
+}
+
 class SqliteAdvisoryDb implements AdvisoryDb {
   private readonly metaValue: DbMeta;
   private readonly covered: Set<string>;
@@ -73,6 +90,11 @@ class SqliteAdvisoryDb implements AdvisoryDb {
         records: s.records,
         ...(s.checksum ? { checksum: s.checksum } : {}),
       }));
+    const perSource = sourceEcosystems(db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('source_ecosystems')?.value);
+    for (const s of sources) {
+      const e = perSource?.[s.name];
+      if (e) s.ecosystems = e;
+    }
     const ecosystems = db
       .prepare<[], { ecosystem: string }>('SELECT ecosystem FROM ecosystems WHERE advisories > 0 ORDER BY ecosystem')
       .all()

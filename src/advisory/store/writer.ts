@@ -127,6 +127,9 @@ export class DbWriter {
     putMeta.run('built_at', builtAt);
     const putSource = db.prepare('INSERT OR REPLACE INTO sources (name, kind, updated_at, records, checksum) VALUES (?,?,?,?,?)');
     for (const s of sources) putSource.run(s.name, s.kind, s.updatedAt ?? null, s.records, s.checksum ?? null);
+    // per-source ecosystems live in meta (JSON), so DBs stay schema version 1 and older readers ignore them
+    const perSource = Object.fromEntries(sources.filter((s) => s.ecosystems !== undefined).map((s) => [s.name, s.ecosystems]));
+    putMeta.run('source_ecosystems', JSON.stringify(perSource));
     db.exec('COMMIT');
     const ecosystems: Record<string, number> = {};
     const maliciousByEcosystem: Record<string, number> = {};

@@ -182,15 +182,18 @@ test('scan --base-catalog / --dockerfile / --only-app end to end: lineage in the
   rep = JSON.parse(r.out);
   assert.deepEqual(rep.findings.filter((f) => f.kind === 'vulnerability').map((f) => f.advisoryId), ['GHSA-xxxx-yyyy-zzzz']);
 
-  // without the catalog the base is unknown and the policy fails (exit 1); a Dockerfile declares it (low confidence)
+  // without the catalog the base is unknown and the policy fails (exit 1); a Dockerfile declares it
+  // (low confidence), which is shown but approves nothing: still exit 1
   r = await c.run('scan', app, '--db', db, '--format', 'json', '--policy', policy, '--pipeline', 'ci');
   assert.equal(r.code, 1);
   assert.equal(JSON.parse(r.out).lineage.method, 'unknown');
   writeFileSync(join(dir, 'Dockerfile'), 'FROM example.com/debian:12\nCOPY app /app\n');
   r = await c.run('scan', app, '--db', db, '--format', 'json', '--dockerfile', join(dir, 'Dockerfile'), '--policy', policy, '--pipeline', 'ci');
-  assert.equal(r.code, 0, r.err);
-  const lin = JSON.parse(r.out).lineage as { method: string; confidence: string; baseLayers: number };
+  assert.equal(r.code, 1, r.err);
+  const declared = JSON.parse(r.out) as { lineage: { method: string; confidence: string; baseLayers: number }; decision: { violations: { control: string }[] } };
+  const lin = declared.lineage;
   assert.deepEqual([lin.method, lin.confidence, lin.baseLayers], ['declared', 'low', 1]);
+  assert.deepEqual(declared.decision.violations.map((v) => v.control), ['baseImage.unknown']);
   // a broken catalog or a missing Dockerfile cannot decide: exit 2
   assert.equal((await c.run('scan', app, '--db', db, '--base-catalog', join(dir, 'nope.yaml'))).code, 2);
   assert.equal((await c.run('scan', app, '--db', db, '--dockerfile', join(dir, 'nope'))).code, 2);

@@ -1,6 +1,8 @@
 // Flags shared by commands, with the same meaning everywhere, and their defaults from env/config.
 import type { Command } from 'commander';
-import { applyDefaults, loadConfigFile } from '../config.js';
+import { PortcullisError } from '../../core/errors.js';
+import { formatsFor } from '../../report/registry.js';
+import { applyDefaults, isSecurityKey, loadConfigFile } from '../config.js';
 import type { CliIo } from '../io.js';
 
 export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -17,13 +19,62 @@ export interface GlobalFlags {
   color: boolean;
 }
 
+/** Exceptions named by a portcullis.yaml found implicitly in the working directory (the gated repository's). */
+export interface RepositoryExceptions {
+  paths: string[];
+  /** the config file and the line of its `exceptions` key, for messages */
+  where: string;
+}
+
+/** The formats each command offers: a config `format` is used only by the commands that offer it. */
+function formatsOf(cmd: Command): string[] | undefined {
+  const path = [cmd.parent?.parent ? cmd.parent.name() : undefined, cmd.name()].filter(Boolean).join(' ');
+  switch (path) {
+    case 'scan':
+      return formatsFor('scan');
+    case 'sbom':
+      return formatsFor('sbom');
+    case 'policy validate':
+    case 'policy test':
+      return ['text', 'json'];
+    default:
+      return ['table', 'json'];
+  }
+}
+
 /** Options of `cmd` with env and config-file defaults applied (flags beat environment beat config). */
-export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string, unknown>; global: GlobalFlags } {
+export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string, unknown>; global: GlobalFlags; repository?: RepositoryExceptions } {
   const all = cmd.optsWithGlobals() as Record<string, unknown>;
-  const { values } = loadConfigFile(all.config as string | undefined, process.cwd());
+  const config = loadConfigFile(all.config as string | undefined, process.cwd());
   const declared = cmd.options.map((o) => ({ key: o.attributeName(), repeatable: o.variadic || /repeatable/.test(o.description) }));
   const fromCli = (key: string) => cmd.getOptionValueSource(key) === 'cli';
-  const opts = applyDefaults(cmd.opts() as Record<string, unknown>, declared, fromCli, io.env, values);
+  const values = { ...config.values };
+  let repository: RepositoryExceptions | undefined;
+  // `base add|list|remove` maintain the catalog and gate nothing: their defaults may come from the working directory
+  const gates = cmd.parent?.name() !== 'base';
+  if (config.implicit && config.path && gates) {
+    // the gated repository's own file: nothing in it may weaken the gate
+    for (const { key } of declared) {
+      if (!(key in values) || !isSecurityKey(key) || fromCli(key)) continue;
+      const kebabKey = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      const where = `${config.path}:${config.lines[key] ?? 1}`;
+      if (key === 'exceptions' && cmd.name() === 'scan') {
+        // held apart: scan/decide.ts applies them only when every policy in force allows them
+        const v = values[key];
+        repository = { paths: Array.isArray(v) ? (v as string[]) : [v as string], where };
+        delete values[key];
+        continue;
+      }
+      throw new PortcullisError(
+        'BAD_INPUT',
+        `${where}: ${kebabKey}: refused: a portcullis.yaml found in the working directory belongs to the repository being gated and may not set ${kebabKey}, which can weaken the gate${key === 'exceptions' ? ' (only `portcullis scan` accepts its exceptions, under spec.exceptions.fromRepository: allow)' : ''}; give --${kebabKey} on the command line, or pass a config file the pipeline controls with --config FILE`,
+        { subject: config.path },
+      );
+    }
+  }
+  const offered = formatsOf(cmd);
+  const accepts = (key: string, v: unknown): boolean => key !== 'format' || offered === undefined || offered.includes(String(v));
+  const opts = applyDefaults(cmd.opts() as Record<string, unknown>, declared, fromCli, io.env, values, accepts);
   const tty = (io.stdout as NodeJS.WriteStream).isTTY === true;
   return {
     opts,
@@ -32,5 +83,6 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
       debug: all.debug === true,
       color: all.color !== false && tty && !io.env.NO_COLOR,
     },
+    repository,
   };
 }

@@ -124,12 +124,12 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         const meta = handle.meta();
         const counts = handle.counts();
         const now = io.clock.now();
-        const gaps = dbGaps(meta, [], now, maxAge);
+        const gaps = dbGaps(meta, 'all', now, maxAge);
         if (format === 'json') {
           io.stdout.write(JSON.stringify({ path: dbPath, ...meta, dataTime: dataTime(meta), counts, gaps }, null, 2) + '\n');
           return;
         }
-        io.stdout.write(`${dbPath}\nschema ${meta.schemaVersion}, built ${meta.builtAt} (${age(now, meta.builtAt)} ago), data as of ${dataTime(meta) ?? '-'}\n`);
+        io.stdout.write(`${dbPath}\nschema ${meta.schemaVersion}, built ${meta.builtAt} (${age(now, meta.builtAt)} ago), advisory data as of ${dataTime(meta) ?? 'unknown'} (oldest source)\n`);
         for (const g of gaps) io.stdout.write(`STALE: ${g.detail}\n`);
         io.stdout.write('\n');
         io.stdout.write(

@@ -50,7 +50,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
   addCheckOptions(cmd);
   addOutputOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
-    const { opts, global } = resolvedOptions(c, io);
+    const { opts, global, repository } = resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
     if (image && opts.sbom) throw new PortcullisError('BAD_INPUT', 'give either an IMAGE or --sbom FILE, not both');
     if (opts.onlyApp && opts.onlyBase) throw new PortcullisError('BAD_INPUT', '--only-app and --only-base exclude each other');
@@ -64,6 +64,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       policies: (opts.policy as string[] | undefined) ?? [],
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
       decisionFile: opts.decision as string | undefined,
+      repository,
     });
     const lineageInputs = await loadLineageInputs({
       catalog: opts.baseCatalog as string | undefined,
