@@ -149,7 +149,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
   packages = dedupeLockfilePackages(packages).sort(comparePackages);
 
   const gaps: Finding[] = walk.problems.map((pr) => ({
-    id: fingerprint('coverage-gap', pr.reason, pr.subject),
+    id: pr.analyzer === undefined ? fingerprint('coverage-gap', pr.reason, pr.subject) : fingerprint('coverage-gap', pr.reason, pr.subject, pr.analyzer),
     kind: 'coverage-gap' as const,
     title: `${pr.reason}: ${pr.subject}`,
     severity: 'unknown' as const,
