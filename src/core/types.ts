@@ -460,6 +460,8 @@ export const GAP_REASONS = [
   'db-stale',
   'db-missing',
   'os-unknown',
+  /** the OS was identified but its package database (dpkg status or status.d, apk installed, an rpmdb) is not in the image */
+  'package-db-missing',
   'limit-exceeded',
   /** a package found without the coordinates advisories name it by (e.g. a jar whose Maven groupId is unknown) */
   'package-unidentified',

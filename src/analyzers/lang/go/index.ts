@@ -99,7 +99,7 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
     // may have compiled in third-party code whose versions the binary does not record.
     const first = mi.path.split('/')[0] ?? '';
     if (first.includes('.')) {
-      partial(ctx, `${file.path}: ${mi.path} was built without Go module information; its dependencies and their versions cannot be listed (only stdlib is reported)`);
+      ctx.warn(`${file.path}: ${mi.path} was built without Go module information; its dependencies and their versions cannot be listed (only stdlib is reported)`);
     }
   }
 
