@@ -14,6 +14,7 @@ import { walkFs } from './fswalk.js';
 import { baseOf, normaliseEntryPath, parentOf, resolveInRoot } from './path.js';
 import { PathIndex } from './pathindex.js';
 import { StatusBook } from './status.js';
+import { expandSparse, sparseInfo, type SparseInfo } from './sparse.js';
 import { DEFAULT_LIMITS, type AnalyzedFile, type WalkOptions, type WalkProblem, type WalkResult } from './types.js';
 
 export * from './types.js';
@@ -312,10 +313,32 @@ class Walk {
         if (h.uid !== undefined) info.uid = h.uid;
         if (h.gid !== undefined) info.gid = h.gid;
         if (h.linkname) info.linkTarget = h.linkname;
+        // GNU sparse in PAX: the real name and size are in GNU.sparse.* records (sparse.ts)
+        let sparse: SparseInfo | undefined;
+        let sparseError: string | undefined;
+        try {
+          sparse = type === 'file' ? sparseInfo(h.pax as Record<string, string> | undefined) : undefined;
+        } catch (err) {
+          sparseError = describe(err);
+        }
+        const name = sparse?.name ?? (h.pax as Record<string, string> | undefined)?.['GNU.sparse.name'] ?? h.name;
+        if (sparse) info.size = sparse.realSize;
         let consumed = false;
-        await this.entry(l, h.name, info, async (max) => {
+        await this.entry(l, name, info, async (max) => {
           consumed = true;
-          return readEntry(e, max);
+          if (sparseError !== undefined) {
+            await readEntry(e, 0);
+            throw new SkipFile(sparseError);
+          }
+          if (!sparse) return readEntry(e, max);
+          // the stored bytes are the map (1.0) and the data regions: at most the real size plus the map
+          const raw = await readEntry(e, max + 64 * 1024 * 1024);
+          if (raw === undefined) return undefined;
+          try {
+            return expandSparse(raw, sparse, max);
+          } catch (err) {
+            throw new SkipFile(describe(err));
+          }
         });
         if (!consumed) e.resume();
       }
