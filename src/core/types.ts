@@ -125,6 +125,14 @@ export interface AnalyzerContext {
   warn(message: string): void;
   /** the image-wide limits in force */
   limits: WalkLimits;
+  /**
+   * Something in this file was not read (a stanza or record skipped, a nested archive past a limit, an
+   * entry without a version): the analyzer's status becomes at least `partial` and the file an
+   * `analyzer-error` coverage gap. Set by the walker; analyzers call it through analyzers/status.ts.
+   */
+  partial?(reason: string): void;
+  /** This file, which the analyzer needed, could not be read at all: status `failed`, and a gap. */
+  fail?(reason: string): void;
 }
 
 export interface WalkLimits {
@@ -238,6 +246,11 @@ export interface Analyzer {
   /** pure and cheap; called for every file entry */
   required(path: string, entry: EntryInfo): boolean;
   analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]>;
+  /**
+   * The largest file this analyzer accepts (default and upper bound: WalkLimits.maxFileBytes). The
+   * walker never buffers more for it; a larger selected file is a `file-too-large` gap naming this cap.
+   */
+  maxFileBytes?: number;
 }
 
 /** How completely an analyzer or a check ran (as osv-scalibr reports per plugin). */
@@ -462,6 +475,8 @@ export const GAP_REASONS = [
   'db-stale',
   'db-missing',
   'os-unknown',
+  /** the OS was identified but its package database (dpkg status or status.d, apk installed, an rpmdb) is not in the image */
+  'package-db-missing',
   'limit-exceeded',
   /** a package found without the coordinates advisories name it by (e.g. a jar whose Maven groupId is unknown) */
   'package-unidentified',

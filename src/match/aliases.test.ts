@@ -28,3 +28,22 @@ test('the same id twice is one group', () => {
   assert.equal(groups.length, 1);
   assert.equal(groups[0]!.members.length, 2);
 });
+
+test('a GHSA listing two CVEs never merges them: one group per CVE, each names only its own CVE', () => {
+  const ghsa = rec('GHSA-two', ['CVE-2024-1', 'CVE-2024-2']);
+  const nvd1 = rec('CVE-2024-1');
+  const pysec = rec('PYSEC-9', ['GHSA-two']);
+  const lone = rec('GO-2024-7', ['GHSA-lone']);
+  const groups = mergeAliases([ghsa, nvd1, pysec, lone], (r) => r);
+  assert.deepEqual(
+    groups.map((g) => `${g.id} [${g.ids.join(' ')}] preferred=${g.preferred.id} members=${g.members.map((m) => m.id).sort().join(',')}`),
+    [
+      'CVE-2024-1 [CVE-2024-1 GHSA-two PYSEC-9] preferred=CVE-2024-1 members=CVE-2024-1,GHSA-two,PYSEC-9',
+      'CVE-2024-2 [CVE-2024-2 GHSA-two PYSEC-9] preferred=PYSEC-9 members=GHSA-two,PYSEC-9', // a record naming only this vulnerability is preferred
+      'GHSA-lone [GHSA-lone GO-2024-7] preferred=GO-2024-7 members=GO-2024-7',
+    ],
+  );
+  // a chain through ids that would join two CVEs keeps them apart too
+  const chain = mergeAliases([rec('GHSA-a', ['CVE-1']), rec('PYSEC-a', ['GHSA-a', 'CVE-2'])], (r) => r);
+  assert.deepEqual(chain.map((g) => `${g.id} [${g.ids.join(' ')}]`), ['CVE-1 [CVE-1 GHSA-a]', 'CVE-2 [CVE-2 GHSA-a PYSEC-a]']);
+});

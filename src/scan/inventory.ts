@@ -4,13 +4,15 @@
 //    for language packages the same path) appears;
 //  - OS packages are stamped with the detected distro (purl namespace + `distro` qualifier);
 //  - language packages whose files an OS package owns are linked to it (`ownedBy`);
-//  - problems met while reading become coverage-gap findings.
+//  - problems met while reading become coverage-gap findings, and so does what is absent: an OS not
+//    identified or not supported, or its package database missing (absent.ts).
 import type { ResolvedImage, Package, LayerRef, OsInfo, Finding, PackageType } from '../core/types.js';
 import type { Inventory, ImageSummary } from '../core/report.js';
 import type { WalkResult } from '../walker/types.js';
 import { buildPurl, parsePurl } from '../core/purl.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { inventoryRules } from '../analyzers/registry.js';
+import { absenceGaps } from './absent.js';
 
 const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
 
@@ -148,7 +150,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
   packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps), packages).sort(comparePackages);
 
   const gaps: Finding[] = walk.problems.map((pr) => ({
-    id: fingerprint('coverage-gap', pr.reason, pr.subject),
+    id: pr.analyzer === undefined ? fingerprint('coverage-gap', pr.reason, pr.subject) : fingerprint('coverage-gap', pr.reason, pr.subject, pr.analyzer),
     kind: 'coverage-gap' as const,
     title: `${pr.reason}: ${pr.subject}`,
     severity: 'unknown' as const,
@@ -157,17 +159,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
     detail: pr.detail,
     layer: pr.layer,
   }));
-  if (!os && packages.some(isOsPackage)) {
-    gaps.push({
-      id: fingerprint('coverage-gap', 'os-unknown'),
-      kind: 'coverage-gap',
-      title: 'operating system not identified',
-      severity: 'unknown',
-      reason: 'os-unknown',
-      subject: 'os-release',
-      detail: 'OS packages were found but no os-release or release file identified the distribution; OS packages cannot be matched',
-    });
-  }
+  gaps.push(...absenceGaps(os, packages, walk, isOsPackage));
 
   return {
     image: imageSummary(image),

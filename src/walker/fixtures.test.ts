@@ -277,10 +277,14 @@ test('hostile layerscanning images: symlinks resolve in the root, cycles and dep
   const att = releaseProbe(all);
   const ra = await walkFixture(`${root}/symlink-attack.tar`, t, [att]);
   assert.equal(att.seen.length, 0, 'targets outside the root resolve to /secret.txt inside it, which does not exist');
-  assert.deepEqual(ra!.walk.problems, []);
+  // the links the probe required lead nowhere: it failed on them, and says so (never a silent skip)
+  assert.deepEqual(ra!.walk.problems.map((p) => `${p.reason}:${p.subject}`), ['analyzer-error:/dir1/attack-symlink-absolute.txt', 'analyzer-error:/dir1/attack-symlink.txt']);
+  assert.ok(ra!.walk.problems.every((p) => /dangling link/.test(p.detail)));
   const dang = releaseProbe(all);
-  await walkFixture(`${root}/symlink-dangling.tar`, t, [dang]);
+  const rdang = await walkFixture(`${root}/symlink-dangling.tar`, t, [dang]);
   assert.equal(dang.seen.length, 0);
+  assert.ok(rdang!.walk.problems.length > 0 && rdang!.walk.problems.every((p) => p.reason === 'analyzer-error' && /dangling link/.test(p.detail)));
+  assert.equal(rdang!.walk.analyzers[0]!.state, 'failed');
   const deep = releaseProbe(all);
   const rd = await walkFixture(`${root}/symlink-depth-exceeded.tar`, t, [deep], { limits: { maxLinkDepth: 5 } });
   // symlink7 -> symlink6 -> ... -> symlink1 -> sample.txt: six links to follow after the first

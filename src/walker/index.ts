@@ -7,12 +7,14 @@ import { sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import type { Analyzer, AnalyzerStatus, EntryInfo, EntryType, LayerInfo, LayerRef, ResolvedImage, WalkLimits } from '../core/types.js';
+import type { Analyzer, EntryInfo, EntryType, LayerInfo, LayerRef, ResolvedImage, WalkLimits } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { asReadError } from '../core/errors.js';
 import { walkFs } from './fswalk.js';
 import { baseOf, normaliseEntryPath, parentOf, resolveInRoot } from './path.js';
 import { PathIndex } from './pathindex.js';
+import { StatusBook } from './status.js';
+import { expandSparse, sparseInfo, type SparseInfo } from './sparse.js';
 import { DEFAULT_LIMITS, type AnalyzedFile, type ContentSink, type EntryExtra, type EntryObserver, type WalkOptions, type WalkProblem, type WalkResult } from './types.js';
 import { SinkFan } from './sinks.js';
 
@@ -125,7 +127,7 @@ class Walk {
   readonly limits: WalkLimits;
   readonly files: AnalyzedFile[] = [];
   readonly problems: WalkProblem[] = [];
-  readonly status = new Map<string, AnalyzerStatus>();
+  readonly book: StatusBook;
   readonly stats = { layers: 0, entries: 0, bytes: 0, analyzedFiles: 0 };
   private readonly live = new PathIndex<FileRec>();
   private readonly links = new PathIndex<LinkRec>();
@@ -144,7 +146,7 @@ class Walk {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) };
     this.observers = opts.observers ?? [];
-    for (const a of analyzers) this.status.set(a.name, { analyzer: a.name, files: 0, warnings: [] });
+    this.book = new StatusBook(analyzers);
   }
 
   label(l: LayerInfo): string {
@@ -172,17 +174,33 @@ class Walk {
   }
 
   private analyzerError(a: Analyzer, path: string, layer: LayerRef, e: unknown): void {
-    const msg = `${path}: ${describe(e)}`;
-    this.status.get(a.name)?.warnings.push(msg);
-    this.problem({ reason: 'analyzer-error', subject: path, detail: `analyzer ${a.name} failed: ${describe(e)}`, layer });
+    this.book.mark(a.name, path, layer, 'failed', describe(e));
+  }
+
+  /** The most an analyzer accepts: its own cap, never above the walker's. */
+  private capOf(a: Analyzer): number {
+    return Math.min(a.maxFileBytes ?? this.limits.maxFileBytes, this.limits.maxFileBytes);
+  }
+
+  /** `path` (`size` bytes) is over the cap of some of `wanted`: a file-too-large problem naming the cap each, and those analyzers partial. Returns the rest. */
+  private overCap(wanted: Analyzer[], path: string, size: number, layer: LayerRef, what = `${size} bytes`): Analyzer[] {
+    const over = wanted.filter((a) => size > this.capOf(a));
+    if (over.length === 0) return wanted;
+    const caps = [...new Set(over.map((a) => this.capOf(a)))].sort((x, y) => x - y);
+    for (const cap of caps) {
+      const names = over.filter((a) => this.capOf(a) === cap).map((a) => a.name);
+      const whose = cap === this.limits.maxFileBytes ? 'analyzers may read' : `analyzer ${names.join(', ')} accepts`;
+      this.problem({ reason: 'file-too-large', subject: path, detail: `${what}, more than the ${cap} ${whose} (wanted by ${names.join(', ')})`, layer });
+    }
+    for (const a of over) this.book.mark(a.name, path, layer, 'partial', `not read: ${what}, over the ${this.capOf(a)}-byte cap`, { gap: false });
+    return wanted.filter((a) => size <= this.capOf(a));
   }
 
   private async runAnalyzers(list: Analyzer[], path: string, entry: EntryInfo, content: Buffer, layer: LayerRef, recs?: AnalyzedFile[]): Promise<AnalyzedFile[]> {
     const out: AnalyzedFile[] = [];
     for (const [i, a] of list.entries()) {
-      const st = this.status.get(a.name)!;
-      const ctx = { layer, limits: this.limits, warn: (m: string) => st.warnings.push(`${path}: ${m}`) };
-      st.files++;
+      const ctx = this.book.context(a, path, layer, this.limits);
+      this.book.get(a.name).files++;
       let facts: AnalyzedFile['facts'] = [];
       try {
         facts = await a.analyze({ path, entry, content, layer }, ctx);
@@ -284,12 +302,9 @@ class Walk {
       this.pending.push({ entry, layer, layerIdx: l.index, analyzers: wanted, recs });
       return;
     }
-    let max = wanted.length > 0 ? this.limits.maxFileBytes : -1;
-    if (wanted.length > 0 && info.size > this.limits.maxFileBytes) {
-      this.problem({ reason: 'file-too-large', subject: path, detail: `${info.size} bytes, more than the ${this.limits.maxFileBytes} analyzers may read (wanted by ${wanted.map((a) => a.name).join(', ')})`, layer });
-      if (!fan) return;
-      max = -1;
-    }
+    const fits = wanted.length > 0 ? this.overCap(wanted, path, info.size, layer) : [];
+    if (fits.length === 0 && !fan) return;
+    const max = fits.length > 0 ? Math.max(...fits.map((a) => this.capOf(a))) : -1;
     let content: Buffer | undefined;
     try {
       content = await read(max, fan);
@@ -303,7 +318,7 @@ class Walk {
     }
     if (max < 0) return;
     if (content === undefined) {
-      this.problem({ reason: 'file-too-large', subject: path, detail: `more than the ${this.limits.maxFileBytes} bytes analyzers may read`, layer });
+      this.overCap(fits, path, max + 1, layer, `more than ${max} bytes`);
       return;
     }
     this.stats.analyzedFiles++;
@@ -311,7 +326,7 @@ class Walk {
       this.kept.add(path, { layer: l.index, content, entry });
       this.keptBytes += content.length;
     }
-    this.record(await this.runAnalyzers(wanted, path, entry, content, layer), l.index);
+    this.record(await this.runAnalyzers(fits.filter((a) => content.length <= this.capOf(a)), path, entry, content, layer), l.index);
   }
 
   async walkTar(l: LayerInfo, stream: Readable): Promise<void> {
@@ -342,14 +357,45 @@ class Walk {
         if (h.uid !== undefined) info.uid = h.uid;
         if (h.gid !== undefined) info.gid = h.gid;
         if (h.linkname) info.linkTarget = h.linkname;
+        // GNU sparse in PAX: the real name and size are in GNU.sparse.* records (sparse.ts)
+        let sparse: SparseInfo | undefined;
+        let sparseError: string | undefined;
+        try {
+          sparse = type === 'file' ? sparseInfo(h.pax as Record<string, string> | undefined) : undefined;
+        } catch (err) {
+          sparseError = describe(err);
+        }
+        const name = sparse?.name ?? (h.pax as Record<string, string> | undefined)?.['GNU.sparse.name'] ?? h.name;
+        if (sparse) info.size = sparse.realSize;
         let consumed = false;
         await this.entry(
           l,
-          h.name,
+          name,
           info,
           async (max, fan) => {
             consumed = true;
-            return readEntry(e, max, fan);
+            if (sparseError !== undefined) {
+              await readEntry(e, 0);
+              throw new SkipFile(sparseError);
+            }
+            if (!sparse) return readEntry(e, max, fan);
+            // the stored bytes are the map (1.0) and the data regions: at most the real size plus the map
+            const cap = max >= 0 ? max : this.limits.maxFileBytes;
+            const raw = await readEntry(e, cap + 64 * 1024 * 1024);
+            let full: Buffer | undefined;
+            try {
+              full = raw === undefined ? undefined : expandSparse(raw, sparse, cap);
+            } catch (err) {
+              throw new SkipFile(describe(err));
+            }
+            if (fan) {
+              if (full === undefined) fan.abort(`sparse file larger than ${cap} bytes; not read`);
+              else {
+                for (let off = 0; off < full.length; off += 256 * 1024) await fan.write(full.subarray(off, off + 256 * 1024));
+                await fan.end();
+              }
+            }
+            return max < 0 ? undefined : full;
           },
           h.pax ? { pax: h.pax as Record<string, string> } : {},
         );
@@ -410,6 +456,7 @@ class Walk {
       const r = pl.entry.type === 'hardlink' ? resolveInRoot('/', t, lookup, this.limits.maxLinkDepth) : resolveInRoot(parentOf(pl.entry.path), t, lookup, this.limits.maxLinkDepth);
       if (!r.ok) {
         this.problem({ reason: 'limit-exceeded', subject: pl.entry.path, detail: `link not followed: ${r.reason}`, layer: pl.layer });
+        for (const a of pl.analyzers) this.book.mark(a.name, pl.entry.path, pl.layer, 'failed', `link not followed: ${r.reason}`, { gap: false });
         continue;
       }
       // a hard link may point at another hard link
@@ -429,13 +476,19 @@ class Walk {
     for (const [pl, target] of targets) {
       const got = this.kept.last(target) ?? fetched.get(target);
       if (got === 'too-large') {
-        this.problem({ reason: 'file-too-large', subject: pl.entry.path, detail: `link target ${target} is larger than ${this.limits.maxFileBytes} bytes`, layer: pl.layer });
+        this.overCap(pl.analyzers, pl.entry.path, this.limits.maxFileBytes + 1, pl.layer, `link target ${target} is larger than ${this.limits.maxFileBytes} bytes`);
         continue;
       }
-      if (!got) continue; // dangling link: the file the analyzer asked for does not exist in the image
+      if (!got) {
+        // dangling link: the file the analyzer asked for does not exist in the image (or is not a file)
+        for (const a of pl.analyzers) this.book.mark(a.name, pl.entry.path, pl.layer, 'failed', `link to ${target}, which is not a regular file in the image (dangling link); not read`);
+        continue;
+      }
       const entry: EntryInfo = { ...got.entry, path: pl.entry.path, linkTarget: target };
+      const fits = this.overCap(pl.analyzers, pl.entry.path, got.content.length, pl.layer, `link target ${target}: ${got.content.length} bytes`);
+      if (fits.length === 0) continue;
       this.stats.analyzedFiles++;
-      await this.runAnalyzers(pl.analyzers, pl.entry.path, entry, got.content, pl.layer, pl.recs);
+      await this.runAnalyzers(fits, pl.entry.path, entry, got.content, pl.layer, pl.analyzers.map((a, i) => (fits.includes(a) ? pl.recs[i] : undefined)).filter((r): r is AnalyzedFile => r !== undefined));
     }
   }
 
@@ -589,8 +642,8 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
   const files = w.files.filter((f) => !w.placeholders.has(f)).sort((a, b) => a.layer.index - b.layer.index || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || (a.analyzer < b.analyzer ? -1 : a.analyzer > b.analyzer ? 1 : 0));
   return {
     files,
-    analyzers: [...w.status.values()].sort((a, b) => (a.analyzer < b.analyzer ? -1 : 1)),
-    problems: w.problems,
+    analyzers: w.book.statuses(),
+    problems: [...w.problems, ...w.book.problems()],
     stats: w.stats,
   };
 }

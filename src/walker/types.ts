@@ -19,6 +19,8 @@ export interface WalkProblem {
   subject: string;
   detail: string;
   layer?: LayerRef;
+  /** the analyzer the problem is about (analyzer-error), so two analyzers failing on one file are two gaps */
+  analyzer?: string;
 }
 
 export interface WalkResult {

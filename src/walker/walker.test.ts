@@ -115,7 +115,10 @@ test('effective: overwrites, whiteouts, opaque dirs, ancestors replaced, same-la
     '1:/opt/x/new:E:opt/x/new',
     '2:/etc/b:E:b2',
   ]);
-  assert.deepEqual(r.problems, []);
+  // /var/lib became a symlink to a directory: the probe asked for it as a file, so it failed on it
+  assert.deepEqual(r.problems.map((p) => `${p.reason}:${p.subject}:${p.analyzer}`), ['analyzer-error:/var/lib:probe']);
+  assert.match(r.problems[0]!.detail, /^analyzer probe failed: link to \/tmp, which is not a regular file in the image \(dangling link\)/);
+  assert.equal(r.analyzers[0]!.state, 'failed');
   assert.equal(r.stats.layers, 3);
   assert.equal(r.files[0]!.layer.createdBy, 'step 1');
 });
@@ -191,8 +194,11 @@ test('analyzer failures become warnings and problems, not crashes', async () => 
   const r = await walkImage(memImage([l0]), [boom, ok]);
   const st = r.analyzers.find((s) => s.analyzer === 'boom')!;
   assert.equal(st.files, 1);
-  assert.deepEqual(st.warnings, ['/x/a: looked odd', '/x/a: analyze exploded', '/x/b: required exploded']);
-  assert.equal(r.problems.filter((p) => p.reason === 'analyzer-error').length, 2);
+  assert.deepEqual(st.warnings, ['/x/a: looked odd']);
+  assert.equal(st.state, 'failed');
+  assert.deepEqual(st.reasons, ['/x/a: analyze exploded', '/x/b: required exploded']);
+  assert.deepEqual(r.problems.filter((p) => p.reason === 'analyzer-error').map((p) => `${p.subject} ${p.detail}`), ['/x/a analyzer boom failed: analyze exploded', '/x/b analyzer boom failed: required exploded']);
+  assert.equal(r.analyzers.find((s) => s.analyzer === 'ok')!.state, 'complete');
   assert.equal(ok.seen.length, 2);
   assert.deepEqual(r.analyzers.map((s) => s.analyzer), ['boom', 'ok']);
 });

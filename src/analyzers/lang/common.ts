@@ -1,6 +1,7 @@
 // Helpers shared by the language analyzers (mostly the text-format ones: npm, python, ruby, php, dotnet):
 // decoding untrusted bytes, size caps, JSON parsing that never throws, and Package construction.
 import { buildPurl } from '../../core/purl.js';
+import { failed, partial } from '../status.js';
 import type { AnalyzerContext, Fact, FileInput, Package, PackageType } from '../../core/types.js';
 
 export const MIB = 1024 * 1024;
@@ -16,7 +17,7 @@ export function decodeText(buf: Buffer): string {
 /** Returns the text, or undefined after a warning when the file is larger than `maxBytes`. */
 export function readText(file: FileInput, ctx: AnalyzerContext, maxBytes: number): string | undefined {
   if (file.content.length > maxBytes) {
-    ctx.warn(`${file.path}: skipped, ${file.content.length} bytes is over the ${maxBytes}-byte limit for this file type`);
+    partial(ctx, `${file.path}: skipped, ${file.content.length} bytes is over the ${maxBytes}-byte limit for this file type`);
     return undefined;
   }
   return decodeText(file.content);
@@ -29,7 +30,7 @@ export function readJson(file: FileInput, ctx: AnalyzerContext, maxBytes: number
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    ctx.warn(`${file.path}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+    failed(ctx, `${file.path}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
     return undefined;
   }
 }

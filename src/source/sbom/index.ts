@@ -127,6 +127,25 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** `name@version (bom-ref)` of a component or package, for messages: what the reader can find in the file. */
+function label(rec: Record<string, unknown>, ref: string): string {
+  const name = str(rec.name)?.slice(0, 120) ?? '(no name)';
+  const version = str(rec.version) ?? str(rec.versionInfo);
+  const id = str(rec[ref]);
+  return JSON.stringify(`${name}${version ? `@${version.slice(0, 60)}` : ''}`) + (id ? ` (${id.slice(0, 120)})` : '');
+}
+
+/** A list where the format wants one: a present non-list is a gap naming the field, never an empty list. */
+function listOf(v: unknown, what: string, warn: Warn): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v;
+  warn(`${what} is not a list (${typeof v}); nothing in it was read`);
+  return [];
+}
+
+/** CycloneDX component types that group others (an application's lockfile, the image) rather than name a package. */
+const GROUPING_TYPES: ReadonlySet<string> = new Set(['application', 'container', 'file', 'firmware', 'device', 'platform', 'machine-learning-model', 'data']);
+
 function readCycloneDx(doc: Record<string, unknown>, file: string, warn: Warn) {
   const raws: Raw[] = [];
   let os: OsInfo | undefined;
@@ -147,7 +166,10 @@ function readCycloneDx(doc: Record<string, unknown>, file: string, warn: Warn) {
       return;
     }
     list.forEach((c, i) => {
-      if (!c || typeof c !== 'object') return;
+      if (!c || typeof c !== 'object' || Array.isArray(c)) {
+        warn(`${file}: component ${i} at depth ${depth} is not an object; not read`);
+        return;
+      }
       const rec = c as Record<string, unknown>;
       if (rec.type === 'operating-system') {
         const props = new Map(asArray(rec.properties).map((p) => [str((p as Record<string, unknown>).name) ?? '', str((p as Record<string, unknown>).value) ?? '']));
@@ -162,12 +184,17 @@ function readCycloneDx(doc: Record<string, unknown>, file: string, warn: Warn) {
           const v = str(lr.expression) ?? str(lic.id) ?? str(lic.name);
           if (v) licenses.push(v);
         }
-        raws.push({ purl: rec.purl, props, licenses, where: `${file}: component ${i}` });
+        raws.push({ purl: rec.purl, props, licenses, where: `${file}: component ${label(rec, 'bom-ref')}` });
+      } else if (rec.purl !== undefined) {
+        warn(`${file}: component ${label(rec, 'bom-ref')}: purl is not a string; not read`);
+      } else if (!GROUPING_TYPES.has(str(rec.type) ?? '') || (str(rec.version) !== undefined && !Array.isArray(rec.components))) {
+        // a library (or a versioned thing) without a purl cannot be matched: say so, never drop it
+        warn(`${file}: component ${label(rec, 'bom-ref')}: no purl; it cannot be matched`, 'package-unidentified');
       }
-      if (Array.isArray(rec.components)) walk(rec.components, depth + 1);
+      walk(listOf(rec.components, `${file}: component ${label(rec, 'bom-ref')}: components`, warn), depth + 1);
     });
   };
-  walk(asArray(doc.components), 0);
+  walk(listOf(doc.components, `${file}: components`, warn), 0);
   return {
     raws,
     os,
@@ -180,14 +207,17 @@ function readCycloneDx(doc: Record<string, unknown>, file: string, warn: Warn) {
   };
 }
 
-function readSpdx(doc: Record<string, unknown>, file: string) {
+function readSpdx(doc: Record<string, unknown>, file: string, warn: Warn) {
   const raws: Raw[] = [];
   let os: OsInfo | undefined;
   let name: string | undefined;
   let digest: string | undefined;
   let image: Props = new Map();
-  asArray(doc.packages).forEach((p, i) => {
-    if (!p || typeof p !== 'object') return;
+  listOf(doc.packages, `${file}: packages`, warn).forEach((p, i) => {
+    if (!p || typeof p !== 'object' || Array.isArray(p)) {
+      warn(`${file}: package ${i} is not an object; not read`);
+      return;
+    }
     const rec = p as Record<string, unknown>;
     if (rec.primaryPackagePurpose === 'OPERATING_SYSTEM' || rec.primaryPackagePurpose === 'OPERATING-SYSTEM') {
       const family = (str(rec.name) ?? '').toLowerCase();
@@ -200,14 +230,19 @@ function readSpdx(doc: Record<string, unknown>, file: string) {
       image = commentProps(rec.comment);
       return;
     }
-    const purl = asArray(rec.externalRefs)
-      .map((r) => r as Record<string, unknown>)
-      .find((r) => r.referenceType === 'purl' && typeof r.referenceLocator === 'string')?.referenceLocator as string | undefined;
-    if (!purl) return;
+    const refs = listOf(rec.externalRefs, `${file}: package ${label(rec, 'SPDXID')}: externalRefs`, warn)
+      .filter((r): r is Record<string, unknown> => !!r && typeof r === 'object')
+      .filter((r) => r.referenceType === 'purl');
+    const purl = refs.map((r) => r.referenceLocator).find((l): l is string => typeof l === 'string' && l !== '');
+    if (!purl) {
+      const why = refs.length > 0 ? 'its purl reference has no usable referenceLocator' : 'no purl reference';
+      warn(`${file}: package ${label(rec, 'SPDXID')}: ${why}; it cannot be matched`, 'package-unidentified');
+      return;
+    }
     const props = commentProps(rec.comment);
     const declared = str(rec.licenseDeclared);
     const licenses = declared && !['NOASSERTION', 'NONE'].includes(declared) ? [declared] : [];
-    raws.push({ purl, props, licenses, where: `${file}: package ${i}` });
+    raws.push({ purl, props, licenses, where: `${file}: package ${label(rec, 'SPDXID')}` });
   });
   return { raws, os, name, digest, input: image.get(PROP.imageInput), platform: image.get(PROP.platform), configDigest: image.get(PROP.configDigest), layers: new Map<string, LayerRef>() };
 }
@@ -259,7 +294,7 @@ export async function readSbom(file: string): Promise<Inventory> {
   if (isPortcullisReport(d)) return inventoryFromReport(d, file);
   let read;
   if (d.bomFormat === 'CycloneDX') read = readCycloneDx(d, file, warn);
-  else if (typeof d.spdxVersion === 'string' && d.spdxVersion.startsWith('SPDX-2.')) read = readSpdx(d, file);
+  else if (typeof d.spdxVersion === 'string' && d.spdxVersion.startsWith('SPDX-2.')) read = readSpdx(d, file, warn);
   else throw new PortcullisError('BAD_INPUT', `${file}: neither CycloneDX (bomFormat) nor SPDX 2.x (spdxVersion) JSON, nor a Portcullis JSON report`);
   const packages = read.raws
     .map((r) => toPackage(r, file, warn, read.layers))
@@ -281,7 +316,8 @@ export async function readSbom(file: string): Promise<Inventory> {
     },
     os,
     packages,
-    analyzers: [{ analyzer: 'sbom', files: 1, warnings }],
+    // every warning is something in the document not read: the SBOM reader's status is then partial
+    analyzers: [{ analyzer: 'sbom', files: 1, warnings, state: warnings.length > 0 ? 'partial' : 'complete', reasons: warnings.slice(0, 50) }],
     gaps,
   };
 }

@@ -16,7 +16,8 @@ export const MAX_BINARY_BYTES = 256 * 1024 * 1024;
 
 /** `required()` for binary analyzers: a regular file with an execute bit (or a Windows `.exe`) of plausible size. */
 export function isCandidateExecutable(path: string, entry: EntryInfo): boolean {
-  if (entry.type !== 'file' || entry.size < MIN_BINARY_BYTES || entry.size > MAX_BINARY_BYTES) return false;
+  // no upper size bound here: binary analyzers declare maxFileBytes: MAX_BINARY_BYTES and the walker's cap reports larger ones
+  if (entry.type !== 'file' || entry.size < MIN_BINARY_BYTES) return false;
   return (entry.mode & 0o111) !== 0 || /\.exe$/i.test(path);
 }
 

@@ -3,6 +3,7 @@
 // https://github.com/dotnet/sdk/blob/main/documentation/specs/runtime-configuration-file.md
 // https://learn.microsoft.com/en-us/nuget/consume-packages/package-references-in-project-files#locking-dependencies
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
+import { failed, partial } from '../../status.js';
 import { MIB, isObj, makePackage, prop, readJson, lockfileFacts, sortUnique, str } from '../common.js';
 
 export const DOTNET_DEPS = 'dotnet-deps';
@@ -27,7 +28,7 @@ function nuget(name: string, version: string, foundBy: string, file: FileInput, 
 export function parseDepsJson(doc: unknown, file: FileInput, ctx: AnalyzerContext): Package[] {
   const libs = prop(doc, 'libraries');
   if (!isObj(doc) || (libs !== undefined && !isObj(libs))) {
-    ctx.warn(`${file.path}: not a .deps.json document`);
+    failed(ctx, `${file.path}: not a .deps.json document`);
     return [];
   }
   if (!isObj(libs)) return []; // a deps.json without libraries lists nothing
@@ -44,7 +45,7 @@ export function parseDepsJson(doc: unknown, file: FileInput, ctx: AnalyzerContex
     }
     out.push(nuget(name, version, DOTNET_DEPS, file, ctx));
   }
-  if (bad > 0) ctx.warn(`${file.path}: ${bad} libraries without a valid Name/Version key skipped`);
+  if (bad > 0) partial(ctx, `${file.path}: ${bad} libraries without a valid Name/Version key skipped`);
   return out;
 }
 
@@ -52,7 +53,7 @@ export function parseDepsJson(doc: unknown, file: FileInput, ctx: AnalyzerContex
 export function parsePackagesLock(doc: unknown, file: FileInput, ctx: AnalyzerContext): Package[] {
   const deps = prop(doc, 'dependencies');
   if (!isObj(doc) || !isObj(deps)) {
-    ctx.warn(`${file.path}: no "dependencies" object: not a NuGet packages.lock.json`);
+    failed(ctx, `${file.path}: no "dependencies" object: not a NuGet packages.lock.json`);
     return [];
   }
   const byKey = new Map<string, { name: string; version: string; direct: boolean }>();
@@ -74,13 +75,14 @@ export function parsePackagesLock(doc: unknown, file: FileInput, ctx: AnalyzerCo
       else byKey.set(k, { name, version, direct });
     }
   }
-  if (bad > 0) ctx.warn(`${file.path}: ${bad} dependencies without a valid name/resolved version skipped`);
+  if (bad > 0) partial(ctx, `${file.path}: ${bad} dependencies without a valid name/resolved version skipped`);
   return [...byKey.values()].map((e) => nuget(e.name, e.version, NUGET_LOCKFILE, file, ctx, { dependencyType: e.direct ? 'Direct' : 'Transitive' }));
 }
 
 export const dotnetDepsAnalyzer: Analyzer = {
   name: DOTNET_DEPS,
   version: 1,
+  maxFileBytes: MAX_DOTNET_JSON_BYTES,
   required(path) {
     return path.endsWith('.deps.json');
   },
@@ -94,6 +96,7 @@ export const dotnetDepsAnalyzer: Analyzer = {
 export const nugetLockfileAnalyzer: Analyzer = {
   name: NUGET_LOCKFILE,
   version: 1,
+  maxFileBytes: MAX_DOTNET_JSON_BYTES,
   required(path) {
     return path.endsWith('/packages.lock.json');
   },

@@ -49,7 +49,11 @@ test('required: executables of plausible size and .exe files only', () => {
   assert.equal(goBinaryAnalyzer.required('/usr/bin/x', e(0o644, 5000)), false);
   assert.equal(goBinaryAnalyzer.required('/app/x.exe', e(0o644, 5000)), true);
   assert.equal(goBinaryAnalyzer.required('/usr/bin/x', e(0o755, 100)), false);
-  assert.equal(goBinaryAnalyzer.required('/usr/bin/x', e(0o755, 300 * 1024 * 1024)), false);
+  // selected by path and mode only: a huge executable is the walker's file-too-large gap, never silently skipped
+  assert.equal(goBinaryAnalyzer.required('/usr/bin/x', e(0o755, 300 * 1024 * 1024)), true);
+  assert.equal(goBinaryAnalyzer.maxFileBytes, 256 * 1024 * 1024);
+  assert.equal(goModAnalyzer.required('/src/go.mod', e(0o644, 300 * 1024 * 1024)), true);
+  assert.equal(goModAnalyzer.maxFileBytes, 4 * 1024 * 1024);
   assert.equal(goBinaryAnalyzer.required('/usr/bin/x', e(0o777, 5000, 'symlink')), false);
   assert.equal(goModAnalyzer.required('/src/go.mod', e(0o644, 100)), true);
   assert.equal(goModAnalyzer.required('/root/go/pkg/mod/github.com/a/b@v1.0.0/go.mod', e(0o644, 100)), false);

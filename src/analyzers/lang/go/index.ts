@@ -1,7 +1,8 @@
 // Go analyzers: build info of compiled binaries (ELF, PE, Mach-O) and go.mod files.
 import { buildPurl } from '../../../core/purl.js';
+import { failed, partial } from '../../status.js';
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
-import { detectFormat, isCandidateExecutable } from '../binfmt/index.js';
+import { detectFormat, isCandidateExecutable, MAX_BINARY_BYTES } from '../binfmt/index.js';
 import { firstPerPurlFacts } from '../common.js';
 import { readGoBuildInfo } from './buildinfo.js';
 import { findReplace, isLocalPath, parseGoMod } from './gomod.js';
@@ -56,16 +57,16 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
   const res = readGoBuildInfo(file.content);
   if (res.kind === 'absent') {
     // a packed executable hides whatever it embeds: say so rather than report it as "no Go inside"
-    if (isUpxPacked(file.content)) ctx.warn(`${file.path}: executable is packed with UPX; embedded Go build info (if any) cannot be read`);
+    if (isUpxPacked(file.content)) failed(ctx, `${file.path}: executable is packed with UPX; embedded Go build info (if any) cannot be read`);
     return [];
   }
   if (res.kind === 'error') {
-    ctx.warn(`${file.path}: ${res.error}`);
+    failed(ctx, `${file.path}: ${res.error}`);
     return [];
   }
   const { goVersion, modInfo } = res.info;
   const mi = parseModInfo(modInfo);
-  if (mi.bad.length) ctx.warn(`${file.path}: ${mi.bad.length} unparsable build info line(s), first: ${JSON.stringify(mi.bad[0]?.slice(0, 120))}`);
+  if (mi.bad.length) partial(ctx, `${file.path}: ${mi.bad.length} unparsable build info line(s), first: ${JSON.stringify(mi.bad[0]?.slice(0, 120))}`);
   const build = new Map(mi.build);
   const common: Record<string, string> = { goVersion };
   if (mi.path) common.mainPath = mi.path;
@@ -135,6 +136,7 @@ export function isUpxPacked(buf: Buffer): boolean {
 export const goBinaryAnalyzer: Analyzer = {
   name: GO_BINARY_ANALYZER,
   version: 1,
+  maxFileBytes: MAX_BINARY_BYTES,
   required: isCandidateExecutable,
   analyze: analyzeBinary,
 };
@@ -145,11 +147,11 @@ function basename(p: string): string {
 
 async function analyzeGoMod(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
   if (file.content.includes(0)) {
-    ctx.warn(`${file.path}: binary content, not a go.mod file`);
+    failed(ctx, `${file.path}: binary content, not a go.mod file`);
     return [];
   }
   const gm = parseGoMod(file.content.toString('utf8'));
-  if (gm.bad.length) ctx.warn(`${file.path}: ${gm.bad.length} unparsable line(s), first at line ${gm.bad[0]?.line}`);
+  if (gm.bad.length) partial(ctx, `${file.path}: ${gm.bad.length} unparsable line(s), first at line ${gm.bad[0]?.line}`);
   const common: Record<string, string> = {};
   if (gm.module) common.mainModule = gm.module;
   if (gm.go) common.goDirective = gm.go;
@@ -177,8 +179,9 @@ async function analyzeGoMod(file: FileInput, ctx: AnalyzerContext): Promise<Fact
 export const goModAnalyzer: Analyzer = {
   name: GO_MOD_ANALYZER,
   version: 1,
+  maxFileBytes: MAX_GOMOD_BYTES,
   required(path: string, entry: EntryInfo): boolean {
-    if (entry.type !== 'file' || entry.size > MAX_GOMOD_BYTES || basename(path) !== 'go.mod') return false;
+    if (entry.type !== 'file' || basename(path) !== 'go.mod') return false; // by path only: the walker enforces maxFileBytes
     // go.mod files of downloaded dependencies (module cache), vendored copies and test fixtures
     // (the go command ignores testdata directories) describe other builds
     return !/\/(pkg\/mod|vendor|testdata)\//.test(path);

@@ -1,6 +1,7 @@
 // Java archives (.jar .war .ear .jpi .hpi .par), including archives nested inside them
 // (WEB-INF/lib, BOOT-INF/lib, lib/ of an ear, shaded jars-in-jars), read from memory with hard limits.
 import { buildPurl } from '../../../core/purl.js';
+import { failed, partial } from '../../status.js';
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
 import type { Coords } from './coords.js';
 import { describesArchive, fromFileName, fromManifest, fromPomProperties, pomPropertiesPath } from './coords.js';
@@ -57,7 +58,7 @@ interface Walk {
 function warnLimit(w: Walk, kind: string, msg: string): void {
   if (w.limitWarned.has(kind)) return;
   w.limitWarned.add(kind);
-  w.ctx.warn(msg);
+  partial(w.ctx, msg);
 }
 
 function take(w: Walk, buf: Buffer, e: ZipEntry, cap: number, where: string): Buffer | undefined {
@@ -72,7 +73,7 @@ function take(w: Walk, buf: Buffer, e: ZipEntry, cap: number, where: string): Bu
     if (room < cap && /inflates past|declares/.test(err.message)) {
       warnLimit(w, 'total', `${w.file.path}: stopped reading nested content after ${w.limits.maxTotalBytes} inflated bytes (limit)`);
     } else {
-      w.ctx.warn(`${w.file.path}: ${where}${err.message}`);
+      partial(w.ctx, `${w.file.path}: ${where}${err.message}`);
     }
     return undefined;
   }
@@ -84,10 +85,11 @@ function scan(w: Walk, buf: Buffer, archivePath: string, baseName: string, depth
   try {
     const dir = readEntries(buf, w.limits.maxEntries);
     entries = dir.entries;
-    if (dir.problem) w.ctx.warn(`${w.file.path}: ${archivePath || 'archive'}: ${dir.problem}; the entries before it are used`);
+    if (dir.problem) partial(w.ctx, `${w.file.path}: ${archivePath || 'archive'}: ${dir.problem}; the entries before it are used`);
   } catch (err) {
     if (!(err instanceof ZipError)) throw err;
-    w.ctx.warn(`${w.file.path}: ${archivePath || 'archive'}: ${err.message}`);
+    // the archive itself unreadable: nothing was read (failed); a nested one: the rest was (partial)
+    (depth === 0 ? failed : partial)(w.ctx, `${w.file.path}: ${archivePath || 'archive'}: ${err.message}`);
     return;
   }
   const poms: Coords[] = [];
@@ -190,8 +192,10 @@ export function makeJavaArchiveAnalyzer(limits: JavaLimits): Analyzer {
     name: JAVA_ARCHIVE_ANALYZER,
     version: 1,
     required(path: string, entry: EntryInfo): boolean {
-      return entry.type === 'file' && entry.size >= 22 && entry.size <= limits.maxFileBytes && isJavaArchive(path);
+      // selected by path only (a zip is at least 22 bytes); the walker enforces maxFileBytes and says so
+      return entry.type === 'file' && entry.size >= 22 && isJavaArchive(path);
     },
+    maxFileBytes: limits.maxFileBytes,
     analyze: (file, ctx) => analyze(file, ctx, limits),
   };
 }

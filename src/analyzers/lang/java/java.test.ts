@@ -32,7 +32,9 @@ test('required: archive extensions and size bounds', () => {
   for (const p of ['/a.jar', '/a.WAR', '/a.ear', '/p.jpi', '/p.hpi', '/x.par']) assert.equal(javaArchiveAnalyzer.required(p, e(1000)), true, p);
   assert.equal(javaArchiveAnalyzer.required('/a.jar.sha1', e(1000)), false);
   assert.equal(javaArchiveAnalyzer.required('/a.jar', e(10)), false);
-  assert.equal(javaArchiveAnalyzer.required('/a.jar', e(300 * 1024 * 1024)), false);
+  // by path only: a jar over the cap is the walker's file-too-large gap (maxFileBytes), never silently skipped
+  assert.equal(javaArchiveAnalyzer.required('/a.jar', e(300 * 1024 * 1024)), true);
+  assert.equal(javaArchiveAnalyzer.maxFileBytes, DEFAULT_JAVA_LIMITS.maxFileBytes);
   assert.equal(javaArchiveAnalyzer.required('/a.jar', e(1000, 'symlink')), false);
 });
 

@@ -1,6 +1,7 @@
 // Installed npm packages: `…/node_modules/<name>/package.json` and `…/node_modules/@scope/<name>/package.json`.
 // One package per installed copy (nested and hoisted copies are separate files, so separate packages).
 import type { Analyzer, FileInput, AnalyzerContext, Fact } from '../../../core/types.js';
+import { failed } from '../../status.js';
 import { MIB, readJson, str } from '../common.js';
 import { NPM_INSTALLED, npmLicenses, npmPackage, validNpmName, validNpmVersion } from './common.js';
 
@@ -27,6 +28,7 @@ export function isInstalledPackageJson(path: string): boolean {
 export const npmInstalledAnalyzer: Analyzer = {
   name: NPM_INSTALLED,
   version: 1,
+  maxFileBytes: MAX_PACKAGE_JSON_BYTES,
   required(path) {
     return isInstalledPackageJson(path);
   },
@@ -38,7 +40,7 @@ export const npmInstalledAnalyzer: Analyzer = {
     // package.json files without name/version (test fixtures, partial installs) are not packages
     if (name === undefined || version === undefined) return [];
     if (!validNpmName(name) || !validNpmVersion(version)) {
-      ctx.warn(`${file.path}: invalid npm name or version ${JSON.stringify(name.slice(0, 100))}@${JSON.stringify(version.slice(0, 100))}`);
+      failed(ctx, `${file.path}: invalid npm name or version ${JSON.stringify(name.slice(0, 100))}@${JSON.stringify(version.slice(0, 100))}`);
       return [];
     }
     return [{ kind: 'package', pkg: npmPackage(name, version, NPM_INSTALLED, file, ctx, { licenses: npmLicenses(manifest) }) }];

@@ -1,6 +1,7 @@
 // package-lock.json / npm-shrinkwrap.json, lockfileVersion 1 (`dependencies` tree) and 2/3 (`packages`
 // map keyed by install path). https://docs.npmjs.com/cli/configuring-npm/package-lock-json
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
+import { failed, partial } from '../../status.js';
 import { isObj, prop, str } from '../common.js';
 import { NPM_LOCKFILE, npmLicenses, npmPackage, validNpmName, validNpmVersion } from './common.js';
 
@@ -16,13 +17,13 @@ const LOCAL = /^(?:file|link|workspace|portal):/;
 
 export function parsePackageLock(doc: unknown, file: FileInput, ctx: AnalyzerContext): Package[] {
   if (!isObj(doc)) {
-    ctx.warn(`${file.path}: not a package-lock object`);
+    failed(ctx, `${file.path}: not a package-lock object`);
     return [];
   }
   const packages = prop(doc, 'packages');
   const entries = isObj(packages) ? fromPackages(packages, file, ctx) : fromDependencies(prop(doc, 'dependencies'), file, ctx);
   if (!isObj(packages) && prop(doc, 'dependencies') === undefined && prop(doc, 'lockfileVersion') === undefined) {
-    ctx.warn(`${file.path}: neither "packages" nor "dependencies": not a package-lock file`);
+    failed(ctx, `${file.path}: neither "packages" nor "dependencies": not a package-lock file`);
   }
   // one package per name@version; dev only when every occurrence is dev
   const byKey = new Map<string, Entry>();
@@ -82,7 +83,7 @@ function fromPackages(packages: Record<string, unknown>, file: FileInput, ctx: A
     }
     out.push({ name, version, dev: v.dev === true, licenses: npmLicenses(v), resolved: str(v, 'resolved') });
   }
-  if (bad > 0) ctx.warn(`${file.path}: ${bad} "packages" entries without a valid name/version skipped`);
+  if (bad > 0) partial(ctx, `${file.path}: ${bad} "packages" entries without a valid name/version skipped`);
   return out;
 }
 
@@ -95,7 +96,7 @@ function fromDependencies(deps: unknown, file: FileInput, ctx: AnalyzerContext):
     const { deps: d, depth } = stack.pop()!;
     if (!isObj(d)) continue;
     if (depth > 256) {
-      ctx.warn(`${file.path}: dependency tree deeper than 256 levels, rest skipped`);
+      partial(ctx, `${file.path}: dependency tree deeper than 256 levels, rest skipped`);
       break;
     }
     for (const [name, v] of Object.entries(d)) {
@@ -112,6 +113,6 @@ function fromDependencies(deps: unknown, file: FileInput, ctx: AnalyzerContext):
       if (v.dependencies !== undefined) stack.push({ deps: v.dependencies, depth: depth + 1 });
     }
   }
-  if (bad > 0) ctx.warn(`${file.path}: ${bad} "dependencies" entries without a valid name/version skipped`);
+  if (bad > 0) partial(ctx, `${file.path}: ${bad} "dependencies" entries without a valid name/version skipped`);
   return out;
 }

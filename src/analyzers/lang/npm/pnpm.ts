@@ -1,6 +1,7 @@
 // pnpm-lock.yaml, lockfileVersion 5.x (`/name/1.2.3_peer`), 6.0 (`/name@1.2.3(peer@1)`) and 9.0
 // (`name@1.2.3(peer)`, dev-ness derived from `importers` + `snapshots`). https://github.com/pnpm/spec/tree/master/lockfile
 import { parseAllDocuments } from 'yaml';
+import { failed, partial } from '../../status.js';
 import { fastYamlDocuments, yamlFallbackAllowed } from './fastyaml.js';
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
 import { isObj, prop, str, type Obj } from '../common.js';
@@ -110,7 +111,7 @@ function devKeysV9(doc: Obj): Set<string> | undefined {
 export function parsePnpmLock(text: string, file: FileInput, ctx: AnalyzerContext): Package[] {
   let docs: unknown[] | undefined = fastYamlDocuments(text);
   if (!docs) {
-    if (!yamlFallbackAllowed(text, file.path, ctx.warn)) return [];
+    if (!yamlFallbackAllowed(text, file.path, (m) => failed(ctx, m))) return [];
     try {
       const parsed = parseAllDocuments(text, { uniqueKeys: false });
       const list = Array.isArray(parsed) ? parsed : [parsed];
@@ -118,7 +119,7 @@ export function parsePnpmLock(text: string, file: FileInput, ctx: AnalyzerContex
       if (errors.length > 0) throw errors[0]!;
       docs = list.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
     } catch (e) {
-      ctx.warn(`${file.path}: invalid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+      failed(ctx, `${file.path}: invalid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
       return [];
     }
   }
@@ -149,6 +150,6 @@ export function parsePnpmLock(text: string, file: FileInput, ctx: AnalyzerContex
       out.push(npmPackage(name, version, NPM_LOCKFILE, file, ctx, { dev }));
     }
   }
-  if (skipped > 0) ctx.warn(`${file.path}: ${skipped} pnpm packages without a usable name/version skipped (first: ${JSON.stringify(firstProblem)})`);
+  if (skipped > 0) partial(ctx, `${file.path}: ${skipped} pnpm packages without a usable name/version skipped (first: ${JSON.stringify(firstProblem)})`);
   return out;
 }

@@ -1,6 +1,7 @@
 // yarn.lock: classic v1 (its own indented format) and Berry v2+ (YAML with `__metadata`).
 // https://classic.yarnpkg.com/lang/en/docs/yarn-lock/  https://yarnpkg.com/advanced/lockfile
 import { parse as parseYaml } from 'yaml';
+import { failed, partial } from '../../status.js';
 import { fastYamlDocuments, yamlFallbackAllowed } from './fastyaml.js';
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
 import { isObj, lines, str } from '../common.js';
@@ -104,7 +105,7 @@ export function parseYarnV1(text: string, file: FileInput, ctx: AnalyzerContext)
     }
   }
   flush();
-  if (problems.length > 0) ctx.warn(`${file.path}: ${problems.length} yarn.lock entries skipped (first: ${problems[0]})`);
+  if (problems.length > 0) partial(ctx, `${file.path}: ${problems.length} yarn.lock entries skipped (first: ${problems[0]})`);
   return out;
 }
 
@@ -112,16 +113,16 @@ export function parseYarnBerry(text: string, file: FileInput, ctx: AnalyzerConte
   const fast = fastYamlDocuments(text);
   let doc: unknown;
   if (fast && fast.length === 1) doc = fast[0];
-  else if (!yamlFallbackAllowed(text, file.path, ctx.warn)) return [];
+  else if (!yamlFallbackAllowed(text, file.path, (m) => failed(ctx, m))) return [];
   else
     try {
       doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
     } catch (e) {
-      ctx.warn(`${file.path}: invalid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+      failed(ctx, `${file.path}: invalid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
       return [];
     }
   if (!isObj(doc)) {
-    ctx.warn(`${file.path}: not a yarn lockfile`);
+    failed(ctx, `${file.path}: not a yarn lockfile`);
     return [];
   }
   const out: Package[] = [];
@@ -147,6 +148,6 @@ export function parseYarnBerry(text: string, file: FileInput, ctx: AnalyzerConte
     }
     out.push(npmPackage(c.name, version, NPM_LOCKFILE, file, ctx));
   }
-  if (problems.length > 0) ctx.warn(`${file.path}: ${problems.length} yarn.lock entries skipped (first: ${problems[0]})`);
+  if (problems.length > 0) partial(ctx, `${file.path}: ${problems.length} yarn.lock entries skipped (first: ${problems[0]})`);
   return out;
 }

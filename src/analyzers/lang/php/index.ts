@@ -3,6 +3,7 @@
 // https://getcomposer.org/doc/01-basic-usage.md#commit-your-composer-lock-file-to-version-control
 // https://getcomposer.org/doc/04-schema.md
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
+import { failed, partial } from '../../status.js';
 import { MIB, isObj, makePackage, prop, readJson, lockfileFacts, sortUnique, str } from '../common.js';
 
 export const COMPOSER_LOCKFILE = 'composer-lockfile';
@@ -53,7 +54,7 @@ function toPackages(list: unknown, dev: (name: string) => boolean, foundBy: stri
 
 export function parseComposerLock(doc: unknown, file: FileInput, ctx: AnalyzerContext): Package[] {
   if (!isObj(doc) || (!Array.isArray(prop(doc, 'packages')) && !Array.isArray(prop(doc, 'packages-dev')))) {
-    ctx.warn(`${file.path}: no "packages" array: not a composer.lock`);
+    failed(ctx, `${file.path}: no "packages" array: not a composer.lock`);
     return [];
   }
   const problems = { bad: 0 };
@@ -61,7 +62,7 @@ export function parseComposerLock(doc: unknown, file: FileInput, ctx: AnalyzerCo
     ...toPackages(prop(doc, 'packages'), () => false, COMPOSER_LOCKFILE, file, ctx, problems),
     ...toPackages(prop(doc, 'packages-dev'), () => true, COMPOSER_LOCKFILE, file, ctx, problems),
   ];
-  if (problems.bad > 0) ctx.warn(`${file.path}: ${problems.bad} packages without a valid name/version skipped`);
+  if (problems.bad > 0) partial(ctx, `${file.path}: ${problems.bad} packages without a valid name/version skipped`);
   return out;
 }
 
@@ -74,12 +75,12 @@ export function parseInstalledJson(doc: unknown, file: FileInput, ctx: AnalyzerC
     const d = prop(doc, 'dev-package-names');
     if (Array.isArray(d)) devNames = new Set(d.filter((x): x is string => typeof x === 'string'));
   } else {
-    ctx.warn(`${file.path}: neither an array nor {"packages": [...]}: not a Composer installed.json`);
+    failed(ctx, `${file.path}: neither an array nor {"packages": [...]}: not a Composer installed.json`);
     return [];
   }
   const problems = { bad: 0 };
   const out = toPackages(list, (n) => devNames.has(n), COMPOSER_INSTALLED, file, ctx, problems);
-  if (problems.bad > 0) ctx.warn(`${file.path}: ${problems.bad} packages without a valid name/version skipped`);
+  if (problems.bad > 0) partial(ctx, `${file.path}: ${problems.bad} packages without a valid name/version skipped`);
   return out;
 }
 
@@ -90,6 +91,7 @@ export function isInstalledJson(path: string): boolean {
 export const composerLockfileAnalyzer: Analyzer = {
   name: COMPOSER_LOCKFILE,
   version: 1,
+  maxFileBytes: MAX_COMPOSER_BYTES,
   required(path) {
     return path.endsWith('/composer.lock') && !path.includes('/vendor/');
   },
@@ -103,6 +105,7 @@ export const composerLockfileAnalyzer: Analyzer = {
 export const composerInstalledAnalyzer: Analyzer = {
   name: COMPOSER_INSTALLED,
   version: 1,
+  maxFileBytes: MAX_COMPOSER_BYTES,
   required(path) {
     return isInstalledJson(path);
   },

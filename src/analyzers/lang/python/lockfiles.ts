@@ -3,6 +3,7 @@
 // https://docs.astral.sh/uv/concepts/projects/layout/#the-lockfile
 // https://github.com/pypa/pipfile  https://pip.pypa.io/en/stable/reference/requirements-file-format/
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
+import { failed, partial } from '../../status.js';
 import { MIB, baseName, isObj, lines, prop, readJson, readText, lockfileFacts, str } from '../common.js';
 import { parseToml, tomlGet, tomlString, tomlTable, tomlTables, type TomlTable } from '../toml.js';
 import { PYTHON_LOCKFILE, pyPackage, validPyName, validPyVersion } from './common.js';
@@ -26,7 +27,7 @@ function parseTomlOrWarn(text: string, file: FileInput, ctx: AnalyzerContext): T
   try {
     return parseToml(text);
   } catch (e) {
-    ctx.warn(`${file.path}: invalid TOML (${e instanceof Error ? e.message : String(e)})`);
+    failed(ctx, `${file.path}: invalid TOML (${e instanceof Error ? e.message : String(e)})`);
     return undefined;
   }
 }
@@ -50,7 +51,7 @@ function tomlPackages(
     }
     out.push(pyPackage(name, version, PYTHON_LOCKFILE, file, ctx, { dev: isDev(p, name) }));
   }
-  if (bad > 0) ctx.warn(`${file.path}: ${bad} [[package]] entries without a valid name/version skipped`);
+  if (bad > 0) partial(ctx, `${file.path}: ${bad} [[package]] entries without a valid name/version skipped`);
   return out;
 }
 
@@ -116,7 +117,7 @@ export function parseUvLock(text: string, file: FileInput, ctx: AnalyzerContext)
 
 export function parsePipfileLock(doc: unknown, file: FileInput, ctx: AnalyzerContext): Package[] {
   if (!isObj(doc)) {
-    ctx.warn(`${file.path}: not a Pipfile.lock object`);
+    failed(ctx, `${file.path}: not a Pipfile.lock object`);
     return [];
   }
   const out: Package[] = [];
@@ -192,6 +193,7 @@ export function parseRequirements(text: string, file: FileInput, ctx: AnalyzerCo
 export const pythonLockfileAnalyzer: Analyzer = {
   name: PYTHON_LOCKFILE,
   version: 1,
+  maxFileBytes: MAX_LOCKFILE_BYTES,
   required(path) {
     return isPythonLockfile(path);
   },

@@ -2,6 +2,7 @@
 // (setuptools, Debian python3-* packages), inside site-packages / dist-packages.
 // Core metadata: https://packaging.python.org/en/latest/specifications/core-metadata/
 import type { Analyzer, AnalyzerContext, Fact, FileInput } from '../../../core/types.js';
+import { failed } from '../../status.js';
 import { MIB, lines, readText } from '../common.js';
 import { PYTHON_INSTALLED, pyPackage, validPyName, validPyVersion } from './common.js';
 
@@ -124,6 +125,7 @@ export function pyLicenses(h: Map<string, string[]>): string[] {
 export const pythonInstalledAnalyzer: Analyzer = {
   name: PYTHON_INSTALLED,
   version: 1,
+  maxFileBytes: MAX_METADATA_BYTES,
   required(path, entry) {
     return isInstalledMetadata(path, entry.type);
   },
@@ -134,11 +136,11 @@ export const pythonInstalledAnalyzer: Analyzer = {
     const name = h.get('name')?.[0]?.trim();
     const version = h.get('version')?.[0]?.trim();
     if (!name || !version) {
-      ctx.warn(`${file.path}: no Name/Version in package metadata`);
+      failed(ctx, `${file.path}: no Name/Version in package metadata`);
       return [];
     }
     if (!validPyName(name) || !validPyVersion(version)) {
-      ctx.warn(`${file.path}: invalid Python name or version ${JSON.stringify(name.slice(0, 100))} ${JSON.stringify(version.slice(0, 100))}`);
+      failed(ctx, `${file.path}: invalid Python name or version ${JSON.stringify(name.slice(0, 100))} ${JSON.stringify(version.slice(0, 100))}`);
       return [];
     }
     return [{ kind: 'package', pkg: pyPackage(name, version, PYTHON_INSTALLED, file, ctx, { licenses: pyLicenses(h) }) }];

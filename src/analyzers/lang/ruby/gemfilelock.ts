@@ -1,6 +1,7 @@
 // Gemfile.lock (Bundler): gems listed under `specs:` of GEM and GIT sections (PATH sections are local code).
 // https://bundler.io/guides/bundler_setup.html  https://github.com/rubygems/rubygems/blob/master/bundler/lib/bundler/lockfile_parser.rb
 import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../../core/types.js';
+import { failed, partial } from '../../status.js';
 import { MIB, lines, makePackage, readText, lockfileFacts } from '../common.js';
 import { validGemName, validGemVersion } from './gemspec.js';
 
@@ -53,14 +54,15 @@ export function parseGemfileLock(text: string, file: FileInput, ctx: AnalyzerCon
     if (section === 'GIT') metadata.source = 'git';
     out.push(makePackage({ name, version, type: 'gem', foundBy: GEM_LOCKFILE, metadata }, file, ctx));
   }
-  if (!sawSection) ctx.warn(`${file.path}: no sections: not a Gemfile.lock`);
-  if (bad > 0) ctx.warn(`${file.path}: ${bad} spec lines not of the form "name (version)" skipped`);
+  if (!sawSection) failed(ctx, `${file.path}: no sections: not a Gemfile.lock`);
+  if (bad > 0) partial(ctx, `${file.path}: ${bad} spec lines not of the form "name (version)" skipped`);
   return out;
 }
 
 export const gemLockfileAnalyzer: Analyzer = {
   name: GEM_LOCKFILE,
   version: 1,
+  maxFileBytes: MAX_GEMFILE_LOCK_BYTES,
   required(path) {
     if (!path.endsWith('/Gemfile.lock') && !path.endsWith('/gems.locked')) return false;
     // lockfiles shipped inside installed gems describe the gem's own development, not the image

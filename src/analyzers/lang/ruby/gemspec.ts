@@ -1,6 +1,7 @@
 // Installed gems: `…/specifications/<name>-<version>.gemspec`, as RubyGems writes them at install time.
 // Read with a careful line-based parser — never evaluated. https://guides.rubygems.org/specification-reference/
 import type { Analyzer, AnalyzerContext, Fact, FileInput } from '../../../core/types.js';
+import { failed } from '../../status.js';
 import { MIB, lines, makePackage, readText } from '../common.js';
 
 export const GEM_INSTALLED = 'gem-installed';
@@ -119,6 +120,7 @@ export function validGemVersion(v: string): boolean {
 export const gemInstalledAnalyzer: Analyzer = {
   name: GEM_INSTALLED,
   version: 1,
+  maxFileBytes: MAX_GEMSPEC_BYTES,
   required(path) {
     return isInstalledGemspec(path);
   },
@@ -127,11 +129,11 @@ export const gemInstalledAnalyzer: Analyzer = {
     if (text === undefined) return [];
     const g = parseGemspec(text);
     if (g.name === undefined || g.version === undefined) {
-      ctx.warn(`${file.path}: no literal name/version assignment found in gemspec`);
+      failed(ctx, `${file.path}: no literal name/version assignment found in gemspec`);
       return [];
     }
     if (!validGemName(g.name) || !validGemVersion(g.version)) {
-      ctx.warn(`${file.path}: invalid gem name or version ${JSON.stringify(g.name.slice(0, 100))} ${JSON.stringify(g.version.slice(0, 100))}`);
+      failed(ctx, `${file.path}: invalid gem name or version ${JSON.stringify(g.name.slice(0, 100))} ${JSON.stringify(g.version.slice(0, 100))}`);
       return [];
     }
     return [{ kind: 'package', pkg: makePackage({ name: g.name, version: g.version, type: 'gem', licenses: g.licenses, foundBy: GEM_INSTALLED }, file, ctx) }];

@@ -1,7 +1,8 @@
 // Rust analyzers: Cargo.lock files and binaries built with cargo-auditable.
 import { buildPurl } from '../../../core/purl.js';
+import { failed, partial } from '../../status.js';
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
-import { detectFormat, isCandidateExecutable } from '../binfmt/index.js';
+import { detectFormat, isCandidateExecutable, MAX_BINARY_BYTES } from '../binfmt/index.js';
 import { firstPerPurlFacts } from '../common.js';
 import { readAuditable } from './auditable.js';
 import { parseCargoLock } from './cargolock.js';
@@ -36,10 +37,10 @@ function cratePackage(
 async function analyzeLock(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
   const r = parseCargoLock(file.content.toString('utf8'));
   if (!r.ok) {
-    ctx.warn(`${file.path}: ${r.error}`);
+    failed(ctx, `${file.path}: ${r.error}`);
     return [];
   }
-  if (r.skipped) ctx.warn(`${file.path}: ${r.skipped} [[package]] entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
+  if (r.skipped) partial(ctx, `${file.path}: ${r.skipped} [[package]] entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
   return firstPerPurlFacts(
     r.crates.map((c) =>
       cratePackage(c.name, c.version, file, CARGO_LOCK_ANALYZER, {
@@ -54,8 +55,9 @@ async function analyzeLock(file: FileInput, ctx: AnalyzerContext): Promise<Fact[
 export const cargoLockAnalyzer: Analyzer = {
   name: CARGO_LOCK_ANALYZER,
   version: 1,
+  maxFileBytes: MAX_LOCK_BYTES,
   required(path: string, entry: EntryInfo): boolean {
-    if (entry.type !== 'file' || entry.size > MAX_LOCK_BYTES || !(path === 'Cargo.lock' || path.endsWith('/Cargo.lock'))) return false;
+    if (entry.type !== 'file' || !(path === 'Cargo.lock' || path.endsWith('/Cargo.lock'))) return false;
     // lockfiles shipped inside downloaded crates (cargo's registry and git checkouts) describe those
     // crates' own development, not what was built into the image
     return !/\/\.cargo\/(registry|git)\//.test(path);
@@ -72,10 +74,10 @@ async function analyzeBinary(file: FileInput, ctx: AnalyzerContext): Promise<Fac
     return [];
   }
   if (r.kind === 'error') {
-    ctx.warn(`${file.path}: ${r.error}`);
+    failed(ctx, `${file.path}: ${r.error}`);
     return [];
   }
-  if (r.skipped) ctx.warn(`${file.path}: ${r.skipped} .dep-v0 entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
+  if (r.skipped) partial(ctx, `${file.path}: ${r.skipped} .dep-v0 entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
   return firstPerPurlFacts(
     r.crates.map((c) => {
       const meta: Record<string, string> = { source: c.source, kind: c.kind };
@@ -104,6 +106,7 @@ export function looksLikeRust(buf: Buffer): boolean {
 export const rustBinaryAnalyzer: Analyzer = {
   name: RUST_BINARY_ANALYZER,
   version: 1,
+  maxFileBytes: MAX_BINARY_BYTES,
   required: isCandidateExecutable,
   analyze: analyzeBinary,
 };

@@ -39,24 +39,24 @@ export function splitApkLicense(value: string): string[] {
   return out;
 }
 
-function toPackage(r: Rec, path: string, layer: LayerRef, warn: (m: string) => void): Package | undefined {
+function toPackage(r: Rec, path: string, layer: LayerRef, warn: (m: string) => void, skip: (m: string) => void): Package | undefined {
   const where = `record at line ${r.line}`;
   const name = r.fields.get('P');
   if (name === undefined || name === '') {
-    warn(`${where}: no P (name) field; skipped`);
+    skip(`${where}: no P (name) field; skipped`);
     return undefined;
   }
   if (!NAME.test(name)) {
-    warn(`${where}: invalid package name ${JSON.stringify(name.slice(0, 60))}; skipped`);
+    skip(`${where}: invalid package name ${JSON.stringify(name.slice(0, 60))}; skipped`);
     return undefined;
   }
   const version = r.fields.get('V');
   if (version === undefined || version === '') {
-    warn(`${where} (${name}): no V (version) field; skipped`);
+    skip(`${where} (${name}): no V (version) field; skipped`);
     return undefined;
   }
   if (!VERSION.test(version)) {
-    warn(`${where} (${name}): version is not printable ASCII (or too long); skipped`);
+    skip(`${where} (${name}): version is not printable ASCII (or too long); skipped`);
     return undefined;
   }
   let arch = r.fields.get('A');
@@ -100,7 +100,7 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function readInstalled(content: Buffer, path: string, layer: LayerRef, warn: (m: string) => void): InstalledResult {
+export function readInstalled(content: Buffer, path: string, layer: LayerRef, warn: (m: string) => void, skip: (m: string) => void = warn): InstalledResult {
   const text = content.toString('utf8');
   if (text.includes('\uFFFD')) warn('invalid UTF-8 (replaced with U+FFFD)');
   const recs: Rec[] = [];
@@ -147,12 +147,12 @@ export function readInstalled(content: Buffer, path: string, layer: LayerRef, wa
     }
   }
   if (cur) recs.push(cur);
-  if (badLines > 0) warn(`${badLines} lines are not "<letter>:<value>" (first at line ${firstBad}); ignored`);
+  if (badLines > 0) skip(`${badLines} lines are not "<letter>:<value>" (first at line ${firstBad}); ignored`);
 
   const packages: Package[] = [];
   const seen = new Map<string, Package>();
   for (const r of recs) {
-    const p = toPackage(r, path, layer, warn);
+    const p = toPackage(r, path, layer, warn, skip);
     if (!p) continue;
     const prev = seen.get(p.name);
     if (prev) {

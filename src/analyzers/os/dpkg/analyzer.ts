@@ -2,6 +2,7 @@
 // owned files from info/*.list and status.d/*.md5sums.
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput } from '../../../core/types.js';
 import { cappedWarnings } from '../warn.js';
+import { failed, partial } from '../../status.js';
 import { ownerFromFileName, parseList, parseMd5sums } from './owned.js';
 import { readStatus } from './status.js';
 
@@ -49,7 +50,9 @@ export const dpkgAnalyzer: Analyzer = {
         const files = parseMd5sums(file.content, warn);
         return files.length ? [{ kind: 'owned-files', owner: { name: owner, type: 'deb' }, files }] : [];
       }
-      const { packages } = readStatus(file.content, file.path, file.layer, warn, { statusRequired: inStatusD === undefined });
+      const { packages, notInstalled } = readStatus(file.content, file.path, file.layer, warn, { statusRequired: inStatusD === undefined, skip: (m) => partial(ctx, m, warn) });
+      // a package database that is there but yields nothing is not an empty image: it could not be read
+      if (packages.length === 0 && notInstalled === 0) failed(ctx, `package database present (${file.content.length} bytes) but no package could be read from it`, warn);
       return packages.map((pkg) => ({ kind: 'package', pkg }));
     } finally {
       done();

@@ -20,6 +20,8 @@ const FIELDS: ReadonlySet<string> = new Set(['package', 'version', 'architecture
 export interface StatusOptions {
   /** status.d files of distroless images have no Status field; the main status file always has one */
   statusRequired: boolean;
+  /** where a stanza that could not be used goes (the analyzer's `partial`); default: `warn` */
+  skip?: (m: string) => void;
 }
 
 export interface StatusResult {
@@ -37,15 +39,16 @@ export function parseSourceField(value: string, binaryVersion: string): { name: 
 }
 
 function toPackage(st: Stanza, path: string, layer: LayerRef, opts: StatusOptions, warn: (m: string) => void): Package | 'not-installed' | undefined {
+  const skip = opts.skip ?? warn;
   const where = `stanza at line ${st.line}`;
   const name = st.fields.get('package');
   const version = st.fields.get('version');
   if (name === undefined || name === '') {
-    warn(`${where}: no Package field; skipped`);
+    skip(`${where}: no Package field; skipped`);
     return undefined;
   }
   if (!PACKAGE_NAME.test(name)) {
-    warn(`${where}: invalid package name ${JSON.stringify(name.slice(0, 60))}; skipped`);
+    skip(`${where}: invalid package name ${JSON.stringify(name.slice(0, 60))}; skipped`);
     return undefined;
   }
   const status = st.fields.get('status');
@@ -66,11 +69,11 @@ function toPackage(st: Stanza, path: string, layer: LayerRef, opts: StatusOption
     }
   }
   if (version === undefined || version === '') {
-    warn(`${where} (${name}): no Version field; skipped`);
+    skip(`${where} (${name}): no Version field; skipped`);
     return undefined;
   }
   if (!/^[\x21-\x7e]{1,256}$/.test(version)) {
-    warn(`${where} (${name}): version is not printable ASCII (or too long); skipped`);
+    skip(`${where} (${name}): version is not printable ASCII (or too long); skipped`);
     return undefined;
   }
   if (!DPKG_VERSION.test(version)) warn(`${where} (${name}): version ${JSON.stringify(version)} has characters dpkg does not allow`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { AnalyzerContext, EntryInfo, FileInput } from '../../../core/types.js';
 import { DEFAULT_LIMITS } from '../../../walker/types.js';
 import { analyzers } from '../../registry.js';
-import { MAX_WARNINGS_PER_FILE, RPMDB_PATHS, readRpmDb, rpmAnalyzer } from './analyzer.js';
+import { MAX_WARNINGS_PER_FILE, RPMDB_PATHS, readRpmDb, rpmAnalyzer, walFrames } from './analyzer.js';
 import { asRow, LAYER, parseExpected, TESTDATA, testdata } from './test-support.js';
 
 const entry = (path: string, type: EntryInfo['type'] = 'file'): EntryInfo => ({ path, type, size: 1, mode: 0o644 });
@@ -23,9 +23,11 @@ function input(path: string, content: Buffer): FileInput {
 test('registered, and asks only for the rpm database files', () => {
   assert.ok(analyzers.includes(rpmAnalyzer));
   for (const p of RPMDB_PATHS) assert.equal(rpmAnalyzer.required(p, entry(p)), true, p);
-  assert.equal(rpmAnalyzer.required('/var/lib/rpm/Packages', entry('/var/lib/rpm/Packages', 'symlink')), false);
+  // links are resolved by the walker (a dangling one fails the analyzer); the WAL is asked for to say whether it holds anything
+  assert.equal(rpmAnalyzer.required('/var/lib/rpm/Packages', entry('/var/lib/rpm/Packages', 'symlink')), true);
+  assert.equal(rpmAnalyzer.required('/var/lib/rpm/rpmdb.sqlite-wal', entry('/var/lib/rpm/rpmdb.sqlite-wal')), true);
   assert.equal(rpmAnalyzer.required('/var/lib/rpm/Packages', entry('/var/lib/rpm/Packages', 'dir')), false);
-  for (const p of ['/var/lib/rpm/Name', '/var/lib/rpm/Packages.bak', '/x/var/lib/rpm/Packages', '/var/lib/rpm/rpmdb.sqlite-wal', 'var/lib/rpm/Packages']) {
+  for (const p of ['/var/lib/rpm/Name', '/var/lib/rpm/Packages.bak', '/x/var/lib/rpm/Packages', '/var/lib/rpm/Packages-wal', '/var/lib/rpm/rpmdb.sqlite-shm', 'var/lib/rpm/Packages']) {
     assert.equal(rpmAnalyzer.required(p, entry(p)), false, p);
   }
 });
@@ -76,13 +78,15 @@ for (const [file, path] of [
   });
 }
 
-test('unknown content, empty file: a warning and no facts', async () => {
+test('unknown content, empty file: the analyzer failed on it, no facts', async () => {
   for (const content of [Buffer.alloc(0), Buffer.from('hello world, not an rpm database')]) {
     const warnings: string[] = [];
-    const facts = await rpmAnalyzer.analyze(input('/var/lib/rpm/Packages', content), ctx(warnings));
+    const fails: string[] = [];
+    const facts = await rpmAnalyzer.analyze(input('/var/lib/rpm/Packages', content), { ...ctx(warnings), fail: (m) => fails.push(m), partial: (m) => warnings.push(`partial ${m}`) });
     assert.deepEqual(facts, []);
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /^\/var\/lib\/rpm\/Packages: not an rpm database in a known format/);
+    assert.deepEqual(warnings, []);
+    assert.equal(fails.length, 1);
+    assert.match(fails[0]!, /^not an rpm database in a known format/);
   }
 });
 
@@ -95,7 +99,8 @@ test('a flood of bad records is summarised after the first warnings', () => {
   const r = readRpmDb(b, '/var/lib/rpm/Packages.db', LAYER, (m) => warnings.push(m));
   assert.deepEqual(r.packages, []);
   assert.equal(warnings.length, MAX_WARNINGS_PER_FILE + 1);
-  assert.equal(warnings.at(-1), `/var/lib/rpm/Packages.db: ${254 - MAX_WARNINGS_PER_FILE} more warnings not shown`);
+  // 254 broken slots, then "no package could be read"
+  assert.equal(warnings.at(-1), `/var/lib/rpm/Packages.db: ${255 - MAX_WARNINGS_PER_FILE} more warnings not shown`);
 });
 
 test('broken header blobs inside a valid database: per-record warnings, other records kept', () => {
@@ -149,4 +154,21 @@ test('regenerated with the rpm tool now: our reading equals rpm -qa on every fre
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('rpmdb.sqlite-wal: frames not checkpointed are said not to be read (partial); an empty WAL is fine', async () => {
+  const wal = Buffer.alloc(32 + 2 * (24 + 4096));
+  wal.writeUInt32BE(0x377f0682, 0);
+  wal.writeUInt32BE(4096, 8);
+  assert.equal(walFrames(wal), 2);
+  assert.equal(walFrames(Buffer.alloc(0)), 0);
+  assert.equal(walFrames(wal.subarray(0, 32)), 0);
+  assert.equal(walFrames(Buffer.from('x'.repeat(100))), 1, 'not a WAL we know: assumed to hold something');
+  const partials: string[] = [];
+  const facts = await rpmAnalyzer.analyze(input('/var/lib/rpm/rpmdb.sqlite-wal', wal), { ...ctx([]), partial: (m) => partials.push(m) });
+  assert.deepEqual(facts, []);
+  assert.match(partials[0]!, /write-ahead log with 2 frame\(s\) not checkpointed into rpmdb.sqlite; not read/);
+  const none: string[] = [];
+  await rpmAnalyzer.analyze(input('/usr/lib/sysimage/rpm/rpmdb.sqlite-wal', Buffer.alloc(0)), { ...ctx([]), partial: (m) => none.push(m) });
+  assert.deepEqual(none, []);
 });

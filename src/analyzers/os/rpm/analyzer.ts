@@ -2,6 +2,7 @@
 // ndb), recognised by content, and emits one package fact per installed package. No rpm binary needed.
 import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } from '../../../core/types.js';
 import { cappedWarnings } from '../warn.js';
+import { failed, partial } from '../../status.js';
 import { looksLikeBdb, readBdbHash, type DbRecord } from './bdb.js';
 import { HeaderError, RpmHeader } from './header.js';
 import { looksLikeNdb, readNdb } from './ndb.js';
@@ -17,6 +18,19 @@ export const RPMDB_PATHS: readonly string[] = [
   '/usr/lib/sysimage/rpm/Packages.db',
 ];
 const PATH_SET = new Set(RPMDB_PATHS);
+/** SQLite's write-ahead log beside rpmdb.sqlite: what it holds is not in the main file until a checkpoint. */
+const WAL_SET = new Set(RPMDB_PATHS.filter((p) => p.endsWith('.sqlite')).map((p) => `${p}-wal`));
+
+/** Frames in an SQLite WAL file (32-byte header, then frames of 24 + page size bytes); 0 when empty or not a WAL. */
+export function walFrames(buf: Buffer): number {
+  if (buf.length <= 32) return 0;
+  const magic = buf.readUInt32BE(0);
+  if (magic !== 0x377f0682 && magic !== 0x377f0683) return 1; // not a WAL we know: assume it holds something
+  let pageSize = buf.readUInt32BE(8);
+  if (pageSize === 1) pageSize = 65536;
+  if (pageSize < 512) return 1;
+  return Math.max(Math.floor((buf.length - 32) / (24 + pageSize)), buf.length > 32 ? 1 : 0);
+}
 
 export { MAX_WARNINGS_PER_FILE } from '../warn.js';
 
@@ -37,17 +51,29 @@ export interface RpmDbResult {
   skipped: number;
 }
 
-/** Reads one rpm database file's content. Never throws on bad input: problems go to `warn`. */
-export function readRpmDb(content: Buffer, path: string, layer: FileInput['layer'], warnSink: (m: string) => void): RpmDbResult {
+/** Where a reader's problems go: `warn` (cosmetic), `skip` (something not read: partial), `fail` (nothing read). */
+export interface RpmDbSinks {
+  skip: (m: string) => void;
+  fail: (m: string) => void;
+}
+
+/**
+ * Reads one rpm database file's content. Never throws on bad input: problems go to `warn`, or, when
+ * `sinks` are given, records not read to `sinks.skip` and a database not read at all to `sinks.fail`.
+ */
+export function readRpmDb(content: Buffer, path: string, layer: FileInput['layer'], warnSink: (m: string) => void, sinks?: RpmDbSinks): RpmDbResult {
   const { warn, done } = cappedWarnings(path, warnSink);
+  const skip = sinks?.skip ?? warn;
+  const fail = sinks?.fail ?? warn;
   const result: RpmDbResult = { packages: [], records: 0, skipped: 0 };
   const format = detectRpmDbFormat(content);
   if (!format) {
-    warn(`not an rpm database in a known format (SQLite, Berkeley DB hash, ndb); ${content.length} bytes`);
+    fail(`not an rpm database in a known format (SQLite, Berkeley DB hash, ndb); ${content.length} bytes`);
   } else {
     result.format = format;
+    // every problem a format reader reports means records it could not read
     const records: DbRecord[] =
-      format === 'sqlite' ? readSqlite(content, warn) : format === 'ndb' ? readNdb(content, warn) : readBdbHash(content, warn);
+      format === 'sqlite' ? readSqlite(content, skip) : format === 'ndb' ? readNdb(content, skip) : readBdbHash(content, skip);
     result.records = records.length;
     for (const r of records) {
       const where = r.key === undefined ? 'record' : `record ${r.key}`;
@@ -56,14 +82,15 @@ export function readRpmDb(content: Buffer, path: string, layer: FileInput['layer
         header = RpmHeader.parse(r.blob);
       } catch (e) {
         if (!(e instanceof HeaderError)) throw e;
-        warn(`${where}: ${e.message}; skipped`);
+        skip(`${where}: ${e.message}; skipped`);
         continue;
       }
       const outcome = headerToPackage(header, path, layer, (m) => warn(`${where}: ${m}`));
       if (outcome.kind === 'package') result.packages.push(outcome.pkg);
       else if (outcome.kind === 'skip') result.skipped++;
-      else warn(`${where}: ${outcome.reason}; skipped`);
+      else skip(`${where}: ${outcome.reason}; skipped`);
     }
+    if (result.packages.length === 0) fail(`${format} package database present (${content.length} bytes, ${result.records} records) but no package could be read from it`);
   }
   done();
   result.packages.sort(comparePackages);
@@ -84,10 +111,16 @@ export const rpmAnalyzer: Analyzer = {
   name: 'rpm',
   version: 1,
   required(path: string, entry: EntryInfo): boolean {
-    return entry.type === 'file' && PATH_SET.has(path);
+    if (entry.type !== 'file' && entry.type !== 'symlink' && entry.type !== 'hardlink') return false;
+    return PATH_SET.has(path) || WAL_SET.has(path);
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
-    const { packages } = readRpmDb(file.content, file.path, file.layer, (m) => ctx.warn(m));
+    if (WAL_SET.has(file.path)) {
+      const frames = walFrames(file.content);
+      if (frames > 0) partial(ctx, `write-ahead log with ${frames} frame(s) not checkpointed into rpmdb.sqlite; not read (packages installed or removed since the last checkpoint may be missing or still listed)`);
+      return [];
+    }
+    const { packages } = readRpmDb(file.content, file.path, file.layer, (m) => ctx.warn(m), ctx.partial && ctx.fail ? { skip: (m) => partial(ctx, m), fail: (m) => failed(ctx, m) } : undefined);
     return packages.map((pkg) => ({ kind: 'package', pkg }));
   },
 };

@@ -43,7 +43,7 @@ test('hostile sqlite: not sqlite, truncated, no Packages table, non-blob rows, r
   other.close();
   w = [];
   assert.deepEqual(readSqlite(noTable, (m) => w.push(m)), []);
-  assert.match(w.pop()!, /no such table: Packages/);
+  assert.match(w.pop()!, /no Packages table; not read/);
 
   const odd = new Database(':memory:');
   odd.exec("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB); INSERT INTO Packages VALUES (1, 'text'), (2, x'00')");
@@ -63,4 +63,33 @@ test('hostile sqlite: not sqlite, truncated, no Packages table, non-blob rows, r
     const r = readRpmDb(b, '/var/lib/rpm/rpmdb.sqlite', LAYER, (m) => w.push(m));
     assert.ok(r.packages.length <= 2);
   }
+});
+
+function dbWith(sql: string): Buffer {
+  const d = new Database(':memory:');
+  d.exec(sql);
+  const b = d.serialize();
+  d.close();
+  return b;
+}
+
+test('hostile sqlite schema: a view over an endless recursive query, a virtual table, wrong columns are refused, not run', () => {
+  const cases: [string, RegExp][] = [
+    ['CREATE VIEW Packages AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x AS hnum, zeroblob(16) AS blob FROM c', /Packages is a view, not a table; not read/],
+    ["CREATE VIRTUAL TABLE Packages USING fts5(hnum, blob)", /virtual table/],
+    ['CREATE TABLE Packages (id INTEGER PRIMARY KEY, data BLOB)', /no hnum column/],
+    ['CREATE TABLE packages_x (a); CREATE VIEW PACKAGES AS SELECT 1 AS hnum, x\'00\' AS blob', /view, not a table/],
+  ];
+  for (const [sql, re] of cases) {
+    const w: string[] = [];
+    assert.deepEqual(readSqlite(dbWith(sql), (m) => w.push(m)), [], sql);
+    assert.match(w.join('\n'), re, sql);
+  }
+  // through the analyzer: the refusal is a failed status (the walker turns it into a gap)
+  const fails: string[] = [];
+  const partials: string[] = [];
+  const r = readRpmDb(dbWith(cases[0]![0]), '/var/lib/rpm/rpmdb.sqlite', LAYER, () => {}, { skip: (m) => partials.push(m), fail: (m) => fails.push(m) });
+  assert.equal(r.packages.length, 0);
+  assert.match(partials.join('\n'), /view, not a table/);
+  assert.match(fails.join('\n'), /no package could be read/);
 });
