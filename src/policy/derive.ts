@@ -17,6 +17,7 @@ import type { Judgement } from './controls.js';
 import { packageMatches, purlBase } from './exceptions.js';
 import { imageMatchesAny, parseImageRef } from './imageref.js';
 import { licenseDenied } from './license.js';
+import { deriveNotEvaluated } from './coverage.js';
 import type { Controls } from './schema.js';
 
 export interface Derived {
@@ -322,6 +323,7 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
 /** Every derived finding with its judgement, for one policy's controls. */
 export function deriveFindings(report: ScanReport, c: Controls, now: Date): Derived[] {
   return [
+    ...deriveNotEvaluated(report, c),
     ...deriveUser(report, c),
     ...deriveLabels(report, c),
     ...derivePackages(report, c),
