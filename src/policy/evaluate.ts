@@ -20,6 +20,7 @@ import {
 import { parseImageRef, formatImage, normaliseImageName, type ImageId } from './imageref.js';
 import type { AllowEntry, ExceptionSet, Policy, PolicyException } from './schema.js';
 import { selectPolicies } from './select.js';
+import { findingSubject } from '../core/verdict.js';
 
 export interface EvalContext {
   pipeline: string;
@@ -222,7 +223,7 @@ export function evaluateWithTrace(
         sup = { by: 'allowlist', ruleId: allow.image, reason: allow.reason, expires: expiryLabel(allow) };
       }
       if (sup) {
-        const s: Suppression = { findingId: f.id, ...sup };
+        const s: Suppression = { findingId: f.id, subject: findingSubject(f), ...sup };
         entry.outcome = 'suppressed';
         entry.suppression = s;
         suppressed.set(`${s.findingId}\u0000${s.by}\u0000${s.ruleId}\u0000${s.policy ?? ''}`, s);
@@ -232,6 +233,7 @@ export function evaluateWithTrace(
         policy,
         control: j.control,
         findingId: f.id,
+        subject: findingSubject(f),
         message: j.message,
         remediation: j.remediation,
         enforcement,
@@ -276,7 +278,7 @@ export function evaluateWithTrace(
     ),
     notices: [...new Set(notices)].sort(),
     evaluatedAt: now.toISOString(),
-    image: { name: image.name, tag: image.tag, digest: image.digest },
+    image: { name: image.name, tag: image.tag, digest: image.digest, ...(image.id !== undefined ? { configDigest: image.id } : {}) },
   };
   if (derivedById.size > 0) decision.derivedFindings = [...derivedById.values()].sort((a, b) => cmp(a.id, b.id));
   if (allow) decision.allowlisted = { image: allow.image, reason: allow.reason, owner: allow.owner, expires: expiryLabel(allow) };

@@ -9,6 +9,7 @@ import { imageOf, type EvalContext } from '../../policy/evaluate.js';
 import { evaluate } from '../../policy/evaluate.js';
 import { explain, formatExplanations } from '../../policy/explain.js';
 import { formatDecision } from '../../policy/format.js';
+import { verdictLine } from '../../core/verdict.js';
 import { parseImageRef } from '../../policy/imageref.js';
 import { checkReport } from '../../policy/report-input.js';
 import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.js';
@@ -155,7 +156,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       if (query !== undefined && explanations.length === 0) {
         throw new PortcullisError('NOT_FOUND', `no finding matches ${query} in ${String(opts.report)}`);
       }
-      write(io, `verdict: ${decision.verdict.toUpperCase()} (pipeline ${decision.pipeline}; policies ${decision.policies.join(', ')})\n\n`);
+      write(io, `verdict: ${verdictLine(decision)} (pipeline ${decision.pipeline}; policies ${decision.policies.join(', ')})\n\n`);
       write(io, formatExplanations(explanations));
       if (decision.notices.length) write(io, '\nnotices:\n' + decision.notices.map((n) => `  * ${n}\n`).join(''));
     });
