@@ -106,19 +106,22 @@ test('production fails with the exact list of violations; a scoped exception fli
       '    finding: CVE-2021-44906',
       '    scope: {repository: docker.io/shop/orders-api}',
       '    package: pkg:npm/minimist',
-      '    expires: 2027-01-31',
+      '    created: 2026-08-01',
+      '    expires: 2026-10-15',
       '    reason: "argv parsing of trusted input only"',
       '    owner: security@example.com',
       '  - id: EXC-8',
       '    finding: CVE-2022-24999',
       '    scope: {repository: docker.io/shop/evil-orders-api}',
-      '    expires: 2027-01-31',
+      '    created: 2026-08-01',
+      '    expires: 2026-10-15',
       '    reason: "another repository: must not apply (anchored)"',
       '    owner: security@example.com',
       '  - id: EXC-9',
       '    finding: CVE-1999-0001',
       '    scope: {repository: docker.io/shop/*}',
-      '    expires: 2027-01-31',
+      '    created: 2026-08-01',
+      '    expires: 2026-10-15',
       '    reason: "matches nothing in this image"',
       '    owner: security@example.com',
     ].join('\n'),
@@ -139,7 +142,7 @@ test('allowlisting the image by digest passes it; a tag allowlist with another d
   const id = first.report.inventory.image.configDigest!;
   const allow = (ref: string) => {
     const f = join(dir, `allow-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(f, `apiVersion: portcullis/v1\nkind: Exceptions\nallowlist:\n  - image: ${ref}\n    expires: 2027-01-31\n    reason: frozen\n    owner: cto@example.com\n`);
+    writeFileSync(f, `apiVersion: portcullis/v1\nkind: Exceptions\nallowlist:\n  - image: ${ref}\n    expires: 2026-10-31\n    reason: frozen\n    owner: cto@example.com\n`);
     return f;
   };
   const ok = await run(image, 'release-7', ['--exceptions', allow(`docker.io/shop/orders-api@${id}`), '--decision', join(dir, 'decision.json')]);
@@ -172,4 +175,14 @@ test('no policy for the pipeline is exit 2; invalid policy files name file and f
   const fast = await cli(['scan', join(dir, 'no-such-image.tar'), '--db', await sharedDb(), '--pipeline', 'x', '--policy', bad, '--quiet'], { now: NOW });
   assert.equal(fast.code, 2);
   assert.match(fast.stderr, /bad\.yaml:6/);
+});
+
+test('an exception that never expires (9999-12-31) is refused by scan: exit 2 naming the limit', async (t) => {
+  const image = sharedOrSkip(t, IMAGE);
+  if (!image) return;
+  const exc = join(dir, 'forever.yaml');
+  writeFileSync(exc, 'apiVersion: portcullis/v1\nkind: Exceptions\nexceptions:\n  - {id: FOREVER, finding: CVE-2021-44906, scope: {repository: docker.io/shop/orders-api}, expires: 9999-12-31, reason: r, owner: o}\n');
+  const r = await cli(['scan', image, '--db', await sharedDb(), '--pipeline', 'release-7', '--policy', 'examples/policies', '--exceptions', exc, '--quiet'], { now: NOW });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /forever\.yaml:4: exception FOREVER: lives \d+ days .*longer than spec\.exceptions\.maxDays: 90 of policy production/);
 });

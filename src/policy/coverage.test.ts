@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate, evaluateWithTrace } from './evaluate.js';
+import { verdictLine } from '../core/verdict.js';
 import type { Decision, ScanReport } from '../core/report.js';
 import { CHECK_NAMES, type CheckName, type CheckStatus } from '../core/types.js';
 import type { Controls, ExceptionSet } from './schema.js';
@@ -88,6 +89,12 @@ test('an allowlisted digest passes with controls not evaluated', () => {
   assert.equal(d.verdict, 'pass');
   assert.equal(d.allowlisted?.image, `registry.example.com/shop/orders-api@${DIGEST}`);
   assert.deepEqual(d.suppressed.map((s) => `${s.findingId} ${s.by}`), ['not-evaluated:malware allowlist', 'not-evaluated:secrets allowlist']);
+  assert.equal(
+    verdictLine(d),
+    `PASS by allowlist entry registry.example.com/shop/orders-api@${DIGEST} (owner sec@example.com, expires 2026-12-31; 2 violations waived) registry.example.com/shop/orders-api:1.4.2 @ ${DIGEST}`,
+  );
+  // without the allowlist the same report fails: nothing else waives a control that was not evaluated
+  assert.equal(run({ secrets: { failOn: 'any' }, malware: { failOn: 'any' }, coverage: { onGap: 'ignore' } }, { checks: undefined }).verdict, 'fail');
 });
 
 test('explain shows the not-evaluated finding and its judgement', () => {

@@ -20,6 +20,8 @@ import {
 import { parseImageRef, formatImage, normaliseImageName, type ImageId } from './imageref.js';
 import type { AllowEntry, ExceptionSet, Policy, PolicyException } from './schema.js';
 import { selectPolicies } from './select.js';
+import { lifetimeProblems } from './lifetime.js';
+import { PortcullisError } from '../core/errors.js';
 import { findingSubject } from '../core/verdict.js';
 
 export interface EvalContext {
@@ -135,6 +137,15 @@ export function evaluateWithTrace(
     inScope: exceptionInScope(e, pipeline, image),
     matched: false,
   }));
+
+  // Lifetimes: every entry in scope of this image and pipeline must fit spec.exceptions.maxDays of every
+  // policy selected for it; one that does not makes the decision impossible (exit 2), never a pass.
+  const lifetime = lifetimeProblems(
+    [...states.filter((s) => s.inScope).map((s) => s.e), ...exceptions.allowlist.filter((a) => allowEntryMatches(a, pipeline, image))],
+    selected,
+    now,
+  );
+  if (lifetime.length > 0) throw new PortcullisError('POLICY_INVALID', lifetime.join('\n'));
 
   // Allowlist: the first active entry that matches passes the image.
   let allow: AllowEntry | undefined;

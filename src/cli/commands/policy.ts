@@ -13,6 +13,7 @@ import { verdictLine } from '../../core/verdict.js';
 import { parseImageRef } from '../../policy/imageref.js';
 import { checkReport } from '../../policy/report-input.js';
 import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.js';
+import { lifetimeProblems } from '../../policy/lifetime.js';
 import { decisionRecord, writeDecisionRecord, EMPTY_DIGEST } from '../../policy/record.js';
 import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
 import { EMPTY_EXCEPTIONS, type ExceptionSet } from '../../policy/schema.js';
@@ -87,7 +88,15 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       const { opts } = resolvedOptions(c, io);
       const d = await loadDocuments(paths, 'any');
       const now = io.clock.now();
+      // lifetimes against the strictest policy validated together (the default limit without one)
+      const lifetime = lifetimeProblems([...d.exceptions, ...d.allowlist], d.policies, now);
+      if (lifetime.length > 0) throw new PortcullisError('POLICY_INVALID', lifetime.join('\n'));
       const warnings: string[] = [];
+      for (const a of d.allowlist) {
+        if (parseImageRef(a.image)?.digest === undefined) {
+          warnings.push(`${a.source}: allowlist entry ${a.image} has no digest: a tag is a name the pipeline gives, anyone who can push or name an image can meet it; pin it as repo@sha256:...`);
+        }
+      }
       for (const e of [...d.exceptions, ...d.allowlist]) {
         const name = 'id' in e ? `exception ${e.id}` : `allowlist entry ${e.image}`;
         if (!isActive(e, now)) warnings.push(`${e.source}: ${name} expired ${expiryLabel(e)}`);
