@@ -66,7 +66,9 @@ export function deriveNotEvaluated(report: ScanReport, c: Controls): Derived[] {
   for (const check of CHECKS) {
     const level = controlStrength(c, check);
     if (!level) continue;
-    const status = report.checks?.find((s) => s.check === check);
+    // several entries for one check (a report written by another tool): the least complete one counts
+    const all = (report.checks ?? []).filter((s) => s.check === check);
+    const status = all.find((s) => s.state !== 'complete') ?? all[0];
     if (status?.state === 'complete') continue;
     const { detail, state } = why(check, status);
     const remediation =
