@@ -5,7 +5,7 @@ import { verdictLine } from '../core/verdict.js';
 
 function violationLines(mark: string, v: Violation): string[] {
   const out = [`  ${mark} [${v.policy}] ${v.control}: ${v.message}`];
-  if (v.subject && !v.message.includes(v.subject)) out.push(`      finding: ${v.subject}${v.findingId ? ` [${v.findingId}]` : ''}`);
+  if (v.subject && !v.message.includes(v.subject) && !v.findingId?.startsWith('not-evaluated:')) out.push(`      finding: ${v.subject}${v.findingId ? ` [${v.findingId}]` : ''}`);
   if (v.remediation) out.push(`      fix: ${v.remediation}`);
   return out;
 }
