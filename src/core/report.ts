@@ -105,6 +105,8 @@ export interface Violation {
   message: string;
   remediation?: string;
   enforcement: 'block' | 'audit';
+  /** what the finding is about, e.g. `CVE-2021-44906 in minimist 1.2.0 (pkg:npm/minimist@1.2.0)` */
+  subject?: string;
 }
 
 export interface Suppression {
@@ -116,6 +118,8 @@ export interface Suppression {
   expires?: string;
   /** for `by: exception`: the file (and line) the exception was read from */
   source?: string;
+  /** what the suppressed finding is about, e.g. `CVE-2021-44906 in minimist 1.2.0 (pkg:npm/minimist@1.2.0)` */
+  subject?: string;
 }
 
 export interface Decision {
@@ -131,7 +135,13 @@ export interface Decision {
   /** findings created by the evaluation itself (base image, root user, labels, denied packages, DB age) */
   derivedFindings?: Finding[];
   /** the image the decision is about, as matched by policies and exceptions */
-  image?: { name?: string; tag?: string; digest?: string };
+  image?: {
+    name?: string;
+    tag?: string;
+    digest?: string;
+    /** the image config digest (image ID), when known: the content address a `docker save` archive has */
+    configDigest?: string;
+  };
   /** set when an allowlist entry passed the image regardless of findings */
   allowlisted?: { image: string; reason: string; owner: string; expires: string };
 }

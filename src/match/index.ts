@@ -19,6 +19,7 @@ import { evaluateAffected } from './range.js';
 import { matchKeys, type MatchKey } from './keys.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { mergeAliases, type AliasGroup } from './aliases.js';
+import { rateFromAliases } from './rating.js';
 import { fixStateOf, severityOf, remediationFor, titleOf, vendorSeverityOf } from './describe.js';
 import { moduleApplies } from './modularity.js';
 
@@ -209,6 +210,8 @@ export function matchInventory(inv: Inventory, db: AdvisoryDb, opts: MatchOption
       findings.push(gap(p, 'range-not-evaluable', `${p.purl} ${id}`, `could not decide whether ${p.name} ${p.version} is affected by ${id}: ${why}`));
     }
   }
+  // the matched records gave no rating: take one from any alias record in the DB (rating.ts)
+  rateFromAliases(findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability'), db);
   return { findings, ecosystems: [...needed].sort(), skippedOsOwned };
 }
 

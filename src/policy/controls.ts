@@ -2,6 +2,7 @@
 // Pure. Every judgement names its control and says why, also when the finding passes (for `explain`).
 import { SEVERITY_ORDER, severityRank, type Finding, type Severity, type VulnerabilityFinding } from '../core/types.js';
 import { keyMatches } from './exceptions.js';
+import { UNRATED_CONTROL } from '../core/verdict.js';
 import { licenseDenied } from './license.js';
 import type { Controls, Threshold } from './schema.js';
 
@@ -71,6 +72,9 @@ function judgeVulnerability(f: VulnerabilityFinding, c: Controls): Judgement {
   if (f.kev && v.knownExploited === 'warn') {
     reasons.push({ control: 'vulnerabilities.knownExploited', text: `known exploited (CISA KEV, added ${f.kev.dateAdded})`, level: 'warning' });
   }
+  // Unrated: no severity and no CVSS score, also from every alias record in the DB (match/rating.ts).
+  // Under a failOn threshold it fails by default (vulnerabilities.unrated: fail): a gate that cannot say
+  // how bad a vulnerability is must not call it harmless. `unrated: warn` reports it only.
   if (
     f.severity === 'unknown' &&
     cvss === undefined &&
@@ -79,7 +83,15 @@ function judgeVulnerability(f: VulnerabilityFinding, c: Controls): Judgement {
     v.failOn !== 'none' &&
     f.fixState !== 'unimportant'
   ) {
-    reasons.push({ control: 'vulnerabilities.failOn', text: `severity unknown and no CVSS score: not counted against failOn: ${v.failOn}; review it`, level: 'warning' });
+    const mode = v.unrated ?? 'fail';
+    reasons.push({
+      control: UNRATED_CONTROL,
+      text:
+        mode === 'fail'
+          ? `unrated (no severity and no CVSS score in any record about it) counts against failOn: ${v.failOn} (vulnerabilities.unrated: fail)`
+          : `unrated (no severity and no CVSS score in any record about it): not counted against failOn: ${v.failOn} (vulnerabilities.unrated: warn); review it`,
+      level: mode === 'fail' ? 'violation' : 'warning',
+    });
   }
   const top = reasons.find((r) => r.level === 'violation') ?? reasons[0];
   if (!top) {

@@ -19,6 +19,7 @@ import { imageMatchesAny, parseImageRef } from './imageref.js';
 import { licenseDenied } from './license.js';
 import { describeJudgement, judgeSources } from '../advisory/gaps.js';
 import { neededEcosystems } from '../match/index.js';
+import { deriveNotEvaluated } from './coverage.js';
 import type { Controls } from './schema.js';
 
 export interface Derived {
@@ -319,6 +320,7 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
 /** Every derived finding with its judgement, for one policy's controls. */
 export function deriveFindings(report: ScanReport, c: Controls, now: Date): Derived[] {
   return [
+    ...deriveNotEvaluated(report, c),
     ...deriveUser(report, c),
     ...deriveLabels(report, c),
     ...derivePackages(report, c),

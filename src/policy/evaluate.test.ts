@@ -6,6 +6,7 @@ import type { Decision, ScanReport } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import type { Controls, ExceptionSet, Policy } from './schema.js';
 import { PortcullisError } from '../core/errors.js';
+import { verdictLine } from '../core/verdict.js';
 import {
   CTX, NOW, DIGEST, OTHER_DIGEST, ZLIB, allowEntry, baseFinding, config, exc, gapFinding, license, malware, pkg, policy, report, secret, set, vuln,
 } from './testdata/synthetic.js';
@@ -25,21 +26,38 @@ const controls = (d: Decision) => d.violations.map((v) => v.control);
 test('failOn: threshold table (severity at or above fails; unknown only with any; none never)', () => {
   const cases: [Finding['severity'], string, boolean][] = [
     ['critical', 'high', true], ['high', 'high', true], ['medium', 'high', false], ['low', 'low', true],
-    ['negligible', 'low', false], ['negligible', 'negligible', true], ['unknown', 'negligible', false],
+    ['negligible', 'low', false], ['negligible', 'negligible', true], ['unknown', 'negligible', true],
     ['unknown', 'any', true], ['low', 'any', true], ['critical', 'none', false], ['critical', 'critical', true], ['high', 'critical', false],
   ];
   for (const [sev, failOn, fails] of cases) {
     const d = run([vuln({ severity: sev, cvss: [] })], { vulnerabilities: { failOn: failOn as never } });
     assert.equal(d.verdict, fails ? 'fail' : 'pass', `${sev} vs failOn ${failOn}`);
-    if (fails) assert.equal(d.violations[0]!.control, 'vulnerabilities.failOn');
+    // an unrated finding (no severity, no CVSS) fails through vulnerabilities.unrated (default fail)
+    if (fails) assert.equal(d.violations[0]!.control, sev === 'unknown' && failOn !== 'any' ? 'vulnerabilities.unrated' : 'vulnerabilities.failOn');
   }
 });
 
-test('unknown severity without CVSS is a warning under failOn: high (never silently clean)', () => {
-  const d = run([vuln({ severity: 'unknown', cvss: [] })], { vulnerabilities: { failOn: 'high' } });
-  assert.equal(d.verdict, 'pass');
-  assert.equal(d.warnings.length, 1);
-  assert.match(d.warnings[0]!.message, /severity unknown/);
+test('unrated (no severity, no CVSS) fails under failOn by default; unrated: warn only warns; the verdict line counts them', () => {
+  const unrated = vuln({ severity: 'unknown', cvss: [], vendorSeverity: undefined });
+  const d = run([unrated, vuln({ id: 'v2', advisoryId: 'CVE-2024-0002', severity: 'critical' })], { vulnerabilities: { failOn: 'high' } });
+  assert.equal(d.verdict, 'fail');
+  assert.deepEqual(controls(d).sort(), ['vulnerabilities.failOn', 'vulnerabilities.unrated']);
+  assert.match(d.violations.find((v) => v.control === 'vulnerabilities.unrated')!.message, /unrated .* counts against failOn: high \(vulnerabilities\.unrated: fail\)/);
+  assert.match(verdictLine(d), /^FAIL .* — 2 violations, 1 from unrated finding \(vulnerabilities\.unrated: fail\)$/);
+  const only = run([unrated], { vulnerabilities: { failOn: 'critical' } });
+  assert.equal(only.verdict, 'fail', 'a lone unrated finding decides the verdict');
+  assert.match(verdictLine(only), /1 violation, 1 from unrated finding/);
+  const w = run([unrated], { vulnerabilities: { failOn: 'high', unrated: 'warn' } });
+  assert.equal(w.verdict, 'pass');
+  assert.equal(w.warnings[0]!.control, 'vulnerabilities.unrated');
+  assert.match(verdictLine(w), /^PASS .* 1 unrated finding only warned \(vulnerabilities\.unrated: warn\)$/);
+  // no failOn, failOn: none → not judged by severity at all; failOn: any counts it as a plain failOn hit
+  assert.equal(run([unrated], { vulnerabilities: { maxCvss: 5 } }).verdict, 'pass');
+  assert.equal(run([unrated], { vulnerabilities: { failOn: 'none' } }).verdict, 'pass');
+  assert.deepEqual(controls(run([unrated], { vulnerabilities: { failOn: 'any' } })), ['vulnerabilities.failOn']);
+  // relaxations still apply (ignoreUnfixed), a Debian "unimportant" is not unrated
+  assert.equal(run([{ ...unrated, fixState: 'not-fixed', fixedVersion: undefined }], { vulnerabilities: { failOn: 'high', ignoreUnfixed: true } }).verdict, 'pass');
+  assert.equal(run([{ ...unrated, fixState: 'unimportant' }], { vulnerabilities: { failOn: 'high' } }).verdict, 'pass');
 });
 
 test('maxCvss: score greater than max fails, exactly at max passes', () => {
@@ -360,7 +378,7 @@ test('no applicable policy → default, else NO_POLICY', () => {
 test('exception suppresses a matching finding and stays in the report with its rule', () => {
   const d = run([vuln()], { vulnerabilities: { failOn: 'high' } }, { ex: set([exc()]) });
   assert.equal(d.verdict, 'pass');
-  assert.deepEqual(d.suppressed, [{ findingId: vuln().id, by: 'exception', ruleId: 'EXC-42', reason: 'not reachable', expires: '2026-12-31' }]);
+  assert.deepEqual(d.suppressed, [{ findingId: vuln().id, subject: `CVE-2023-38545 in curl ${vuln().installedVersion} (${vuln().package.purl})`, by: 'exception', ruleId: 'EXC-42', reason: 'not reachable', expires: '2026-12-31' }]);
   assert.deepEqual(d.notices, []);
 });
 

@@ -20,6 +20,9 @@ import {
 import { parseImageRef, formatImage, normaliseImageName, type ImageId } from './imageref.js';
 import type { AllowEntry, ExceptionSet, Policy, PolicyException } from './schema.js';
 import { selectPolicies } from './select.js';
+import { lifetimeProblems } from './lifetime.js';
+import { PortcullisError } from '../core/errors.js';
+import { findingSubject } from '../core/verdict.js';
 
 export interface EvalContext {
   pipeline: string;
@@ -144,6 +147,15 @@ export function evaluateWithTrace(
     matched: false,
   }));
 
+  // Lifetimes: every entry in scope of this image and pipeline must fit spec.exceptions.maxDays of every
+  // policy selected for it; one that does not makes the decision impossible (exit 2), never a pass.
+  const lifetime = lifetimeProblems(
+    [...states.filter((s) => s.inScope).map((s) => s.e), ...exceptions.allowlist.filter((a) => allowEntryMatches(a, pipeline, image))],
+    selected,
+    now,
+  );
+  if (lifetime.length > 0) throw new PortcullisError('POLICY_INVALID', lifetime.join('\n'));
+
   // Allowlist: the first active entry that matches passes the image.
   let allow: AllowEntry | undefined;
   for (const a of exceptions.allowlist) {
@@ -232,7 +244,7 @@ export function evaluateWithTrace(
         sup = { by: 'allowlist', ruleId: allow.image, reason: allow.reason, expires: expiryLabel(allow) };
       }
       if (sup) {
-        const s: Suppression = { findingId: f.id, ...sup };
+        const s: Suppression = { findingId: f.id, subject: findingSubject(f), ...sup };
         entry.outcome = 'suppressed';
         entry.suppression = s;
         suppressed.set(`${s.findingId}\u0000${s.by}\u0000${s.ruleId}\u0000${s.policy ?? ''}`, s);
@@ -242,6 +254,7 @@ export function evaluateWithTrace(
         policy,
         control: j.control,
         findingId: f.id,
+        subject: findingSubject(f),
         message: j.message,
         remediation: j.remediation,
         enforcement,
@@ -286,7 +299,7 @@ export function evaluateWithTrace(
     ),
     notices: [...new Set(notices)].sort(),
     evaluatedAt: now.toISOString(),
-    image: { name: image.name, tag: image.tag, digest: image.digest },
+    image: { name: image.name, tag: image.tag, digest: image.digest, ...(image.id !== undefined ? { configDigest: image.id } : {}) },
   };
   if (derivedById.size > 0) decision.derivedFindings = [...derivedById.values()].sort((a, b) => cmp(a.id, b.id));
   if (allow) decision.allowlisted = { image: allow.image, reason: allow.reason, owner: allow.owner, expires: expiryLabel(allow) };

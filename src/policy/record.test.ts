@@ -23,6 +23,9 @@ test('decision record: identity, digests, DB, applied exceptions, summary, integ
   assert.equal(rec.evaluatedAt, CTX.now.toISOString());
   assert.ok(verifyDecisionRecord(rec));
   assert.ok(!verifyDecisionRecord({ ...rec, violations: [] }));
+  // each suppression and violation names what it is about, not only a fingerprint
+  assert.deepEqual(rec.suppressed.map((s) => s.subject), [`CVE-2023-38545 in curl ${vuln().installedVersion} (${vuln().package.purl})`]);
+  assert.deepEqual(rec.violations.map((v) => v.subject), ['config root-user']);
   // deterministic
   assert.deepEqual(decisionRecord(r, { decision: d, policyDigest: 'sha256:' + '1'.repeat(64) }), rec);
 });

@@ -44,3 +44,16 @@ test('malformed reports are BAD_INPUT naming the path', () => {
   const many = { ...base(), findings: Array.from({ length: 30 }, () => ({ id: 'x', kind: 'nope' })) };
   bad(many, /… 20 more/);
 });
+
+test('checks: malformed, unknown or duplicated entries are BAD_INPUT; a duplicate can never hide a partial run', () => {
+  const withChecks = (checks: unknown) => ({ ...clone(report()), checks });
+  bad(withChecks('all good'), /checks: expected a list/);
+  bad(withChecks([{ check: 'telepathy', state: 'complete', detail: 'x', reasons: [] }]), /checks\[0\]\.check: expected one of vulnerabilities\|/);
+  bad(withChecks([{ check: 'secrets', state: 'done', detail: 'x', reasons: [] }]), /checks\[0\]\.state: expected one of/);
+  bad(withChecks([{ check: 'secrets', state: 'complete', detail: 'x', reasons: [] }, { check: 'secrets', state: 'not-run', detail: 'y', reasons: [] }]), /checks\[1\]\.check: secrets is listed twice/);
+  bad(withChecks([{ check: 'secrets', state: 'complete', detail: 'x', reasons: [1] }]), /checks\[0\]\.reasons: expected a list of strings/);
+  // evaluate() itself, given two entries for one check, takes the least complete
+  const r = report({ checks: [{ check: 'secrets', state: 'complete', detail: 'x', reasons: [] }, { check: 'secrets', state: 'partial', detail: 'half', reasons: [] }] });
+  const d = evaluate(r, [policy('p', { secrets: { failOn: 'any' } })], set(), CTX);
+  assert.match(d.violations[0]!.message, /^not evaluated: the secrets check ran partially: half/);
+});

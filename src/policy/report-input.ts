@@ -2,7 +2,7 @@
 // report may be old, hand-edited or hostile. Problems name the JSON path; optional lists get defaults.
 import { PortcullisError } from '../core/errors.js';
 import type { ScanReport } from '../core/report.js';
-import { SEVERITY_ORDER } from '../core/types.js';
+import { CHECK_NAMES, SEVERITY_ORDER } from '../core/types.js';
 
 const KINDS = new Set(['vulnerability', 'secret', 'malware', 'config', 'license', 'base-image', 'coverage-gap']);
 const FIX_STATES = new Set(['fixed', 'not-fixed', 'wont-fix', 'unimportant', 'unknown']);
@@ -89,6 +89,28 @@ function checkFinding(f: unknown, at: string, problems: string[]): void {
 }
 
 /** Validate (and fill optional defaults of) a parsed report. Throws BAD_INPUT naming `file` and the paths. */
+const CHECK_STATES = ['complete', 'partial', 'failed', 'not-run'];
+
+/** `checks`: a list of {check, state, detail, reasons}, each check at most once (absent: no check ran). */
+function checkChecks(v: unknown, problems: string[]): void {
+  if (!Array.isArray(v)) {
+    problems.push('checks: expected a list');
+    return;
+  }
+  const seen = new Set<string>();
+  v.forEach((c, i) => {
+    const at = `checks[${i}]`;
+    if (!isObj(c)) return problems.push(`${at}: expected an object`);
+    if (!isStr(c.check) || !(CHECK_NAMES as readonly string[]).includes(c.check)) problems.push(`${at}.check: expected one of ${CHECK_NAMES.join('|')}`);
+    else if (seen.has(c.check)) problems.push(`${at}.check: ${c.check} is listed twice`);
+    else seen.add(c.check);
+    if (!isStr(c.state) || !CHECK_STATES.includes(c.state)) problems.push(`${at}.state: expected one of ${CHECK_STATES.join('|')}`);
+    if (!isStr(c.detail)) problems.push(`${at}.detail: expected a string`);
+    if (c.reasons === undefined) c.reasons = [];
+    if (!Array.isArray(c.reasons) || !c.reasons.every(isStr)) problems.push(`${at}.reasons: expected a list of strings`);
+  });
+}
+
 export function checkReport(value: unknown, file: string): ScanReport {
   const problems: string[] = [];
   if (!isObj(value)) {
@@ -126,6 +148,7 @@ export function checkReport(value: unknown, file: string): ScanReport {
   }
   if (r.db !== undefined && !(isObj(r.db) && Array.isArray(r.db.sources) && isStr(r.db.builtAt))) problems.push('db: expected {builtAt, sources[]}');
   if (r.lineage !== undefined && !(isObj(r.lineage) && Array.isArray(r.lineage.chain) && isStr(r.lineage.method))) problems.push('lineage: expected {method, chain[]}');
+  if (r.checks !== undefined) checkChecks(r.checks, problems);
   if (!isObj(r.scanner)) r.scanner = { name: 'unknown', version: 'unknown' };
   if (problems.length) {
     const shown = problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; … ${problems.length - 10} more` : '');

@@ -1,5 +1,6 @@
 // Shared wording for reporters: one line per finding, its location, and the rule id it falls under.
 import { SEVERITY_ORDER, type Finding, type Severity } from '../core/types.js';
+import { findingSubject } from '../core/verdict.js';
 import type { Action, BaseAdvice, ScanReport, Violation } from '../core/report.js';
 
 /** Every finding of the report, including those the policy evaluation derived (base image, root user, ...). */
@@ -106,3 +107,18 @@ export function actionLine(a: Action): string {
   const rest = a.remaining.length > 0 && a.kind !== 'no-fix' ? `; still affected by ${a.remaining.join(', ')}` : '';
   return `${a.text}${fixes}${rest}`;
 }
+/** What a suppressed finding is about (CVE and package, rule, ...); the fingerprint when the finding is not in the report. */
+export function suppressionLabel(f: Finding | undefined, findingId: string): string {
+  return f ? findingSubject(f) : findingId;
+}
+
+/** finding id → `exception EXC-7 until 2027-01-31` for findings an exception suppressed. */
+export function exceptionMarks(r: ScanReport): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const s of r.decision?.suppressed ?? []) {
+    if (s.by !== 'exception' || m.has(s.findingId)) continue;
+    m.set(s.findingId, `exception ${s.ruleId}${s.expires ? ` until ${s.expires}` : ''}`);
+  }
+  return m;
+}
+

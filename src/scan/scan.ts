@@ -7,6 +7,7 @@ import { dbGaps } from '../advisory/index.js';
 import { matchInventory, type MatchOptions } from '../match/index.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { severityRank } from '../core/types.js';
+import { checkStatuses } from '../checks/status.js';
 import type { CheckResult } from '../checks/types.js';
 
 export interface ScanOptions extends MatchOptions {
@@ -14,7 +15,10 @@ export interface ScanOptions extends MatchOptions {
   scanner: { name: string; version: string };
   /** DB age beyond which a `db-stale` coverage gap is reported (default 72) */
   maxDbAgeHours?: number;
-  /** results of the content checks (secrets, malware, config) from the same walk */
+  /**
+   * Results of the content checks (secrets, malware, config) that ran over the same walk: their findings
+   * join `findings`, their statuses `checks`. A check without a result is `not-run`.
+   */
   checkResults?: CheckResult[];
 }
 
@@ -55,12 +59,19 @@ export function scanInventory(inventory: Inventory, db: AdvisoryDb, opts: ScanOp
       detail: g.detail,
       remediation: 'run: portcullis db update',
     }));
+  const sbom = inventory.image.ref.transport === 'sbom';
+  // an SBOM has no file contents: findings a content check claims to have found in it are not trusted
+  const content = sbom ? [] : (opts.checkResults ?? []);
+  const base = [...inventory.gaps, ...matched.findings, ...dbFindings];
+  const seen = new Set(base.map((f) => f.id));
+  const contentFindings = content.flatMap((r) => r.findings).filter((f) => (seen.has(f.id) ? false : (seen.add(f.id), true)));
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     scanner: opts.scanner,
     createdAt: opts.now.toISOString(),
     inventory,
-    findings: sortFindings([...inventory.gaps, ...matched.findings, ...dbFindings, ...(opts.checkResults ?? []).flatMap((r) => r.findings)]),
+    findings: sortFindings([...base, ...contentFindings]),
     db: meta,
+    checks: checkStatuses(inventory, { contentResults: content, sbom }),
   };
 }

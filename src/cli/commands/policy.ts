@@ -9,9 +9,11 @@ import { imageOf, type EvalContext } from '../../policy/evaluate.js';
 import { evaluate } from '../../policy/evaluate.js';
 import { explain, formatExplanations } from '../../policy/explain.js';
 import { formatDecision } from '../../policy/format.js';
+import { verdictLine } from '../../core/verdict.js';
 import { parseImageRef } from '../../policy/imageref.js';
 import { checkReport } from '../../policy/report-input.js';
 import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.js';
+import { lifetimeProblems } from '../../policy/lifetime.js';
 import { decisionRecord, writeDecisionRecord, EMPTY_DIGEST } from '../../policy/record.js';
 import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
 import { EMPTY_EXCEPTIONS, type ExceptionSet } from '../../policy/schema.js';
@@ -86,7 +88,15 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       const { opts } = resolvedOptions(c, io);
       const d = await loadDocuments(paths, 'any');
       const now = io.clock.now();
+      // lifetimes against the strictest policy validated together (the default limit without one)
+      const lifetime = lifetimeProblems([...d.exceptions, ...d.allowlist], d.policies, now);
+      if (lifetime.length > 0) throw new PortcullisError('POLICY_INVALID', lifetime.join('\n'));
       const warnings: string[] = [];
+      for (const a of d.allowlist) {
+        if (parseImageRef(a.image)?.digest === undefined) {
+          warnings.push(`${a.source}: allowlist entry ${a.image} has no digest: a tag is a name the pipeline gives, anyone who can push or name an image can meet it; pin it as repo@sha256:...`);
+        }
+      }
       for (const e of [...d.exceptions, ...d.allowlist]) {
         const name = 'id' in e ? `exception ${e.id}` : `allowlist entry ${e.image}`;
         if (!isActive(e, now)) warnings.push(`${e.source}: ${name} expired ${expiryLabel(e)}`);
@@ -155,7 +165,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       if (query !== undefined && explanations.length === 0) {
         throw new PortcullisError('NOT_FOUND', `no finding matches ${query} in ${String(opts.report)}`);
       }
-      write(io, `verdict: ${decision.verdict.toUpperCase()} (pipeline ${decision.pipeline}; policies ${decision.policies.join(', ')})\n\n`);
+      write(io, `verdict: ${verdictLine(decision)} (pipeline ${decision.pipeline}; policies ${decision.policies.join(', ')})\n\n`);
       write(io, formatExplanations(explanations));
       if (decision.notices.length) write(io, '\nnotices:\n' + decision.notices.map((n) => `  * ${n}\n`).join(''));
     });

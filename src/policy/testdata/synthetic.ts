@@ -1,5 +1,6 @@
 // Synthetic scan reports, findings, policies and exceptions for the policy tests.
 import type { ScanReport } from '../../core/report.js';
+import { CHECK_NAMES } from '../../core/types.js';
 import type {
   BaseImageFinding,
   ConfigFinding,
@@ -98,6 +99,8 @@ export function report(p: Partial<ScanReport> & { user?: string; labels?: Record
     },
     findings: [],
     db: { schemaVersion: 1, builtAt: '2026-11-29T06:00:00Z', sources: [{ name: 'debian', kind: 'debian-tracker', updatedAt: '2026-11-29T05:00:00Z', records: 100 }], ecosystems: ['Debian:12'] },
+    // a full scan: every check ran completely (tests of "not evaluated" override it)
+    checks: CHECK_NAMES.map((check) => ({ check, state: 'complete' as const, detail: 'synthetic: ran completely', reasons: [] })),
     lineage: { method: 'layer-match', confidence: 'high', chain: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:' + 'c'.repeat(64), layers: 1, created: '2026-11-10T00:00:00Z' }], baseLayers: 1 },
     ...rest,
   };

@@ -5,7 +5,8 @@ import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
-import { adviceLine, allFindings } from '../describe.js';
+import { adviceLine, allFindings, exceptionMarks, suppressionLabel } from '../describe.js';
+import { verdictLine } from '../../core/verdict.js';
 
 const TOP = 25;
 
@@ -13,9 +14,10 @@ function cell(s: string | undefined): string {
   return (s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
-function vulnRow(v: VulnerabilityFinding): string {
+function vulnRow(v: VulnerabilityFinding, marks: Map<string, string>): string {
   const fix = v.fixState === 'fixed' ? `\`${v.fixedVersion}\`` : v.fixState.replace('-', ' ');
-  return `| ${v.severity}${v.kev ? ' (KEV)' : ''} | ${cell(v.advisoryId)} | ${cell(v.package.name)} | \`${cell(v.installedVersion)}\` | ${cell(fix)} | ${v.layer ? `#${v.layer.index}${v.origin ? ` ${v.origin}` : ''}` : ''} |`;
+  const mark = marks.get(v.id);
+  return `| ${v.severity}${v.kev ? ' (KEV)' : ''} | ${mark ? `~~${cell(v.advisoryId)}~~ suppressed: ${cell(mark)}` : cell(v.advisoryId)} | ${cell(v.package.name)} | \`${cell(v.installedVersion)}\` | ${cell(fix)} | ${v.layer ? `#${v.layer.index}${v.origin ? ` ${v.origin}` : ''}` : ''} |`;
 }
 
 export function toMarkdown(r: ScanReport): string {
@@ -28,9 +30,20 @@ export function toMarkdown(r: ScanReport): string {
   const others = findings.filter((f) => f.kind !== 'vulnerability' && f.kind !== 'coverage-gap');
   const out: string[] = [];
   const d = r.decision;
+  const marks = exceptionMarks(r);
   const verdict = d ? (d.verdict === 'pass' ? '✅ **Passed**' : d.verdict === 'fail' ? '❌ **Failed**' : '⚠️ **Could not decide**') : 'ℹ️ Scan only (no policy)';
   out.push(`### Portcullis: ${verdict} — \`${cell(img.name)}\``, '');
-  if (d) out.push(`Pipeline \`${cell(d.pipeline)}\`, policies: ${d.policies.map((p) => `\`${cell(p)}\``).join(', ') || 'none'}`, '');
+  if (d) {
+    out.push(`**${cell(verdictLine(d))}**`, '');
+    out.push(`Pipeline \`${cell(d.pipeline)}\`, policies: ${d.policies.map((p) => `\`${cell(p)}\``).join(', ') || 'none'}`, '');
+  }
+  if (r.checks) {
+    out.push(`Checks: ${r.checks.map((c) => `${cell(c.check)} ${c.state === 'complete' ? '✓' : `**${c.state}**`}`).join(' · ')}`, '');
+    for (const c of r.checks) if (c.state !== 'complete') out.push(`- ${cell(c.check)}: ${cell(c.detail)}`);
+    if (r.checks.some((c) => c.state !== 'complete')) out.push('');
+  } else {
+    out.push('Checks: not reported (older scanner or another tool): no check counts as run', '');
+  }
   if (r.lineage) {
     const base = r.lineage.chain[0];
     out.push(`Base image: ${base ? `\`${cell(base.name)}\`` : 'unknown'} (${r.lineage.method}, ${r.lineage.confidence} confidence)`, '');
@@ -55,16 +68,25 @@ export function toMarkdown(r: ScanReport): string {
   }
   if (vulns.length) {
     const head = ['| severity | advisory | package | installed | fix | layer |', '|---|---|---|---|---|---|'];
-    out.push(`#### Vulnerabilities (${vulns.length})`, '', ...head, ...vulns.slice(0, TOP).map(vulnRow), '');
-    if (vulns.length > TOP) out.push(`<details><summary>${vulns.length - TOP} more</summary>`, '', ...head, ...vulns.slice(TOP).map(vulnRow), '', '</details>', '');
+    const row = (v: VulnerabilityFinding) => vulnRow(v, marks);
+    out.push(`#### Vulnerabilities (${vulns.length})`, '', ...head, ...vulns.slice(0, TOP).map(row), '');
+    if (vulns.length > TOP) out.push(`<details><summary>${vulns.length - TOP} more</summary>`, '', ...head, ...vulns.slice(TOP).map(row), '', '</details>', '');
   }
   const list = (title: string, fs: Finding[], text: (f: Finding) => string) => {
     if (!fs.length) return;
     out.push(`#### ${title} (${fs.length})`, '', ...fs.map((f) => `- ${cell(text(f))}`), '');
   };
-  list('Other findings', others, (f) => `${f.severity}: ${f.title}${f.remediation ? ` — fix: ${f.remediation}` : ''}`);
+  list('Other findings', others, (f) => `${f.severity}: ${f.title}${marks.has(f.id) ? ` (suppressed: ${marks.get(f.id)})` : ''}${f.remediation ? ` — fix: ${f.remediation}` : ''}`);
   list('Not checked', gaps, (f) => (f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title));
-  if (d && d.suppressed.length) out.push(`${d.suppressed.length} finding(s) suppressed by exceptions or policy rules.`, '');
+  if (d && d.suppressed.length) {
+    const byId = new Map(findings.map((f) => [f.id, f]));
+    out.push(`<details><summary>Suppressed (${d.suppressed.length})</summary>`, '');
+    for (const s of d.suppressed) {
+      const by = s.by === 'exception' ? `exception ${s.ruleId}` : s.by === 'allowlist' ? `allowlist ${s.ruleId}` : `${s.policy ? `${s.policy}: ` : ''}${s.ruleId}`;
+      out.push(`- ${cell(suppressionLabel(byId.get(s.findingId), s.findingId))}: by ${cell(by)}${s.expires ? ` until ${cell(s.expires)}` : ''}`);
+    }
+    out.push('', '</details>', '');
+  }
   if (d) for (const n of d.notices) out.push(`> ${cell(n)}`);
   const footer = ['', `<sub>${cell(r.scanner.name)} ${cell(r.scanner.version)} · ${img.manifestDigest ?? ''} · ${r.createdAt}</sub>`, ''];
   return capForComment(out, footer);

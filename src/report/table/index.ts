@@ -5,7 +5,8 @@ import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
 import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
-import { adviceLine } from '../describe.js';
+import { adviceLine, allFindings, exceptionMarks, suppressionLabel } from '../describe.js';
+import { verdictLine } from '../../core/verdict.js';
 
 const COLORS: Record<Severity, string> = {
   critical: '\x1b[1;31m',
@@ -58,6 +59,14 @@ function header(r: ScanReport): string[] {
   return lines;
 }
 
+/** Which checks ran and how completely; the detail of each that did not run completely. */
+function checksBlock(r: ScanReport): string[] {
+  if (!r.checks) return ['Checks    not reported (a report from an older scanner or another tool): no check counts as run'];
+  const out = [`Checks    ${r.checks.map((c) => `${c.check} ${c.state}`).join(' · ')}`];
+  for (const c of r.checks) if (c.state !== 'complete') out.push(`          ${c.check}: ${oneLine(c.detail, 140)}`);
+  return out;
+}
+
 function layersBlock(r: ScanReport): string[] {
   const rows = r.inventory.image.layers.map((l) => [
     `#${l.index}`,
@@ -101,7 +110,7 @@ export function severityCounts(findings: Finding[]): Record<Severity, number> {
   return c;
 }
 
-function vulnBlock(vulns: VulnerabilityFinding[], color: boolean): string[] {
+function vulnBlock(vulns: VulnerabilityFinding[], color: boolean, marks: Map<string, string> = new Map()): string[] {
   const groups = new Map<string, VulnerabilityFinding[]>();
   for (const v of vulns) {
     const k = `${v.package.name}\u0000${v.package.version}\u0000${v.package.path ?? ''}`;
@@ -120,7 +129,7 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean): string[] {
       '  ' + sev(v.severity, color),
       v.advisoryId + (v.kev ? ' [KEV]' : ''),
       v.fixState === 'fixed' ? `fixed in ${v.fixedVersion}` : v.fixState.replace('-', ' '),
-      oneLine(v.title, 70),
+      oneLine(v.title, 70) + (marks.has(v.id) ? `  [${marks.get(v.id)}]` : ''),
     ]);
     out.push(...columns(rows));
   }
@@ -134,9 +143,9 @@ function findingLine(f: Finding): string {
   return f.title;
 }
 
-function otherBlock(title: string, findings: Finding[], color: boolean): string[] {
+function otherBlock(title: string, findings: Finding[], color: boolean, marks: Map<string, string> = new Map()): string[] {
   if (findings.length === 0) return [];
-  const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(findingLine(f), 140)]);
+  const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(findingLine(f), 140) + (marks.has(f.id) ? `  [${marks.get(f.id)}]` : '')]);
   return ['', `${title} (${findings.length})`, ...columns(rows)];
 }
 
@@ -152,12 +161,29 @@ function actionsBlock(r: ScanReport): string[] {
   return out;
 }
 
+function suppressedLines(r: ScanReport): string[] {
+  const d = r.decision!;
+  if (d.suppressed.length === 0) return [];
+  const byId = new Map(allFindings(r).map((f) => [f.id, f]));
+  const out = [`  Suppressed (${d.suppressed.length}):`];
+  for (const s of d.suppressed) {
+    const by = s.by === 'exception' ? `exception ${s.ruleId}` : s.by === 'allowlist' ? `allowlist ${s.ruleId}` : `${s.policy ? `[${s.policy}] ` : ''}${s.ruleId}`;
+    out.push(`  ~ ${suppressionLabel(byId.get(s.findingId), s.findingId)}: by ${by}${s.expires ? ` until ${s.expires}` : ''}`);
+  }
+  return out;
+}
+
 function decisionBlock(r: ScanReport, color: boolean): string[] {
   const d = r.decision;
   if (!d) return [];
-  const verdict = d.verdict.toUpperCase();
+  const line = verdictLine(d);
+  const word = line.split(' ')[0]!;
   const paint = color ? (d.verdict === 'pass' ? '\x1b[1;32m' : '\x1b[1;31m') : '';
-  const out = ['', `Verdict   ${paint}${verdict}${color ? RESET : ''}  (pipeline ${d.pipeline}; policies: ${d.policies.join(', ') || 'none'})`];
+  const out = [
+    '',
+    `Verdict   ${paint}${word}${color ? RESET : ''}${line.slice(word.length)}`,
+    `          pipeline ${d.pipeline}; policies: ${d.policies.join(', ') || 'none'}`,
+  ];
   for (const v of d.violations) {
     out.push(`  ✗ [${v.policy}/${v.control}] ${v.message}`);
     if (v.remediation) out.push(`      fix: ${v.remediation}`);
@@ -166,7 +192,7 @@ function decisionBlock(r: ScanReport, color: boolean): string[] {
     out.push(`  ! [${w.policy}/${w.control}] ${w.message}`);
     if (w.remediation) out.push(`      fix: ${w.remediation}`);
   }
-  if (d.suppressed.length) out.push(`  ${d.suppressed.length} finding(s) suppressed by exceptions or policy rules (see json output)`);
+  out.push(...suppressedLines(r));
   for (const n of d.notices) out.push(`  note: ${n}`);
   return out;
 }
@@ -183,14 +209,16 @@ export function renderTable(r: ScanReport, opts: RenderOptions): string {
   const gaps = r.findings.filter((f) => f.kind === 'coverage-gap');
   lines.push(
     `Packages  ${packageCounts(r.inventory.packages)}`,
+    ...checksBlock(r),
     '',
     `Findings  ${vulns.length} vulnerabilities: ${[...SEVERITY_ORDER].reverse().map((s) => `${counts[s]} ${s}`).join(', ')}; ${gaps.length} coverage gap(s)`,
   );
-  lines.push(...vulnBlock(vulns, opts.color));
+  const marks = exceptionMarks(r);
+  lines.push(...vulnBlock(vulns, opts.color, marks));
   for (const kind of ['malware', 'secret', 'config', 'license', 'base-image'] as const) {
-    lines.push(...otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color));
+    lines.push(...otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color, marks));
   }
-  lines.push(...otherBlock('Coverage gaps (not checked)', gaps, opts.color));
+  lines.push(...otherBlock('Coverage gaps (not checked)', gaps, opts.color, marks));
   lines.push(...actionsBlock(r));
   lines.push(...decisionBlock(r, opts.color));
   return lines.join('\n') + '\n';

@@ -85,6 +85,13 @@ export function sampleReport(withDecision = true): ScanReport {
       chain: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:3333333333333333333333333333333333333333333333333333333333333333', layers: 1 }],
       advice: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:4444444444444444444444444444444444444444444444444444444444444444', kind: 'rebuild', fixes: 3, remaining: 1 }],
     },
+    checks: [
+      { check: 'vulnerabilities', state: 'complete', detail: '3 package(s) matched against the advisory database', reasons: [] },
+      { check: 'secrets', state: 'not-run', detail: 'no secrets scanner ran', reasons: [] },
+      { check: 'malware', state: 'not-run', detail: 'no malware scanner ran', reasons: [] },
+      { check: 'config', state: 'not-run', detail: 'no config scanner ran', reasons: [] },
+      { check: 'licenses', state: 'partial', detail: 'no license data for deb (1 package)', reasons: ['deb: none of 1 package(s) carries license data'] },
+    ],
     db: { schemaVersion: 1, builtAt: '2026-11-29T00:00:00.000Z', sources: [{ name: 'ghsa', kind: 'osv', records: 44, updatedAt: '2026-11-28T00:00:00Z' }], ecosystems: ['Debian:12', 'npm'] },
     decision: withDecision
       ? {
@@ -97,6 +104,7 @@ export function sampleReport(withDecision = true): ScanReport {
           suppressed: [{ findingId: 'vulnerability:bbbbbbbbbbbbbbbb', by: 'exception', ruleId: 'EXC-42', reason: 'not reachable', expires: '2026-12-31' }],
           notices: ['exception EXC-42 expires in 2 days (2026-12-01)'],
           evaluatedAt: '2026-11-29T12:00:00.000Z',
+          image: { name: 'registry.example.com/shop/orders-api', tag: '1.4.2', digest: 'sha256:1111111111111111111111111111111111111111111111111111111111111111' },
         }
       : undefined,
   };
