@@ -1,6 +1,7 @@
 // Shared wording for reporters: one line per finding, its location, and the rule id it falls under.
 import type { Finding } from '../core/types.js';
 import type { BaseAdvice, ScanReport, Violation } from '../core/report.js';
+import { sanitize } from './sanitize.js';
 
 /** Every finding of the report, including those the policy evaluation derived (base image, root user, ...). */
 export function allFindings(r: ScanReport): Finding[] {
@@ -54,7 +55,12 @@ export function findingPath(f: Finding): string | undefined {
   return p?.replace(/^\/+/, '');
 }
 
+/** One line describing a finding, for the text formats (image-derived text sanitized: no control characters). */
 export function findingLine(f: Finding): string {
+  return sanitize(rawFindingLine(f));
+}
+
+function rawFindingLine(f: Finding): string {
   switch (f.kind) {
     case 'vulnerability': {
       const fix = f.fixState === 'fixed' ? `fixed in ${f.fixedVersion}` : f.fixState.replace('-', ' ');

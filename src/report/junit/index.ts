@@ -6,7 +6,13 @@
 import type { Reporter, ScanReport, Violation } from '../../core/report.js';
 import type { Finding } from '../../core/types.js';
 import { write } from '../write.js';
-import { allFindings, escapeXml as x, findingLine } from '../describe.js';
+import { allFindings, escapeXml, findingLine } from '../describe.js';
+import { sanitize } from '../sanitize.js';
+
+/** XML-escaped attribute text, one line: image-derived control characters never reach the log. */
+const x = (s: string): string => escapeXml(sanitize(s));
+/** A multi-line body: each line sanitized, joined with our own newlines. */
+const lines = (parts: (string | undefined)[]): string => parts.filter((p): p is string => Boolean(p)).map(sanitize).join('\n');
 
 interface Case {
   name: string;
@@ -21,7 +27,7 @@ function suiteXml(name: string, cases: Case[]): string {
   const body = cases
     .map((c) => {
       const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="0"`;
-      if (c.failure) return `${open}>\n      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>\n    </testcase>`;
+      if (c.failure) return `${open}>\n      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${escapeXml(c.failure.body)}</failure>\n    </testcase>`;
       if (c.skipped !== undefined) return `${open}>\n      <skipped message="${x(c.skipped)}"/>\n    </testcase>`;
       return `${open}/>`;
     })
@@ -32,7 +38,7 @@ function suiteXml(name: string, cases: Case[]): string {
 function caseFor(f: Finding, failure: boolean, why?: string): Case {
   const classname = f.kind === 'vulnerability' ? `${f.package.type}.${f.package.name}` : f.kind;
   const name = f.kind === 'vulnerability' ? `${f.advisoryId} ${f.package.name} ${f.installedVersion}` : f.title;
-  const body = [findingLine(f), f.remediation ? `Fix: ${f.remediation}` : '', why ?? ''].filter(Boolean).join('\n');
+  const body = lines([findingLine(f), f.remediation ? `Fix: ${f.remediation}` : '', why ?? '']);
   return failure ? { name, classname, failure: { message: findingLine(f).slice(0, 300), type: f.severity, body } } : { name, classname };
 }
 
@@ -44,7 +50,7 @@ function withDecision(r: ScanReport): string[] {
   const violationCase = (v: Violation): Case => {
     const f = v.findingId ? byId.get(v.findingId) : undefined;
     const base = f ? caseFor(f, true) : { name: v.message, classname: `${v.policy}.${v.control}` };
-    const body = [v.message, v.remediation ? `Fix: ${v.remediation}` : '', f ? findingLine(f) : ''].filter(Boolean).join('\n');
+    const body = lines([v.message, v.remediation ? `Fix: ${v.remediation}` : '', f ? findingLine(f) : '']);
     return { ...base, failure: { message: v.message.slice(0, 300), type: v.control, body } };
   };
   for (const v of d.violations) add(`${v.policy}: ${v.control}`, violationCase(v));

@@ -3,13 +3,14 @@
 import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
-import { write } from '../write.js';
 import { adviceLine, allFindings } from '../describe.js';
+import { ChunkWriter } from '../stream.js';
+import { sanitize } from '../sanitize.js';
 
 const TOP = 25;
 
 function cell(s: string | undefined): string {
-  return (s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+  return sanitize(s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
 function vulnRow(v: VulnerabilityFinding): string {
@@ -18,6 +19,11 @@ function vulnRow(v: VulnerabilityFinding): string {
 }
 
 export function toMarkdown(r: ScanReport): string {
+  return markdownLines(r).join('\n');
+}
+
+/** The Markdown, line by line (long lists are pushed one at a time, never spread into a call). */
+export function markdownLines(r: ScanReport): string[] {
   const img = r.inventory.image;
   const findings = allFindings(r);
   const vulns = findings
@@ -50,25 +56,37 @@ export function toMarkdown(r: ScanReport): string {
   }
   if (vulns.length) {
     const head = ['| severity | advisory | package | installed | fix | layer |', '|---|---|---|---|---|---|'];
-    out.push(`#### Vulnerabilities (${vulns.length})`, '', ...head, ...vulns.slice(0, TOP).map(vulnRow), '');
-    if (vulns.length > TOP) out.push(`<details><summary>${vulns.length - TOP} more</summary>`, '', ...head, ...vulns.slice(TOP).map(vulnRow), '', '</details>', '');
+    out.push(`#### Vulnerabilities (${vulns.length})`, '', ...head);
+    for (const v of vulns.slice(0, TOP)) out.push(vulnRow(v));
+    out.push('');
+    if (vulns.length > TOP) {
+      out.push(`<details><summary>${vulns.length - TOP} more</summary>`, '', ...head);
+      for (let i = TOP; i < vulns.length; i++) out.push(vulnRow(vulns[i]!));
+      out.push('', '</details>', '');
+    }
   }
   const list = (title: string, fs: Finding[], text: (f: Finding) => string) => {
     if (!fs.length) return;
-    out.push(`#### ${title} (${fs.length})`, '', ...fs.map((f) => `- ${cell(text(f))}`), '');
+    out.push(`#### ${title} (${fs.length})`, '');
+    for (const f of fs) out.push(`- ${cell(text(f))}`);
+    out.push('');
   };
   list('Other findings', others, (f) => `${f.severity}: ${f.title}${f.remediation ? ` — fix: ${f.remediation}` : ''}`);
   list('Not checked', gaps, (f) => (f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title));
   if (d && d.suppressed.length) out.push(`${d.suppressed.length} finding(s) suppressed by exceptions or policy rules.`, '');
   if (d) for (const n of d.notices) out.push(`> ${cell(n)}`);
-  out.push('', `<sub>${cell(r.scanner.name)} ${cell(r.scanner.version)} · ${img.manifestDigest ?? ''} · ${r.createdAt}</sub>`, '');
-  return out.join('\n');
+  out.push('', `<sub>${cell(r.scanner.name)} ${cell(r.scanner.version)} · ${cell(img.manifestDigest)} · ${cell(r.createdAt)}</sub>`, '');
+  return out;
 }
 
 export const markdownReporter: Reporter = {
   format: 'markdown',
   modes: ['scan'],
   async render(report, out) {
-    await write(out, toMarkdown(report));
+    // lines joined by '\n' with none after the last one (the last line is empty): the same bytes as toMarkdown
+    const lines = markdownLines(report);
+    const w = new ChunkWriter(out);
+    for (let i = 0; i < lines.length; i++) if (w.add(i ? '\n' + lines[i]! : lines[i]!)) await w.flush();
+    await w.flush();
   },
 };

@@ -7,6 +7,7 @@ import type { Finding, Severity } from '../../core/types.js';
 import { stableJson, write } from '../write.js';
 import { allFindings, findingLine, findingPath, ruleId, violationsByFinding } from '../describe.js';
 import { bestCvss } from '../../match/describe.js';
+import { sanitize as t } from '../sanitize.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -29,19 +30,19 @@ function securitySeverity(f: Finding): string {
 function helpText(f: Finding): string {
   const lines = [findingLine(f)];
   if (f.kind === 'vulnerability') {
-    if (f.aliases.length) lines.push(`Aliases: ${f.aliases.join(', ')}`);
+    if (f.aliases.length) lines.push(`Aliases: ${t(f.aliases.join(', '))}`);
     const c = bestCvss(f.cvss);
-    if (c) lines.push(`CVSS ${c.version}: ${c.score} ${c.vector}`);
+    if (c) lines.push(t(`CVSS ${c.version}: ${c.score} ${c.vector}`));
     if (f.kev) lines.push(`Known exploited (CISA KEV) since ${f.kev.dateAdded}`);
     if (f.epss) lines.push(`EPSS: ${(f.epss.score * 100).toFixed(2)}% (percentile ${f.epss.percentile})`);
   }
-  if (f.remediation) lines.push(`Fix: ${f.remediation}`);
+  if (f.remediation) lines.push(`Fix: ${t(f.remediation)}`);
   return lines.join('\n');
 }
 
 export function toSarif(r: ScanReport): unknown {
   const findings = allFindings(r);
-  const image = r.inventory.image.name;
+  const image = t(r.inventory.image.name);
   const rules = new Map<string, { f: Finding; index: number }>();
   const sortedIds = [...new Set(findings.map(ruleId))].sort();
   sortedIds.forEach((id, index) => rules.set(id, { f: findings.find((f) => ruleId(f) === id)!, index }));
@@ -58,12 +59,12 @@ export function toSarif(r: ScanReport): unknown {
       ruleIndex: rules.get(id)!.index,
       level: level(f.severity),
       message: {
-        text: `${findingLine(f)}${f.remediation ? `\nFix: ${f.remediation}` : ''}${v ? `\nPolicy: ${v.map((x) => `${x.policy}/${x.control}`).join(', ')} violated` : ''}\nImage: ${image}${f.layer ? ` (layer #${f.layer.index} ${f.layer.diffId.slice(0, 19)})` : ''}`,
+        text: `${findingLine(f)}${f.remediation ? `\nFix: ${t(f.remediation)}` : ''}${v ? `\nPolicy: ${t(v.map((x) => `${x.policy}/${x.control}`).join(', '))} violated` : ''}\nImage: ${image}${f.layer ? ` (layer #${f.layer.index} ${f.layer.diffId.slice(0, 19)})` : ''}`,
       },
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: path ?? image.replace(/[^A-Za-z0-9._/-]/g, '-') },
+            artifactLocation: { uri: t(path) ?? image.replace(/[^A-Za-z0-9._/-]/g, '-') },
             region: { startLine: f.kind === 'secret' && f.line ? f.line : 1 },
           },
           message: { text: image },
@@ -91,8 +92,8 @@ export function toSarif(r: ScanReport): unknown {
                 id,
                 name: id.replace(/[^A-Za-z0-9]/g, ''),
                 // one rule per advisory: several packages may share it, so the rule names none of them
-                shortDescription: { text: (f.kind === 'vulnerability' ? `${f.advisoryId}: ${f.title}` : f.title).slice(0, 160) },
-                fullDescription: { text: f.title },
+                shortDescription: { text: t(f.kind === 'vulnerability' ? `${f.advisoryId}: ${f.title}` : f.title).slice(0, 160) },
+                fullDescription: { text: t(f.title) },
                 helpUri: f.kind === 'vulnerability' ? f.urls[0] : undefined,
                 help: { text: helpText(f), markdown: helpText(f).split('\n').join('  \n') },
                 defaultConfiguration: { level: level(f.severity) },

@@ -3,8 +3,9 @@
 import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
 import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
-import { write } from '../write.js';
 import { adviceLine } from '../describe.js';
+import { ChunkWriter } from '../stream.js';
+import { sanitize as t } from '../sanitize.js';
 
 const COLORS: Record<Severity, string> = {
   critical: '\x1b[1;31m',
@@ -22,9 +23,17 @@ function sev(s: Severity, color: boolean): string {
 }
 
 export function columns(rows: string[][]): string[] {
+  return [...columnsOf(rows.length, (i) => rows[i]!)];
+}
+
+/** Aligned lines of `count` rows made by `rowAt` (called twice per row: widths, then lines; no row list kept). */
+export function* columnsOf(count: number, rowAt: (i: number) => string[], prefix = ''): Generator<string> {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c).length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c).length))).join('  ').trimEnd());
+  for (let n = 0; n < count; n++) rowAt(n).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c).length)));
+  for (let n = 0; n < count; n++) {
+    const r = rowAt(n);
+    yield prefix + r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c).length))).join('  ').trimEnd();
+  }
 }
 
 function visible(s: string): string {
@@ -41,57 +50,62 @@ function header(r: ScanReport): string[] {
   const img = r.inventory.image;
   const os = r.inventory.os;
   const lines = [
-    `Image     ${img.name}${img.name !== img.ref.input ? `  (${img.ref.input})` : ''}`,
-    `Digest    ${img.manifestDigest ?? img.configDigest ?? '-'}`,
-    `Platform  ${img.platform.os}/${img.platform.architecture}${img.platform.variant ? '/' + img.platform.variant : ''}`,
-    `OS        ${os ? os.prettyName ?? `${os.name} ${os.versionId ?? ''}`.trim() : 'not identified'}`,
+    `Image     ${t(img.name)}${img.name !== img.ref.input ? `  (${t(img.ref.input)})` : ''}`,
+    `Digest    ${t(img.manifestDigest ?? img.configDigest ?? '-')}`,
+    `Platform  ${t(`${img.platform.os}/${img.platform.architecture}${img.platform.variant ? '/' + img.platform.variant : ''}`)}`,
+    `OS        ${t(os ? os.prettyName ?? `${os.name} ${os.versionId ?? ''}`.trim() : 'not identified')}`,
   ];
   if (r.lineage) {
     const base = r.lineage.chain[0];
     lines.push(
-      `Base      ${base ? `${base.name}${base.digest ? ' ' + short(base.digest) : ''}` : 'unknown'}  (${r.lineage.method}, ${r.lineage.confidence} confidence${r.lineage.chain.length > 1 ? `; chain: ${r.lineage.chain.map((c) => c.name).join(' → ')}` : ''})`,
+      `Base      ${base ? `${t(base.name)}${base.digest ? ' ' + t(short(base.digest)) : ''}` : 'unknown'}  (${r.lineage.method}, ${r.lineage.confidence} confidence${r.lineage.chain.length > 1 ? `; chain: ${r.lineage.chain.map((c) => t(c.name)).join(' → ')}` : ''})`,
     );
   }
-  for (const a of r.lineage?.advice ?? []) lines.push(`Advice    ${adviceLine(a)}`);
+  for (const a of r.lineage?.advice ?? []) lines.push(`Advice    ${t(adviceLine(a))}`);
   if (r.db) lines.push(`DB        built ${r.db.builtAt}, ${r.db.sources.length} source(s)`);
   return lines;
 }
 
-function layersBlock(r: ScanReport): string[] {
-  const rows = r.inventory.image.layers.map((l) => [
-    `#${l.index}`,
-    short(l.diffId),
-    l.size !== undefined ? `${(l.size / 1e6).toFixed(1)} MB` : '',
-    oneLine(l.createdBy ?? '', 80),
-  ]);
-  return ['', `Layers (${rows.length})`, ...columns(rows).map((l) => '  ' + l)];
+function* layersBlock(r: ScanReport): Generator<string> {
+  const layers = r.inventory.image.layers;
+  const rowAt = (i: number) => {
+    const l = layers[i]!;
+    return [`#${l.index}`, t(short(l.diffId)), l.size !== undefined ? `${(l.size / 1e6).toFixed(1)} MB` : '', oneLine(l.createdBy ?? '', 80)];
+  };
+  yield '';
+  yield `Layers (${layers.length})`;
+  yield* columnsOf(layers.length, rowAt, '  ');
 }
 
 function oneLine(s: string, max: number): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+  const v = t(s).replace(/\s+/g, ' ').trim();
+  return v.length > max ? v.slice(0, max - 1) + '…' : v;
 }
 
 function packageCounts(pkgs: Package[]): string {
   const m = new Map<string, number>();
   for (const p of pkgs) m.set(p.type, (m.get(p.type) ?? 0) + 1);
-  return [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${n} ${t}`).join(' · ') || 'none';
+  return [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, n]) => `${n} ${t(type)}`).join(' · ') || 'none';
 }
 
-function sbomTable(r: ScanReport): string[] {
-  const rows = [['TYPE', 'NAME', 'VERSION', 'SOURCE', 'LAYER', 'PATH']];
-  for (const p of r.inventory.packages) {
+function* sbomTable(r: ScanReport): Generator<string> {
+  const pkgs = r.inventory.packages;
+  const rowAt = (i: number): string[] => {
+    if (i === 0) return ['TYPE', 'NAME', 'VERSION', 'SOURCE', 'LAYER', 'PATH'];
+    const p = pkgs[i - 1]!;
     const os = p.type === 'deb' || p.type === 'apk' || p.type === 'rpm';
-    rows.push([
-      p.type,
-      p.name,
-      p.version,
-      p.source && (p.source.name !== p.name || p.source.version !== p.version) ? `${p.source.name} ${p.source.version}` : '',
+    return [
+      t(p.type),
+      t(p.name),
+      t(p.version),
+      p.source && (p.source.name !== p.name || p.source.version !== p.version) ? t(`${p.source.name} ${p.source.version}`) : '',
       p.layer ? `#${p.layer.index}` : '',
-      os ? '' : (p.locations[0]?.path ?? '') + (p.ownedBy ? ` (owned by ${p.ownedBy.name})` : ''),
-    ]);
-  }
-  return ['', `Packages  ${packageCounts(r.inventory.packages)}`, ...columns(rows)];
+      os ? '' : t((p.locations[0]?.path ?? '') + (p.ownedBy ? ` (owned by ${p.ownedBy.name})` : '')),
+    ];
+  };
+  yield '';
+  yield `Packages  ${packageCounts(pkgs)}`;
+  yield* columnsOf(pkgs.length + 1, rowAt);
 }
 
 export function severityCounts(findings: Finding[]): Record<Severity, number> {
@@ -100,85 +114,97 @@ export function severityCounts(findings: Finding[]): Record<Severity, number> {
   return c;
 }
 
-function vulnBlock(vulns: VulnerabilityFinding[], color: boolean): string[] {
+function* vulnBlock(vulns: VulnerabilityFinding[], color: boolean): Generator<string> {
   const groups = new Map<string, VulnerabilityFinding[]>();
   for (const v of vulns) {
     const k = `${v.package.name}\u0000${v.package.version}\u0000${v.package.path ?? ''}`;
-    groups.set(k, [...(groups.get(k) ?? []), v]);
+    const g = groups.get(k);
+    if (g) g.push(v);
+    else groups.set(k, [v]);
   }
-  const out: string[] = [];
   const keys = [...groups.keys()].sort();
   for (const k of keys) {
     const g = groups.get(k)!.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.advisoryId < b.advisoryId ? -1 : 1));
     const p = g[0]!;
-    const where = [p.package.type, p.layer ? `layer #${p.layer.index}` : '', p.origin ?? '', p.package.path && !['deb', 'apk', 'rpm'].includes(p.package.type) ? p.package.path : '']
+    const where = [t(p.package.type), p.layer ? `layer #${p.layer.index}` : '', t(p.origin ?? ''), p.package.path && !['deb', 'apk', 'rpm'].includes(p.package.type) ? t(p.package.path) : '']
       .filter(Boolean)
       .join(', ');
-    out.push('', `${p.package.name} ${p.installedVersion}  (${where})`);
-    const rows = g.map((v) => [
-      '  ' + sev(v.severity, color),
-      v.advisoryId + (v.kev ? ' [KEV]' : ''),
-      v.fixState === 'fixed' ? `fixed in ${v.fixedVersion}` : v.fixState.replace('-', ' '),
-      oneLine(v.title, 70),
-    ]);
-    out.push(...columns(rows));
+    yield '';
+    yield `${t(p.package.name)} ${t(p.installedVersion)}  (${where})`;
+    yield* columnsOf(g.length, (i) => {
+      const v = g[i]!;
+      return [
+        '  ' + sev(v.severity, color),
+        t(v.advisoryId) + (v.kev ? ' [KEV]' : ''),
+        v.fixState === 'fixed' ? `fixed in ${t(v.fixedVersion)}` : v.fixState.replace('-', ' '),
+        oneLine(v.title, 70),
+      ];
+    });
   }
-  return out;
 }
 
-function otherBlock(title: string, findings: Finding[], color: boolean): string[] {
-  if (findings.length === 0) return [];
-  const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title, 140)]);
-  return ['', `${title} (${findings.length})`, ...columns(rows)];
+function* otherBlock(title: string, findings: Finding[], color: boolean): Generator<string> {
+  if (findings.length === 0) return;
+  yield '';
+  yield `${title} (${findings.length})`;
+  yield* columnsOf(findings.length, (i) => {
+    const f = findings[i]!;
+    return ['  ' + sev(f.severity, color), oneLine(f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title, 140)];
+  });
 }
 
-function decisionBlock(r: ScanReport, color: boolean): string[] {
+function* decisionBlock(r: ScanReport, color: boolean): Generator<string> {
   const d = r.decision;
-  if (!d) return [];
+  if (!d) return;
   const verdict = d.verdict.toUpperCase();
   const paint = color ? (d.verdict === 'pass' ? '\x1b[1;32m' : '\x1b[1;31m') : '';
-  const out = ['', `Verdict   ${paint}${verdict}${color ? RESET : ''}  (pipeline ${d.pipeline}; policies: ${d.policies.join(', ') || 'none'})`];
+  yield '';
+  yield `Verdict   ${paint}${verdict}${color ? RESET : ''}  (pipeline ${t(d.pipeline)}; policies: ${d.policies.map(t).join(', ') || 'none'})`;
   for (const v of d.violations) {
-    out.push(`  ✗ [${v.policy}/${v.control}] ${v.message}`);
-    if (v.remediation) out.push(`      fix: ${v.remediation}`);
+    yield `  ✗ [${t(v.policy)}/${t(v.control)}] ${t(v.message)}`;
+    if (v.remediation) yield `      fix: ${t(v.remediation)}`;
   }
   for (const w of d.warnings) {
-    out.push(`  ! [${w.policy}/${w.control}] ${w.message}`);
-    if (w.remediation) out.push(`      fix: ${w.remediation}`);
+    yield `  ! [${t(w.policy)}/${t(w.control)}] ${t(w.message)}`;
+    if (w.remediation) yield `      fix: ${t(w.remediation)}`;
   }
-  if (d.suppressed.length) out.push(`  ${d.suppressed.length} finding(s) suppressed by exceptions or policy rules (see json output)`);
-  for (const n of d.notices) out.push(`  note: ${n}`);
-  return out;
+  if (d.suppressed.length) yield `  ${d.suppressed.length} finding(s) suppressed by exceptions or policy rules (see json output)`;
+  for (const n of d.notices) yield `  note: ${t(n)}`;
 }
 
-export function renderTable(r: ScanReport, opts: RenderOptions): string {
-  const lines = header(r);
+/** The table, line by line (image-derived text sanitized; nothing spread into a call). */
+export function* tableLines(r: ScanReport, opts: RenderOptions): Generator<string> {
+  yield* header(r);
   if (opts.mode === 'sbom') {
-    lines.push(...layersBlock(r), ...sbomTable(r));
-    lines.push(...otherBlock('Coverage gaps', r.findings.filter((f) => f.kind === 'coverage-gap'), opts.color));
-    return lines.join('\n') + '\n';
+    yield* layersBlock(r);
+    yield* sbomTable(r);
+    yield* otherBlock('Coverage gaps', r.findings.filter((f) => f.kind === 'coverage-gap'), opts.color);
+    return;
   }
   const vulns = r.findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability');
   const counts = severityCounts(r.findings);
   const gaps = r.findings.filter((f) => f.kind === 'coverage-gap');
-  lines.push(
-    `Packages  ${packageCounts(r.inventory.packages)}`,
-    '',
-    `Findings  ${vulns.length} vulnerabilities: ${[...SEVERITY_ORDER].reverse().map((s) => `${counts[s]} ${s}`).join(', ')}; ${gaps.length} coverage gap(s)`,
-  );
-  lines.push(...vulnBlock(vulns, opts.color));
+  yield `Packages  ${packageCounts(r.inventory.packages)}`;
+  yield '';
+  yield `Findings  ${vulns.length} vulnerabilities: ${[...SEVERITY_ORDER].reverse().map((s) => `${counts[s]} ${s}`).join(', ')}; ${gaps.length} coverage gap(s)`;
+  yield* vulnBlock(vulns, opts.color);
   for (const kind of ['malware', 'secret', 'config', 'license', 'base-image'] as const) {
-    lines.push(...otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color));
+    yield* otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color);
   }
-  lines.push(...otherBlock('Coverage gaps (not checked)', gaps, opts.color));
-  lines.push(...decisionBlock(r, opts.color));
-  return lines.join('\n') + '\n';
+  yield* otherBlock('Coverage gaps (not checked)', gaps, opts.color);
+  yield* decisionBlock(r, opts.color);
+}
+
+export function renderTable(r: ScanReport, opts: RenderOptions): string {
+  return [...tableLines(r, opts)].join('\n') + '\n';
 }
 
 export const tableReporter: Reporter = {
   format: 'table',
   modes: ['sbom', 'scan'],
   async render(report, out, opts) {
-    await write(out, renderTable(report, opts));
+    const w = new ChunkWriter(out);
+    await w.lines(tableLines(report, opts));
+    await w.flush();
   },
 };
