@@ -16,9 +16,9 @@
 // name may appear several times (rebuilds of a tag), the same name + digest only once. Loading is
 // strict: an invalid file is a whole-run error naming the file and the field.
 import { existsSync } from 'node:fs';
-import { readFile, rename, unlink, writeFile, mkdir } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, mkdir } from 'node:fs/promises';
+import { writeOutputText } from '../core/outfile.js';
+import { dirname, resolve } from 'node:path';
 import { Document, isPair, isScalar, isSeq, parse, visit } from 'yaml';
 import { z } from 'zod';
 import { PortcullisError } from '../core/errors.js';
@@ -246,14 +246,10 @@ export function renderCatalog(c: Catalog): string {
 export async function saveCatalog(c: Catalog, path: string): Promise<void> {
   const text = renderCatalog(c);
   parseCatalog(text, path); // never write something we could not read back
-  const dir = dirname(resolve(path));
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, path);
+    // atomically onto a regular file; never renamed over a symlink, device or FIFO (core/outfile)
+    await writeOutputText(path, text, { mode: 0o644 });
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
     throw new PortcullisError('BAD_INPUT', `${path}: cannot write the base catalog: ${(e as Error).message}`, { cause: e, subject: path });
   }
 }

@@ -1,6 +1,6 @@
 // portcullis db build | update | status — the local advisory DB (see docs/advisory-db.md).
 // Errors are thrown as PortcullisError; main maps them to exit code 2.
-import { writeFile } from 'node:fs/promises';
+import { writeOutputText } from '../../core/outfile.js';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
@@ -62,7 +62,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
       if (hidden > 0) io.stderr.write(`warning: ... and ${hidden} more (use --debug to see all)\n`);
       if (opts.checksum === true) {
         const digest = (await sha256File(output)).slice('sha256:'.length);
-        await writeFile(`${output}.sha256`, `${digest}  ${basename(output)}\n`);
+        await writeOutputText(`${output}.sha256`, `${digest}  ${basename(output)}\n`);
       }
       if (format === 'json') {
         io.stdout.write(JSON.stringify(s, null, 2) + '\n');
