@@ -13,10 +13,12 @@ export interface CollectOptions {
   analyzers?: Analyzer[];
   limits?: Partial<WalkLimits>;
   onLayer?: (done: number, total: number) => void;
+  /** limit on the decompressed size of a gzip/zstd whole archive (source/store; default 4 GiB) */
+  maxArchiveBytes?: number;
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
-  const image = await openImage(input, { platform: opts.platform, signal: opts.signal });
+  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes });
   try {
     const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
       signal: opts.signal,

@@ -10,7 +10,7 @@ import { openDb, defaultDbPath } from '../../advisory/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { SCANNER } from '../version.js';
-import { addOutputOptions, collect, resolvedOptions } from './common.js';
+import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
@@ -64,6 +64,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       const inventory = opts.sbom
         ? await readSbom(String(opts.sbom))
         : await collectInventory(image!, {
+            maxArchiveBytes: maxArchiveBytes(io.env),
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
           });
@@ -83,6 +84,8 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         ignoreUnfixed: opts.ignoreUnfixed === true,
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
+      // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
+      if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
       await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color });
       // exception notices (expired, expiring, unused) reach stderr unless the stdout rendering shows them
       const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
