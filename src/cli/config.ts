@@ -1,7 +1,10 @@
 // Defaults for flags: flags beat environment beat the config file (`portcullis.yaml` in the working
 // directory, or --config FILE). Keys of the config file are the long flag names (`db`, `pipeline`,
 // `policy`, `exceptions`, `base-catalog`, `format`, `platform`, ...), camelCase also accepted.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUserFileSync } from '../core/userfile.js';
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PortcullisError } from '../core/errors.js';
@@ -20,8 +23,10 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): { val
   }
   let doc: unknown;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    // regular files only, size-capped while reading (a FIFO or /dev/zero never hangs the run)
+    doc = parse(readUserFileSync(path, MAX_CONFIG_BYTES, 'config file').toString('utf8'), { prettyErrors: false });
   } catch (e) {
+    if (e instanceof PortcullisError) throw e;
     throw new PortcullisError('BAD_INPUT', `${path}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
   if (doc === null || doc === undefined) return { values: {}, path };
