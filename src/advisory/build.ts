@@ -113,7 +113,15 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
           const f = feed as DbSourceMeta;
           if (item.type === 'advisory') {
             const converted = spec.kind === 'alpine-secdb' || spec.kind === 'debian-tracker';
-            const r = writer.addAdvisory(item.record, f.name, item.malicious ?? false, item.vendorSeverity, converted);
+            let r: ReturnType<DbWriter['addAdvisory']>;
+            try {
+              r = writer.addAdvisory(item.record, f.name, item.malicious ?? false, item.vendorSeverity, converted);
+            } catch (e) {
+              // one bad record is skipped (counted in the summary), never the end of the build
+              skipped++;
+              warn(`${item.origin}: skipped ${item.record.id}: ${(e as Error).message.split('\n')[0]}`);
+              continue;
+            }
             if (r === 'kept-existing' || r === 'replaced') {
               duplicates++;
               warn(`${item.origin}: duplicate id ${item.record.id}; ${r === 'replaced' ? 'replaced the older record' : 'kept the newer or equal record already read'}`);
