@@ -19,7 +19,8 @@ export async function outputKind(file: string): Promise<OutputKind> {
   try {
     st = await fsp.lstat(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'new';
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'new'; // creating it will say what is wrong with the directory
     throw new PortcullisError('BAD_INPUT', `${file}: cannot write: ${(e as Error).message}`, { cause: e, subject: file });
   }
   if (st.isDirectory()) throw new PortcullisError('BAD_INPUT', `${file}: is a directory; give a file name`, { subject: file });

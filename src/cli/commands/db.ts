@@ -125,11 +125,15 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         const counts = handle.counts();
         const now = io.clock.now();
         const gaps = dbGaps(meta, [], now, maxAge);
+        const integrity = handle.integrity?.() ?? { ok: false, problems: ['integrity check not available'] };
+        // a DB that fails its integrity check cannot be trusted to decide: exit 2, after the report
+        if (!integrity.ok) process.exitCode = 2;
         if (format === 'json') {
-          io.stdout.write(JSON.stringify({ path: dbPath, ...meta, dataTime: dataTime(meta), counts, gaps }, null, 2) + '\n');
+          io.stdout.write(JSON.stringify({ path: dbPath, ...meta, dataTime: dataTime(meta), counts, gaps, integrity }, null, 2) + '\n');
           return;
         }
         io.stdout.write(`${dbPath}\nschema ${meta.schemaVersion}, built ${meta.builtAt} (${age(now, meta.builtAt)} ago), data as of ${dataTime(meta) ?? '-'}\n`);
+        io.stdout.write(integrity.ok ? 'integrity ok (PRAGMA quick_check)\n' : `INTEGRITY FAILED: ${integrity.problems.slice(0, 3).join('; ')} (run: portcullis db update)\n`);
         for (const g of gaps) io.stdout.write(`STALE: ${g.detail}\n`);
         io.stdout.write('\n');
         io.stdout.write(
