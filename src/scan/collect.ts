@@ -15,6 +15,8 @@ export interface CollectOptions {
   onLayer?: (done: number, total: number) => void;
   /** limit on the decompressed size of a gzip/zstd whole archive (source/store; default 4 GiB) */
   maxArchiveBytes?: number;
+  /** packages an inventory holds at most (scan/inventory MAX_INVENTORY_PACKAGES); past it, a limit-exceeded gap */
+  maxPackages?: number;
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
@@ -25,7 +27,7 @@ export async function collectInventory(input: string, opts: CollectOptions = {})
       limits: opts.limits,
       onLayer: opts.onLayer,
     });
-    return buildInventory(image, walk);
+    return buildInventory(image, walk, { maxPackages: opts.maxPackages });
   } finally {
     await image.close();
   }
