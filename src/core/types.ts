@@ -238,6 +238,11 @@ export interface Analyzer {
   /** pure and cheap; called for every file entry */
   required(path: string, entry: EntryInfo): boolean;
   analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]>;
+  /**
+   * The largest file this analyzer accepts. The walker neither buffers nor hands it a larger file:
+   * a `file-too-large` gap instead (a 200 MB package.json is never read into memory).
+   */
+  maxFileBytes?: number;
 }
 
 /** How completely an analyzer or a check ran (as osv-scalibr reports per plugin). */

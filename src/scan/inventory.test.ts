@@ -31,3 +31,17 @@ test('an inventory past its package cap keeps the cap and reports a limit-exceed
   assert.match(all.packages[0]!.purl, /^pkg:deb\/debian\/pkg-0@1\.0\.0-1\?arch=amd64&distro=debian-12$/);
   assert.equal(all.packages[0]!.layer?.index, 0);
 });
+
+test('a package.json larger than the npm analyzer accepts is a file-too-large gap, not read into memory', async (t) => {
+  const root = dpkgRoot(t, 1);
+  const dir = join(root, 'usr', 'lib', 'node_modules', 'huge');
+  mkdirSync(dir, { recursive: true });
+  // 21 MiB: over MAX_PACKAGE_JSON_BYTES (20 MiB), under the walker's general cap
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'huge', version: '1.0.0', description: 'x'.repeat(21 * 1024 * 1024) }));
+  const inv = await collectInventory(`dir:${root}`);
+  assert.equal(inv.packages.some((p) => p.name === 'huge'), false);
+  const gap = inv.gaps.find((g) => g.kind === 'coverage-gap' && g.reason === 'file-too-large');
+  assert.ok(gap && gap.kind === 'coverage-gap', JSON.stringify(inv.gaps));
+  assert.equal(gap.subject, '/usr/lib/node_modules/huge/package.json');
+  assert.match(gap.detail, /more than the 20971520 npm-installed accepts/);
+});

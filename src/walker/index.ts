@@ -246,6 +246,14 @@ class Walk {
       this.problem({ reason: 'file-too-large', subject: path, detail: `${info.size} bytes, more than the ${this.limits.maxFileBytes} analyzers may read (wanted by ${wanted.map((a) => a.name).join(', ')})`, layer });
       return;
     }
+    // an analyzer's own cap (Analyzer.maxFileBytes): a gap for it, the file is not buffered for it
+    for (const a of wanted) {
+      if (a.maxFileBytes !== undefined && info.size > a.maxFileBytes) {
+        this.problem({ reason: 'file-too-large', subject: path, detail: `${info.size} bytes, more than the ${a.maxFileBytes} ${a.name} accepts`, layer });
+      }
+    }
+    const accepted = wanted.filter((a) => a.maxFileBytes === undefined || info.size <= a.maxFileBytes);
+    if (accepted.length === 0) return;
     let content: Buffer | undefined;
     try {
       content = await read(this.limits.maxFileBytes);
@@ -265,7 +273,7 @@ class Walk {
       this.kept.add(path, { layer: l.index, content, entry });
       this.keptBytes += content.length;
     }
-    this.record(await this.runAnalyzers(wanted, path, entry, content, layer), l.index);
+    this.record(await this.runAnalyzers(accepted, path, entry, content, layer), l.index);
   }
 
   async walkTar(l: LayerInfo, stream: Readable): Promise<void> {

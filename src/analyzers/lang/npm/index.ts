@@ -19,6 +19,7 @@ const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'yarn.loc
 export const npmLockfileAnalyzer: Analyzer = {
   name: NPM_LOCKFILE,
   version: 1,
+  maxFileBytes: MAX_LOCKFILE_BYTES,
   required(path) {
     // lockfiles shipped inside installed packages describe the package's own development, not the image
     if (!path.endsWith('.json') && !path.endsWith('.lock') && !path.endsWith('.yaml')) return false;

@@ -27,6 +27,7 @@ export function isInstalledPackageJson(path: string): boolean {
 export const npmInstalledAnalyzer: Analyzer = {
   name: NPM_INSTALLED,
   version: 1,
+  maxFileBytes: MAX_PACKAGE_JSON_BYTES,
   required(path) {
     return isInstalledPackageJson(path);
   },
