@@ -3,6 +3,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { outputKind } from '../core/outfile.js';
+import { removeOnExit } from '../core/cleanup.js';
 import { basename, dirname, join } from 'node:path';
 import type { DbSourceMeta } from '../core/report.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -57,9 +59,22 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
   const specs: SourceSpec[] = [];
   for (const s of sources) specs.push(...(await detectSources(s)));
   const limits: ImportLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  await mkdir(dirname(output), { recursive: true });
+  // the DB is renamed into place: only onto a regular file or a new path, never over a device, FIFO or link
+  const kind = await outputKind(output);
+  if (kind === 'special' || kind === 'symlink') {
+    throw new PortcullisError('BAD_INPUT', `${output}: not a regular file; the DB is replaced atomically, give a file path`, { subject: output });
+  }
   const tmp = join(dirname(output), `.${basename(output)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const writer = new DbWriter(tmp);
+  let writer: DbWriter;
+  try {
+    await mkdir(dirname(output), { recursive: true });
+    writer = new DbWriter(tmp);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (e as Error).message;
+    throw new PortcullisError('BAD_INPUT', `cannot write the DB in ${dirname(output)}: ${why}`, { cause: e, subject: output });
+  }
+  const guard = removeOnExit(tmp);
   let warnings = 0;
   let skipped = 0;
   let duplicates = 0;
@@ -101,7 +116,15 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
           const f = feed as DbSourceMeta;
           if (item.type === 'advisory') {
             const converted = spec.kind === 'alpine-secdb' || spec.kind === 'debian-tracker';
-            const r = writer.addAdvisory(item.record, f.name, item.malicious ?? false, item.vendorSeverity, converted);
+            let r: ReturnType<DbWriter['addAdvisory']>;
+            try {
+              r = writer.addAdvisory(item.record, f.name, item.malicious ?? false, item.vendorSeverity, converted);
+            } catch (e) {
+              // one bad record is skipped (counted in the summary), never the end of the build
+              skipped++;
+              warn(`${item.origin}: skipped ${item.record.id}: ${(e as Error).message.split('\n')[0]}`);
+              continue;
+            }
             if (r === 'kept-existing' || r === 'replaced') {
               duplicates++;
               warn(`${item.origin}: duplicate id ${item.record.id}; ${r === 'replaced' ? 'replaced the older record' : 'kept the newer or equal record already read'}`);
@@ -162,5 +185,7 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
     }
     await unlink(tmp).catch(() => undefined);
     throw e;
+  } finally {
+    guard.release();
   }
 }

@@ -40,6 +40,8 @@ export interface AdvisoryDb {
   byId(id: string): StoredAdvisory | undefined;
   /** every advisory whose id, alias or upstream id is `id` (e.g. all records about one CVE), by id */
   byAlias(id: string): StoredAdvisory[];
+  /** SQLite `PRAGMA quick_check`: `ok`, or the first problems found (db status) */
+  integrity?(): { ok: boolean; problems: string[] };
   /** per ecosystem: vulnerability advisories, and malicious-package reports */
   counts(): Record<string, { advisories: number; malicious: number }>;
   close(): void;

@@ -16,9 +16,10 @@
 // name may appear several times (rebuilds of a tag), the same name + digest only once. Loading is
 // strict: an invalid file is a whole-run error naming the file and the field.
 import { existsSync } from 'node:fs';
-import { readFile, rename, unlink, writeFile, mkdir } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { readUserFile } from '../core/userfile.js';
+import { writeOutputText } from '../core/outfile.js';
+import { dirname, resolve } from 'node:path';
 import { Document, isPair, isScalar, isSeq, parse, visit } from 'yaml';
 import { z } from 'zod';
 import { PortcullisError } from '../core/errors.js';
@@ -177,15 +178,8 @@ export async function loadCatalog(path: string, opts: { missingOk?: boolean } = 
     if (opts.missingOk) return emptyCatalog(path);
     throw new PortcullisError('NOT_FOUND', `base catalog not found: ${path}`, { subject: path });
   }
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    throw new PortcullisError('BAD_INPUT', `${path}: cannot read the base catalog: ${(e as Error).message}`, { cause: e, subject: path });
-  }
-  if (buf.length > MAX_CATALOG_BYTES) {
-    throw new PortcullisError('LIMIT_EXCEEDED', `${path}: base catalog is ${buf.length} bytes, more than the ${MAX_CATALOG_BYTES} allowed`, { subject: path });
-  }
+  // regular files only, size checked while reading (a FIFO or /dev/zero never hangs the run)
+  const buf = await readUserFile(path, MAX_CATALOG_BYTES, 'base catalog');
   return parseCatalog(buf.toString('utf8'), path);
 }
 
@@ -246,14 +240,10 @@ export function renderCatalog(c: Catalog): string {
 export async function saveCatalog(c: Catalog, path: string): Promise<void> {
   const text = renderCatalog(c);
   parseCatalog(text, path); // never write something we could not read back
-  const dir = dirname(resolve(path));
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, path);
+    // atomically onto a regular file; never renamed over a symlink, device or FIFO (core/outfile)
+    await writeOutputText(path, text, { mode: 0o644 });
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
     throw new PortcullisError('BAD_INPUT', `${path}: cannot write the base catalog: ${(e as Error).message}`, { cause: e, subject: path });
   }
 }

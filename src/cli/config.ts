@@ -9,7 +9,8 @@
 // repository's. Settings that can weaken the gate (SECURITY_KEYS) are refused from it; `exceptions`
 // are held apart and accepted only when every policy in force says `spec.exceptions.fromRepository:
 // allow` (see scan/decide.ts). A file passed with --config was chosen by the pipeline and is trusted.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUserFileSync } from '../core/userfile.js';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -118,10 +119,8 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
     if (explicit) throw new PortcullisError('BAD_INPUT', `config file not found: ${explicit}`);
     return { values: {}, implicit, lines: {} };
   }
-  const st = statSync(path);
-  if (!st.isFile()) throw new PortcullisError('BAD_INPUT', `${path}: config file is not a regular file`);
-  if (st.size > MAX_CONFIG_BYTES) throw new PortcullisError('BAD_INPUT', `${path}: ${st.size} bytes is larger than the ${MAX_CONFIG_BYTES}-byte limit for a config file`);
-  const text = readFileSync(path, 'utf8');
+  // regular files only, size-capped while reading (a FIFO or /dev/zero never hangs the run)
+  const text = readUserFileSync(path, MAX_CONFIG_BYTES, 'config file').toString('utf8');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
@@ -132,6 +131,7 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
   try {
     raw = doc.toJS({ maxAliasCount: 50 });
   } catch (e) {
+    if (e instanceof PortcullisError) throw e;
     throw new PortcullisError('BAD_INPUT', `${path}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
   if (raw === null || raw === undefined) return { values: {}, path, implicit, lines: {} };

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isPortcullisError } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
+import { cleanupNow } from '../core/cleanup.js';
 import type { CliIo } from './io.js';
 import { registerSbomCommand } from './commands/sbom.js';
 import { registerScanCommand } from './commands/scan.js';
@@ -45,7 +46,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     process.exitCode = undefined;
     return typeof code === 'number' ? code : 0;
   } catch (e) {
+    const verdictCode = process.exitCode;
     process.exitCode = undefined;
+    // `scan ... | head`: the reader went away. Not an error of the run: end quietly with the verdict's code.
+    if (isBrokenPipe(e)) return typeof verdictCode === 'number' ? verdictCode : 0;
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
@@ -58,8 +62,40 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** A write to a closed pipe (EPIPE) or to a stream destroyed after one. */
+export function isBrokenPipe(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') return true;
+  return e instanceof Error && e.cause !== undefined && isBrokenPipe(e.cause);
+}
+
+const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * For the real process only: a closed stdout must not crash the run with a stack trace, and SIGINT/
+ * SIGTERM/SIGHUP remove temp files (decompressed archives, half-written outputs and DBs) before exiting
+ * with 128 + the signal number.
+ */
+function installProcessHandlers(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`portcullis: cannot write to stdout: ${e.message}\n`);
+  });
+  for (const [sig, code] of Object.entries(SIGNAL_CODES)) {
+    process.once(sig, () => {
+      cleanupNow();
+      try {
+        process.stderr.write(`portcullis: interrupted by ${sig}; temp files removed\n`);
+      } catch {
+        // stderr may be gone too
+      }
+      process.exit(code);
+    });
+  }
+}
+
 const isMain = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.(?:ts|js)|portcullis(?:\.js)?)$/.test(process.argv[1]);
 if (isMain) {
+  installProcessHandlers();
   const code = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -1,8 +1,6 @@
 // --format F, --output FILE and --output F=FILE (repeatable): where each rendering goes.
-import { createWriteStream } from 'node:fs';
-import { rename, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { ScanReport } from '../core/report.js';
+import { writeOutputFile } from '../core/outfile.js';
 import { PortcullisError } from '../core/errors.js';
 import { reporterFor, formatsFor } from '../report/registry.js';
 import type { CliIo } from './io.js';
@@ -33,19 +31,8 @@ export function outputTargets(mode: 'sbom' | 'scan', format: string | undefined,
     else plainFile = o;
   }
   targets.unshift({ format: main, file: plainFile });
-  return targets;
-}
-
-async function writeFileAtomically(file: string, render: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const stream = createWriteStream(tmp);
-  await render(stream);
-  await new Promise<void>((res, rej) => {
-    stream.on('error', rej);
-    stream.end(() => res());
-  });
-  await rename(tmp, file);
+  // `-` is stdout
+  return targets.map((t) => (t.file === '-' ? { format: t.format } : t));
 }
 
 export async function writeOutputs(
@@ -58,7 +45,8 @@ export async function writeOutputs(
     const reporter = reporterFor(t.format);
     if (!reporter) throw new PortcullisError('BAD_INPUT', `unknown format "${t.format}"`);
     if (t.file) {
-      await writeFileAtomically(t.file, (out) => reporter.render(report, out, { ...opts, color: false }));
+      // regular files atomically (temp + rename); devices, FIFOs and symlinks written in place (core/outfile)
+      await writeOutputFile(t.file, (out) => reporter.render(report, out, { ...opts, color: false }));
     } else {
       await reporter.render(report, io.stdout, opts);
     }

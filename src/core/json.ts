@@ -2,6 +2,8 @@
 // gives the same bytes. Used for report output (indented) and for policy digests (compact).
 
 export function sortKeys(v: unknown): unknown {
+  // a value with toJSON (Date, report/stream LazyArray) is what JSON.stringify would write
+  if (v && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return sortKeys((v as { toJSON(): unknown }).toJSON());
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};

@@ -248,7 +248,8 @@ export interface Analyzer {
   analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]>;
   /**
    * The largest file this analyzer accepts (default and upper bound: WalkLimits.maxFileBytes). The
-   * walker never buffers more for it; a larger selected file is a `file-too-large` gap naming this cap.
+   * walker neither buffers nor hands it a larger file: a `file-too-large` gap naming this cap instead
+   * (a 200 MB package.json is never read into memory).
    */
   maxFileBytes?: number;
 }

@@ -85,7 +85,8 @@ export function findingKeys(f: Finding): string[] {
   const keys = [f.id];
   switch (f.kind) {
     case 'vulnerability':
-      keys.push(f.advisoryId, ...f.aliases);
+      keys.push(f.advisoryId);
+      for (const a of f.aliases) keys.push(a); // never spread a list from data into a call
       break;
     case 'secret':
       keys.push(f.rule);

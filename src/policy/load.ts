@@ -2,7 +2,9 @@
 // validated against schema.ts, with errors that name file, line, field and what is expected.
 import { createHash } from 'node:crypto';
 import { stableJson } from '../core/json.js';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { sep } from 'node:path';
+import { excerpt, readUserFile } from '../core/userfile.js';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -54,7 +56,8 @@ function pathString(path: readonly PropertyKey[]): string {
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
+  // a short, redacted excerpt: a policy path that is really a .env or /etc/passwd is not quoted back in full
+  if (typeof v === 'string') return JSON.stringify(excerpt(v));
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${String(v)}`;
@@ -190,15 +193,31 @@ export function parseDocuments(text: string, file: string, accept: 'policy' | 'e
 /** Files named by paths: files as given, directories expanded (recursively, sorted) to *.yaml / *.yml. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
   const out: string[] = [];
-  async function walk(dir: string, depth: number): Promise<void> {
+  const seen = new Set<string>();
+  // Links inside a given directory are followed only when they stay inside it: a link to `/` or to
+  // /etc/passwd never walks or reads the host. Dangling links and unreadable entries are skipped.
+  async function walk(dir: string, top: string, depth: number): Promise<void> {
     if (depth > 8) return;
     const names = (await readdir(dir)).sort();
     for (const n of names) {
       if (n.startsWith('.')) continue;
       const p = join(dir, n);
-      const st = await stat(p);
-      if (st.isDirectory()) await walk(p, depth + 1);
-      else if (st.isFile() && /\.ya?ml$/i.test(n)) out.push(p);
+      let st = await lstat(p).catch(() => undefined);
+      if (st?.isSymbolicLink()) {
+        const real = await realpath(p).catch(() => undefined);
+        if (!real || (real !== top && !real.startsWith(top + sep))) continue;
+        st = await stat(p).catch(() => undefined);
+      }
+      if (!st) continue;
+      if (st.isDirectory()) await walk(p, top, depth + 1);
+      else if (st.isFile() && /\.ya?ml$/i.test(n)) {
+        // a file reached twice (through a link inside the directory) is read once
+        const real = await realpath(p).catch(() => p);
+        if (!seen.has(real)) {
+          seen.add(real);
+          out.push(p);
+        }
+      }
     }
   }
   for (const p of paths) {
@@ -210,7 +229,7 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
     }
     if (st.isDirectory()) {
       const before = out.length;
-      await walk(p, 0);
+      await walk(p, await realpath(p), 0);
       if (out.length === before) throw new PortcullisError('POLICY_INVALID', `${p}: directory contains no .yaml or .yml files`, { subject: p });
     } else out.push(p);
   }
@@ -218,11 +237,8 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
 }
 
 async function readText(file: string): Promise<string> {
-  const st = await stat(file);
-  if (st.size > MAX_POLICY_FILE_BYTES) {
-    throw new PortcullisError('POLICY_INVALID', `${file}: ${st.size} bytes is larger than the ${MAX_POLICY_FILE_BYTES}-byte limit for policy files`, { subject: file });
-  }
-  const buf = await readFile(file);
+  // regular files only, size checked while reading (a FIFO or /dev/zero never hangs the run)
+  const buf = await readUserFile(file, MAX_POLICY_FILE_BYTES, 'policy file');
   if (buf.includes(0)) throw new PortcullisError('POLICY_INVALID', `${file}: binary file, expected YAML text`, { subject: file });
   return buf.toString('utf8');
 }

@@ -2,8 +2,7 @@
 // (by content digest), with which DB and scanner. The unit the CLI writes with --decision FILE and the
 // server / admission webhook store and look up (by image digest). Versioned by `recordVersion`.
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeOutputText } from '../core/outfile.js';
 import type { Decision, ScanReport, Suppression, Verdict, Violation } from '../core/report.js';
 import { SEVERITY_ORDER, type Severity } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
@@ -102,10 +101,7 @@ export function verifyDecisionRecord(r: DecisionRecord): boolean {
   return recordDigest === 'sha256:' + createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
-/** Write the record as pretty JSON, atomically (temp file + rename). */
+/** Write the record as pretty JSON: atomically onto regular files, in place onto devices and FIFOs (core/outfile). */
 export async function writeDecisionRecord(file: string, record: DecisionRecord): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeOutputText(file, JSON.stringify(record, null, 2) + '\n');
 }

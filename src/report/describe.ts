@@ -2,6 +2,7 @@
 import { SEVERITY_ORDER, type Finding, type Severity } from '../core/types.js';
 import { findingSubject } from '../core/verdict.js';
 import type { Action, BaseAdvice, ScanReport, Violation } from '../core/report.js';
+import { sanitize } from './sanitize.js';
 
 /** Every finding of the report, including those the policy evaluation derived (base image, root user, ...). */
 export function allFindings(r: ScanReport): Finding[] {
@@ -55,7 +56,12 @@ export function findingPath(f: Finding): string | undefined {
   return p?.replace(/^\/+/, '');
 }
 
+/** One line describing a finding, for the text formats (image-derived text sanitized: no control characters). */
 export function findingLine(f: Finding): string {
+  return sanitize(rawFindingLine(f));
+}
+
+function rawFindingLine(f: Finding): string {
   switch (f.kind) {
     case 'vulnerability': {
       const fix = f.fixState === 'fixed' ? `fixed in ${f.fixedVersion}` : f.fixState.replace('-', ' ');

@@ -15,17 +15,21 @@ export interface CollectOptions {
   analyzers?: Analyzer[];
   limits?: Partial<WalkLimits>;
   onLayer?: (done: number, total: number) => void;
+  /** limit on the decompressed size of a gzip/zstd whole archive (source/store; default 4 GiB) */
+  maxArchiveBytes?: number;
+  /** packages an inventory holds at most (scan/inventory MAX_INVENTORY_PACKAGES); past it, a limit-exceeded gap */
+  maxPackages?: number;
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
-  const image = await openImage(input, { platform: opts.platform, signal: opts.signal });
+  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes });
   try {
     const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
       signal: opts.signal,
       limits: opts.limits,
       onLayer: opts.onLayer,
     });
-    return buildInventory(image, walk);
+    return buildInventory(image, walk, { maxPackages: opts.maxPackages });
   } finally {
     await image.close();
   }
@@ -38,7 +42,7 @@ export interface ScanCollectOptions extends CollectOptions {
 
 /** The inventory and the content checks' results, from one walk over the image. */
 export async function collectWithChecks(input: string, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
-  const image = await openImage(input, { platform: opts.platform, signal: opts.signal });
+  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes });
   try {
     const tracker = new FileTracker();
     const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));

@@ -91,7 +91,13 @@ function comparePackages(a: Package, b: Package): number {
   return 0;
 }
 
-export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventory {
+/** Packages an inventory holds at most: past it, a `limit-exceeded` gap (memory stays bounded, the gate fails closed). */
+export const MAX_INVENTORY_PACKAGES = 1_000_000;
+
+// Packages found by the walk are owned by this function from here on: they are completed in place
+// (layer, files, distro, owner) rather than copied, so a 1e6-package image is not held three times.
+export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { maxPackages?: number } = {}): Inventory {
+  const maxPackages = opts.maxPackages ?? MAX_INVENTORY_PACKAGES;
   // Earliest layer per package key, across every analyzed version of every file.
   const firstLayer = new Map<string, LayerRef>();
   for (const f of walk.files) {
@@ -107,11 +113,14 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
   const osCandidates: { os: OsInfo; path: string }[] = [];
   const ownedFiles = new Map<string, { name: string; type: PackageType }>();
   let packages: Package[] = [];
+  let overCap = 0;
   for (const f of effective) {
     for (const fact of f.facts) {
       if (fact.kind === 'os') osCandidates.push({ os: fact.os, path: f.path });
-      else if (fact.kind === 'package') packages.push(fact.pkg);
-      else if (fact.kind === 'owned-files') for (const p of fact.files) ownedFiles.set(p, fact.owner);
+      else if (fact.kind === 'package') {
+        if (packages.length < maxPackages) packages.push(fact.pkg);
+        else overCap++;
+      } else if (fact.kind === 'owned-files') for (const p of fact.files) ownedFiles.set(p, fact.owner);
     }
   }
   const os = inventoryRules.pickOs(osCandidates);
@@ -124,29 +133,36 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
     list.push(path);
     filesByOwner.set(k, list);
   }
-  packages = packages.map((p) => {
-    if (!isOsPackage(p)) return p;
+  for (const p of packages) {
+    if (!isOsPackage(p)) continue;
     const listed = filesByOwner.get(`${p.type}\u0000${p.name}`);
     const files = p.files ?? (listed ? [...listed].sort() : undefined);
     for (const file of p.files ?? []) ownedFiles.set(file, { name: p.name, type: p.type });
-    return { ...p, files, layer: firstLayer.get(packageKey(p)) ?? p.locations[0]?.layer };
-  });
-  packages = packages.map((p) => stampDistro(p, os));
+    p.files = files;
+    p.layer = firstLayer.get(packageKey(p)) ?? p.locations[0]?.layer;
+    const stamped = stampDistro(p, os);
+    if (stamped !== p) {
+      p.distro = stamped.distro;
+      p.purl = stamped.purl;
+    }
+  }
 
   const osByName = new Map<string, Package>();
   for (const p of packages) if (isOsPackage(p)) osByName.set(`${p.type}\u0000${p.name}`, p);
 
-  packages = packages.map((p) => {
-    if (isOsPackage(p)) return p;
-    const layer = firstLayer.get(packageKey(p)) ?? p.locations[0]?.layer;
+  for (const p of packages) {
+    if (isOsPackage(p)) continue;
+    p.layer = firstLayer.get(packageKey(p)) ?? p.locations[0]?.layer;
     for (const loc of p.locations) {
       const owner = ownedFiles.get(loc.path);
       if (!owner) continue;
       const ownerPkg = osByName.get(`${owner.type}\u0000${owner.name}`);
-      if (ownerPkg) return { ...p, layer, ownedBy: { name: ownerPkg.name, purl: ownerPkg.purl } };
+      if (ownerPkg) {
+        p.ownedBy = { name: ownerPkg.name, purl: ownerPkg.purl };
+        break;
+      }
     }
-    return { ...p, layer };
-  });
+  }
   packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps), packages).sort(comparePackages);
 
   const gaps: Finding[] = walk.problems.map((pr) => ({
@@ -159,6 +175,17 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult): Inventor
     detail: pr.detail,
     layer: pr.layer,
   }));
+  if (overCap > 0) {
+    gaps.push({
+      id: fingerprint('coverage-gap', 'limit-exceeded', 'inventory'),
+      kind: 'coverage-gap',
+      title: `limit-exceeded: inventory`,
+      severity: 'unknown',
+      reason: 'limit-exceeded',
+      subject: 'inventory',
+      detail: `${packages.length + overCap} packages found, more than the ${maxPackages} an inventory holds; ${overCap} were not inventoried or checked`,
+    });
+  }
   gaps.push(...absenceGaps(os, packages, walk, isOsPackage));
 
   return {

@@ -1,10 +1,9 @@
 // The lineage stage of `scan`: which base the image is built on (base catalog, declared base, or
 // unknown), which findings come from it, and which approved bases would fix how many of them.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readUserFile } from '../core/userfile.js';
 import { resolve } from 'node:path';
 import type { ScanReport } from '../core/report.js';
-import { PortcullisError } from '../core/errors.js';
 import type { AdvisoryDb } from '../advisory/index.js';
 import { adviseBases, attributeOrigin, DEFAULT_CATALOG_FILE, detectLineage, loadCatalog, type Catalog } from '../baseimage/index.js';
 
@@ -20,12 +19,8 @@ export interface LineageOptions {
 const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 async function readDockerfile(path: string): Promise<string> {
-  const st = await stat(path).catch(() => undefined);
-  if (!st || !st.isFile()) throw new PortcullisError('NOT_FOUND', `--dockerfile: ${path} is not a file`, { subject: path });
-  if (st.size > MAX_DOCKERFILE_BYTES) {
-    throw new PortcullisError('LIMIT_EXCEEDED', `--dockerfile: ${path} is ${st.size} bytes, more than the ${MAX_DOCKERFILE_BYTES} allowed`, { subject: path });
-  }
-  return readFile(path, 'utf8');
+  // regular files only, size checked while reading
+  return (await readUserFile(path, MAX_DOCKERFILE_BYTES, '--dockerfile')).toString('utf8');
 }
 
 /** Resolve the catalog: an explicit path must exist; the default one is used only when present. */

@@ -5,7 +5,7 @@
 // A gzip- or zstd-compressed whole archive cannot be accessed randomly: it is decompressed once into a
 // private temp file (fs.mkdtemp under os.tmpdir(), mode 0700, removed by close()), with a byte limit
 // against decompression bombs, and that file is indexed.
-import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { PortcullisError } from '../core/errors.js';
 import { asReadError, byteLimit, compressionOf, decompressor } from './streams.js';
 import { indexTarFile } from './tarindex.js';
+import { removeOnExit } from '../core/cleanup.js';
 
 export interface BlobStore {
   /** for messages: the archive or directory path */
@@ -34,25 +35,17 @@ export interface ArchiveEntry {
 
 export interface ArchiveOptions {
   signal?: AbortSignal;
-  /** limit on the decompressed size of a compressed whole archive (default 64 GiB) */
+  /** limit on the decompressed size of a compressed whole archive (default 4 GiB; the temp copy is that large) */
   maxArchiveBytes?: number;
   /** limit on the number of entries in the archive (default 1,000,000) */
   maxArchiveEntries?: number;
 }
 
-/** Private temp dirs still open: removed on process exit too, should a caller never call close(). */
-const openTempDirs = new Set<string>();
-process.once('exit', () => {
-  for (const d of openTempDirs) {
-    try {
-      rmSync(d, { recursive: true, force: true });
-    } catch {
-      // best effort at exit
-    }
-  }
-});
+/** Private temp dirs still open: removed on exit and on SIGINT/SIGTERM too (core/cleanup), should a caller never call close(). */
+const openTempDirs = new Map<string, { release(): void }>();
 
 async function removeTemp(dir: string): Promise<void> {
+  openTempDirs.get(dir)?.release();
   openTempDirs.delete(dir);
   await fsp.rm(dir, { recursive: true, force: true });
 }
@@ -70,6 +63,19 @@ export function archiveName(raw: string): string | undefined {
   return stack.length === 0 ? undefined : stack.join('/');
 }
 
+export const DEFAULT_MAX_ARCHIVE_BYTES = 4 * 1024 ** 3;
+/** free space left to others when decompressing to TMPDIR */
+const TEMP_SPACE_MARGIN = 256 * 1024 ** 2;
+
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const s = await fsp.statfs(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return undefined;
+  }
+}
+
 export class TarArchive implements BlobStore {
   private constructor(
     readonly where: string,
@@ -80,7 +86,7 @@ export class TarArchive implements BlobStore {
 
   /** Index `path` (decompressing a compressed whole archive to a private temp file first). */
   static async open(path: string, opts: ArchiveOptions = {}): Promise<TarArchive> {
-    const maxBytes = opts.maxArchiveBytes ?? 64 * 1024 ** 3;
+    const limit = opts.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE_BYTES;
     let head: Buffer;
     try {
       const st = await fsp.stat(path);
@@ -101,13 +107,21 @@ export class TarArchive implements BlobStore {
     let tmpDir: string | undefined;
     if (kind !== 'none') {
       tmpDir = await fsp.mkdtemp(join(tmpdir(), 'portcullis-'));
-      openTempDirs.add(tmpDir);
+      openTempDirs.set(tmpDir, removeOnExit(tmpDir));
       file = join(tmpDir, 'archive.tar');
       try {
+        // the temp copy may not fill the disk: the limit is the smaller of the configured one and the free space
+        const free = await freeBytes(tmpDir);
+        const room = free === undefined ? limit : Math.max(0, free - TEMP_SPACE_MARGIN);
+        const maxBytes = Math.min(limit, room);
+        const why =
+          maxBytes < limit
+            ? `the temp directory ${tmpdir()} has ${free} bytes free (a ${kind}-compressed archive is decompressed to a temp file: free space, or pass the archive uncompressed)`
+            : `the limit for ${kind}-compressed archives, which are decompressed to a temp file (PORTCULLIS_MAX_ARCHIVE_BYTES raises it; an uncompressed archive needs no copy)`;
         await pipeline(
           createReadStream(path, { highWaterMark: 1024 * 1024 }),
           decompressor(kind),
-          byteLimit(maxBytes, path),
+          byteLimit(maxBytes, path, why),
           createWriteStream(file, { mode: 0o600, flags: 'wx' }),
           { signal: opts.signal },
         );

@@ -30,12 +30,12 @@ export function digestCheck(expected: string, what: string): Transform {
 }
 
 /** Fails once more than `max` bytes went through. */
-export function byteLimit(max: number, what: string): Transform {
+export function byteLimit(max: number, what: string, why = 'decompression bomb?'): Transform {
   let n = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       n += chunk.length;
-      if (n > max) cb(new PortcullisError('LIMIT_EXCEEDED', `${what}: more than ${max} bytes after decompression (decompression bomb?)`, { subject: what }));
+      if (n > max) cb(new PortcullisError('LIMIT_EXCEEDED', `${what}: more than ${max} bytes after decompression (${why})`, { subject: what }));
       else cb(null, chunk);
     },
   });

@@ -22,10 +22,39 @@ export async function sha256File(path: string): Promise<string> {
   return 'sha256:' + h.digest('hex');
 }
 
+/** OSV records are a few levels deep; anything deeper is hostile (it would overflow recursive walks). */
+export const MAX_RECORD_DEPTH = 64;
+
+/** Nesting depth of a JSON text (brackets outside strings), counting stops past `stopAt`. */
+export function jsonDepth(text: string, stopAt: number): number {
+  let depth = 0;
+  let most = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > most) {
+        most = depth;
+        if (most > stopAt) return most;
+      }
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return most;
+}
+
 /** Parses and checks one JSON document; yields nothing (and warns) when it is not a usable record. */
 export function* recordsFromText(text: string, origin: string, ctx: ImportContext): Generator<ImportItem> {
   if (Buffer.byteLength(text) > ctx.limits.maxRecordBytes) {
     ctx.warn(`${origin}: skipped, record larger than ${ctx.limits.maxRecordBytes} bytes`);
+    return;
+  }
+  const depth = jsonDepth(text, MAX_RECORD_DEPTH);
+  if (depth > MAX_RECORD_DEPTH) {
+    ctx.warn(`${origin}: skipped, JSON nested more than ${MAX_RECORD_DEPTH} levels deep`);
     return;
   }
   let value: unknown;
@@ -35,7 +64,14 @@ export function* recordsFromText(text: string, origin: string, ctx: ImportContex
     ctx.warn(`${origin}: skipped, malformed JSON: ${(e as Error).message}`);
     return;
   }
-  const checked = checkRecord(value);
+  let checked: ReturnType<typeof checkRecord>;
+  try {
+    checked = checkRecord(value);
+  } catch (e) {
+    // one bad record never takes the build down
+    ctx.warn(`${origin}: skipped, unusable record: ${(e as Error).message}`);
+    return;
+  }
   if (!checked.ok) {
     ctx.warn(`${origin}: skipped, ${checked.reason}`);
     return;

@@ -5,6 +5,8 @@ import { isObj } from '../feedfile.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
 const SUPPORTED_MAJOR = 1;
+/** real records have a handful of aliases; 200k of them made every matching scan fail */
+export const MAX_ALIASES = 256;
 
 export type Checked = { ok: true; record: OsvRecord; problems: string[] } | { ok: false; reason: string };
 
@@ -40,13 +42,21 @@ export function checkRecord(v: unknown): Checked {
   }
   if (v.affected !== undefined && !Array.isArray(v.affected)) return { ok: false, reason: `${v.id}: affected is not a list` };
   const problems: string[] = [];
+  const capped: Partial<Record<'aliases' | 'related', string[]>> = {};
+  for (const k of ['aliases', 'related'] as const) {
+    const a = v[k] as string[] | undefined;
+    if (a && a.length > MAX_ALIASES) {
+      problems.push(`${v.id}: ${a.length} ${k}, only the first ${MAX_ALIASES} kept`);
+      capped[k] = a.slice(0, MAX_ALIASES);
+    }
+  }
   const affected: OsvAffected[] = [];
   for (const [i, a] of ((v.affected as unknown[] | undefined) ?? []).entries()) {
     const why = checkAffected(a);
     if (why) problems.push(`${v.id}: affected[${i}] skipped: ${why}`);
     else affected.push(a as OsvAffected);
   }
-  const record = { ...(v as unknown as OsvRecord) };
+  const record = { ...(v as unknown as OsvRecord), ...capped };
   if (v.affected !== undefined) record.affected = affected;
   return { ok: true, record, problems };
 }

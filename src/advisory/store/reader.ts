@@ -28,6 +28,8 @@ export function openDb(path: string): AdvisoryDb {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
+    // a downloaded DB is data, never code: no triggers/views from its schema run with our privileges
+    db.pragma('trusted_schema = OFF');
   } catch (e) {
     throw new PortcullisError('DB_INVALID', `advisory DB ${path} cannot be opened: ${(e as Error).message} (${HINT})`, { cause: e, subject: path });
   }
@@ -178,6 +180,16 @@ class SqliteAdvisoryDb implements AdvisoryDb {
 
   close(): void {
     this.db.close();
+  }
+
+  integrity(): { ok: boolean; problems: string[] } {
+    try {
+      const rows = this.db.pragma('quick_check(20)') as { quick_check: string }[];
+      const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
+      return { ok: problems.length === 0, problems };
+    } catch (e) {
+      return { ok: false, problems: [(e as Error).message] };
+    }
   }
 
   private guard<T>(f: () => T): T {

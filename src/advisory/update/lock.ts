@@ -1,7 +1,9 @@
 // A cross-process lock file: created with O_EXCL ('wx'), holding {pid, host, time}. A lock whose
-// process is gone (same host) or that is older than staleMs is stale and is taken over.
+// process is gone (same host) or that is older than staleMs is stale and is taken over — atomically:
+// only the process holding `<lock>.takeover` (O_EXCL too) may remove a stale lock, and only if the
+// lock is still the one it judged stale, so two waiters never both remove it and both build.
 import { hostname } from 'node:os';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { lstat, open, readFile, unlink } from 'node:fs/promises';
 import { PortcullisError } from '../../core/errors.js';
 
 export interface LockOptions {
@@ -40,12 +42,42 @@ async function readLock(path: string): Promise<LockInfo | undefined> {
   return undefined;
 }
 
+export const DEFAULT_STALE_MS = 60 * 60_000;
+/** a takeover marker older than this belongs to a process killed while taking over */
+const TAKEOVER_STALE_MS = 10_000;
+
+/** Remove the stale lock `judged` (by pid and time; undefined = unreadable) unless someone replaced it meanwhile. */
+async function takeOver(path: string, judged: LockInfo | undefined, judgedFile: { ino: number; mtimeMs: number } | undefined): Promise<void> {
+  const marker = `${path}.takeover`;
+  let fh;
+  try {
+    fh = await open(marker, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const st = await lstat(marker).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > TAKEOVER_STALE_MS) await unlink(marker).catch(() => undefined);
+    return; // someone else is taking over: look again after the poll
+  }
+  try {
+    await fh.close();
+    const cur = await readLock(path);
+    const st = await lstat(path).catch(() => undefined);
+    // the same file (inode and mtime: a new lock made after a removal differs) with the same holder
+    const sameFile = st !== undefined && judgedFile !== undefined && st.ino === judgedFile.ino && st.mtimeMs === judgedFile.mtimeMs;
+    const sameHolder = judged === undefined ? cur === undefined : cur !== undefined && cur.pid === judged.pid && cur.time === judged.time && cur.host === judged.host;
+    const same = sameFile && sameHolder;
+    if (same) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(marker).catch(() => undefined);
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Acquires the lock; returns its release function. */
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
   const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
-  const staleMs = opts.staleMs ?? 60 * 60_000;
+  const staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
   const pollMs = opts.pollMs ?? 100;
   const started = Date.now();
   let waited = false;
@@ -68,6 +100,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
         throw new PortcullisError('DB_LOCKED', `cannot create lock file ${path}: ${(e as Error).message}`, { cause: e, subject: path });
       }
     }
+    const holderFile = await lstat(path).catch(() => undefined);
     const holder = await readLock(path);
     let stale: boolean;
     if (holder) {
@@ -79,7 +112,8 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       stale = Date.now() - unreadableSince > 5_000;
     }
     if (stale) {
-      await unlink(path).catch(() => undefined);
+      await takeOver(path, holder, holderFile && { ino: holderFile.ino, mtimeMs: holderFile.mtimeMs });
+      await sleep(Math.min(pollMs, 20));
       continue;
     }
     if (!waited) {

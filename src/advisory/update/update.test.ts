@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { openDb } from '../store/reader.js';
 import { makeZip, osvRecord, tempDir } from '../testutil.js';
 import { acquireLock } from './lock.js';
 import { startServer } from './testserver.js';
-import { updateDb } from './update.js';
+import { cleanLeftovers, updateDb } from './update.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const clock = fixedClock('2025-03-01T00:00:00Z');
@@ -235,6 +235,9 @@ test('an update killed mid-download leaves the old DB intact; the next one recov
   assert.equal(res.code, null);
   assert.deepEqual(ids(dbPath), ['GHSA-9999-9999-9999']);
   assert.ok(existsSync(`${dbPath}.lock`)); // left behind by the killed process
+  // temp files are swept by age (older than the lock's stale age), not by pid: age them
+  const aged = new Date(Date.now() - 2 * 3600_000);
+  for (const n of readdirSync(dirname(dbPath))) if (n.startsWith('.p.db.')) utimesSync(join(dirname(dbPath), n), aged, aged);
   srv.throttle.bytes = 0;
   const r = await updateDb({ ...quick, source: `${srv.url}/p.db`, db: dbPath });
   assert.equal(r.action, 'downloaded');
@@ -298,4 +301,50 @@ test('OSV export: a sidecar answered with 403 (object store) counts as absent; a
   );
   srv.routes.set('/export/npm/all.zip.sha256', `${sha(zip)}  all.zip`);
   assert.equal((await updateDb({ ...quick, source: `${srv.url}/export/`, ecosystems: ['npm'], db: join(d, 'f', 'p.db'), clock })).action, 'built');
+});
+
+test('leftovers of killed updates and builds are swept by the right pattern, only when older than the stale age', async (t) => {
+  const d = tempDir(t);
+  const old = new Date(Date.now() - 2 * 3600_000);
+  const names = [
+    '.p.db.download-123-0a0b0c0d',
+    '.p.db.build-123-0a0b0c0d',
+    '..p.db.build-123-0a0b0c0d.build-456-01020304',
+    '..p.db.build-123-0a0b0c0d.build-456-01020304-journal',
+  ];
+  for (const n of names) {
+    writeFileSync(join(d, n), 'x');
+    utimesSync(join(d, n), old, old);
+  }
+  mkdirSync(join(d, '.p.db.osv-123-0a0b0c0d'));
+  utimesSync(join(d, '.p.db.osv-123-0a0b0c0d'), old, old);
+  writeFileSync(join(d, '.p.db.build-999-fresh000'), 'being written by a live job elsewhere');
+  writeFileSync(join(d, '.other.db.build-1-00000000'), 'another DB');
+  writeFileSync(join(d, 'p.db'), 'x');
+  const removed = await cleanLeftovers(d, 'p.db', 3600_000);
+  assert.deepEqual(removed, [...names, '.p.db.osv-123-0a0b0c0d'].sort());
+  assert.deepEqual(readdirSync(d).sort(), ['.other.db.build-1-00000000', '.p.db.build-999-fresh000', 'p.db']);
+});
+
+test('stale-lock takeover is atomic: of four waiters on a dead holder\'s lock, one holds it at a time', async (t) => {
+  const d = tempDir(t);
+  const lock = join(d, 'x.lock');
+  for (let round = 0; round < 5; round++) {
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 4242, host: hostname(), time: Date.now() }));
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const release = await acquireLock(lock, { timeoutMs: 20_000, pollMs: 5 });
+        inside++;
+        most = Math.max(most, inside);
+        await new Promise((r) => setTimeout(r, 30));
+        inside--;
+        await release();
+      }),
+    );
+    assert.equal(most, 1, `round ${round}: ${most} holders at once`);
+    assert.equal(existsSync(lock), false);
+    assert.equal(existsSync(`${lock}.takeover`), false);
+  }
 });

@@ -7,7 +7,7 @@
 // file, so parallel CI jobs never corrupt or double-download it: the second job waits, then sees
 // that the DB was replaced (or already has the published checksum) and skips.
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { DbMeta } from '../../core/report.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -16,7 +16,8 @@ import { buildDb } from '../build.js';
 import { sha256File } from '../osv/import.js';
 import { openDb } from '../store/reader.js';
 import { downloadTo, fetchText, parseSha256File, type FetchOptions } from './fetch.js';
-import { acquireLock, pidAlive } from './lock.js';
+import { acquireLock, DEFAULT_STALE_MS } from './lock.js';
+import { removeOnExit } from '../../core/cleanup.js';
 
 /** The public OSV bulk export (https://google.github.io/osv.dev/data/#data-dumps). */
 export const DEFAULT_SOURCE = 'https://osv-vulnerabilities.storage.googleapis.com/';
@@ -56,6 +57,8 @@ export interface UpdateOptions {
   extras?: string[];
   maxDownloadBytes?: number;
   lockTimeoutMs?: number;
+  /** a lock, or a temp file next to the DB, older than this is stale (default 1 hour) */
+  lockStaleMs?: number;
   clock?: Clock;
   log?: (m: string) => void;
 }
@@ -101,13 +104,23 @@ function validMeta(path: string): DbMeta | undefined {
   }
 }
 
-/** Removes temp files left by killed updates (their pid is gone). */
-async function cleanLeftovers(dir: string, base: string): Promise<void> {
-  const re = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(download|build|osv)-(\\d+)-`);
+/**
+ * Removes temp files left by killed updates and builds: `.<db>.download-*`, `.<db>.osv-*`,
+ * `.<db>.build-*` and the build's own `..<db>.build-*.build-*` (with SQLite journals), when older than
+ * the lock's stale age. Age, not pid: a CI job in another container (another pid namespace) sharing
+ * the cache may still be writing its file.
+ */
+export async function cleanLeftovers(dir: string, base: string, olderThanMs: number, now = Date.now()): Promise<string[]> {
+  const re = new RegExp(`^\\.{1,2}${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(download|build|osv)-\\d+-`);
+  const removed: string[] = [];
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = re.exec(name);
-    if (m && !pidAlive(Number(m[2]))) await rm(join(dir, name), { recursive: true, force: true });
+    if (!re.test(name)) continue;
+    const st = await lstat(join(dir, name)).catch(() => undefined);
+    if (!st || now - st.mtimeMs < olderThanMs) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
   }
+  return removed.sort();
 }
 
 export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
@@ -130,12 +143,15 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
   const base = basename(db);
   await mkdir(dir, { recursive: true });
   const before = await identity(db);
+  const staleMs = opts.lockStaleMs ?? DEFAULT_STALE_MS;
+  const guards: { release(): void }[] = [];
   const release = await acquireLock(`${db}.lock`, {
     timeoutMs: opts.lockTimeoutMs,
+    staleMs,
     onWait: (h) => log(`waiting for another update${h ? ` (pid ${h.pid} on ${h.host})` : ''} to finish`),
   });
   try {
-    await cleanLeftovers(dir, base);
+    for (const n of await cleanLeftovers(dir, base, staleMs)) log(`removed ${n}, left behind by an interrupted update`);
     const now = await identity(db);
     if (!sameIdentity(before, now)) {
       const meta = validMeta(db);
@@ -144,7 +160,11 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
         return { action: 'updated-by-other', db, meta };
       }
     }
-    const tmpName = (kind: string): string => join(dir, `.${base}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmpName = (kind: string): string => {
+      const name = join(dir, `.${base}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
+      guards.push(removeOnExit(name)); // removed on SIGINT/SIGTERM and exit if still there
+      return name;
+    };
     const isUrl = /^https?:\/\//i.test(source);
 
     if (isUrl && source.endsWith('/')) {
@@ -227,6 +247,7 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
       throw e;
     }
   } finally {
+    for (const g of guards) g.release();
     await release();
   }
 }

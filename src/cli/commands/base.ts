@@ -15,7 +15,7 @@ import {
   type CatalogEntry,
 } from '../../baseimage/index.js';
 import { layerProgress } from '../progress.js';
-import { resolvedOptions } from './common.js';
+import { resolvedOptions, maxArchiveBytes } from './common.js';
 
 function addCatalogOptions(cmd: Command): Command {
   return cmd
@@ -65,6 +65,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
     const path = catalogPath(c, opts);
     await loadCatalog(path, { missingOk: true }); // fail on a broken catalog before the long read
     const inventory = await collectInventory(image, {
+      maxArchiveBytes: maxArchiveBytes(io.env),
       platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
       onLayer: layerProgress(io, !global.quiet),
     });

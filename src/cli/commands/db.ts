@@ -1,6 +1,6 @@
 // portcullis db build | update | status — the local advisory DB (see docs/advisory-db.md).
 // Errors are thrown as PortcullisError; main maps them to exit code 2.
-import { writeFile } from 'node:fs/promises';
+import { writeOutputText } from '../../core/outfile.js';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
@@ -62,7 +62,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
       if (hidden > 0) io.stderr.write(`warning: ... and ${hidden} more (use --debug to see all)\n`);
       if (opts.checksum === true) {
         const digest = (await sha256File(output)).slice('sha256:'.length);
-        await writeFile(`${output}.sha256`, `${digest}  ${basename(output)}\n`);
+        await writeOutputText(`${output}.sha256`, `${digest}  ${basename(output)}\n`);
       }
       if (format === 'json') {
         io.stdout.write(JSON.stringify(s, null, 2) + '\n');
@@ -125,11 +125,15 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         const counts = handle.counts();
         const now = io.clock.now();
         const gaps = dbGaps(meta, 'all', now, maxAge);
+        const integrity = handle.integrity?.() ?? { ok: false, problems: ['integrity check not available'] };
+        // a DB that fails its integrity check cannot be trusted to decide: exit 2, after the report
+        if (!integrity.ok) process.exitCode = 2;
         if (format === 'json') {
-          io.stdout.write(JSON.stringify({ path: dbPath, ...meta, dataTime: dataTime(meta), counts, gaps }, null, 2) + '\n');
+          io.stdout.write(JSON.stringify({ path: dbPath, ...meta, dataTime: dataTime(meta), counts, gaps, integrity }, null, 2) + '\n');
           return;
         }
         io.stdout.write(`${dbPath}\nschema ${meta.schemaVersion}, built ${meta.builtAt} (${age(now, meta.builtAt)} ago), advisory data as of ${dataTime(meta) ?? 'unknown'} (oldest source)\n`);
+        io.stdout.write(integrity.ok ? 'integrity ok (PRAGMA quick_check)\n' : `INTEGRITY FAILED: ${integrity.problems.slice(0, 3).join('; ')} (run: portcullis db update)\n`);
         for (const g of gaps) io.stdout.write(`STALE: ${g.detail}\n`);
         io.stdout.write('\n');
         io.stdout.write(

@@ -7,7 +7,7 @@ import { parsePlatform } from '../../source/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { SCANNER } from '../version.js';
-import { addOutputOptions, resolvedOptions } from './common.js';
+import { addOutputOptions, resolvedOptions, maxArchiveBytes } from './common.js';
 import { debugInventory, timer } from '../debug.js';
 
 export function registerSbomCommand(program: Command, io: CliIo): void {
@@ -22,6 +22,7 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
     const targets = outputTargets('sbom', opts.format as string | undefined, opts.output as string[] | undefined);
     const elapsed = timer();
     const inventory = await collectInventory(image, {
+      maxArchiveBytes: maxArchiveBytes(io.env),
       platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
       onLayer: layerProgress(io, !global.quiet),
     });

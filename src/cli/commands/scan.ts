@@ -12,7 +12,7 @@ import { openDb, defaultDbPath } from '../../advisory/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { SCANNER } from '../version.js';
-import { addOutputOptions, collect, resolvedOptions } from './common.js';
+import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
@@ -81,6 +81,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       const { inventory, checkResults } = opts.sbom
         ? { inventory: await readSbom(String(opts.sbom)), checkResults: [] }
         : await collectWithChecks(image!, {
+            maxArchiveBytes: maxArchiveBytes(io.env),
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
             checks,
@@ -103,6 +104,8 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         ignoreUnfixed: opts.ignoreUnfixed === true,
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
+      // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
+      if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
       await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
       // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
       // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent

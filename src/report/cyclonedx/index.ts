@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Reporter, ScanReport, Suppression } from '../../core/report.js';
 import type { Package, VulnerabilityFinding, CvssScore } from '../../core/types.js';
-import { stableJson, write } from '../write.js';
+import { LazyArray, writeStableJson } from '../stream.js';
 import { licenseChoice } from './licenses.js';
 import { PROP } from '../../core/sbom-properties.js';
 import { formatPlatform } from '../../source/ref.js';
@@ -79,9 +79,27 @@ export function analysis(v: VulnerabilityFinding, s: Suppression): { state: stri
   return { state, response, detail };
 }
 
-function vulnerability(v: VulnerabilityFinding, ref: string | undefined, report: ScanReport) {
-  const suppression = report.decision?.suppressed.find((s) => s.findingId === v.id);
-  const violated = (report.decision?.violations ?? []).filter((x) => x.findingId === v.id).map((x) => `${x.policy}/${x.control}`);
+interface DecisionIndex {
+  suppressed: Map<string, Suppression>;
+  violated: Map<string, string[]>;
+}
+
+function decisionIndex(report: ScanReport): DecisionIndex {
+  const suppressed = new Map<string, Suppression>();
+  for (const s of report.decision?.suppressed ?? []) if (!suppressed.has(s.findingId)) suppressed.set(s.findingId, s);
+  const violated = new Map<string, string[]>();
+  for (const x of report.decision?.violations ?? []) {
+    if (x.findingId === undefined) continue;
+    const list = violated.get(x.findingId) ?? [];
+    list.push(`${x.policy}/${x.control}`);
+    violated.set(x.findingId, list);
+  }
+  return { suppressed, violated };
+}
+
+function vulnerability(v: VulnerabilityFinding, ref: string | undefined, index: DecisionIndex) {
+  const suppression = index.suppressed.get(v.id);
+  const violated = index.violated.get(v.id) ?? [];
   return {
     'bom-ref': v.id,
     id: v.advisoryId,
@@ -122,33 +140,46 @@ function decisionProps(r: ScanReport): [string, string | undefined][] {
   ];
 }
 
-export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan'): unknown {
+/** The CycloneDX document; `lazy` makes its long arrays as they are written (report/stream). */
+export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false): unknown {
+  const list = <T>(n: number, at: (i: number) => T): LazyArray<T> | T[] => (lazy ? new LazyArray(n, at) : Array.from({ length: n }, (_, i) => at(i)));
   const img = r.inventory.image;
   const os = r.inventory.os;
   const pkgs = r.inventory.packages;
+  const vulnFindings = mode === 'scan' ? r.findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability') : [];
+  // bom-refs of the packages vulnerabilities point at (the first with a purl, the last with a purl and path)
+  const wanted = new Set<string>();
+  for (const v of vulnFindings) wanted.add(v.package.purl).add(`${v.package.purl}\u0000${v.package.path ?? ''}`);
   const refs = new Map<string, string>();
-  const components: unknown[] = pkgs.map((p, i) => {
-    const c = component(p, i);
-    refs.set(`${p.purl}\u0000${p.locations[0]?.path ?? ''}`, c['bom-ref']);
-    if (!refs.has(p.purl)) refs.set(p.purl, c['bom-ref']);
-    return c;
-  });
-  if (os) {
-    components.unshift({
-      type: 'operating-system',
-      'bom-ref': `os:${os.family}`,
-      name: os.family,
-      version: os.versionId,
-      description: os.prettyName,
-      properties: props([[PROP.osCodename, os.codename], [PROP.osName, os.name]]),
+  if (wanted.size) {
+    pkgs.forEach((p, i) => {
+      const byPath = `${p.purl}\u0000${p.locations[0]?.path ?? ''}`;
+      if (wanted.has(byPath)) refs.set(byPath, bomRef(p, i));
+      if (wanted.has(p.purl) && !refs.has(p.purl)) refs.set(p.purl, bomRef(p, i));
     });
   }
+  const osComponent = os
+    ? {
+        type: 'operating-system',
+        'bom-ref': `os:${os.family}`,
+        name: os.family,
+        version: os.versionId,
+        description: os.prettyName,
+        properties: props([[PROP.osCodename, os.codename], [PROP.osName, os.name]]),
+      }
+    : undefined;
+  // components are made as they are written: the OS first, then every package
+  const shift = osComponent ? 1 : 0;
+  const components = list<unknown>(pkgs.length + shift, (i) => (osComponent && i === 0 ? osComponent : component(pkgs[i - shift]!, i - shift)));
+  const dependsOn = list<string>(pkgs.length + shift, (i) => (osComponent && i === 0 ? osComponent['bom-ref'] : bomRef(pkgs[i - shift]!, i - shift)));
   const digest = img.manifestDigest ?? img.configDigest;
+  const index = decisionIndex(r);
   const vulns =
     mode === 'scan'
-      ? r.findings
-          .filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability')
-          .map((v) => vulnerability(v, refs.get(`${v.package.purl}\u0000${v.package.path ?? ''}`) ?? refs.get(v.package.purl), r))
+      ? list(vulnFindings.length, (i) => {
+          const v = vulnFindings[i]!;
+          return vulnerability(v, refs.get(`${v.package.purl}\u0000${v.package.path ?? ''}`) ?? refs.get(v.package.purl), index);
+        })
       : undefined;
   return {
     bomFormat: 'CycloneDX',
@@ -173,7 +204,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan'): unknown {
       },
     },
     components,
-    dependencies: [{ ref: 'image', dependsOn: components.map((c) => (c as { 'bom-ref': string })['bom-ref']) }],
+    dependencies: [{ ref: 'image', dependsOn }],
     vulnerabilities: vulns,
   };
 }
@@ -182,6 +213,6 @@ export const cyclonedxReporter: Reporter = {
   format: 'cyclonedx',
   modes: ['sbom', 'scan'],
   async render(report, out, opts) {
-    await write(out, stableJson(toCycloneDx(report, opts.mode)) + '\n');
+    await writeStableJson(out, toCycloneDx(report, opts.mode, true));
   },
 };

@@ -10,7 +10,13 @@
 import type { Reporter, ScanReport, Violation } from '../../core/report.js';
 import type { Finding } from '../../core/types.js';
 import { write } from '../write.js';
-import { allFindings, escapeXml as x, findingLine } from '../describe.js';
+import { allFindings, escapeXml, findingLine } from '../describe.js';
+import { sanitize } from '../sanitize.js';
+
+/** XML-escaped attribute text, one line: image-derived control characters never reach the log. */
+const x = (s: string): string => escapeXml(sanitize(s));
+/** A multi-line body: each line sanitized, joined with our own newlines. */
+const lines = (parts: (string | undefined)[]): string => parts.filter((p): p is string => Boolean(p)).map(sanitize).join('\n');
 
 interface Case {
   name: string;

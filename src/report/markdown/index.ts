@@ -7,11 +7,12 @@ import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
 import { adviceLine, allFindings, exceptionMarks, suppressionLabel } from '../describe.js';
 import { verdictLine } from '../../core/verdict.js';
+import { sanitize } from '../sanitize.js';
 
 const TOP = 25;
 
 function cell(s: string | undefined): string {
-  return (s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+  return sanitize(s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
 function vulnRow(v: VulnerabilityFinding, marks: Map<string, string>): string {
@@ -20,6 +21,7 @@ function vulnRow(v: VulnerabilityFinding, marks: Map<string, string>): string {
   return `| ${v.severity}${v.kev ? ' (KEV)' : ''} | ${mark ? `~~${cell(v.advisoryId)}~~ suppressed: ${cell(mark)}` : cell(v.advisoryId)} | ${cell(v.package.name)} | \`${cell(v.installedVersion)}\` | ${cell(fix)} | ${v.layer ? `#${v.layer.index}${v.origin ? ` ${v.origin}` : ''}` : ''} |`;
 }
 
+/** The Markdown (long lists are pushed one line at a time, never spread into a call), capped for a comment. */
 export function toMarkdown(r: ScanReport): string {
   const img = r.inventory.image;
   const findings = allFindings(r);
@@ -74,7 +76,9 @@ export function toMarkdown(r: ScanReport): string {
   }
   const list = (title: string, fs: Finding[], text: (f: Finding) => string) => {
     if (!fs.length) return;
-    out.push(`#### ${title} (${fs.length})`, '', ...fs.map((f) => `- ${cell(text(f))}`), '');
+    out.push(`#### ${title} (${fs.length})`, '');
+    for (const f of fs) out.push(`- ${cell(text(f))}`);
+    out.push('');
   };
   list('Other findings', others, (f) => `${f.severity}: ${f.title}${marks.has(f.id) ? ` (suppressed: ${marks.get(f.id)})` : ''}${f.remediation ? ` — fix: ${f.remediation}` : ''}`);
   list('Not checked', gaps, (f) => (f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title));
@@ -119,6 +123,7 @@ export const markdownReporter: Reporter = {
   format: 'markdown',
   modes: ['scan'],
   async render(report, out) {
+    // bounded by the comment limit, so one string is fine
     await write(out, toMarkdown(report));
   },
 };

@@ -4,6 +4,7 @@
 // (and per policy violation that names no finding) with a stable location, fingerprints that survive
 // rescans, `level` from the verdict, and `automationDetails.id` per pipeline and image repository so
 // uploads of several pipelines for one commit do not replace each other. See docs/sarif.md.
+import { sanitize as t } from '../sanitize.js';
 import type { Reporter, ScanReport, Violation } from '../../core/report.js';
 import type { Finding, Severity } from '../../core/types.js';
 import { fingerprint } from '../../core/fingerprint.js';
@@ -63,13 +64,13 @@ function helpUri(id: string, f: Finding | undefined): string {
 function helpText(f: Finding): string {
   const lines = [findingLine(f)];
   if (f.kind === 'vulnerability') {
-    if (f.aliases.length) lines.push(`Aliases: ${f.aliases.join(', ')}`);
+    if (f.aliases.length) lines.push(`Aliases: ${t(f.aliases.join(', '))}`);
     const c = bestCvss(f.cvss);
-    if (c) lines.push(`CVSS ${c.version}: ${c.score} ${c.vector}`);
+    if (c) lines.push(t(`CVSS ${c.version}: ${c.score} ${c.vector}`));
     if (f.kev) lines.push(`Known exploited (CISA KEV) since ${f.kev.dateAdded}`);
     if (f.epss) lines.push(`EPSS: ${(f.epss.score * 100).toFixed(2)}% (percentile ${f.epss.percentile})`);
   }
-  if (f.remediation) lines.push(`Fix: ${f.remediation}`);
+  if (f.remediation) lines.push(`Fix: ${t(f.remediation)}`);
   return lines.join('\n');
 }
 

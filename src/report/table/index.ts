@@ -1,5 +1,6 @@
 // `table`: what a person reads in a terminal or a CI log. Findings grouped by package, a summary of
 // counts, the verdict with each violation and its fix. Coloured only when asked (TTY, no --no-color).
+import { sanitizeDeep } from '../sanitize.js';
 import { actionLine } from '../describe.js';
 import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
 import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
@@ -228,6 +229,7 @@ export const tableReporter: Reporter = {
   format: 'table',
   modes: ['sbom', 'scan'],
   async render(report, out, opts) {
-    await write(out, renderTable(report, opts));
+    // every string of the report is image- or advisory-derived until proven otherwise: sanitized first
+    await write(out, renderTable(sanitizeDeep(report), opts));
   },
 };

@@ -25,3 +25,25 @@ test('colour only when asked', async () => {
   const out = await renderToString(tableReporter, sampleReport(), { mode: 'scan', color: true });
   assert.ok(out.includes('\x1b[1;31mCRITICAL'));
 });
+
+test('330k findings in one package and 330k packages render (no array spread into a call)', async () => {
+  const r = sampleReport();
+  const v = r.findings.find((f) => f.kind === 'vulnerability')!;
+  r.findings = Array.from({ length: 330_000 }, (_, i) => ({ ...v, id: `vulnerability:${i}`, advisoryId: `CVE-2024-${String(i).padStart(6, '0')}` }));
+  const p = r.inventory.packages[0]!;
+  r.inventory.packages = Array.from({ length: 330_000 }, (_, i) => ({ ...p, name: `p${i}` }));
+  let lines = 0;
+  let bytes = 0;
+  const { Writable } = await import('node:stream');
+  const sink = new Writable({
+    write(c: Buffer, _e, cb) {
+      bytes += c.length;
+      for (const b of c) if (b === 10) lines++;
+      cb();
+    },
+  });
+  await tableReporter.render(r, sink, { mode: 'scan', color: false });
+  assert.ok(lines > 330_000, `${lines} lines`);
+  await tableReporter.render(r, sink, { mode: 'sbom', color: false });
+  assert.ok(lines > 660_000 && bytes > 0);
+});

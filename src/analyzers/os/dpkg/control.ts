@@ -26,6 +26,16 @@ const FIELD = /^[!-9;-~][!-9;-~]*$/;
  */
 export function parseStanzas(text: string, warn: (m: string) => void, keep?: ReadonlySet<string>): Stanza[] {
   const out: Stanza[] = [];
+  forEachStanza(text, warn, keep, (st) => void out.push(st));
+  return out;
+}
+
+/** A field longer than this takes no more continuation lines (a hostile multi-megabyte field would build a string too deep to use). */
+export const MAX_FIELD_CHARS = 1024 * 1024;
+
+/** `parseStanzas`, one stanza at a time: a status file of 1e6 packages never holds 1e6 stanzas at once. */
+export function forEachStanza(text: string, warn: (m: string) => void, keep: ReadonlySet<string> | undefined, each: (st: Stanza) => void): void {
+  const out = { push: each };
   let cur: Stanza | undefined;
   // the field continuation lines belong to; null: a field being ignored (its continuations are too)
   let lastKey: string | null | undefined;
@@ -53,7 +63,13 @@ export function parseStanzas(text: string, warn: (m: string) => void, keep?: Rea
         warn(`line ${lineNo}: continuation line outside a field; ignored`);
         continue;
       }
-      cur.fields.set(lastKey, cur.fields.get(lastKey)! + '\n' + line.slice(1));
+      const prev = cur.fields.get(lastKey)!;
+      if (prev.length > MAX_FIELD_CHARS) {
+        warn(`line ${lineNo}: field ${lastKey} longer than ${MAX_FIELD_CHARS} characters; the rest is ignored`);
+        lastKey = null;
+        continue;
+      }
+      cur.fields.set(lastKey, prev + '\n' + line.slice(1));
       continue;
     }
     if (c0 === 0x23 /* # comment */) continue;
@@ -80,5 +96,4 @@ export function parseStanzas(text: string, warn: (m: string) => void, keep?: Rea
     if (end === len) break;
   }
   if (cur) out.push(cur);
-  return out;
 }

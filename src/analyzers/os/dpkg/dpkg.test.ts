@@ -296,3 +296,15 @@ test('stanza parser: continuation outside a field, repeated fields, comments, no
   assert.deepEqual(parseStanzas('', () => assert.fail()), []);
   assert.deepEqual(parseStanzas('\n\n\r\n', () => assert.fail()), []);
 });
+
+test('a kept field with a million continuation lines stops growing at the cap with a warning', async () => {
+  const { forEachStanza, MAX_FIELD_CHARS } = await import('./control.js');
+  const text = 'Package: x\nVersion: 1\n' + ' y'.repeat(1).concat('\n').repeat(1) + 'Depends: a\n' + ' ,b\n'.repeat(400_000) + '\nPackage: z\nVersion: 2\n';
+  const warnings: string[] = [];
+  const seen: string[] = [];
+  forEachStanza(text, (w) => warnings.push(w), undefined, (st) => seen.push(`${st.fields.get('package')} ${st.fields.get('depends')?.length ?? 0}`));
+  assert.equal(seen.length, 2);
+  assert.ok(Number(seen[0]!.split(' ')[1]) <= MAX_FIELD_CHARS + 8);
+  assert.equal(seen[1], 'z 0');
+  assert.ok(warnings.some((w) => /longer than 1048576 characters/.test(w)));
+});

@@ -2,7 +2,7 @@
 // same stanza format) → Package. See README.md for which Status values count as installed.
 import { buildPurl } from '../../../core/purl.js';
 import type { LayerRef, Package } from '../../../core/types.js';
-import { decodeControl, parseStanzas, type Stanza } from './control.js';
+import { decodeControl, forEachStanza, type Stanza } from './control.js';
 
 /** dpkg's package-name rule (lib/dpkg/parsehelp.c): starts alphanumeric, then alphanumerics and `+-._`. */
 export const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]{0,255}$/;
@@ -117,30 +117,31 @@ function cmp(a: string, b: string): number {
  */
 export function readStatus(content: Buffer, path: string, layer: LayerRef, warn: (m: string) => void, opts: StatusOptions): StatusResult {
   const text = decodeControl(content, warn);
-  const stanzas = parseStanzas(text, warn, FIELDS);
   const seen = new Map<string, Package>();
   const packages: Package[] = [];
   let notInstalled = 0;
-  for (const st of stanzas) {
+  let stanzas = 0;
+  forEachStanza(text, warn, FIELDS, (st) => {
+    stanzas++;
     const p = toPackage(st, path, layer, opts, warn);
     if (p === 'not-installed') {
       notInstalled++;
-      continue;
+      return;
     }
-    if (!p) continue;
+    if (!p) return;
     const key = `${p.name}\u0000${p.arch ?? ''}`;
     const prev = seen.get(key);
     if (prev) {
       if (prev.version === p.version) {
         warn(`stanza at line ${st.line}: ${p.name} (${p.arch ?? 'no arch'}) listed twice; merged`);
-        continue;
+        return;
       }
       warn(`stanza at line ${st.line}: ${p.name} (${p.arch ?? 'no arch'}) listed twice with versions ${prev.version} and ${p.version}; both reported`);
     } else {
       seen.set(key, p);
     }
     packages.push(p);
-  }
+  });
   packages.sort((a, b) => cmp(a.name, b.name) || cmp(a.arch ?? '', b.arch ?? '') || cmp(a.version, b.version));
-  return { packages, stanzas: stanzas.length, notInstalled };
+  return { packages, stanzas, notInstalled };
 }
