@@ -1,4 +1,5 @@
 // Every content check, listed explicitly. Adding one = a folder under checks/ and one line here.
 import type { CheckFactory } from './types.js';
+import { secretsCheck } from './secrets/index.js';
 
-export const checkFactories: CheckFactory[] = [];
+export const checkFactories: CheckFactory[] = [secretsCheck];
