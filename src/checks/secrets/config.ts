@@ -41,6 +41,8 @@ export interface SecretRule {
   entropy?: number;
   /** lower case */
   keywords: string[];
+  /** a keyword is written in the regex, so a match holds it: the regex runs near keyword hits only; else on the whole block */
+  keywordInMatch: boolean;
   path?: RegExp;
   allowlists: Allowlist[];
 }
@@ -156,6 +158,7 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
   }
   const entropy = t.entropy;
   if (entropy !== undefined && (typeof entropy !== 'number' || entropy < 0 || entropy > 8)) fail(file, `${where}.entropy`, 'expected a number between 0 and 8');
+  const keywords = strings(t.keywords, file, `${where}.keywords`).map((k) => k.toLowerCase()).filter((k) => k.length > 0);
   const sev = str(t.severity, file, `${where}.severity`);
   if (sev !== undefined && !['low', 'medium', 'high', 'critical'].includes(sev)) fail(file, `${where}.severity`, 'expected low, medium, high or critical');
   return {
@@ -167,7 +170,8 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
     multiline,
     secretGroup,
     entropy: entropy as number | undefined,
-    keywords: strings(t.keywords, file, `${where}.keywords`).map((k) => k.toLowerCase()).filter((k) => k.length > 0),
+    keywords,
+    keywordInMatch: regexSrc !== undefined && keywords.some((k) => regexSrc.replace(/\\/g, '').toLowerCase().includes(k)),
     path: pathSrc === undefined ? undefined : re(pathSrc, file, `${where}.path`),
     allowlists: allowlists(t, file, `${where}.`, false),
   };

@@ -23,7 +23,7 @@ interface Flags {
   m: boolean;
 }
 
-type Node =
+export type Node =
   | { t: 'seq'; items: Node[] }
   | { t: 'alt'; alts: Node[] }
   | { t: 'group'; capture: boolean; name?: string; body: Node }
@@ -401,6 +401,11 @@ function newlines(n: Node): number {
     case 'raw':
       return 0;
   }
+}
+
+/** The parsed pattern (tests generate samples from it). */
+export function parseRe2(pattern: string): Node {
+  return new Parser(pattern).parse();
 }
 
 /** Translate one RE2 pattern; throws Re2Error saying what cannot be translated. */

@@ -13,6 +13,8 @@ export const BLOCK = 1 << 20;
 export const CARRY = 128 << 10;
 /** a window never reaches further than this from its keyword */
 const MAX_WINDOW = 48 << 10;
+/** a line rule's match starts at most this far before its keyword (gitleaks' generic prefix is {0,50}) */
+const KEYWORD_LEAD = 512;
 /** bytes sniffed for a NUL to call a file binary (as git does) */
 export const SNIFF_BYTES = 8000;
 
@@ -57,8 +59,9 @@ export class CompiledRules {
   }
 }
 
+/** the path alone decides: OR with paths, or AND with nothing but paths */
 function pathOnly(a: Allowlist): boolean {
-  return a.paths.length > 0 && a.regexes.length === 0 && a.stopwords.length === 0;
+  return a.paths.length > 0 && (a.condition === 'OR' || (a.regexes.length === 0 && a.stopwords.length === 0));
 }
 
 /** paths are tested as absolute (`/srv/app/.env`) and as relative to the root (`srv/app/.env`), as gitleaks sees them */
@@ -106,6 +109,10 @@ export class TextScanner {
   /** a NUL in the first SNIFF_BYTES */
   binary = false;
   bytes = 0;
+  /** bytes held right now (at most BLOCK + CARRY + one chunk) */
+  get buffered(): number {
+    return this.length;
+  }
   private readonly applicable: boolean[];
   private readonly hits: RawHit[] = [];
 
@@ -166,7 +173,9 @@ export class TextScanner {
     for (const h of kwHits) {
       for (const ri of this.compiled.byKeyword[h.keyword]!) {
         if (!this.applicable[ri]) continue;
-        add(ri, this.window(text, h.at, rules[ri]!));
+        const rule = rules[ri]!;
+        if (rule.keywordInMatch) add(ri, this.window(text, h.at, rule));
+        else if (!windows.get(ri)?.some(([s, e]) => s === 0 && e === buf.length)) add(ri, [0, buf.length]);
       }
     }
     let newlines: number[] | undefined;
@@ -217,11 +226,11 @@ export class TextScanner {
     const lineStart = text.lastIndexOf('\n', at - 1) + 1;
     let end = at;
     // the keyword's line and as many following lines as the regex can span (separators may cross one)
-    for (let i = 0; i <= Math.min(rule.multiline ? 0 : 3, 3) && end < text.length; i++) {
+    for (let i = 0; i <= 3 && end < text.length; i++) {
       const nl = text.indexOf('\n', end);
       end = nl === -1 ? text.length : nl + 1;
     }
-    return [Math.max(lineStart, at - w), Math.min(end, at + w)];
+    return [Math.max(lineStart, at - Math.min(w, KEYWORD_LEAD)), Math.min(end, at + w + KEYWORD_LEAD)];
   }
 
   private judge(rule: SecretRule, m: RegExpExecArray, start: number, text: string, lineOf: (p: number) => number): RawHit | undefined {
