@@ -85,7 +85,8 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
         stats.skippedPaths++;
         return undefined;
       }
-      if (!always.some((re) => re.test(path)) && compiled.skipsPath(path)) {
+      const forced = always.some((re) => re.test(path));
+      if (!forced && compiled.skipsPath(path)) {
         stats.allowlistedPaths++;
         return undefined;
       }
@@ -105,7 +106,7 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
         });
         return undefined;
       }
-      const scanner = new TextScanner(compiled, path);
+      const scanner = new TextScanner(compiled, path, true, forced);
       return {
         write: (chunk) => scanner.write(chunk),
         end: () => {

@@ -86,9 +86,9 @@ export function shannonEntropy(s: string): number {
   return h;
 }
 
-function allowedBy(a: Allowlist, path: string, secret: string, match: string, line: string): boolean {
+function allowedBy(a: Allowlist, path: string, secret: string, match: string, line: string, ignorePaths = false): boolean {
   const checks: boolean[] = [];
-  if (a.paths.length) checks.push(pathAllowed(a, path));
+  if (a.paths.length && !ignorePaths) checks.push(pathAllowed(a, path));
   if (a.regexes.length) {
     const target = a.regexTarget === 'match' ? match : a.regexTarget === 'line' ? line : secret;
     checks.push(a.regexes.some((re) => re.test(target)));
@@ -120,6 +120,8 @@ export class TextScanner {
     private readonly compiled: CompiledRules,
     readonly path: string,
     private readonly sniff = true,
+    /** the user asked for this path (--secret-scan-path): global allowlist paths do not apply */
+    private readonly forced = false,
   ) {
     const { set } = compiled;
     this.applicable = set.rules.map((r) => {
@@ -254,7 +256,7 @@ export class TextScanner {
     const path = this.path;
     for (const a of this.compiled.set.allowlists) {
       if (a.targetRules.length && !a.targetRules.includes(rule.id)) continue;
-      if (allowedBy(a, path, secret, m[0], line)) return undefined;
+      if (allowedBy(a, path, secret, m[0], line, this.forced)) return undefined;
     }
     for (const a of rule.allowlists) if (allowedBy(a, path, secret, m[0], line)) return undefined;
     return { rule, secret, line: lineOf(offset) };
