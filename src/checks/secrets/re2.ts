@@ -157,7 +157,7 @@ class Parser {
     if (c === '(') {
       this.pos++;
       let name: string | undefined;
-      let capture = true;
+      const capture = true;
       const rest = this.src.slice(this.pos);
       const named = /^\?P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
       if (named) {
