@@ -37,6 +37,10 @@ export interface SecretRule {
   maxWidth: number;
   /** the regex can cross more than a few line breaks (private keys): scanned over a block, not lines */
   multiline: boolean;
+  /** most line breaks a match can span */
+  maxNewlines: number;
+  /** the regex without its lazy leading `[\w.-]{0,50}?` (sticky), tried at each keyword hit; see re2.ts */
+  core?: { regex: RegExp; prefix: RegExp; prefixMax: number };
   secretGroup: number;
   entropy?: number;
   /** lower case */
@@ -140,6 +144,8 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
   let maxWidth = 0;
   let groups = 0;
   let multiline = false;
+  let maxNewlines = 0;
+  let core: SecretRule['core'];
   if (regexSrc !== undefined) {
     try {
       const tr = translateRe2(regexSrc);
@@ -147,6 +153,8 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
       maxWidth = tr.maxWidth;
       groups = tr.groups;
       multiline = tr.maxNewlines > MAX_LINE_NEWLINES;
+      maxNewlines = tr.maxNewlines;
+      if (tr.core && keywordsOpenCore(regexSrc, keywordsOf(t, file, where))) core = { regex: new RegExp(tr.core.source, 'y'), prefix: new RegExp(tr.core.prefix), prefixMax: tr.core.prefixMax };
     } catch (e) {
       fail(file, where, `cannot translate the RE2 regex safely: ${e instanceof Re2Error ? e.message : String(e)}`, e);
     }
@@ -168,6 +176,8 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
     regex,
     maxWidth,
     multiline,
+    maxNewlines,
+    core,
     secretGroup,
     entropy: entropy as number | undefined,
     keywords,
@@ -175,6 +185,31 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
     path: pathSrc === undefined ? undefined : re(pathSrc, file, `${where}.path`),
     allowlists: allowlists(t, file, `${where}.`, false),
   };
+}
+
+function keywordsOf(t: TomlTable, file: string, where: string): string[] {
+  return strings(t.keywords, file, `${where}.keywords`).map((k) => k.toLowerCase()).filter((k) => k.length > 0);
+}
+
+/** every keyword is written in the group right after the lazy prefix: a match's core starts at a keyword */
+function keywordsOpenCore(pattern: string, keywords: string[]): boolean {
+  const at = pattern.indexOf('}?');
+  if (at === -1 || pattern[at + 2] !== '(' || keywords.length === 0) return false;
+  let depth = 0;
+  let end = at + 2;
+  for (; end < pattern.length; end++) {
+    const c = pattern[end];
+    if (c === '\\') end++;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) break;
+  }
+  // each keyword is one of the strings the group matches (`passw(?:or)?d` matches passwd and password)
+  try {
+    const group = new RegExp(`^(?:${translateRe2(`(?i)${pattern.slice(at + 2, end + 1)}`).source})$`);
+    return keywords.every((k) => group.test(k));
+  } catch {
+    return false;
+  }
 }
 
 function readText(file: string): string {

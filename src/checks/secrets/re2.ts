@@ -40,6 +40,11 @@ export interface Translated {
   groups: number;
   /** most line breaks a match can span */
   maxNewlines: number;
+  /**
+   * gitleaks' template `[\w.-]{0,50}?(?:keyword)…`: the regex without its lazy leading class repetition,
+   * so it can be tried anchored at each keyword hit (the prefix is then found by walking back)
+   */
+  core?: { source: string; prefix: string; prefixMax: number };
 }
 
 const POSIX: Record<string, [number, number][]> = {
@@ -418,7 +423,14 @@ export function translateRe2(pattern: string): Translated {
   } catch (e) {
     throw new Re2Error(`translation is not a valid JavaScript regex: ${(e as Error).message}`);
   }
-  return { source, maxWidth: width(ast), groups: p.groups, maxNewlines: newlines(ast) };
+  const out: Translated = { source, maxWidth: width(ast), groups: p.groups, maxNewlines: newlines(ast) };
+  if (ast.t === 'seq' && ast.items.length > 1) {
+    const first = ast.items[0]!;
+    if (first.t === 'repeat' && first.lazy && first.min === 0 && first.max !== Infinity && first.body.t === 'class') {
+      out.core = { source: emit({ t: 'seq', items: ast.items.slice(1) }), prefix: emit(first.body), prefixMax: first.max };
+    }
+  }
+  return out;
 }
 
 /** Compile an RE2 pattern to a JavaScript RegExp (flags added as given, e.g. 'g'). */

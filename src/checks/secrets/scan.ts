@@ -13,8 +13,8 @@ export const BLOCK = 1 << 20;
 export const CARRY = 128 << 10;
 /** a window never reaches further than this from its keyword */
 const MAX_WINDOW = 48 << 10;
-/** a line rule's match starts at most this far before its keyword (gitleaks' generic prefix is {0,50}) */
-const KEYWORD_LEAD = 512;
+/** a line rule's match starts at most this far before its keyword (gitleaks' generic prefix is {0,50}; openai's keyword is ~90 in) */
+const KEYWORD_LEAD = 160;
 /** bytes sniffed for a NUL to call a file binary (as git does) */
 export const SNIFF_BYTES = 8000;
 
@@ -23,6 +23,8 @@ export interface RawHit {
   secret: string;
   /** 1-based line of the secret's first character; undefined for path-only rules */
   line?: number;
+  /** byte offset of the secret in its block (deduplication) */
+  offset?: number;
 }
 
 export class CompiledRules {
@@ -172,11 +174,20 @@ export class TextScanner {
     };
     for (const ri of this.compiled.noKeyword) if (this.applicable[ri]) add(ri, [0, buf.length]);
     const kwHits = this.compiled.matcher.scan(buf);
+    const anchored: [number, number][] = [];
+    /** per rule, where its last window ended: a hit inside it does not rescan the same bytes */
+    const lastEnd = new Map<number, number>();
     for (const h of kwHits) {
       for (const ri of this.compiled.byKeyword[h.keyword]!) {
         if (!this.applicable[ri]) continue;
         const rule = rules[ri]!;
-        if (rule.keywordInMatch) add(ri, this.window(text, h.at, rule));
+        if (rule.core && rule.keywordInMatch) anchored.push([ri, h.at]);
+        else if (rule.keywordInMatch) {
+          const prev = lastEnd.get(ri) ?? 0;
+          const w = this.window(text, h.at, rule, prev);
+          lastEnd.set(ri, w[1]);
+          add(ri, w);
+        }
         else if (!windows.get(ri)?.some(([s, e]) => s === 0 && e === buf.length)) add(ri, [0, buf.length]);
       }
     }
@@ -192,20 +203,37 @@ export class TextScanner {
       return this.lineBase + lo + 1;
     };
     const found: RawHit[] = [];
+    const seen = new Set<string>();
+    const keep = (rule: SecretRule, m: RegExpExecArray, start: number): void => {
+      if (start >= cut) return;
+      const hit = this.judge(rule, m, start, text, lineOf);
+      if (!hit) return;
+      const key = `${rule.id}\u0000${hit.offset}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      found.push(hit);
+    };
+    // gitleaks' keyword template: the core regex, anchored at the keyword; the lazy prefix found by walking back
+    for (const [ri, at] of anchored) {
+      const rule = rules[ri]!;
+      const { regex, prefix, prefixMax } = rule.core!;
+      regex.lastIndex = at;
+      const m = regex.exec(text);
+      if (!m) continue;
+      let start = at;
+      while (start > 0 && at - start < prefixMax && prefix.test(text[start - 1]!)) start--;
+      const full = Object.assign([text.slice(start, at + m[0].length), ...m.slice(1)], { index: start, input: text }) as unknown as RegExpExecArray;
+      keep(rule, full, start);
+    }
     for (const [ri, list] of [...windows].sort((a, b) => a[0] - b[0])) {
       const rule = rules[ri]!;
-      const seen = new Set<number>();
       for (const [ws, we] of merge(list)) {
         const re = rule.regex!;
         const sub = ws === 0 && we === text.length ? text : text.slice(ws, we);
         re.lastIndex = 0;
         for (let m = re.exec(sub); m; m = re.exec(sub)) {
           if (m[0].length === 0) re.lastIndex++;
-          const start = ws + m.index;
-          if (start >= cut || seen.has(start)) continue;
-          seen.add(start);
-          const hit = this.judge(rule, m, start, text, lineOf);
-          if (hit) found.push(hit);
+          keep(rule, m, ws + m.index);
         }
       }
     }
@@ -222,17 +250,22 @@ export class TextScanner {
     }
   }
 
-  private window(text: string, at: number, rule: SecretRule): [number, number] {
+  private window(text: string, at: number, rule: SecretRule, prevEnd: number): [number, number] {
     const w = Math.min(rule.maxWidth, MAX_WINDOW);
     if (rule.multiline) return [Math.max(0, at - w), Math.min(text.length, at + w)];
-    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
-    let end = at;
-    // the keyword's line and as many following lines as the regex can span (separators may cross one)
-    for (let i = 0; i <= 3 && end < text.length; i++) {
-      const nl = text.indexOf('\n', end);
-      end = nl === -1 ? text.length : nl + 1;
-    }
-    return [Math.max(lineStart, at - Math.min(w, KEYWORD_LEAD)), Math.min(end, at + w + KEYWORD_LEAD)];
+    // back to the line start, at most KEYWORD_LEAD bytes; forward over the keyword's line (and the next
+    // when the regex can cross a line break), at most the rule's width past the keyword: both bounded,
+    // so a 50 MB line costs the same per hit as a short one
+    const lo = Math.max(0, at - Math.min(w, KEYWORD_LEAD));
+    let start = at;
+    while (start > lo && text.charCodeAt(start - 1) !== 10) start--;
+    const hi = Math.min(text.length, at + w + KEYWORD_LEAD);
+    const lines = rule.maxNewlines > 0 ? 2 : 1;
+    // inside the previous window: it ended at a line break (this hit's lines are covered) or at its cap
+    if (at < prevEnd && text.charCodeAt(prevEnd - 1) === 10) return [start, prevEnd];
+    let end = Math.max(at, prevEnd);
+    for (let n = 0; end < hi; ) if (text.charCodeAt(end++) === 10 && ++n === lines) break;
+    return [start, end];
   }
 
   private judge(rule: SecretRule, m: RegExpExecArray, start: number, text: string, lineOf: (p: number) => number): RawHit | undefined {
@@ -259,7 +292,7 @@ export class TextScanner {
       if (allowedBy(a, path, secret, m[0], line, this.forced)) return undefined;
     }
     for (const a of rule.allowlists) if (allowedBy(a, path, secret, m[0], line)) return undefined;
-    return { rule, secret, line: lineOf(offset) };
+    return { rule, secret, line: lineOf(offset), offset };
   }
 }
 
