@@ -1,5 +1,6 @@
 // Every content check, listed explicitly. Adding one = a folder under checks/ and one line here.
 import type { CheckFactory } from './types.js';
 import { configCheckFactory } from './config/index.js';
+import { secretsCheck } from './secrets/index.js';
 
-export const checkFactories: CheckFactory[] = [configCheckFactory];
+export const checkFactories: CheckFactory[] = [configCheckFactory, secretsCheck];

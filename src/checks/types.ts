@@ -50,6 +50,14 @@ export interface CheckOptions {
   skip?: string[];
   /** the Dockerfile the image was built from (--dockerfile), for Dockerfile lint checks */
   dockerfile?: { path: string; text: string };
+  /** secrets: a gitleaks configuration file (`--secret-config`); the default rules when absent */
+  secretConfig?: string;
+  /** secrets: files larger than this are not scanned and reported as a gap (`--secret-max-file-size`) */
+  secretMaxFileSize?: number;
+  /** secrets: anchored globs of paths never scanned (`--secret-skip-path`) */
+  secretSkipPaths?: string[];
+  /** secrets: anchored globs of paths always scanned, even under an allowlisted path such as node_modules (`--secret-scan-path`) */
+  secretScanPaths?: string[];
 }
 
 /** Registered in registry.ts: loads rules before the image is read, so a broken rule file fails fast. */

@@ -415,9 +415,15 @@ export interface VulnerabilityFinding extends FindingBase {
 export interface SecretFinding extends FindingBase {
   kind: 'secret';
   rule: string;
+  /** file path, or `config:env/NAME`, `config:labels/KEY`, `config:history/N` for the image configuration */
   path: string;
   line?: number;
+  /** redacted: a few leading characters and the length, never the secret */
   match: string;
+  /** the later layer that deleted (or replaced) the file: it is still in `layer`, for anyone who pulls the image */
+  removedIn?: LayerRef;
+  /** the OS package that ships the file (a distro's test key, a CA bundle): the base's or a package's, not the team's */
+  package?: PackageRef;
 }
 
 export interface MalwareFinding extends FindingBase {

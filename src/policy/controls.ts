@@ -1,6 +1,7 @@
 // Per-finding judgements: what one policy's controls say about one finding, before suppressions.
 // Pure. Every judgement names its control and says why, also when the finding passes (for `explain`).
 import { SEVERITY_ORDER, severityRank, type Finding, type Severity, type VulnerabilityFinding } from '../core/types.js';
+import { globMatch } from '../core/glob.js';
 import { keyMatches } from './exceptions.js';
 import { UNRATED_CONTROL } from '../core/verdict.js';
 import { licenseDenied } from './license.js';
@@ -142,7 +143,11 @@ export function judgeFinding(f: Finding, c: Controls): Judgement {
   switch (f.kind) {
     case 'vulnerability':
       return judgeVulnerability(f, c);
-    case 'secret':
+    case 'secret': {
+      const allowed = (c.secrets?.allow ?? []).find((a) => a === f.rule || (a.includes('/') || a.includes(':') ? globMatch(a, f.path) : false));
+      if (allowed !== undefined && c.secrets) {
+        return { level: 'pass', control: 'secrets.allow', message: `secret ${f.rule} in ${f.path}: allowed by secrets.allow: ${allowed}` };
+      }
       return judgeBySeverity(
         f,
         'secrets',
@@ -150,6 +155,7 @@ export function judgeFinding(f: Finding, c: Controls): Judgement {
         `secret ${f.rule} in ${f.path}${f.line !== undefined ? `:${f.line}` : ''}`,
         f.remediation ?? `remove the secret from ${f.path} (and from every earlier layer), rotate it, and pass it at runtime instead`,
       );
+    }
     case 'malware':
       return judgeBySeverity(
         f,

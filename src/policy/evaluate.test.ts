@@ -186,6 +186,16 @@ test('secrets / malware / config failOn over finding severity', () => {
   assert.match(s.violations[0]!.message, /\/app\/\.env:3/);
 });
 
+test('secrets.allow: rule ids and anchored path globs never fail the control; anything else still does', () => {
+  const allow = (a: string[]) => run([secret()], { secrets: { failOn: 'any', allow: a } }).verdict;
+  assert.equal(allow(['aws-access-key-id']), 'pass');
+  assert.equal(allow(['/app/*']), 'pass');
+  assert.equal(allow(['/app']), 'fail', 'a path glob is anchored');
+  assert.equal(allow(['aws-access']), 'fail', 'a rule id matches whole');
+  assert.equal(allow(['/srv/**']), 'fail');
+  assert.equal(run([secret({ path: 'config:env/TOKEN' })], { secrets: { failOn: 'any', allow: ['config:env/*'] } }).verdict, 'pass');
+});
+
 test('licenses.deny: license findings and inventory packages, SPDX OR/AND semantics', () => {
   const c: Controls = { licenses: { deny: ['AGPL-3.0-*', 'SSPL-1.0'] } };
   assert.deepEqual(controls(run([license()], c)), ['licenses.deny']);

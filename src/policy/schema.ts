@@ -74,7 +74,12 @@ const labelRequirement = z.union([
 export const controlsSchema = z
   .strictObject({
     vulnerabilities: vulnerabilities.optional(),
-    secrets: severityControl.optional(),
+    secrets: z
+      .strictObject({
+        failOn: threshold,
+        allow: z.array(nonEmpty).optional().describe('secret rule ids (aws-access-token), or anchored globs over the finding path (/srv/app/test/**, config:env/*) that never fail this control'),
+      })
+      .optional(),
     malware: severityControl.optional(),
     user: z.strictObject({ forbidRoot: z.boolean() }).optional(),
     baseImage: z

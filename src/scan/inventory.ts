@@ -13,6 +13,7 @@ import { buildPurl, parsePurl } from '../core/purl.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { inventoryRules } from '../analyzers/registry.js';
 import { absenceGaps } from './absent.js';
+import { redactImageConfig, redactLayerRef } from '../checks/secrets/redact.js';
 
 const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
 
@@ -28,8 +29,9 @@ export function imageSummary(image: ResolvedImage): ImageSummary {
     manifestDigest: image.manifestDigest,
     configDigest: image.configDigest,
     platform: image.platform,
-    config: image.config,
-    layers: image.layers,
+    // nothing secret leaves: the report's copy of Env, Labels and history is redacted here, at the source
+    config: redactImageConfig(image.config),
+    layers: image.layers.map(redactLayerRef),
     annotations: image.annotations,
   };
 }
@@ -191,8 +193,13 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
   return {
     image: imageSummary(image),
     os,
-    packages,
+    // layer refs carry the layer's created_by: redacted like the history they are copied from
+    packages: packages.map((p) => ({
+      ...p,
+      layer: p.layer && redactLayerRef(p.layer),
+      locations: p.locations.map((l) => ({ ...l, layer: redactLayerRef(l.layer) })),
+    })),
     analyzers: [...walk.analyzers].sort((a, b) => (a.analyzer < b.analyzer ? -1 : 1)),
-    gaps,
+    gaps: gaps.map((g) => (g.layer ? { ...g, layer: redactLayerRef(g.layer) } : g)),
   };
 }

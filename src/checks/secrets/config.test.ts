@@ -1,0 +1,62 @@
+// Loading gitleaks configurations: the default set, extend with useDefault / path and disabledRules, and
+// malformed or hostile files rejected with one line naming the file and the rule.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PortcullisError } from '../../core/errors.js';
+import { defaultRules, loadRules, parseRules } from './config.js';
+
+const bad = (text: string, why: RegExp): void =>
+  assert.throws(() => parseRules(text, 'my.toml'), (e: unknown) => e instanceof PortcullisError && e.code === 'BAD_INPUT' && /^my\.toml: /.test(e.message) && why.test(e.message) && !e.message.includes('\n'), why.source);
+
+test('the default rules load: 222 rules, sorted ids, a digest', () => {
+  const set = defaultRules();
+  assert.equal(set.rules.length, 222);
+  assert.deepEqual(set.rules.map((r) => r.id), [...set.rules.map((r) => r.id)].sort());
+  assert.match(set.digest, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(set.rules.find((r) => r.id === 'private-key')?.multiline, true);
+  assert.equal(set.rules.find((r) => r.id === 'github-pat')?.multiline, false);
+});
+
+test('extend useDefault adds rules and disables some; path extends a file beside it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'secrets-cfg-'));
+  const mine = join(dir, '.gitleaks.toml');
+  writeFileSync(mine, `[extend]\nuseDefault = true\ndisabledRules = ["generic-api-key"]\n\n[[rules]]\nid = "acme-token"\nregex = '''acme_[a-z0-9]{20}'''\nkeywords = ["acme_"]\n`);
+  const set = loadRules(mine);
+  assert.equal(set.rules.length, 222);
+  assert.ok(set.rules.some((r) => r.id === 'acme-token'));
+  assert.ok(!set.rules.some((r) => r.id === 'generic-api-key'));
+  assert.notEqual(set.digest, defaultRules().digest);
+  const child = join(dir, 'child.toml');
+  writeFileSync(child, `[extend]\npath = ".gitleaks.toml"\n`);
+  assert.ok(loadRules(child).rules.some((r) => r.id === 'acme-token'));
+});
+
+test('malformed configurations name the file and the rule', () => {
+  bad('[[rules]\nid = "x"', /TOML: line 1/);
+  bad('[[rules]]\nregex = "a"', /rules\[0\]: a rule needs an id/);
+  bad('[[rules]]\nid = "x"', /rule "x": a rule needs a regex or a path/);
+  bad(`[[rules]]\nid = "uni"\nregex = '''\\pL+'''`, /rule "uni": cannot translate the RE2 regex safely: Unicode classes/);
+  bad(`[[rules]]\nid = "la"\nregex = '''a(?=b)'''`, /rule "la": cannot translate.*look-around/);
+  bad(`[[rules]]\nid = "e"\nregex = '''a*'''`, /rule "e": the regex matches the empty string/);
+  bad(`[[rules]]\nid = "g"\nregex = '''(a)'''\nsecretGroup = 2`, /rule "g"\.secretGroup: expected a capture group number between 0 and 1/);
+  bad(`[[rules]]\nid = "n"\nregex = '''a'''\nentropy = "high"`, /rule "n"\.entropy/);
+  bad(`[[rules]]\nid = "k"\nregex = '''a'''\nkeywords = "a"`, /rule "k"\.keywords: expected a list of strings/);
+  bad(`[[rules]]\nid = "u"\nregex = '''a'''\nregexx = 1`, /rule "u": unknown key "regexx"/);
+  bad(`[[rules]]\nid = "d"\nregex = '''a'''\n[[rules]]\nid = "d"\nregex = '''b'''`, /rule "d": defined twice/);
+  bad(`[[rules]]\nid = "a"\nregex = '''a'''\n[[rules.allowlists]]\ndescription = "empty"`, /rule "a"\.allowlists\[0\]: an allowlist needs regexes, paths or stopwords/);
+  bad(`[[rules]]\nid = "a"\nregex = '''a'''\n[[rules.allowlists]]\ncondition = "XOR"\npaths = ['''x''']`, /condition: expected OR or AND/);
+  bad(`[extend]\nuseDefault = true\ndisabledRules = ["nope"]`, /extend\.disabledRules: no rule "nope"/);
+  assert.throws(() => parseRules(`[extend]\npath = "/nonexistent/x.toml"`, 'my.toml'), /^PortcullisError: \/nonexistent\/x\.toml: cannot read the secret rules: ENOENT$|\/nonexistent\/x\.toml: cannot read the secret rules: ENOENT/);
+  bad(`title = "x"`, /no rules defined/);
+  bad(`[[rules]]\nid = "big"\nregex = '''a{5000}'''`, /at most 1000/);
+});
+
+test('a rules file that extends itself is stopped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'secrets-cfg-'));
+  const f = join(dir, 'loop.toml');
+  writeFileSync(f, `[extend]\npath = "loop.toml"\n[[rules]]\nid = "x"\nregex = '''x'''\n`);
+  assert.throws(() => loadRules(f), /extends nest deeper than 2/);
+});

@@ -1,0 +1,276 @@
+// The gitleaks configuration format (https://github.com/gitleaks/gitleaks#configuration): rules with
+// `regex`, `secretGroup`, `entropy`, `keywords`, `path`; global (`[allowlist]`, `[[allowlists]]`) and
+// per-rule (`[rules.allowlist]`, `[[rules.allowlists]]`) allowlists by regex (target secret, match or
+// line), path and stopword with condition OR/AND; `[extend] useDefault = true | path = "..."` with
+// `disabledRules`. Every regex is translated from RE2 at load time (re2.ts); a rule that cannot be
+// translated, or a malformed file, is a PortcullisError naming the file and the rule.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PortcullisError } from '../../core/errors.js';
+import type { Severity } from '../../core/types.js';
+import { parseToml, TomlError, type TomlTable, type TomlValue } from '../../analyzers/lang/toml.js';
+import { Re2Error, translateRe2 } from './re2.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** the default rules beside this file (sources), or in the sources when running from dist/ (a .toml is not compiled) */
+export const DEFAULT_RULES_PATH = [resolve(HERE, 'rules', 'gitleaks.toml'), resolve(HERE, '..', '..', '..', 'src', 'checks', 'secrets', 'rules', 'gitleaks.toml')].find((p) => existsSync(p)) ?? resolve(HERE, 'rules', 'gitleaks.toml');
+
+export interface Allowlist {
+  description?: string;
+  condition: 'OR' | 'AND';
+  regexTarget: 'secret' | 'match' | 'line';
+  regexes: RegExp[];
+  paths: RegExp[];
+  stopwords: string[];
+  /** global allowlists only: the rules it applies to (all when empty) */
+  targetRules: string[];
+}
+
+export interface SecretRule {
+  id: string;
+  description: string;
+  severity: Severity;
+  regex?: RegExp;
+  /** longest possible match of `regex` */
+  maxWidth: number;
+  /** the regex can cross more than a few line breaks (private keys): scanned over a block, not lines */
+  multiline: boolean;
+  /** most line breaks a match can span */
+  maxNewlines: number;
+  /** the regex without its lazy leading `[\w.-]{0,50}?` (sticky), tried at each keyword hit; see re2.ts */
+  core?: { regex: RegExp; prefix: RegExp; prefixMax: number };
+  secretGroup: number;
+  entropy?: number;
+  /** lower case */
+  keywords: string[];
+  /** a keyword is written in the regex, so a match holds it: the regex runs near keyword hits only; else on the whole block */
+  keywordInMatch: boolean;
+  path?: RegExp;
+  allowlists: Allowlist[];
+}
+
+export interface RuleSet {
+  rules: SecretRule[];
+  allowlists: Allowlist[];
+  /** sha256 of the configuration text(s) as read */
+  digest: string;
+  /** where the rules came from, for messages */
+  source: string;
+}
+
+const MAX_EXTEND_DEPTH = 2;
+/** a regex that can span more line breaks than this is scanned over blocks, not over the lines around a keyword */
+export const MAX_LINE_NEWLINES = 16;
+
+/** Severity by rule id: private keys and cloud/VCS credentials high, generic heuristics medium. */
+function severityFor(id: string): Severity {
+  if (id === 'private-key' || /^(aws|gcp|azure|github|gitlab|stripe|slack|npm|pypi|hashicorp|vault|doppler|digitalocean|heroku|shopify|twilio|sendgrid|openai|anthropic)/.test(id)) return id.startsWith('generic') ? 'medium' : 'high';
+  if (id.startsWith('generic') || id.includes('curl') || id === 'jwt') return 'medium';
+  return 'high';
+}
+
+function fail(file: string, where: string, what: string, cause?: unknown): never {
+  throw new PortcullisError('BAD_INPUT', `${file}: ${where}: ${what}`, { cause, subject: file });
+}
+
+function str(v: TomlValue | undefined, file: string, where: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') fail(file, where, 'expected a string');
+  return v;
+}
+
+function strings(v: TomlValue | undefined, file: string, where: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(file, where, 'expected a list of strings');
+  return v as string[];
+}
+
+function re(pattern: string, file: string, where: string): RegExp {
+  try {
+    return new RegExp(translateRe2(pattern).source);
+  } catch (e) {
+    fail(file, where, `cannot translate the RE2 regex safely: ${e instanceof Re2Error ? e.message : String(e)}`, e);
+  }
+}
+
+function allowlist(t: TomlValue, file: string, where: string, global: boolean): Allowlist {
+  if (typeof t !== 'object' || Array.isArray(t)) fail(file, where, 'expected a table');
+  const known = new Set(['description', 'condition', 'regexTarget', 'regexes', 'paths', 'stopwords', 'commits', 'targetRules']);
+  for (const k of Object.keys(t)) if (!known.has(k)) fail(file, where, `unknown key "${k}"`);
+  const condition = (str(t.condition, file, `${where}.condition`) ?? 'OR').toUpperCase();
+  if (condition !== 'OR' && condition !== 'AND') fail(file, `${where}.condition`, 'expected OR or AND');
+  const target = str(t.regexTarget, file, `${where}.regexTarget`) ?? 'secret';
+  if (target !== 'secret' && target !== 'match' && target !== 'line') fail(file, `${where}.regexTarget`, 'expected secret, match or line');
+  const targetRules = strings(t.targetRules, file, `${where}.targetRules`);
+  if (!global && targetRules.length) fail(file, where, 'targetRules is only allowed in a global allowlist');
+  const out: Allowlist = {
+    description: str(t.description, file, `${where}.description`),
+    condition,
+    regexTarget: target,
+    regexes: strings(t.regexes, file, `${where}.regexes`).map((p, i) => re(p, file, `${where}.regexes[${i}]`)),
+    paths: strings(t.paths, file, `${where}.paths`).map((p, i) => re(p, file, `${where}.paths[${i}]`)),
+    stopwords: strings(t.stopwords, file, `${where}.stopwords`).map((s) => s.toLowerCase()),
+    targetRules,
+  };
+  if (!out.regexes.length && !out.paths.length && !out.stopwords.length && !strings(t.commits, file, `${where}.commits`).length) {
+    fail(file, where, 'an allowlist needs regexes, paths or stopwords');
+  }
+  return out;
+}
+
+function allowlists(t: TomlTable, file: string, where: string, global: boolean): Allowlist[] {
+  const out: Allowlist[] = [];
+  if (t.allowlist !== undefined) out.push(allowlist(t.allowlist, file, `${where}allowlist`, global));
+  if (t.allowlists !== undefined) {
+    if (!Array.isArray(t.allowlists)) fail(file, `${where}allowlists`, 'expected [[allowlists]] tables');
+    t.allowlists.forEach((a, i) => out.push(allowlist(a, file, `${where}allowlists[${i}]`, global)));
+  }
+  return out;
+}
+
+function rule(t: TomlValue, file: string, index: number): SecretRule {
+  if (typeof t !== 'object' || Array.isArray(t)) fail(file, `rules[${index}]`, 'expected a table');
+  const id = str(t.id, file, `rules[${index}].id`);
+  if (!id) fail(file, `rules[${index}]`, 'a rule needs an id');
+  const where = `rule "${id}"`;
+  const known = new Set(['id', 'description', 'regex', 'secretGroup', 'entropy', 'keywords', 'path', 'allowlist', 'allowlists', 'tags', 'severity']);
+  for (const k of Object.keys(t)) if (!known.has(k)) fail(file, where, `unknown key "${k}"`);
+  const regexSrc = str(t.regex, file, `${where}.regex`);
+  const pathSrc = str(t.path, file, `${where}.path`);
+  if (regexSrc === undefined && pathSrc === undefined) fail(file, where, 'a rule needs a regex or a path');
+  let regex: RegExp | undefined;
+  let maxWidth = 0;
+  let groups = 0;
+  let multiline = false;
+  let maxNewlines = 0;
+  let core: SecretRule['core'];
+  if (regexSrc !== undefined) {
+    try {
+      const tr = translateRe2(regexSrc);
+      regex = new RegExp(tr.source, 'g');
+      maxWidth = tr.maxWidth;
+      groups = tr.groups;
+      multiline = tr.maxNewlines > MAX_LINE_NEWLINES;
+      maxNewlines = tr.maxNewlines;
+      if (tr.core && keywordsOpenCore(regexSrc, keywordsOf(t, file, where))) core = { regex: new RegExp(tr.core.source, 'y'), prefix: new RegExp(tr.core.prefix), prefixMax: tr.core.prefixMax };
+    } catch (e) {
+      fail(file, where, `cannot translate the RE2 regex safely: ${e instanceof Re2Error ? e.message : String(e)}`, e);
+    }
+    if (regex.test('')) fail(file, where, 'the regex matches the empty string');
+  }
+  const secretGroup = t.secretGroup ?? 0;
+  if (typeof secretGroup !== 'number' || !Number.isInteger(secretGroup) || secretGroup < 0 || secretGroup > groups) {
+    fail(file, `${where}.secretGroup`, `expected a capture group number between 0 and ${groups}`);
+  }
+  const entropy = t.entropy;
+  if (entropy !== undefined && (typeof entropy !== 'number' || entropy < 0 || entropy > 8)) fail(file, `${where}.entropy`, 'expected a number between 0 and 8');
+  const keywords = strings(t.keywords, file, `${where}.keywords`).map((k) => k.toLowerCase()).filter((k) => k.length > 0);
+  const sev = str(t.severity, file, `${where}.severity`);
+  if (sev !== undefined && !['low', 'medium', 'high', 'critical'].includes(sev)) fail(file, `${where}.severity`, 'expected low, medium, high or critical');
+  return {
+    id,
+    description: str(t.description, file, `${where}.description`) ?? id,
+    severity: (sev as Severity | undefined) ?? severityFor(id),
+    regex,
+    maxWidth,
+    multiline,
+    maxNewlines,
+    core,
+    secretGroup,
+    entropy: entropy as number | undefined,
+    keywords,
+    keywordInMatch: regexSrc !== undefined && keywords.some((k) => regexSrc.replace(/\\/g, '').toLowerCase().includes(k)),
+    path: pathSrc === undefined ? undefined : re(pathSrc, file, `${where}.path`),
+    allowlists: allowlists(t, file, `${where}.`, false),
+  };
+}
+
+function keywordsOf(t: TomlTable, file: string, where: string): string[] {
+  return strings(t.keywords, file, `${where}.keywords`).map((k) => k.toLowerCase()).filter((k) => k.length > 0);
+}
+
+/** every keyword is written in the group right after the lazy prefix: a match's core starts at a keyword */
+function keywordsOpenCore(pattern: string, keywords: string[]): boolean {
+  const at = pattern.indexOf('}?');
+  if (at === -1 || pattern[at + 2] !== '(' || keywords.length === 0) return false;
+  let depth = 0;
+  let end = at + 2;
+  for (; end < pattern.length; end++) {
+    const c = pattern[end];
+    if (c === '\\') end++;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) break;
+  }
+  // each keyword is one of the strings the group matches (`passw(?:or)?d` matches passwd and password)
+  try {
+    const group = new RegExp(`^(?:${translateRe2(`(?i)${pattern.slice(at + 2, end + 1)}`).source})$`);
+    return keywords.every((k) => group.test(k));
+  } catch {
+    return false;
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PortcullisError('BAD_INPUT', `${file}: cannot read the secret rules: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e, subject: file });
+  }
+}
+
+/** Parse one gitleaks configuration text (with `[extend]` resolved relative to `file`). */
+export function parseRules(text: string, file: string, depth = 0): RuleSet {
+  let doc: TomlTable;
+  try {
+    doc = parseToml(text);
+  } catch (e) {
+    fail(file, 'TOML', e instanceof TomlError ? e.message : String(e), e);
+  }
+  const known = new Set(['title', 'minVersion', 'description', 'extend', 'rules', 'allowlist', 'allowlists']);
+  for (const k of Object.keys(doc)) if (!known.has(k)) fail(file, 'top level', `unknown key "${k}"`);
+  const rulesVal = doc.rules ?? [];
+  if (!Array.isArray(rulesVal)) fail(file, 'rules', 'expected [[rules]] tables');
+  const own = rulesVal.map((r, i) => rule(r, file, i));
+  const ids = new Set<string>();
+  for (const r of own) {
+    if (ids.has(r.id)) fail(file, `rule "${r.id}"`, 'defined twice');
+    ids.add(r.id);
+  }
+  const globals = allowlists(doc, file, '', true);
+  const hash = createHash('sha256').update(text);
+  let rules = own;
+  let base: RuleSet | undefined;
+  if (doc.extend !== undefined) {
+    const ext = doc.extend;
+    if (typeof ext !== 'object' || Array.isArray(ext)) fail(file, 'extend', 'expected a table');
+    if (depth >= MAX_EXTEND_DEPTH) fail(file, 'extend', `extends nest deeper than ${MAX_EXTEND_DEPTH}`);
+    const useDefault = ext.useDefault === true;
+    const path = str(ext.path, file, 'extend.path');
+    if (useDefault === (path !== undefined)) fail(file, 'extend', 'set exactly one of useDefault = true or path');
+    const basePath = path === undefined ? DEFAULT_RULES_PATH : resolve(dirname(file), path);
+    base = parseRules(readText(basePath), basePath, depth + 1);
+    const disabled = new Set(strings(ext.disabledRules, file, 'extend.disabledRules'));
+    for (const d of disabled) if (!base.rules.some((r) => r.id === d)) fail(file, 'extend.disabledRules', `no rule "${d}" in ${basePath}`);
+    // a rule of the extending file with the same id replaces the base's (gitleaks merges; we replace whole)
+    rules = [...base.rules.filter((r) => !disabled.has(r.id) && !ids.has(r.id)), ...own];
+    hash.update('\u0000').update(base.digest).update('\u0000').update([...disabled].sort().join(','));
+  }
+  const all = [...(base?.allowlists ?? []), ...globals];
+  for (const a of all) for (const t of a.targetRules) if (!rules.some((r) => r.id === t)) fail(file, 'allowlist.targetRules', `no rule "${t}"`);
+  if (rules.length === 0) fail(file, 'rules', 'no rules defined');
+  return { rules: rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), allowlists: all, digest: `sha256:${hash.digest('hex')}`, source: file };
+}
+
+/** Load a user's gitleaks configuration, or the default set when no file is given. */
+export function loadRules(file?: string): RuleSet {
+  const path = file ?? DEFAULT_RULES_PATH;
+  return parseRules(readText(path), path);
+}
+
+let defaults: RuleSet | undefined;
+/** The default rule set, compiled once per process. */
+export function defaultRules(): RuleSet {
+  return (defaults ??= loadRules());
+}

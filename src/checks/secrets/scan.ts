@@ -1,0 +1,321 @@
+// Scanning text for secrets with a compiled rule set, streaming with bounded memory.
+//
+// A file's bytes are cut into blocks of BLOCK bytes (plus a CARRY overlap kept from the previous block, so
+// a secret across a cut is seen whole). Per block: one keyword pass over the bytes (keywords.ts); each
+// rule whose keyword occurs runs its regex only on windows around the occurrences (the lines around
+// it, or ±maxWidth for rules that span lines, like private keys); rules without keywords run on the whole
+// block. A match is kept in the block where it starts, so blocks never report twice. Bytes are decoded
+// as latin1: offsets are byte offsets, invalid UTF-8 cannot throw, and every rule is ASCII.
+import { KeywordMatcher } from './keywords.js';
+import type { Allowlist, RuleSet, SecretRule } from './config.js';
+
+export const BLOCK = 1 << 20;
+export const CARRY = 128 << 10;
+/** a window never reaches further than this from its keyword */
+const MAX_WINDOW = 48 << 10;
+/** a line rule's match starts at most this far before its keyword (gitleaks' generic prefix is {0,50}; openai's keyword is ~90 in) */
+const KEYWORD_LEAD = 160;
+/** bytes sniffed for a NUL to call a file binary (as git does) */
+export const SNIFF_BYTES = 8000;
+
+export interface RawHit {
+  rule: SecretRule;
+  secret: string;
+  /** 1-based line of the secret's first character; undefined for path-only rules */
+  line?: number;
+  /** byte offset of the secret in its block (deduplication) */
+  offset?: number;
+}
+
+export class CompiledRules {
+  readonly matcher: KeywordMatcher;
+  /** keyword index → indices of the rules that name it */
+  readonly byKeyword: number[][];
+  readonly noKeyword: number[];
+
+  constructor(readonly set: RuleSet) {
+    const keywords: string[] = [];
+    const index = new Map<string, number>();
+    this.byKeyword = [];
+    this.noKeyword = [];
+    set.rules.forEach((r, ri) => {
+      if (!r.regex) return;
+      if (r.keywords.length === 0) this.noKeyword.push(ri);
+      for (const k of r.keywords) {
+        let ki = index.get(k);
+        if (ki === undefined) {
+          ki = keywords.length;
+          index.set(k, ki);
+          keywords.push(k);
+          this.byKeyword.push([]);
+        }
+        if (!this.byKeyword[ki]!.includes(ri)) this.byKeyword[ki]!.push(ri);
+      }
+    });
+    this.matcher = new KeywordMatcher(keywords);
+  }
+
+  /** a global allowlist with only paths names this file: it is not scanned at all (gitleaks semantics) */
+  skipsPath(path: string): boolean {
+    return this.set.allowlists.some((a) => a.targetRules.length === 0 && pathOnly(a) && pathAllowed(a, path));
+  }
+}
+
+/** the path alone decides: OR with paths, or AND with nothing but paths */
+function pathOnly(a: Allowlist): boolean {
+  return a.paths.length > 0 && (a.condition === 'OR' || (a.regexes.length === 0 && a.stopwords.length === 0));
+}
+
+/** paths are tested as absolute (`/srv/app/.env`) and as relative to the root (`srv/app/.env`), as gitleaks sees them */
+function pathMatches(re: RegExp, path: string): boolean {
+  return re.test(path) || re.test(path.replace(/^\/+/, ''));
+}
+
+function pathAllowed(a: Allowlist, path: string): boolean {
+  return a.paths.some((re) => pathMatches(re, path));
+}
+
+export function shannonEntropy(s: string): number {
+  if (!s) return 0;
+  const counts = new Map<string, number>();
+  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let h = 0;
+  const n = [...s].length;
+  for (const k of counts.values()) {
+    const p = k / n;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+function allowedBy(a: Allowlist, path: string, secret: string, match: string, line: string, ignorePaths = false): boolean {
+  const checks: boolean[] = [];
+  if (a.paths.length && !ignorePaths) checks.push(pathAllowed(a, path));
+  if (a.regexes.length) {
+    const target = a.regexTarget === 'match' ? match : a.regexTarget === 'line' ? line : secret;
+    checks.push(a.regexes.some((re) => re.test(target)));
+  }
+  if (a.stopwords.length) {
+    const low = secret.toLowerCase();
+    checks.push(a.stopwords.some((w) => low.includes(w)));
+  }
+  return a.condition === 'AND' ? checks.length > 0 && checks.every(Boolean) : checks.some(Boolean);
+}
+
+/** Streams one file (or one config value) through the rules. */
+export class TextScanner {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private lineBase = 0;
+  private sniffed = 0;
+  /** a NUL in the first SNIFF_BYTES */
+  binary = false;
+  bytes = 0;
+  /** bytes held right now (at most BLOCK + CARRY + one chunk) */
+  get buffered(): number {
+    return this.length;
+  }
+  private readonly applicable: boolean[];
+  private readonly hits: RawHit[] = [];
+
+  constructor(
+    private readonly compiled: CompiledRules,
+    readonly path: string,
+    private readonly sniff = true,
+    /** the user asked for this path (--secret-scan-path): global allowlist paths do not apply */
+    private readonly forced = false,
+  ) {
+    const { set } = compiled;
+    this.applicable = set.rules.map((r) => {
+      if (r.path && !pathMatches(r.path, path)) return false;
+      if (r.allowlists.some((a) => pathOnly(a) && pathAllowed(a, path))) return false;
+      return set.allowlists.every((a) => !(pathOnly(a) && a.targetRules.includes(r.id) && pathAllowed(a, path)));
+    });
+    set.rules.forEach((r, i) => {
+      if (this.applicable[i] && r.path && !r.regex) this.hits.push({ rule: r, secret: path });
+    });
+  }
+
+  write(chunk: Buffer): void {
+    if (this.binary) return;
+    if (this.sniff && this.sniffed < SNIFF_BYTES) {
+      const part = chunk.subarray(0, SNIFF_BYTES - this.sniffed);
+      this.sniffed += part.length;
+      if (part.includes(0)) {
+        this.binary = true;
+        this.chunks = [];
+        this.length = 0;
+        return;
+      }
+    }
+    this.bytes += chunk.length;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    if (this.length >= BLOCK + CARRY) this.process(false);
+  }
+
+  /** every hit, deduplicated, in file order; [] for a binary file */
+  end(): RawHit[] {
+    if (!this.binary) this.process(true);
+    this.chunks = [];
+    return this.binary ? this.hits.filter((h) => h.line === undefined) : this.hits;
+  }
+
+  private process(final: boolean): void {
+    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+    const cut = final ? buf.length : buf.length - CARRY;
+    const text = buf.toString('latin1');
+    const rules = this.compiled.set.rules;
+    const windows = new Map<number, [number, number][]>();
+    const add = (ri: number, w: [number, number]): void => {
+      const list = windows.get(ri);
+      if (list) list.push(w);
+      else windows.set(ri, [w]);
+    };
+    for (const ri of this.compiled.noKeyword) if (this.applicable[ri]) add(ri, [0, buf.length]);
+    const kwHits = this.compiled.matcher.scan(buf);
+    const anchored: [number, number][] = [];
+    /** per rule, where its last window ended: a hit inside it does not rescan the same bytes */
+    const lastEnd = new Map<number, number>();
+    for (const h of kwHits) {
+      for (const ri of this.compiled.byKeyword[h.keyword]!) {
+        if (!this.applicable[ri]) continue;
+        const rule = rules[ri]!;
+        if (rule.core && rule.keywordInMatch) anchored.push([ri, h.at]);
+        else if (rule.keywordInMatch) {
+          const prev = lastEnd.get(ri) ?? 0;
+          const w = this.window(text, h.at, rule, prev);
+          lastEnd.set(ri, w[1]);
+          add(ri, w);
+        }
+        else if (!windows.get(ri)?.some(([s, e]) => s === 0 && e === buf.length)) add(ri, [0, buf.length]);
+      }
+    }
+    let newlines: number[] | undefined;
+    const lineOf = (pos: number): number => {
+      newlines ??= lineIndex(text);
+      let lo = 0, hi = newlines.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (newlines[mid]! < pos) lo = mid + 1;
+        else hi = mid;
+      }
+      return this.lineBase + lo + 1;
+    };
+    const found: RawHit[] = [];
+    const seen = new Set<string>();
+    const keep = (rule: SecretRule, m: RegExpExecArray, start: number): void => {
+      if (start >= cut) return;
+      const hit = this.judge(rule, m, start, text, lineOf);
+      if (!hit) return;
+      const key = `${rule.id}\u0000${hit.offset}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      found.push(hit);
+    };
+    // gitleaks' keyword template: the core regex, anchored at the keyword; the lazy prefix found by walking back
+    for (const [ri, at] of anchored) {
+      const rule = rules[ri]!;
+      const { regex, prefix, prefixMax } = rule.core!;
+      regex.lastIndex = at;
+      const m = regex.exec(text);
+      if (!m) continue;
+      let start = at;
+      while (start > 0 && at - start < prefixMax && prefix.test(text[start - 1]!)) start--;
+      const full = Object.assign([text.slice(start, at + m[0].length), ...m.slice(1)], { index: start, input: text }) as unknown as RegExpExecArray;
+      keep(rule, full, start);
+    }
+    for (const [ri, list] of [...windows].sort((a, b) => a[0] - b[0])) {
+      const rule = rules[ri]!;
+      for (const [ws, we] of merge(list)) {
+        const re = rule.regex!;
+        const sub = ws === 0 && we === text.length ? text : text.slice(ws, we);
+        re.lastIndex = 0;
+        for (let m = re.exec(sub); m; m = re.exec(sub)) {
+          if (m[0].length === 0) re.lastIndex++;
+          keep(rule, m, ws + m.index);
+        }
+      }
+    }
+    found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0));
+    this.hits.push(...found);
+    if (!final) {
+      newlines ??= lineIndex(text);
+      let n = 0;
+      for (const p of newlines) if (p < cut) n++;
+      this.lineBase += n;
+      const rest = Buffer.from(buf.subarray(cut));
+      this.chunks = [rest];
+      this.length = rest.length;
+    }
+  }
+
+  private window(text: string, at: number, rule: SecretRule, prevEnd: number): [number, number] {
+    const w = Math.min(rule.maxWidth, MAX_WINDOW);
+    if (rule.multiline) return [Math.max(0, at - w), Math.min(text.length, at + w)];
+    // back to the line start, at most KEYWORD_LEAD bytes; forward over the keyword's line (and the next
+    // when the regex can cross a line break), at most the rule's width past the keyword: both bounded,
+    // so a 50 MB line costs the same per hit as a short one
+    const lo = Math.max(0, at - Math.min(w, KEYWORD_LEAD));
+    let start = at;
+    while (start > lo && text.charCodeAt(start - 1) !== 10) start--;
+    const hi = Math.min(text.length, at + w + KEYWORD_LEAD);
+    const lines = rule.maxNewlines > 0 ? 2 : 1;
+    // inside the previous window: it ended at a line break (this hit's lines are covered) or at its cap
+    if (at < prevEnd && text.charCodeAt(prevEnd - 1) === 10) return [start, prevEnd];
+    let end = Math.max(at, prevEnd);
+    for (let n = 0; end < hi; ) if (text.charCodeAt(end++) === 10 && ++n === lines) break;
+    return [start, end];
+  }
+
+  private judge(rule: SecretRule, m: RegExpExecArray, start: number, text: string, lineOf: (p: number) => number): RawHit | undefined {
+    let secret = m[0];
+    if (rule.secretGroup > 0) secret = m[rule.secretGroup] ?? '';
+    else for (let g = 1; g < m.length; g++) if (m[g]) {
+      secret = m[g]!;
+      break;
+    }
+    if (!secret) return undefined;
+    if (rule.entropy !== undefined && rule.entropy > 0) {
+      if (shannonEntropy(secret) <= rule.entropy) return undefined;
+      // gitleaks: a generic rule's secret must hold a digit (a word is not a key)
+      if (rule.id.startsWith('generic') && !/[0-9]/.test(secret)) return undefined;
+    }
+    const offset = start + Math.max(0, m[0].indexOf(secret));
+    const ls = text.lastIndexOf('\n', offset - 1) + 1;
+    let le = text.indexOf('\n', offset + secret.length);
+    if (le === -1) le = text.length;
+    const line = text.slice(Math.max(ls, offset - 4096), Math.min(le, offset + secret.length + 4096));
+    const path = this.path;
+    for (const a of this.compiled.set.allowlists) {
+      if (a.targetRules.length && !a.targetRules.includes(rule.id)) continue;
+      if (allowedBy(a, path, secret, m[0], line, this.forced)) return undefined;
+    }
+    for (const a of rule.allowlists) if (allowedBy(a, path, secret, m[0], line)) return undefined;
+    return { rule, secret, line: lineOf(offset), offset };
+  }
+}
+
+function lineIndex(text: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) out.push(i);
+  return out;
+}
+
+function merge(list: [number, number][]): [number, number][] {
+  list.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const w of list) {
+    const last = out[out.length - 1];
+    if (last && w[0] <= last[1]) last[1] = Math.max(last[1], w[1]);
+    else out.push([w[0], w[1]]);
+  }
+  return out;
+}
+
+/** Scan a string (an image config value) as if it were a small text file named `path`. */
+export function scanString(compiled: CompiledRules, path: string, value: string): RawHit[] {
+  const s = new TextScanner(compiled, path, false);
+  s.write(Buffer.from(value, 'utf8'));
+  return s.end();
+}
