@@ -48,6 +48,12 @@ export interface CheckOptions {
   env: Record<string, string | undefined>;
   /** checks to skip entirely (`--skip-check NAME`); a skipped check reports `not-run` */
   skip?: string[];
+  /** ClamAV signature databases, files or directories (`--malware-signatures`, repeatable) */
+  malwareSignatures?: string[];
+  /** a running clamd to stream every file to: `tcp://HOST:PORT` or `unix:/path` (`--clamd`) */
+  clamd?: string;
+  /** bytes sent to clamd per file at most (its StreamMaxLength; `--clamd-stream-max-length`) */
+  clamdStreamMaxLength?: number;
 }
 
 /** Registered in registry.ts: loads rules before the image is read, so a broken rule file fails fast. */
