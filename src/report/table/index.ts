@@ -1,7 +1,7 @@
 // `table`: what a person reads in a terminal or a CI log. Findings grouped by package, a summary of
 // counts, the verdict with each violation and its fix. Coloured only when asked (TTY, no --no-color).
 import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
-import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
+import type { Finding, MalwareFinding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
 import { adviceLine } from '../describe.js';
@@ -126,6 +126,19 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean): string[] {
   return out;
 }
 
+/** Malware: signature hits and known malicious packages (OSV MAL-*) alike, with file, layer and what matched. */
+function malwareBlock(findings: MalwareFinding[], color: boolean): string[] {
+  if (findings.length === 0) return [];
+  const rows = findings.map((f) => [
+    '  ' + sev(f.severity, color),
+    f.signature,
+    oneLine(`${f.path ?? f.package?.path ?? ''}${f.member ? `!${f.member}` : ''}`, 80),
+    [f.layer ? `layer #${f.layer.index}` : '', f.origin ?? ''].filter(Boolean).join(', '),
+    f.package ? `${f.engine}: ${f.package.name}@${f.package.version}` : f.engine,
+  ]);
+  return ['', `malware (${findings.length})`, ...columns(rows)];
+}
+
 function otherBlock(title: string, findings: Finding[], color: boolean): string[] {
   if (findings.length === 0) return [];
   const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : f.title, 140)]);
@@ -167,7 +180,8 @@ export function renderTable(r: ScanReport, opts: RenderOptions): string {
     `Findings  ${vulns.length} vulnerabilities: ${[...SEVERITY_ORDER].reverse().map((s) => `${counts[s]} ${s}`).join(', ')}; ${gaps.length} coverage gap(s)`,
   );
   lines.push(...vulnBlock(vulns, opts.color));
-  for (const kind of ['malware', 'secret', 'config', 'license', 'base-image'] as const) {
+  lines.push(...malwareBlock(r.findings.filter((f): f is MalwareFinding => f.kind === 'malware'), opts.color));
+  for (const kind of ['secret', 'config', 'license', 'base-image'] as const) {
     lines.push(...otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color));
   }
   lines.push(...otherBlock('Coverage gaps (not checked)', gaps, opts.color));
