@@ -58,6 +58,12 @@ export interface CheckOptions {
   secretSkipPaths?: string[];
   /** secrets: anchored globs of paths always scanned, even under an allowlisted path such as node_modules (`--secret-scan-path`) */
   secretScanPaths?: string[];
+  /** ClamAV signature databases, files or directories (`--malware-signatures`, repeatable) */
+  malwareSignatures?: string[];
+  /** a running clamd to stream every file to: `tcp://HOST:PORT` or `unix:/path` (`--clamd`) */
+  clamd?: string;
+  /** bytes sent to clamd per file at most (its StreamMaxLength; `--clamd-stream-max-length`) */
+  clamdStreamMaxLength?: number;
 }
 
 /** Registered in registry.ts: loads rules before the image is read, so a broken rule file fails fast. */

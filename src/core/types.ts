@@ -430,6 +430,8 @@ export interface MalwareFinding extends FindingBase {
   kind: 'malware';
   signature: string;
   path?: string;
+  /** the archive member(s) inside `path` that matched, outer to inner, joined by `!` (e.g. `lib/a.jar!x.class`) */
+  member?: string;
   package?: PackageRef;
   engine: string;
 }

@@ -3,7 +3,7 @@
 import { sanitizeDeep } from '../sanitize.js';
 import { actionLine } from '../describe.js';
 import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
-import type { Finding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
+import type { Finding, MalwareFinding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
 import { adviceLine, allFindings, exceptionMarks, suppressionLabel } from '../describe.js';
@@ -144,6 +144,19 @@ function findingLine(f: Finding): string {
   return f.title;
 }
 
+/** Malware: signature hits and known malicious packages (OSV MAL-*) alike, with file, layer and what matched. */
+function malwareBlock(findings: MalwareFinding[], color: boolean): string[] {
+  if (findings.length === 0) return [];
+  const rows = findings.map((f) => [
+    '  ' + sev(f.severity, color),
+    f.signature,
+    oneLine(`${f.path ?? f.package?.path ?? ''}${f.member ? `!${f.member}` : ''}`, 80),
+    [f.layer ? `layer #${f.layer.index}` : '', f.origin ?? ''].filter(Boolean).join(', '),
+    f.package ? `${f.engine}: ${f.package.name}@${f.package.version}` : f.engine,
+  ]);
+  return ['', `malware (${findings.length})`, ...columns(rows)];
+}
+
 function otherBlock(title: string, findings: Finding[], color: boolean, marks: Map<string, string> = new Map()): string[] {
   if (findings.length === 0) return [];
   const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(findingLine(f), 140) + (marks.has(f.id) ? `  [${marks.get(f.id)}]` : '')]);
@@ -216,7 +229,8 @@ export function renderTable(r: ScanReport, opts: RenderOptions): string {
   );
   const marks = exceptionMarks(r);
   lines.push(...vulnBlock(vulns, opts.color, marks));
-  for (const kind of ['malware', 'secret', 'config', 'license', 'base-image'] as const) {
+  lines.push(...malwareBlock(r.findings.filter((f): f is MalwareFinding => f.kind === 'malware'), opts.color));
+  for (const kind of ['secret', 'config', 'license', 'base-image'] as const) {
     lines.push(...otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color, marks));
   }
   lines.push(...otherBlock('Coverage gaps (not checked)', gaps, opts.color, marks));

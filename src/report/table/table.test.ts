@@ -47,3 +47,17 @@ test('330k findings in one package and 330k packages render (no array spread int
   await tableReporter.render(r, sink, { mode: 'sbom', color: false });
   assert.ok(lines > 660_000 && bytes > 0);
 });
+
+test('the malware section shows signature hits and malicious packages with file, layer and what matched', async () => {
+  const r = sampleReport();
+  const layer = { index: 2, diffId: 'sha256:' + '2'.repeat(64) };
+  r.findings.push(
+    { id: 'malware:1', kind: 'malware', title: 't', severity: 'critical', signature: 'ClamAV-Test-File', path: '/srv/app/tools.zip', member: 'bin/x.exe', engine: 'clamav-builtin', layer, origin: 'app' },
+    {
+      id: 'malware:2', kind: 'malware', title: 't', severity: 'critical', signature: 'MAL-2024-0001', path: '/srv/app/node_modules/evil/package.json', engine: 'advisory-db', layer,
+      package: { name: 'evil', version: '1.0.0', type: 'npm', purl: 'pkg:npm/evil@1.0.0', path: '/srv/app/node_modules/evil/package.json' },
+    },
+  );
+  const out = await renderToString(tableReporter, r, { mode: 'scan', color: false });
+  assert.match(out, /\nmalware \(2\)\n {2}CRITICAL +ClamAV-Test-File +\/srv\/app\/tools\.zip!bin\/x\.exe +layer #2, app +clamav-builtin\n {2}CRITICAL +MAL-2024-0001 +\/srv\/app\/node_modules\/evil\/package\.json +layer #2 +advisory-db: evil@1\.0\.0\n/);
+});
