@@ -8,6 +8,7 @@ import { resolveDockerArchive } from './docker.js';
 import { resolveOci } from './oci.js';
 import { parseImageRef } from './ref.js';
 import { DirStore, TarArchive, type ArchiveOptions, type BlobStore } from './store.js';
+import { resolveRegistry, type RegistryOptions } from './registry/resolve.js';
 
 export { parseImageRef, normaliseImageName, parsePlatform, formatPlatform, DEFAULT_PLATFORM } from './ref.js';
 export { dirLayerId } from './dir.js';
@@ -15,6 +16,8 @@ export { dirLayerId } from './dir.js';
 export interface OpenOptions extends ArchiveOptions {
   platform?: Platform;
   signal?: AbortSignal;
+  /** registry access: credentials, CAs, insecure hosts, mirrors, retries (registry references only) */
+  registry?: Omit<RegistryOptions, 'platform' | 'signal'>;
 }
 
 function forced(ref: ImageRef): boolean {
@@ -45,7 +48,7 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
   const ref = parseImageRef(input);
   switch (ref.transport) {
     case 'registry':
-      throw new PortcullisError('BAD_INPUT', `registry pulls are not supported yet: ${ref.name}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''} (save the image with docker save or skopeo copy and pass the archive)`);
+      return resolveRegistry(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     case 'sbom':
       throw new PortcullisError('BAD_INPUT', `${ref.path}: an SBOM is not an image; pass it with --sbom`);
     case 'dir':
