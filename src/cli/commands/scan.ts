@@ -9,6 +9,7 @@ import { readSbom } from '../../source/sbom/index.js';
 import { openDb, defaultDbPath } from '../../advisory/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
+import { addRegistryOptions, registryOptions } from '../registry.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
@@ -20,7 +21,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('scan')
     .description('find known vulnerabilities (and evaluate assurance policies when --pipeline/--policy is given)')
-    .argument('[image]', 'docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
+    .argument('[image]', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
     .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index')
@@ -37,6 +38,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--only-app', 'display only findings from the image\'s own layers')
     .option('--only-base', 'display only findings from the base image layers');
   addOutputOptions(cmd);
+  addRegistryOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
     const { opts, global } = resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
@@ -66,6 +68,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         : await collectInventory(image!, {
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
+            registry: await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`)),
           });
       if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();

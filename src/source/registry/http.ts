@@ -84,7 +84,13 @@ export function request(url: URL, req: HttpRequest): Promise<HttpResponse> {
       },
       (res) => {
         // the idle timeout keeps running on the socket while the body streams
-        res.socket.setTimeout(req.idleTimeoutMs, () => res.destroy(new TransportError(`${url.host}: no data for ${req.idleTimeoutMs} ms`)));
+        const sock = res.socket;
+        const onIdle = (): void => {
+          res.destroy(new TransportError(`${url.host}: no data for ${req.idleTimeoutMs} ms`));
+        };
+        sock.setTimeout(req.idleTimeoutMs);
+        sock.on('timeout', onIdle);
+        res.once('close', () => sock.off('timeout', onIdle));
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       },
     );
