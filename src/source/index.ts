@@ -5,8 +5,8 @@ import type { ImageRef, Platform, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { resolveDir } from './dir.js';
 import { resolveDockerArchive } from './docker.js';
-import { resolveOci } from './oci.js';
-import { parseImageRef } from './ref.js';
+import { platformMatches, resolveOci } from './oci.js';
+import { formatPlatform, parseImageRef } from './ref.js';
 import { DirStore, TarArchive, type ArchiveOptions, type BlobStore } from './store.js';
 import { resolveRegistry, type RegistryOptions } from './registry/resolve.js';
 
@@ -60,7 +60,12 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
       const inPlace = ref.transport === 'oci' || (existsSync(ref.path!) && statSync(ref.path!).isDirectory());
       const store = inPlace ? new DirStore(ref.path!) : await TarArchive.open(ref.path!, opts);
       try {
-        return await resolveArchive(ref, store, opts);
+        const image = await resolveArchive(ref, store, opts);
+        // a platform asked for explicitly must be the one read, also from a single-platform archive
+        if (opts.platform && !platformMatches(image.platform, opts.platform)) {
+          throw new PortcullisError('NOT_FOUND', `${ref.path}: the image is ${formatPlatform(image.platform)}, not the requested ${formatPlatform(opts.platform)}`);
+        }
+        return image;
       } catch (e) {
         await store.close();
         throw e;
