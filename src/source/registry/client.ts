@@ -182,7 +182,7 @@ export class RegistryClient {
       res = await this.raw(url, o, this.auth.get(`${ep.host} ${scope}`));
     } catch (e) {
       if (e instanceof TransportError && e.tls && ep.scheme === undefined && this.plainAllowed(ep.host)) {
-        this.log(`${ep.host}: HTTPS failed (${e.message}); using plain HTTP (loopback or --insecure-registry)`);
+        this.log(`${ep.host}: no HTTPS there; using plain HTTP (loopback or --insecure-registry)`);
         ep.scheme = 'http';
         url = await this.url(ep, path);
         res = await this.raw(url, o, this.auth.get(`${ep.host} ${scope}`));
