@@ -10,6 +10,7 @@ export type ConfigValues = Record<string, unknown>;
 
 const ENV: Record<string, string> = {
   db: 'PORTCULLIS_DB',
+  dbSource: 'PORTCULLIS_DB_SOURCE',
 };
 
 export function loadConfigFile(explicit: string | undefined, cwd: string): { values: ConfigValues; path?: string } {

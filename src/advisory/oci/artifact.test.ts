@@ -104,6 +104,25 @@ test('db push, then db update --source oci:// on a clean cache: identical DB; ag
   assert.doesNotMatch(bad.stderr, /nope-nope/);
 });
 
+test('scan with no DB fetches one from --db-source / PORTCULLIS_DB_SOURCE with a progress line; --offline is exit 2 naming the command', async (t) => {
+  if (skipMsg) return t.skip(skipMsg);
+  const d = tempDir(t);
+  const dbFile = await smallDb(d, 'v1', ['GHSA-1111-1111-1111']);
+  const ref = `oci://${reg!.host}/portcullis/db:scan`;
+  assert.equal((await cli(['db', 'push', ref, '--db', dbFile, '--quiet'])).code, 0);
+  const sbom = join(import.meta.dirname, '..', '..', 'source', 'sbom', 'testdata', 'trivy-style.cdx.json');
+  const target = join(d, 'fresh', 'portcullis.db');
+  const off = await cli(['scan', '--sbom', sbom, '--db', target, '--offline', '--format', 'json']);
+  assert.equal(off.code, 2);
+  assert.match(off.stderr, /no advisory DB at .* and --offline: run `portcullis db update --source https:\/\/osv-vulnerabilities/);
+  const r = await cli(['scan', '--sbom', sbom, '--db', target, '--format', 'json'], { PORTCULLIS_DB_SOURCE: ref });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`no advisory DB at .*; fetching one from ${ref.replace(/[.]/g, '\\.')}`));
+  assert.equal(sha(readFileSync(target)), sha(readFileSync(dbFile)));
+  const st = await cli(['scan', '--sbom', sbom, '--db', target, '--offline', '--format', 'json', '--quiet']);
+  assert.equal(st.code, 0, st.stderr);
+});
+
 test('a tampered DB blob is refused and the old DB stays; a mirror list is tried in order', async (t) => {
   if (skipMsg) return t.skip(skipMsg);
   const d = tempDir(t);

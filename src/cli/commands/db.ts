@@ -7,6 +7,7 @@ import { PortcullisError } from '../../core/errors.js';
 import { buildDb, dataTime, dbGaps, DEFAULT_SOURCE, defaultDbPath, openDb, sha256File, updateDb } from '../../advisory/index.js';
 import type { CliIo } from '../io.js';
 import { collect, resolvedOptions } from './common.js';
+import { loadConfigFile } from '../config.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
 import { pushDb } from '../../advisory/oci/artifact.js';
 
@@ -44,7 +45,8 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('--checksum', 'also write OUTPUT.sha256 (sha256sum format), for publishing the DB to `db update` users')
     .action(async (_o: unknown, c: Command) => {
       const { opts, global } = resolvedOptions(c, io);
-      const sources = (opts.source as string[] | undefined) ?? [];
+      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (loadConfigFile(c.optsWithGlobals().config as string | undefined, process.cwd()).values.dbSource as string | undefined)) ?? undefined;
+      const sources = (opts.source as string[] | undefined) ?? (fallback ? [String(fallback)] : []);
       if (sources.length === 0) throw new PortcullisError('BAD_INPUT', 'db build needs at least one --source');
       const format = String(opts.format);
       if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format must be table or json, got ${format}`);
@@ -90,7 +92,8 @@ export function registerDbCommands(program: Command, io: CliIo): void {
   update.action(async (_o: unknown, c: Command) => {
       const { opts, global } = resolvedOptions(c, io);
       const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
-      const sources = (opts.source as string[] | undefined) ?? [];
+      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (loadConfigFile(c.optsWithGlobals().config as string | undefined, process.cwd()).values.dbSource as string | undefined)) ?? undefined;
+      const sources = (opts.source as string[] | undefined) ?? (fallback ? [String(fallback)] : []);
       if (sources.length > 1 && !sources.every((s) => /^oci:\/\//i.test(s))) throw new PortcullisError('BAD_INPUT', 'several --source values are mirrors tried in order: each must be an oci:// reference');
       const r = await updateDb({
         db: dbPath,

@@ -6,7 +6,8 @@ import { collectInventory } from '../../scan/collect.js';
 import { scanInventory } from '../../scan/scan.js';
 import { parsePlatform } from '../../source/index.js';
 import { readSbom } from '../../source/sbom/index.js';
-import { openDb, defaultDbPath } from '../../advisory/index.js';
+import { existsSync } from 'node:fs';
+import { openDb, defaultDbPath, DEFAULT_SOURCE, updateDb } from '../../advisory/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
@@ -24,6 +25,8 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .argument('[image]', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
     .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
+    .option('--db-source <source>', 'where to fetch the DB when there is none: oci://REF published with db push, or an OSV export URL (default: $PORTCULLIS_DB_SOURCE, db-source: in portcullis.yaml, else the public OSV export)')
+    .option('--offline', 'never fetch anything: a missing DB is an error')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index')
     .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
     .option('--policy <path>', 'policy file or directory (repeatable)', collect)
@@ -59,7 +62,24 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       catalog: opts.baseCatalog as string | undefined,
       dockerfile: opts.dockerfile as string | undefined,
     });
+    const reg = await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`));
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+    if (!existsSync(dbPath)) {
+      const source = (opts.dbSource as string | undefined) ?? DEFAULT_SOURCE;
+      if (opts.offline === true) {
+        throw new PortcullisError('DB_MISSING', `no advisory DB at ${dbPath} and --offline: run \`portcullis db update --source ${source} --db ${dbPath}\` first`, { subject: dbPath });
+      }
+      if (!global.quiet) io.stderr.write(`portcullis: no advisory DB at ${dbPath}; fetching one from ${source}\n`);
+      // --username/--password-stdin are for the image's registry: never sent to the DB's
+      const { username: _u, password: _p, ...forDb } = reg;
+      await updateDb({
+        db: dbPath,
+        source,
+        registry: forDb,
+        clock: io.clock,
+        log: global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`),
+      });
+    }
     const db = openDb(dbPath);
     try {
       const elapsed = timer();
@@ -68,7 +88,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         : await collectInventory(image!, {
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
-            registry: await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`)),
+            registry: reg,
           });
       if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();
