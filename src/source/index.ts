@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { ImageRef, Platform, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
+import { resolveDaemon } from './daemon/index.js';
 import { resolveDir } from './dir.js';
 import { resolveDockerArchive } from './docker.js';
 import { platformMatches, resolveOci } from './oci.js';
@@ -43,12 +44,24 @@ async function resolveArchive(ref: ImageRef, store: BlobStore, opts: OpenOptions
   });
 }
 
+/** A platform asked for explicitly must be the one read, also from a single-platform archive. */
+async function checkPlatform(image: ResolvedImage, want: Platform | undefined): Promise<ResolvedImage> {
+  if (want && !platformMatches(image.platform, want)) {
+    await image.close();
+    throw new PortcullisError('NOT_FOUND', `${image.ref.path ?? image.ref.input}: the image is ${formatPlatform(image.platform)}, not the requested ${formatPlatform(want)}`);
+  }
+  return image;
+}
+
 /** Open an image for reading. The caller must `close()` it (removes any private temp files). */
 export async function openImage(input: string, opts: OpenOptions = {}): Promise<ResolvedImage> {
   const ref = parseImageRef(input);
   switch (ref.transport) {
     case 'registry':
       return resolveRegistry(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    case 'docker-daemon':
+    case 'podman':
+      return checkPlatform(await resolveDaemon(ref, { ...(opts.registry?.env ? { env: opts.registry.env } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }), opts.platform);
     case 'sbom':
       throw new PortcullisError('BAD_INPUT', `${ref.path}: an SBOM is not an image; pass it with --sbom`);
     case 'dir':
@@ -60,12 +73,7 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
       const inPlace = ref.transport === 'oci' || (existsSync(ref.path!) && statSync(ref.path!).isDirectory());
       const store = inPlace ? new DirStore(ref.path!) : await TarArchive.open(ref.path!, opts);
       try {
-        const image = await resolveArchive(ref, store, opts);
-        // a platform asked for explicitly must be the one read, also from a single-platform archive
-        if (opts.platform && !platformMatches(image.platform, opts.platform)) {
-          throw new PortcullisError('NOT_FOUND', `${ref.path}: the image is ${formatPlatform(image.platform)}, not the requested ${formatPlatform(opts.platform)}`);
-        }
-        return image;
+        return await checkPlatform(await resolveArchive(ref, store, opts), opts.platform);
       } catch (e) {
         await store.close();
         throw e;
