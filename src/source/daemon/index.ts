@@ -39,7 +39,7 @@ export function engineSocket(kind: 'docker-daemon' | 'podman', env: NodeJS.Proce
 /** Engine API name of an image: `NAME[:TAG]` or `NAME@sha256:…`, or an image id. */
 export function engineName(ref: ImageRef): string {
   const body = ref.input.replace(/^(docker-daemon|podman):/, '');
-  if (!body || /[\s\u0000]/.test(body) || body.length > 512) throw new PortcullisError('BAD_INPUT', `${ref.input}: not a valid image name`);
+  if (!body || /\s/.test(body) || body.includes(String.fromCharCode(0)) || body.length > 512) throw new PortcullisError('BAD_INPUT', `${ref.input}: not a valid image name`);
   return body;
 }
 
