@@ -1,7 +1,7 @@
 // Crafted archives and layouts: every source format, and the hostile variations of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -135,13 +135,22 @@ test('gzip-compressed archive: private temp file removed by close()', async () =
   await withDir(async (dir) => {
     const f = join(dir, 'img.tar.gz');
     writeFileSync(f, gzipSync(await dockerArchive([await L1])));
-    const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('portcullis-') && !n.startsWith('portcullis-test-')));
-    const img = await openImage(f);
-    const created = readdirSync(tmpdir()).filter((n) => n.startsWith('portcullis-') && !n.startsWith('portcullis-test-') && !before.has(n));
-    assert.equal(created.length, 1);
-    await drain(img);
-    await img.close();
-    assert.equal(existsSync(join(tmpdir(), created[0]!)), false);
+    // a private TMPDIR: other tests and processes on the machine create portcullis-* dirs too
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const img = await openImage(f);
+      const created = readdirSync(tmpdir()).filter((n) => n.startsWith('portcullis-'));
+      assert.equal(created.length, 1);
+      await drain(img);
+      await img.close();
+      assert.equal(existsSync(join(tmpdir(), created[0]!)), false);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 });
 
@@ -307,9 +316,18 @@ test('gzip bomb: decompressing a whole archive stops at the limit and leaves no 
   await withDir(async (dir) => {
     const f = join(dir, 'bomb.tar.gz');
     writeFileSync(f, gzipSync(Buffer.alloc(50 * 1024 * 1024)));
-    const before = readdirSync(tmpdir()).filter((n) => /^portcullis-(?!test-)/.test(n)).length;
-    await assert.rejects(openImage(`docker-archive:${f}`, { maxArchiveBytes: 1024 * 1024 }), rejectsWith('LIMIT_EXCEEDED', /more than 1048576 bytes after decompression/));
-    assert.equal(readdirSync(tmpdir()).filter((n) => /^portcullis-(?!test-)/.test(n)).length, before);
+    // a private TMPDIR: other tests and processes on the machine create and remove portcullis-* dirs too
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      await assert.rejects(openImage(`docker-archive:${f}`, { maxArchiveBytes: 1024 * 1024 }), rejectsWith('LIMIT_EXCEEDED', /more than 1048576 bytes after decompression/));
+      assert.deepEqual(readdirSync(tmp), []);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 });
 

@@ -25,7 +25,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .argument('[image]', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
     .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
-    .option('--db-source <source>', 'where to fetch the DB when there is none: oci://REF published with db push, or an OSV export URL (default: $PORTCULLIS_DB_SOURCE, db-source: in portcullis.yaml, else the public OSV export)')
+    .option('--db-source <source>', 'where to fetch the DB when there is none: oci://REF published with db push, or an OSV export URL ending in / (default: $PORTCULLIS_DB_SOURCE or db-source: in portcullis.yaml; without one a missing DB is an error)')
     .option('--offline', 'never fetch anything: a missing DB is an error')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index')
     .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
@@ -64,8 +64,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     });
     const reg = await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`));
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
-    if (!existsSync(dbPath)) {
-      const source = (opts.dbSource as string | undefined) ?? DEFAULT_SOURCE;
+    // a missing DB is fetched only from a configured source (never a surprise download of the OSV exports)
+    const dbSource = opts.dbSource as string | undefined;
+    if (!existsSync(dbPath) && (dbSource !== undefined || opts.offline === true)) {
+      const source = dbSource ?? DEFAULT_SOURCE;
       if (opts.offline === true) {
         throw new PortcullisError('DB_MISSING', `no advisory DB at ${dbPath} and --offline: run \`portcullis db update --source ${source} --db ${dbPath}\` first`, { subject: dbPath });
       }
