@@ -5,7 +5,8 @@
 // findings and verdict as the archive scan. CI (.ci/run) installs docker-registry, skopeo and htpasswd.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { captureIo } from '../src/cli/testio.js';
 import { haveTools, push, startRegistry, type RegistryHandle } from '../src/source/registry/testregistry.js';
 import { sharedDb, SCAN_NOW } from './helpers/shared-db.js';
 
+const execFileAsync = promisify(execFile);
 const ORDERS = 'fixtures/images/orders-api-1.4.2.docker.tar.gz';
 const SLIM = 'fixtures/images/debian-12-slim.oci.tar';
 const USER = { username: 'ci-bot', password: 'Reg1stry-Pa55' };
@@ -76,7 +78,8 @@ test('orders-api from the registry (basic auth, blobs redirected to storage) = t
   assert.deepEqual(essence(fromReg), essence(fromArchive));
   assert.ok(fromReg.findings.some((f) => f.kind === 'vulnerability'), 'vulnerabilities found');
   // the decision record pins the manifest digest we hashed, the one the registry serves
-  const served = execFileSync('skopeo', ['inspect', '--tls-verify=false', '--creds', `${USER.username}:${USER.password}`, '--format', '{{.Digest}}', `docker://${ref}`], { env: { ...process.env, REGISTRY_AUTH_FILE: join(work, 'none.json') } }).toString().trim();
+  // async: the redirect target (blob storage) is served by this process
+  const served = (await execFileAsync('skopeo', ['inspect', '--tls-verify=false', '--creds', `${USER.username}:${USER.password}`, '--format', '{{.Digest}}', `docker://${ref}`], { env: { ...process.env, REGISTRY_AUTH_FILE: join(work, 'none.json') } })).stdout.trim();
   assert.equal(fromReg.inventory.image.manifestDigest, served);
   const rec = JSON.parse(readFileSync(decision, 'utf8')) as { image: { digest: string; name: string; tag: string } };
   assert.equal(rec.image.digest, served);
