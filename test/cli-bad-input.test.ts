@@ -95,7 +95,9 @@ test('hostile layers (symlink attacks, escapes, cycles) are read inside the imag
 
 test('bad flags and missing inputs are exit 2 with one line', async () => {
   assertOneLineError(await cli(['sbom', join(dir, 'does-not-exist.tar'), '--quiet']), 'missing', /does-not-exist/);
-  assertOneLineError(await cli(['sbom', 'registry.example.com/team/app:1.2', '--quiet']), 'registry', /registry pulls are not supported yet/);
+  assertOneLineError(await cli(['sbom', '127.0.0.1:1/team/app:1.2', '--quiet', '--registry-retries', '0']), 'registry', /127\.0\.0\.1:1\/team\/app: .*ECONNREFUSED/);
+  assertOneLineError(await cli(['sbom', '127.0.0.1:1/team/app:1.2', '--quiet', '--password-stdin']), 'password without user', /--password-stdin needs --username/);
+  assertOneLineError(await cli(['sbom', '127.0.0.1:1/team/app:1.2', '--quiet', '--ca-cert', join(dir, 'nope.pem')]), 'bad ca', /--ca-cert .*nope\.pem: cannot read/);
   const r = await cli(['sbom', join(dir, 'x'), '--format', 'yaml']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown format "yaml"/);

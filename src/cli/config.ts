@@ -24,6 +24,7 @@ export type ConfigValues = Record<string, unknown>;
 
 const ENV: Record<string, string> = {
   db: 'PORTCULLIS_DB',
+  dbSource: 'PORTCULLIS_DB_SOURCE',
 };
 
 const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 // What a command needs from the outside world, injected so commands are testable in-process.
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Clock } from '../core/clock.js';
 
 export interface CliIo {
@@ -7,4 +7,6 @@ export interface CliIo {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   clock: Clock;
+  /** for --password-stdin (default process.stdin) */
+  stdin?: Readable;
 }

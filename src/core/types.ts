@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 // ---------------------------------------------------------------------------------------------
 // Images
 
-export type Transport = 'docker-archive' | 'oci-archive' | 'oci' | 'dir' | 'registry' | 'sbom';
+export type Transport = 'docker-archive' | 'oci-archive' | 'oci' | 'dir' | 'registry' | 'sbom' | 'docker-daemon' | 'podman';
 
 /** What the user asked for, parsed. `name` is the normalised repository (docker.io/library/alpine). */
 export interface ImageRef {

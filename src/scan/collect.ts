@@ -2,7 +2,7 @@
 import type { Analyzer, Platform } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import type { WalkLimits } from '../core/types.js';
-import { openImage } from '../source/index.js';
+import { openImage, type OpenOptions } from '../source/index.js';
 import { walkImage } from '../walker/index.js';
 import { analyzers as allAnalyzers } from '../analyzers/registry.js';
 import { buildInventory } from './inventory.js';
@@ -19,10 +19,12 @@ export interface CollectOptions {
   maxArchiveBytes?: number;
   /** packages an inventory holds at most (scan/inventory MAX_INVENTORY_PACKAGES); past it, a limit-exceeded gap */
   maxPackages?: number;
+  /** registry access for registry references */
+  registry?: OpenOptions['registry'];
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
-  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes });
+  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes, ...(opts.registry ? { registry: opts.registry } : {}) });
   try {
     const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
       signal: opts.signal,

@@ -3,11 +3,13 @@
 import { existsSync, statSync } from 'node:fs';
 import type { ImageRef, Platform, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
+import { resolveDaemon } from './daemon/index.js';
 import { resolveDir } from './dir.js';
 import { resolveDockerArchive } from './docker.js';
-import { resolveOci } from './oci.js';
-import { parseImageRef } from './ref.js';
+import { platformMatches, resolveOci } from './oci.js';
+import { formatPlatform, parseImageRef } from './ref.js';
 import { DirStore, TarArchive, type ArchiveOptions, type BlobStore } from './store.js';
+import { resolveRegistry, type RegistryOptions } from './registry/resolve.js';
 
 export { parseImageRef, normaliseImageName, parsePlatform, formatPlatform, DEFAULT_PLATFORM } from './ref.js';
 export { dirLayerId } from './dir.js';
@@ -15,6 +17,8 @@ export { dirLayerId } from './dir.js';
 export interface OpenOptions extends ArchiveOptions {
   platform?: Platform;
   signal?: AbortSignal;
+  /** registry access: credentials, CAs, insecure hosts, mirrors, retries (registry references only) */
+  registry?: Omit<RegistryOptions, 'platform' | 'signal'>;
 }
 
 function forced(ref: ImageRef): boolean {
@@ -62,12 +66,24 @@ export function checkTypedDigest(image: Pick<ResolvedImage, 'ref' | 'manifestDig
   );
 }
 
+/** A platform asked for explicitly must be the one read, also from a single-platform archive. */
+async function checkPlatform(image: ResolvedImage, want: Platform | undefined): Promise<ResolvedImage> {
+  if (want && !platformMatches(image.platform, want)) {
+    await image.close();
+    throw new PortcullisError('NOT_FOUND', `${image.ref.path ?? image.ref.input}: the image is ${formatPlatform(image.platform)}, not the requested ${formatPlatform(want)}`);
+  }
+  return image;
+}
+
 /** Open an image for reading. The caller must `close()` it (removes any private temp files). */
 export async function openImage(input: string, opts: OpenOptions = {}): Promise<ResolvedImage> {
   const ref = parseImageRef(input);
   switch (ref.transport) {
     case 'registry':
-      throw new PortcullisError('BAD_INPUT', `registry pulls are not supported yet: ${ref.name}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''} (save the image with docker save or skopeo copy and pass the archive)`);
+      return resolveRegistry(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    case 'docker-daemon':
+    case 'podman':
+      return checkPlatform(await resolveDaemon(ref, { ...(opts.registry?.env ? { env: opts.registry.env } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }), opts.platform);
     case 'sbom':
       throw new PortcullisError('BAD_INPUT', `${ref.path}: an SBOM is not an image; pass it with --sbom`);
     case 'dir':
@@ -80,7 +96,7 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
       const store = inPlace ? new DirStore(ref.path!) : await TarArchive.open(ref.path!, opts);
       let image: ResolvedImage;
       try {
-        image = await resolveArchive(ref, store, opts);
+        image = await checkPlatform(await resolveArchive(ref, store, opts), opts.platform);
       } catch (e) {
         await store.close();
         throw e;

@@ -103,7 +103,7 @@ async function collect(store: BlobStore, manifests: unknown, top: Record<string,
   }
 }
 
-function platformMatches(p: Platform | undefined, want: Platform): boolean {
+export function platformMatches(p: Platform | undefined, want: Platform): boolean {
   if (!p) return false;
   if (p.os !== want.os || p.architecture !== want.architecture) return false;
   if (!want.variant) return true;

@@ -99,6 +99,8 @@ const PREFIXES: { prefix: string; transport: ImageRef['transport'] }[] = [
   { prefix: 'oci:', transport: 'oci' },
   { prefix: 'dir:', transport: 'dir' },
   { prefix: 'sbom:', transport: 'sbom' },
+  { prefix: 'docker-daemon:', transport: 'docker-daemon' },
+  { prefix: 'podman:', transport: 'podman' },
   { prefix: 'docker://', transport: 'registry' },
   { prefix: 'registry:', transport: 'registry' },
 ];
@@ -172,6 +174,19 @@ export function parseImageRef(input: string): ImageRef {
     const rest = input.slice(prefix.length);
     if (rest === '') throw new PortcullisError('BAD_INPUT', `missing path after ${prefix} in ${JSON.stringify(input)}`);
     if (transport === 'registry') return registryRef(input, rest);
+    if (transport === 'docker-daemon' || transport === 'podman') {
+      // NAME[:TAG] as the engine knows it (normalised when it is a reference, else an image id)
+      const ref: ImageRef = { input, transport };
+      try {
+        const n = normaliseImageName(rest);
+        ref.name = n.name;
+        if (n.tag !== undefined) ref.tag = n.tag;
+        if (n.digest !== undefined) ref.digest = n.digest;
+      } catch {
+        if (!/^(sha256:)?[0-9a-f]{12,64}$/.test(rest)) throw new PortcullisError('BAD_INPUT', `${input}: not an image name or id`);
+      }
+      return ref;
+    }
     if (transport === 'dir' || transport === 'sbom') return { input, transport, path: resolve(rest) };
     const { body, digest } = splitDigest(rest);
     const { path, sel } = splitPathRef(body);

@@ -214,13 +214,21 @@ test('oci-archive and oci dir: nested index, attestation ignored, platform selec
   });
 });
 
-test('oci: a single-platform image of another architecture is read and says so', async () => {
+test('oci: a single-platform image of another architecture is read and says so; an explicit other --platform is an error', async () => {
   await withDir(async (dir) => {
     const arm = await ociImage([{ tar: await L1 }], { platform: { os: 'linux', architecture: 'arm', variant: 'v7' } });
     writeTree(dir, ociLayoutFiles({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: arm.manifestDigest, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } }] }, [arm.files]));
     const img = await openImage(`oci:${dir}`);
     assert.deepEqual(img.platform, { os: 'linux', architecture: 'arm', variant: 'v7' });
     await img.close();
+    await assert.rejects(openImage(`oci:${dir}`, { platform: { os: 'linux', architecture: 'amd64' } }), rejectsWith('NOT_FOUND', /is linux\/arm\/v7, not the requested linux\/amd64/));
+    const same = await openImage(`oci:${dir}`, { platform: { os: 'linux', architecture: 'arm', variant: 'v7' } });
+    await same.close();
+  });
+  await withDir(async (dir) => {
+    const f = join(dir, 'a.tar');
+    writeFileSync(f, await dockerArchive([await L1]));
+    await assert.rejects(openImage(`docker-archive:${f}`, { platform: { os: 'linux', architecture: 'arm64' } }), rejectsWith('NOT_FOUND', /is linux\/amd64, not the requested linux\/arm64/));
   });
 });
 
@@ -349,8 +357,8 @@ test('archive with a symlinked blob pointing outside the archive is not followed
   });
 });
 
-test('registry references are parsed but not pulled yet; sbom files are refused as images', async () => {
-  await assert.rejects(openImage('alpine:3.19'), rejectsWith('BAD_INPUT', /registry pulls are not supported yet: docker.io\/library\/alpine:3.19/));
+test('registry references are pulled (an unreachable registry is NETWORK); sbom files are refused as images', async () => {
+  await assert.rejects(openImage('127.0.0.1:1/team/app:1.2', { registry: { retries: 0 } }), rejectsWith('NETWORK', /127\.0\.0\.1:1\/team\/app: .*ECONNREFUSED/));
   await withDir(async (dir) => {
     const f = join(dir, 's.json');
     writeFileSync(f, '{}');

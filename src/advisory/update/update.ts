@@ -18,6 +18,8 @@ import { openDb } from '../store/reader.js';
 import { downloadTo, fetchText, parseSha256File, type FetchOptions } from './fetch.js';
 import { acquireLock, DEFAULT_STALE_MS } from './lock.js';
 import { removeOnExit } from '../../core/cleanup.js';
+import { parseArtifactRef, pullDbLayer, pullManifest } from '../oci/artifact.js';
+import { makeClient, type RegistryOptions } from '../../source/registry/resolve.js';
 
 /** The public OSV bulk export (https://google.github.io/osv.dev/data/#data-dumps). */
 export const DEFAULT_SOURCE = 'https://osv-vulnerabilities.storage.googleapis.com/';
@@ -61,9 +63,13 @@ export interface UpdateOptions {
   lockStaleMs?: number;
   clock?: Clock;
   log?: (m: string) => void;
+  /** for `oci://` sources: more `oci://` references tried in order when `source` fails */
+  mirrors?: string[];
+  /** for `oci://` sources: registry access (credentials, CAs, insecure hosts, retries) */
+  registry?: RegistryOptions;
 }
 
-export type UpdateAction = 'downloaded' | 'built' | 'copied' | 'up-to-date' | 'updated-by-other' | 'offline';
+export type UpdateAction = 'downloaded' | 'built' | 'copied' | 'pulled' | 'up-to-date' | 'updated-by-other' | 'offline';
 
 export interface UpdateResult {
   action: UpdateAction;
@@ -167,6 +173,8 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
     };
     const isUrl = /^https?:\/\//i.test(source);
 
+    if (/^oci:\/\//i.test(source)) return await pullFromRegistry([source, ...(opts.mirrors ?? [])], db, tmpName('download'), opts, log, now !== undefined);
+
     if (isUrl && source.endsWith('/')) {
       // OSV bulk export: download the zips, then build.
       const work = await mkdtemp(tmpName('osv'));
@@ -250,6 +258,39 @@ export async function updateDb(opts: UpdateOptions): Promise<UpdateResult> {
     for (const g of guards) g.release();
     await release();
   }
+}
+
+/** `oci://` sources tried in order: manifest, then (unless the local DB is already it) the DB layer. */
+async function pullFromRegistry(sources: string[], db: string, tmp: string, opts: UpdateOptions, log: (m: string) => void, haveDb: boolean): Promise<UpdateResult> {
+  let last: unknown;
+  for (const [i, src] of sources.entries()) {
+    if (!/^oci:\/\//i.test(src)) throw new PortcullisError('BAD_INPUT', `DB mirror ${src}: expected an oci:// reference`);
+    const ref = parseArtifactRef(src);
+    try {
+      const client = makeClient(ref.host, { ...opts.registry, mirrors: [], ...(opts.timeoutMs ? { idleTimeoutMs: opts.timeoutMs } : {}), log });
+      const pm = await pullManifest(client, ref);
+      if (haveDb && validMeta(db) && (await sha256File(db)) === pm.dbDigest) {
+        log(`${db} already matches oci://${ref.display} (${pm.dbDigest.slice(7, 19)}…)`);
+        return { action: 'up-to-date', db, meta: metaOf(db), sha256: pm.dbDigest.slice(7) };
+      }
+      log(`pulling oci://${ref.display} (${pm.manifestDigest})`);
+      try {
+        await pullDbLayer(client, pm, tmp, opts.maxDownloadBytes ?? 16 * 1024 ** 3);
+        const meta = metaOf(tmp); // opens as a DB of this schema, or DB_INVALID
+        await rename(tmp, db);
+        return { action: 'pulled', db, meta, sha256: pm.dbDigest.slice(7) };
+      } finally {
+        await unlink(tmp).catch(() => undefined);
+      }
+    } catch (e) {
+      last = e;
+      if (i < sources.length - 1) log(`oci://${ref.display}: ${(e as Error).message}; trying ${sources[i + 1]}`);
+    }
+  }
+  if (last instanceof PortcullisError) {
+    throw new PortcullisError(last.code, `${last.message}; the DB was not replaced`, { cause: last, subject: last.subject ?? '' });
+  }
+  throw last;
 }
 
 function verify(what: string, expected: string | undefined, actual: string): void {

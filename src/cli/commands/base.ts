@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { PortcullisError } from '../../core/errors.js';
 import { collectInventory } from '../../scan/collect.js';
-import { parsePlatform } from '../../source/index.js';
+import { openImage, parsePlatform } from '../../source/index.js';
 import {
   DEFAULT_CATALOG_FILE,
   entryFromInventory,
   entryKey,
   loadCatalog,
+  normaliseBaseName,
   removeEntries,
   updateCatalog,
   upsertEntry,
@@ -16,6 +17,7 @@ import {
 } from '../../baseimage/index.js';
 import { layerProgress } from '../progress.js';
 import { resolvedOptions, maxArchiveBytes } from './common.js';
+import { addRegistryOptions, registryOptions } from '../registry.js';
 
 function addCatalogOptions(cmd: Command): Command {
   return cmd
@@ -60,6 +62,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
     .option('--note <text>', 'free text kept with the entry')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index');
   addCatalogOptions(add);
+  addRegistryOptions(add);
   add.action(async (image: string, _o: unknown, c: Command) => {
     const { opts, global } = resolvedOptions(c, io);
     const path = catalogPath(c, opts);
@@ -68,6 +71,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
       maxArchiveBytes: maxArchiveBytes(io.env),
       platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
       onLayer: layerProgress(io, !global.quiet),
+      registry: await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`)),
     });
     const entry = entryFromInventory(inventory, {
       name: opts.name as string | undefined,
@@ -82,6 +86,48 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
     io.stdout.write(
       `${replaced ? 'updated' : 'added'} ${entryKey(entry)} (${entry.approved ? 'approved' : 'not approved'}, ${entry.layers.length} layer(s), ${osText(entry)}, ${entry.packages.length} package(s)) in ${path}\n`,
     );
+  });
+
+  const refresh = base
+    .command('refresh')
+    .description('re-resolve the tag of each catalog entry in its registry; a new digest is recorded beside the old ones (kept until removed)')
+    .argument('[names...]', 'only these repo:tag names (default: every entry with a tag)')
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index');
+  addCatalogOptions(refresh);
+  addRegistryOptions(refresh);
+  refresh.action(async (names: string[], _o: unknown, c: Command) => {
+    const { opts, global } = resolvedOptions(c, io);
+    const path = catalogPath(c, opts);
+    const catalog = await loadCatalog(path);
+    const platform = opts.platform ? parsePlatform(String(opts.platform)) : undefined;
+    const registry = await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`));
+    const wanted = names.map(normaliseBaseName);
+    const tagged = [...new Set(catalog.entries.map((e) => e.name))].filter((n) => /:[^/:]+$/.test(n)).sort();
+    for (const w of wanted) if (!tagged.includes(w)) throw new PortcullisError('NOT_FOUND', `${path}: no base ${w} with a tag in the catalog`);
+    let added = 0;
+    for (const name of wanted.length > 0 ? wanted : tagged) {
+      const known = catalog.entries.filter((e) => e.name === name);
+      const image = await openImage(`registry:${name}`, { registry, ...(platform ? { platform } : {}) });
+      const digest = image.manifestDigest;
+      await image.close();
+      if (known.some((e) => e.digest === digest)) {
+        io.stdout.write(`${name}: up to date (${short(digest)})\n`);
+        continue;
+      }
+      const inventory = await collectInventory(`registry:${name}@${digest}`, { registry, ...(platform ? { platform } : {}), onLayer: layerProgress(io, !global.quiet) });
+      const newest = [...known].sort((a, b) => ((a.addedAt ?? '') < (b.addedAt ?? '') ? -1 : 1)).pop();
+      const entry = entryFromInventory(inventory, {
+        name,
+        approved: newest?.approved ?? true,
+        addedAt: io.clock.now().toISOString(),
+        note: `refreshed from ${name}; earlier digests kept until removed`,
+      });
+      entry.digest = digest;
+      await updateCatalog(path, (current) => ({ catalog: upsertEntry(current, entry).catalog, result: undefined }));
+      added++;
+      io.stdout.write(`${name}: new digest ${short(digest)} (${entry.layers.length} layer(s), ${entry.packages.length} package(s)) recorded beside ${known.length} earlier one(s)\n`);
+    }
+    if (!global.quiet) io.stderr.write(`portcullis: ${added} new digest(s) recorded in ${path}\n`);
   });
 
   const list = base

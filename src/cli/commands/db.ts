@@ -7,6 +7,9 @@ import { PortcullisError } from '../../core/errors.js';
 import { buildDb, dataTime, dbGaps, DEFAULT_SOURCE, defaultDbPath, openDb, sha256File, updateDb } from '../../advisory/index.js';
 import type { CliIo } from '../io.js';
 import { collect, resolvedOptions } from './common.js';
+import { loadConfigFile } from '../config.js';
+import { addRegistryOptions, registryOptions } from '../registry.js';
+import { pushDb } from '../../advisory/oci/artifact.js';
 
 const MAX_WARNING_LINES = 50;
 
@@ -42,7 +45,8 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('--checksum', 'also write OUTPUT.sha256 (sha256sum format), for publishing the DB to `db update` users')
     .action(async (_o: unknown, c: Command) => {
       const { opts, global } = resolvedOptions(c, io);
-      const sources = (opts.source as string[] | undefined) ?? [];
+      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (loadConfigFile(c.optsWithGlobals().config as string | undefined, process.cwd()).values.dbSource as string | undefined)) ?? undefined;
+      const sources = (opts.source as string[] | undefined) ?? (fallback ? [String(fallback)] : []);
       if (sources.length === 0) throw new PortcullisError('BAD_INPUT', 'db build needs at least one --source');
       const format = String(opts.format);
       if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format must be table or json, got ${format}`);
@@ -74,21 +78,28 @@ export function registerDbCommands(program: Command, io: CliIo): void {
       io.stdout.write(table([['ECOSYSTEM', 'ADVISORIES', 'MALICIOUS'], ...names.map((e) => [e, String(s.ecosystems[e] ?? 0), String(s.maliciousByEcosystem[e] ?? 0)])]));
     });
 
-  db.command('update')
+  const update = db
+    .command('update')
     .description(`download a fresh DB (verified by its .sha256) or an OSV export and build it; default source ${DEFAULT_SOURCE}`)
-    .option('--source <url-or-path>', 'DB file URL, OSV export base URL ending in /, or a local DB file')
+    .option('--source <url-or-path>', 'oci://REGISTRY/REPO:TAG (published with db push; repeatable: mirrors tried in order), DB file URL, OSV export base URL ending in /, or a local DB file', collect)
     .option('--db <path>', 'the DB to replace (default: $PORTCULLIS_DB or $PORTCULLIS_CACHE_DIR/db/portcullis.db)')
     .option('--skip-update', 'offline: use the DB that is there, never touch the network')
     .option('--timeout <ms>', 'idle timeout per HTTP request in milliseconds (no headers or body bytes for this long)', '120000')
     .option('--retries <n>', 'retries per download, with exponential backoff', '3')
     .option('--ecosystem <name>', 'ecosystem to fetch from an OSV export (repeatable)', collect)
-    .option('--with <url>', 'with an OSV export: another feed to download and build in, e.g. the CISA KEV JSON or FIRST EPSS CSV (repeatable)', collect)
-    .action(async (_o: unknown, c: Command) => {
+    .option('--with <url>', 'with an OSV export: another feed to download and build in, e.g. the CISA KEV JSON or FIRST EPSS CSV (repeatable)', collect);
+  addRegistryOptions(update);
+  update.action(async (_o: unknown, c: Command) => {
       const { opts, global } = resolvedOptions(c, io);
       const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (loadConfigFile(c.optsWithGlobals().config as string | undefined, process.cwd()).values.dbSource as string | undefined)) ?? undefined;
+      const sources = (opts.source as string[] | undefined) ?? (fallback ? [String(fallback)] : []);
+      if (sources.length > 1 && !sources.every((s) => /^oci:\/\//i.test(s))) throw new PortcullisError('BAD_INPUT', 'several --source values are mirrors tried in order: each must be an oci:// reference');
       const r = await updateDb({
         db: dbPath,
-        source: opts.source as string | undefined,
+        source: sources[0],
+        mirrors: sources.slice(1),
+        registry: await registryOptions(opts, io),
         skipUpdate: opts.skipUpdate === true,
         timeoutMs: intOption('timeout', opts.timeout, 1),
         retries: intOption('retries', opts.retries, 0),
@@ -101,12 +112,35 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         downloaded: 'downloaded',
         built: 'built from the OSV export',
         copied: 'copied',
+        pulled: 'pulled from the registry',
         'up-to-date': 'already up to date',
         'updated-by-other': 'updated by another process',
         offline: 'offline, not updated',
       };
       io.stdout.write(`${r.db}: ${words[r.action]} (built ${r.meta.builtAt}, ${r.meta.ecosystems.length} ecosystems)\n`);
     });
+
+  const push = db
+    .command('push')
+    .description('publish a built DB as an OCI artifact (zstd-compressed, build and data times as annotations) for `db update --source oci://REF`')
+    .argument('<ref>', 'registry reference to push to, e.g. oci://registry.example.com/security/portcullis-db:1')
+    .option('--db <path>', 'the DB to publish (default: $PORTCULLIS_DB or $PORTCULLIS_CACHE_DIR/db/portcullis.db)')
+    .option('-f, --format <format>', 'table or json', 'table');
+  addRegistryOptions(push);
+  push.action(async (ref: string, _o: unknown, c: Command) => {
+    const { opts } = resolvedOptions(c, io);
+    const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+    const handle = openDb(dbPath); // only a valid DB of this schema is published
+    let meta;
+    try {
+      meta = handle.meta();
+    } finally {
+      handle.close();
+    }
+    const r = await pushDb(dbPath, meta, ref, await registryOptions(opts, io));
+    if (String(opts.format) === 'json') io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    else io.stdout.write(`pushed ${dbPath} to ${r.ref}: manifest ${r.manifestDigest}, ${r.bytes} bytes compressed (DB ${r.dbDigest})\n`);
+  });
 
   db.command('status')
     .description('sources, advisories per ecosystem and age of the DB')

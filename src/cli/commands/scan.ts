@@ -8,9 +8,11 @@ import { addCheckOptions, checkOptionsFrom } from './checks.js';
 import { scanInventory } from '../../scan/scan.js';
 import { parsePlatform } from '../../source/index.js';
 import { readSbom } from '../../source/sbom/index.js';
-import { openDb, defaultDbPath } from '../../advisory/index.js';
+import { existsSync } from 'node:fs';
+import { openDb, defaultDbPath, DEFAULT_SOURCE, updateDb } from '../../advisory/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
+import { addRegistryOptions, registryOptions } from '../registry.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
@@ -28,9 +30,11 @@ export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('scan')
     .description('find known vulnerabilities (and evaluate assurance policies when --pipeline/--policy is given)')
-    .argument('[image]', 'docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
+    .argument('[image]', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
     .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
+    .option('--db-source <source>', 'where to fetch the DB when there is none: oci://REF published with db push, or an OSV export URL ending in / (default: $PORTCULLIS_DB_SOURCE or db-source: in portcullis.yaml; without one a missing DB is an error)')
+    .option('--offline', 'never fetch anything: a missing DB is an error')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index')
     .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
     .option('--policy <path>', 'policy file or directory (repeatable)', collect)
@@ -49,6 +53,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--report-url <url>', 'link to the full report (e.g. the CI artifact) for notifications');
   addCheckOptions(cmd);
   addOutputOptions(cmd);
+  addRegistryOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
     const { opts, global, repository } = resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
@@ -74,7 +79,26 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const checkOpts = checkOptionsFrom(opts, io.env);
     if (lineageInputs.dockerfile !== undefined) checkOpts.dockerfile = { path: String(opts.dockerfile), text: lineageInputs.dockerfile };
     const checks = opts.sbom ? [] : await prepareChecks(checkOpts);
+    const reg = await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`));
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+    // a missing DB is fetched only from a configured source (never a surprise download of the OSV exports)
+    const dbSource = opts.dbSource as string | undefined;
+    if (!existsSync(dbPath) && (dbSource !== undefined || opts.offline === true)) {
+      const source = dbSource ?? DEFAULT_SOURCE;
+      if (opts.offline === true) {
+        throw new PortcullisError('DB_MISSING', `no advisory DB at ${dbPath} and --offline: run \`portcullis db update --source ${source} --db ${dbPath}\` first`, { subject: dbPath });
+      }
+      if (!global.quiet) io.stderr.write(`portcullis: no advisory DB at ${dbPath}; fetching one from ${source}\n`);
+      // --username/--password-stdin are for the image's registry: never sent to the DB's
+      const { username: _u, password: _p, ...forDb } = reg;
+      await updateDb({
+        db: dbPath,
+        source,
+        registry: forDb,
+        clock: io.clock,
+        log: global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`),
+      });
+    }
     const db = openDb(dbPath);
     try {
       const elapsed = timer();
@@ -85,6 +109,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
             checks,
+            registry: reg,
           });
       if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();

@@ -15,8 +15,6 @@ import { sanitize } from '../sanitize.js';
 
 /** XML-escaped attribute text, one line: image-derived control characters never reach the log. */
 const x = (s: string): string => escapeXml(sanitize(s));
-/** A multi-line body: each line sanitized, joined with our own newlines. */
-const lines = (parts: (string | undefined)[]): string => parts.filter((p): p is string => Boolean(p)).map(sanitize).join('\n');
 
 interface Case {
   name: string;
