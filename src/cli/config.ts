@@ -61,6 +61,18 @@ const KEYS: Record<string, KeySpec> = {
   name: { schema: nonEmpty, security: true },
   'not-approved': { schema: z.boolean(), security: true },
   note: { schema: z.string(), security: true },
+  // where images and the DB come from, and what the content checks look for: only the pipeline chooses
+  'db-source': { schema: paths, security: true },
+  'insecure-registry': { schema: paths, security: true },
+  'ca-cert': { schema: nonEmpty, security: true },
+  'registry-mirror': { schema: paths, security: true },
+  'skip-check': { schema: paths, security: true },
+  'secret-config': { schema: nonEmpty, security: true },
+  'secret-max-file-size': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
+  'secret-skip-path': { schema: paths, security: true },
+  'malware-signatures': { schema: paths, security: true },
+  clamd: { schema: nonEmpty, security: true },
+  'clamd-stream-max-length': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   // what is shown and where it goes: never changes the verdict
   format: { schema: z.enum(ALL_FORMATS as [string, ...string[]]), security: false },
   output: { schema: paths, security: false },
@@ -77,6 +89,15 @@ const KEYS: Record<string, KeySpec> = {
   checksum: { schema: z.boolean(), security: false },
   report: { schema: nonEmpty, security: false },
   finding: { schema: nonEmpty, security: false },
+  'secret-scan-path': { schema: paths, security: false },
+  offline: { schema: z.boolean(), security: false },
+  notify: { schema: paths, security: false },
+  'notify-timeout': { schema: z.number().int().positive(), security: false },
+  'report-url': { schema: nonEmpty, security: false },
+  username: { schema: nonEmpty, security: false },
+  'password-stdin': { schema: z.boolean(), security: false },
+  'registry-timeout': { schema: z.number().int().positive(), security: false },
+  'registry-retries': { schema: z.number().int().min(0), security: false },
 };
 
 export const CONFIG_KEYS = Object.keys(KEYS).sort();
