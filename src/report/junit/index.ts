@@ -11,10 +11,10 @@ import type { Reporter, ScanReport, Violation } from '../../core/report.js';
 import type { Finding } from '../../core/types.js';
 import { write } from '../write.js';
 import { allFindings, escapeXml, findingLine } from '../describe.js';
-import { sanitize } from '../sanitize.js';
+import { sanitizeDeep } from '../sanitize.js';
 
 /** XML-escaped attribute text, one line: image-derived control characters never reach the log. */
-const x = (s: string): string => escapeXml(sanitize(s));
+const x = (s: string): string => escapeXml(s);
 
 interface Case {
   name: string;
@@ -113,6 +113,7 @@ export const junitReporter: Reporter = {
   format: 'junit',
   modes: ['scan'],
   async render(report, out) {
-    await write(out, toJunit(report));
+    // image- and advisory-derived strings are sanitized first; the body's own newlines stay
+    await write(out, toJunit(sanitizeDeep(report)));
   },
 };

@@ -4,7 +4,7 @@
 // (and per policy violation that names no finding) with a stable location, fingerprints that survive
 // rescans, `level` from the verdict, and `automationDetails.id` per pipeline and image repository so
 // uploads of several pipelines for one commit do not replace each other. See docs/sarif.md.
-import { sanitize as t } from '../sanitize.js';
+import { sanitize as t, sanitizeDeep } from '../sanitize.js';
 import type { Reporter, ScanReport, Violation } from '../../core/report.js';
 import type { Finding, Severity } from '../../core/types.js';
 import { fingerprint } from '../../core/fingerprint.js';
@@ -219,6 +219,7 @@ export const sarifReporter: Reporter = {
   format: 'sarif',
   modes: ['scan'],
   async render(report, out, opts) {
-    await write(out, stableJson(toSarif(report, { dockerfile: opts.dockerfile })) + '\n');
+    // image- and advisory-derived strings are sanitized first (no control character reaches a code-scanning UI)
+    await write(out, stableJson(toSarif(sanitizeDeep(report), { dockerfile: opts.dockerfile })) + '\n');
   },
 };
