@@ -24,6 +24,11 @@ function sev(s: Severity, color: boolean): string {
   return color ? `${COLORS[s]}${label}${RESET}` : label;
 }
 
+/** Append without spreading into a call (no argument-count limit for huge reports). */
+function pushAll(into: string[], more: Iterable<string>): void {
+  for (const l of more) into.push(l);
+}
+
 export function columns(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c).length)));
@@ -115,7 +120,9 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean, marks: Map<str
   const groups = new Map<string, VulnerabilityFinding[]>();
   for (const v of vulns) {
     const k = `${v.package.name}\u0000${v.package.version}\u0000${v.package.path ?? ''}`;
-    groups.set(k, [...(groups.get(k) ?? []), v]);
+    const g = groups.get(k);
+    if (g) g.push(v);
+    else groups.set(k, [v]);
   }
   const out: string[] = [];
   const keys = [...groups.keys()].sort();
@@ -132,7 +139,7 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean, marks: Map<str
       v.fixState === 'fixed' ? `fixed in ${v.fixedVersion}` : v.fixState.replace('-', ' '),
       oneLine(v.title, 70) + (marks.has(v.id) ? `  [${marks.get(v.id)}]` : ''),
     ]);
-    out.push(...columns(rows));
+    pushAll(out, columns(rows));
   }
   return out;
 }
@@ -206,7 +213,7 @@ function decisionBlock(r: ScanReport, color: boolean): string[] {
     out.push(`  ! [${w.policy}/${w.control}] ${w.message}`);
     if (w.remediation) out.push(`      fix: ${w.remediation}`);
   }
-  out.push(...suppressedLines(r));
+  pushAll(out, suppressedLines(r));
   for (const n of d.notices) out.push(`  note: ${n}`);
   return out;
 }
@@ -214,8 +221,9 @@ function decisionBlock(r: ScanReport, color: boolean): string[] {
 export function renderTable(r: ScanReport, opts: RenderOptions): string {
   const lines = header(r);
   if (opts.mode === 'sbom') {
-    lines.push(...layersBlock(r), ...sbomTable(r));
-    lines.push(...otherBlock('Coverage gaps', r.findings.filter((f) => f.kind === 'coverage-gap'), opts.color));
+    pushAll(lines, layersBlock(r));
+    pushAll(lines, sbomTable(r));
+    pushAll(lines, otherBlock('Coverage gaps', r.findings.filter((f) => f.kind === 'coverage-gap'), opts.color));
     return lines.join('\n') + '\n';
   }
   const vulns = r.findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability');
@@ -228,14 +236,14 @@ export function renderTable(r: ScanReport, opts: RenderOptions): string {
     `Findings  ${vulns.length} vulnerabilities: ${[...SEVERITY_ORDER].reverse().map((s) => `${counts[s]} ${s}`).join(', ')}; ${gaps.length} coverage gap(s)`,
   );
   const marks = exceptionMarks(r);
-  lines.push(...vulnBlock(vulns, opts.color, marks));
-  lines.push(...malwareBlock(r.findings.filter((f): f is MalwareFinding => f.kind === 'malware'), opts.color));
+  pushAll(lines, vulnBlock(vulns, opts.color, marks));
+  pushAll(lines, malwareBlock(r.findings.filter((f): f is MalwareFinding => f.kind === 'malware'), opts.color));
   for (const kind of ['secret', 'config', 'license', 'base-image'] as const) {
-    lines.push(...otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color, marks));
+    pushAll(lines, otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color, marks));
   }
-  lines.push(...otherBlock('Coverage gaps (not checked)', gaps, opts.color, marks));
-  lines.push(...actionsBlock(r));
-  lines.push(...decisionBlock(r, opts.color));
+  pushAll(lines, otherBlock('Coverage gaps (not checked)', gaps, opts.color, marks));
+  pushAll(lines, actionsBlock(r));
+  pushAll(lines, decisionBlock(r, opts.color));
   return lines.join('\n') + '\n';
 }
 
