@@ -43,5 +43,5 @@ test('a package.json larger than the npm analyzer accepts is a file-too-large ga
   const gap = inv.gaps.find((g) => g.kind === 'coverage-gap' && g.reason === 'file-too-large');
   assert.ok(gap && gap.kind === 'coverage-gap', JSON.stringify(inv.gaps));
   assert.equal(gap.subject, '/usr/lib/node_modules/huge/package.json');
-  assert.match(gap.detail, /more than the 20971520 npm-installed accepts/);
+  assert.match(gap.detail, /more than the 20971520 analyzer npm-installed accepts/);
 });

@@ -148,6 +148,7 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean, marks: Map<str
 function findingLine(f: Finding): string {
   if (f.kind === 'coverage-gap') return `${f.subject}: ${f.detail}`;
   if (f.kind === 'config') return `${f.check}  ${f.title}: ${f.detail}${f.origin ? ` (${f.origin})` : ''}`;
+  if (f.kind === 'secret') return `${f.rule}  ${f.path}${f.line !== undefined ? `:${f.line}` : ''}  ${f.match}${f.layer ? `  (layer #${f.layer.index}${f.origin ? `, ${f.origin}` : ''})` : ''}`;
   return f.title;
 }
 
