@@ -44,7 +44,7 @@ export interface ScanCollectOptions extends CollectOptions {
 
 /** The inventory and the content checks' results, from one walk over the image. */
 export async function collectWithChecks(input: string, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
-  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes });
+  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes, ...(opts.registry ? { registry: opts.registry } : {}) });
   try {
     const tracker = new FileTracker();
     const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));
