@@ -26,7 +26,7 @@ test('bad secret flags are one-line errors', async () => {
   const d = dir();
   const size = await cli(['scan', join(d, 'x.tar'), '--secret-max-file-size', 'lots']);
   assert.equal(size.code, 2);
-  assert.match(size.stderr, /--secret-max-file-size: expected a number of bytes/);
+  assert.match(size.stderr, /--secret-max-file-size: expected a byte count/);
   const glob = await cli(['scan', join(d, 'x.tar'), '--secret-skip-path', 'relative/**']);
   assert.equal(glob.code, 2);
   assert.match(glob.stderr, /--secret-skip-path: expected an absolute path glob/);
