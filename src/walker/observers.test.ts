@@ -3,28 +3,12 @@
 // is dropped without hiding the file from the others.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
-import type { EntryInfo, LayerRef, ResolvedImage } from '../core/types.js';
-import { makeTar, sha, tempDir, writeTree } from '../source/testkit.js';
+import type { EntryInfo, LayerRef } from '../core/types.js';
+import { makeTar, tempDir, writeTree } from '../source/testkit.js';
 import { openImage } from '../source/index.js';
 import { FileTracker, walkImage, type ContentSink, type EntryObserver, type TrackedFile } from './index.js';
+import { memImage } from './testkit.js';
 
-function memImage(layers: Buffer[]): ResolvedImage {
-  const infos = layers.map((b, i) => ({ index: i, diffId: sha(Buffer.concat([b, Buffer.from([i])])) }));
-  return {
-    ref: { input: 'mem.tar', transport: 'docker-archive', path: 'mem.tar' },
-    repoTags: [],
-    annotations: {},
-    platform: { os: 'linux', architecture: 'amd64' },
-    config: { env: [], labels: {}, exposedPorts: [], history: [], diffIds: infos.map((l) => l.diffId) },
-    layers: infos,
-    async openLayer(d: string) {
-      const i = infos.findIndex((l) => l.diffId === d);
-      return { kind: 'tar', stream: Readable.from([layers[i]!]) };
-    },
-    async close() {},
-  };
-}
 
 interface Seen {
   entry: EntryInfo;

@@ -2,28 +2,13 @@
 // analyzer-error problems they turn into.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
-import type { Analyzer, FileInput, ResolvedImage } from '../core/types.js';
-import { makeTar, sha } from '../source/testkit.js';
+import type { Analyzer, FileInput } from '../core/types.js';
+import { makeTar } from '../source/testkit.js';
 import { partial, failed } from '../analyzers/status.js';
 import { MAX_STATUS_REASONS, withPath } from './status.js';
 import { walkImage } from './index.js';
+import { memImage } from './testkit.js';
 
-function memImage(layers: Buffer[]): ResolvedImage {
-  const infos = layers.map((b, i) => ({ index: i, diffId: sha(Buffer.concat([b, Buffer.from([i])])) }));
-  return {
-    ref: { input: 'mem.tar', transport: 'docker-archive', path: 'mem.tar' },
-    repoTags: [],
-    annotations: {},
-    platform: { os: 'linux', architecture: 'amd64' },
-    config: { env: [], labels: {}, exposedPorts: [], history: [], diffIds: infos.map((l) => l.diffId) },
-    layers: infos,
-    async openLayer(d: string) {
-      return { kind: 'tar', stream: Readable.from([layers[infos.findIndex((l) => l.diffId === d)]!]) };
-    },
-    async close() {},
-  };
-}
 
 function reporter(name: string, re: RegExp, what: (f: FileInput, a: Analyzer & { seen: string[] }) => void, max?: number): Analyzer & { seen: string[] } {
   const a: Analyzer & { seen: string[] } = {

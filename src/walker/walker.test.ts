@@ -5,30 +5,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import type { Analyzer, EntryInfo, FileInput, ResolvedImage } from '../core/types.js';
+import type { Analyzer, EntryInfo, FileInput } from '../core/types.js';
 import { isPortcullisError, type ErrorCode } from '../core/errors.js';
 import { openImage } from '../source/index.js';
 import { dockerArchive, makeTar, paxHeaderClaiming, sha, tempDir, writeTree, type TarEntry } from '../source/testkit.js';
 import { normaliseEntryPath, resolveInRoot, walkImage, type WalkResult } from './index.js';
+import { memImage } from './testkit.js';
 
-function memImage(layers: Buffer[]): ResolvedImage {
-  const infos = layers.map((b, i) => ({ index: i, diffId: sha(Buffer.concat([b, Buffer.from([i])])), createdBy: `step ${i + 1}` }));
-  return {
-    ref: { input: 'mem.tar', transport: 'docker-archive', path: 'mem.tar' },
-    repoTags: [],
-    annotations: {},
-    platform: { os: 'linux', architecture: 'amd64' },
-    config: { env: [], labels: {}, exposedPorts: [], history: [], diffIds: infos.map((l) => l.diffId) },
-    layers: infos,
-    async openLayer(d: string) {
-      const i = infos.findIndex((l) => l.diffId === d);
-      return { kind: 'tar', stream: Readable.from([layers[i]!]) };
-    },
-    async close() {},
-  };
-}
 
 /** An analyzer that records what it got; `content` fact carries the text it read. */
 function probe(re: RegExp, name = 'probe'): Analyzer & { seen: FileInput[] } {
