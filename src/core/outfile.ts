@@ -36,6 +36,19 @@ async function finish(stream: WriteStream): Promise<void> {
   });
 }
 
+/** Render into `stream` and finish it; a stream error or a render failure destroys the stream and throws. */
+async function renderInto(stream: WriteStream, render: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+  const failed = new Promise<never>((_res, rej) => stream.once('error', rej));
+  failed.catch(() => undefined);
+  try {
+    await Promise.race([render(stream), failed]);
+    await Promise.race([finish(stream), failed]);
+  } catch (e) {
+    stream.destroy();
+    throw e;
+  }
+}
+
 /**
  * Write `file` with `render`: atomically (temp + rename) for regular files and new paths, in place for
  * symlinks (through the link) and special files. Errors name the file.
@@ -44,13 +57,9 @@ export async function writeOutputFile(file: string, render: (out: NodeJS.Writabl
   const kind = await outputKind(file);
   if (kind === 'special' || kind === 'symlink') {
     const stream = createWriteStream(file, { flags: kind === 'special' ? 'a' : 'w', mode: opts.mode });
-    const failed = new Promise<never>((_res, rej) => stream.once('error', rej));
-    failed.catch(() => undefined);
     try {
-      await Promise.race([render(stream), failed]);
-      await Promise.race([finish(stream), failed]);
+      await renderInto(stream, render);
     } catch (e) {
-      stream.destroy();
       throw cannotWrite(file, e);
     }
     return;
@@ -64,15 +73,7 @@ export async function writeOutputFile(file: string, render: (out: NodeJS.Writabl
   const guard = removeOnExit(tmp);
   try {
     const stream = createWriteStream(tmp, { flags: 'wx', mode: opts.mode ?? 0o644 });
-    const failed = new Promise<never>((_res, rej) => stream.once('error', rej));
-    failed.catch(() => undefined);
-    try {
-      await Promise.race([render(stream), failed]);
-      await Promise.race([finish(stream), failed]);
-    } catch (e) {
-      stream.destroy();
-      throw e;
-    }
+    await renderInto(stream, render);
     await fsp.rename(tmp, file);
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
