@@ -28,6 +28,19 @@ test('layer match: the longest catalog prefix is the nearest base, shorter ones 
   assert.equal(self.chain[0]!.name, 'docker.io/library/debian:12-slim');
 });
 
+test('identity from content: layer digests listed by an SBOM are a declaration, never a layer match', () => {
+  const c = cat(entry('docker.io/corp/base:1', [A, B]));
+  const fromSbom = inv({ layers: [A, B, C] });
+  fromSbom.image.ref = { input: 'sbom:/tmp/x.cdx.json', transport: 'sbom', path: '/tmp/x.cdx.json' };
+  const l = detectLineage(fromSbom, c);
+  assert.equal(l.method, 'declared');
+  assert.equal(l.confidence, 'medium');
+  assert.equal(l.chain[0]!.name, 'docker.io/corp/base:1');
+  assert.match(l.detail!, /claims, not computed/);
+  // the same layers read from an image archive are a layer match
+  assert.equal(detectLineage(inv({ layers: [A, B, C] }), c).method, 'layer-match');
+});
+
 test('hostile: first layer matches but the second differs: a 2-layer base does not match', () => {
   const c = cat(entry('docker.io/corp/base:1', [A, B]));
   const l = detectLineage(inv({ layers: [A, D, C] }), c);

@@ -157,8 +157,19 @@ export function detectLineage(inventory: Inventory, catalog: Catalog | undefined
     if (df) declared.push(df);
   }
 
-  // 1. layer match
+  // 1. layer match. An SBOM's layer digests are what the document claims, not digests we computed from
+  // bytes: they may name the catalog base it resembles, as a declaration, never as a layer match.
   const chain = layerChain(diffIds, catalog);
+  if (chain.length > 0 && inventory.image.ref.transport === 'sbom') {
+    const nearest = chain[0]!;
+    return {
+      method: 'declared',
+      confidence: 'medium',
+      chain: chain.map(baseRef),
+      baseLayers: nearest.layers.length,
+      detail: [`the SBOM lists layers 1-${nearest.layers.length} of ${diffIds.length} as ${entryKey(nearest)} from the base catalog; layer digests from an SBOM are claims, not computed from the image, so this is not a layer match (scan the image itself to prove its base)`, ...notes].join('; '),
+    };
+  }
   if (chain.length > 0) {
     const nearest = chain[0]!;
     const parts = [`layers 1-${nearest.layers.length} of ${diffIds.length} are ${entryKey(nearest)} from the base catalog`];
