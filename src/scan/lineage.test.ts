@@ -228,6 +228,10 @@ test('applyLineage: no catalog and no Dockerfile still attributes; explicit miss
   await assert.rejects(applyLineage(scanned, db, { dockerfile: join(dir, 'Dockerfile') }), (e: unknown) => e instanceof PortcullisError && e.code === 'NOT_FOUND');
   writeFileSync(join(dir, 'base-catalog.yaml'), 'apiVersion: portcullis/v1\nkind: BaseImageCatalog\nbases:\n  - {name: "debian:12", layers: []}\n');
   await assert.rejects(applyLineage(scanned, db, { cwd: dir }), /base-catalog\.yaml: bases\[0\]\.layers: a base image has at least one layer/, 'the default catalog is used when present');
+  // under a policy the working directory's catalog is the gated repository's file: not read, and said so
+  const gated = await applyLineage(scanned, db, { cwd: dir, gated: true });
+  assert.match(gated.lineage!.detail!, /base-catalog\.yaml in the working directory was not used: under a policy only a catalog given with --base-catalog/);
+  assert.notEqual(gated.lineage!.method, 'layer-match');
   writeFileSync(join(dir, 'Dockerfile'), 'ARG BASE=debian:12-slim\nFROM ${BASE}\nCOPY . /srv/app\n');
   const r = await applyLineage(scanned, db, { dockerfile: join(dir, 'Dockerfile'), cwd: tmp(t) });
   assert.equal(r.lineage!.method, 'declared');

@@ -14,6 +14,11 @@ export interface LineageOptions {
   dockerfile?: string;
   /** working directory for the default catalog (default: process.cwd()) */
   cwd?: string;
+  /**
+   * a policy is in force: the working directory's base-catalog.yaml is the gated repository's own file
+   * (it could name its layers after an approved base), so it is not used; only an explicit catalog is
+   */
+  gated?: boolean;
 }
 
 const MAX_DOCKERFILE_BYTES = 1024 * 1024;
@@ -34,13 +39,18 @@ export async function catalogFor(path: string | undefined, cwd: string): Promise
 export interface LineageInputs {
   catalog?: Catalog;
   dockerfile?: string;
+  /** a note for the lineage detail, e.g. why the working directory's catalog was not used */
+  note?: string;
 }
 
 export async function loadLineageInputs(opts: LineageOptions): Promise<LineageInputs> {
-  return {
-    catalog: await catalogFor(opts.catalog, opts.cwd ?? process.cwd()),
-    dockerfile: opts.dockerfile !== undefined ? await readDockerfile(opts.dockerfile) : undefined,
-  };
+  const cwd = opts.cwd ?? process.cwd();
+  const dockerfile = opts.dockerfile !== undefined ? await readDockerfile(opts.dockerfile) : undefined;
+  if (opts.catalog === undefined && opts.gated && existsSync(resolve(cwd, DEFAULT_CATALOG_FILE))) {
+    const note = `./${DEFAULT_CATALOG_FILE} in the working directory was not used: under a policy only a catalog given with --base-catalog (by the pipeline) counts`;
+    return { dockerfile, note };
+  }
+  return { catalog: await catalogFor(opts.catalog, cwd), dockerfile };
 }
 
 export async function applyLineage(report: ScanReport, db: AdvisoryDb, opts: LineageOptions): Promise<ScanReport> {
@@ -50,6 +60,7 @@ export async function applyLineage(report: ScanReport, db: AdvisoryDb, opts: Lin
 export function applyLineageWith(report: ScanReport, db: AdvisoryDb, inputs: LineageInputs): ScanReport {
   const { catalog, dockerfile } = inputs;
   const lineage = detectLineage(report.inventory, catalog, { dockerfile });
+  if (inputs.note) lineage.detail = lineage.detail ? `${lineage.detail}; ${inputs.note}` : inputs.note;
   const findings = attributeOrigin(report.findings, lineage);
   const advice = adviseBases({ inventory: report.inventory, findings, lineage, catalog, db });
   if (advice.length) lineage.advice = advice;

@@ -74,6 +74,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const lineageInputs = await loadLineageInputs({
       catalog: opts.baseCatalog as string | undefined,
       dockerfile: opts.dockerfile as string | undefined,
+      gated: gate !== undefined,
     });
     // rules and signatures of the content checks, loaded before the image too; an SBOM has no file contents
     const checkOpts = checkOptionsFrom(opts, io.env);
