@@ -24,6 +24,13 @@ export interface BuildOptions {
   clock?: Clock;
   onWarning?: (w: string) => void;
   limits?: Partial<ImportLimits>;
+  /**
+   * When the feed files were fetched, as stated by whoever fetched them (`db build --fetched-at`). Converted
+   * distro feeds (Alpine secdb, Debian tracker) carry no data time of their own; with this they get one
+   * (recorded as `timeSource: 'declared'`), without it their freshness stays unknown (a coverage gap).
+   * Never applied to a feed that has its own time, and refused when later than the build time.
+   */
+  fetchedAt?: string;
 }
 
 function importerFor(spec: SourceSpec, ctx: ImportContext & FeedControl): AsyncIterable<ImportItem> {
@@ -59,6 +66,7 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
   const specs: SourceSpec[] = [];
   for (const s of sources) specs.push(...(await detectSources(s)));
   const limits: ImportLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const fetchedAt = opts.fetchedAt !== undefined ? checkFetchedAt(opts.fetchedAt, clock.now()) : undefined;
   // the DB is renamed into place: only onto a regular file or a new path, never over a device, FIFO or link
   const kind = await outputKind(output);
   if (kind === 'special' || kind === 'symlink') {
@@ -156,6 +164,8 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
     for (const f of feeds.values()) {
       if (ENRICHMENT_KINDS.has(f.kind)) continue;
       f.ecosystems = [...(feedEcosystems.get(f.name) ?? [])].sort();
+      if (f.updatedAt) f.timeSource = 'feed';
+      else if (fetchedAt) Object.assign(f, { updatedAt: fetchedAt, timeSource: 'declared' as const });
     }
     const sourceList = [...feeds.values()].sort((a, b) => a.name.localeCompare(b.name));
     const builtAt = clock.now().toISOString();
@@ -188,4 +198,12 @@ export async function buildDb(sources: string[], output: string, opts: BuildOpti
   } finally {
     guard.release();
   }
+}
+
+/** `--fetched-at`: an ISO 8601 time with a zone, not later than the build itself. */
+function checkFetchedAt(s: string, now: Date): string {
+  const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) ? Date.parse(s) : NaN;
+  if (!Number.isFinite(t)) throw new PortcullisError('BAD_INPUT', `--fetched-at: expected an ISO 8601 time with a zone (e.g. 2026-12-01T06:00:00Z), got ${JSON.stringify(s.slice(0, 64))}`);
+  if (t > now.getTime()) throw new PortcullisError('BAD_INPUT', `--fetched-at ${s} is later than now (${now.toISOString()}): a feed cannot be fetched in the future`);
+  return new Date(t).toISOString();
 }

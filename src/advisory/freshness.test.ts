@@ -75,3 +75,46 @@ test('a DB built before per-source ecosystems were recorded is read, and every a
   assert.ok(subjects.some((s) => s.startsWith('advisory source debian-tracker:')));
   assert.ok(!subjects.some((s) => s.includes('kev')));
 });
+
+test('db build --fetched-at gives timeless converted feeds a declared data time; feeds with their own time keep it', async (t) => {
+  const dir = tempDir(t);
+  const npm = join(dir, 'npm');
+  mkdirSync(npm);
+  writeFileSync(join(npm, 'a.json'), rec('GHSA-0000-0000-0001', 'npm', 'left-pad', '2024-11-01T00:00:00Z'));
+  const tracker = join(dir, 'tracker.json');
+  writeFileSync(tracker, JSON.stringify({ zlib: { 'CVE-2023-45853': { releases: { bookworm: { status: 'open', urgency: 'low' } } } } }));
+  const path = join(dir, 'db.sqlite');
+  const clock = fixedClock('2026-11-29T00:00:00Z');
+  await buildDb([`osv:${npm}`, `debian-tracker:${tracker}`], path, { clock, fetchedAt: '2026-11-28T22:00:00+01:00' });
+  const db = openDb(path);
+  t.after(() => db.close());
+  const by = Object.fromEntries(db.meta().sources.map((s) => [s.kind, s]));
+  assert.equal(by['debian-tracker']?.updatedAt, '2026-11-28T21:00:00.000Z');
+  assert.equal(by['debian-tracker']?.timeSource, 'declared');
+  assert.equal(by.osv?.updatedAt, '2024-11-01T00:00:00.000Z', 'a feed with its own time keeps it');
+  assert.equal(by.osv?.timeSource, 'feed');
+  const inv = npmInventory();
+  inv.os = { family: 'debian', versionId: '12', name: 'Debian GNU/Linux' } as Inventory['os'];
+  inv.packages.push({
+    name: 'zlib1g', version: '1:1.2.13.dfsg-1', type: 'deb', purl: 'pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?distro=debian-12',
+    distro: { id: 'debian', versionId: '12', codename: 'bookworm' }, source: { name: 'zlib', version: '1:1.2.13.dfsg-1' },
+    licenses: [], locations: [{ path: '/var/lib/dpkg/status', layer: { index: 0, diffId: 'sha256:00' } }], foundBy: 'dpkg',
+  });
+  const report = scanInventory(inv, db, { now: new Date('2026-11-29T00:00:00Z'), scanner: { name: 'portcullis', version: 'test' } });
+  const subjects = report.findings.filter((f) => f.kind === 'coverage-gap' && f.reason === 'db-stale').map((f) => (f.kind === 'coverage-gap' ? f.subject : ''));
+  assert.ok(!subjects.some((s) => s.includes('debian-tracker')), subjects.join(', '));
+  // control: the same feeds built without --fetched-at leave the tracker's freshness unknown (a gap)
+  const without = join(dir, 'without.sqlite');
+  await buildDb([`osv:${npm}`, `debian-tracker:${tracker}`], without, { clock });
+  const db2 = openDb(without);
+  t.after(() => db2.close());
+  const gaps2 = scanInventory(inv, db2, { now: new Date('2026-11-29T00:00:00Z'), scanner: { name: 'portcullis', version: 'test' } })
+    .findings.filter((f) => f.kind === 'coverage-gap' && f.reason === 'db-stale' && f.subject.includes('debian-tracker'));
+  assert.equal(gaps2.length, 1);
+  assert.match(gaps2[0]!.kind === 'coverage-gap' ? gaps2[0]!.detail : '', /data time unknown .*--fetched-at/);
+
+  // hostile or wrong: a future time, no zone, garbage
+  for (const bad of ['2026-11-30T00:00:00Z', '2026-11-28', 'yesterday']) {
+    await assert.rejects(buildDb([`debian-tracker:${tracker}`], join(dir, 'x.sqlite'), { clock, fetchedAt: bad }), /--fetched-at/, bad);
+  }
+});

@@ -91,7 +91,7 @@ export function describeJudgement(j: SourceJudgement, maxAgeHours: number): stri
     case 'stale':
       return `${head}: data from ${j.updatedAt}, ${j.ageHours} hours old (limit ${maxAgeHours})`;
     case 'time-unknown':
-      return `${head}: data time unknown (the feed carries no timestamp), so its freshness cannot be judged`;
+      return `${head}: data time unknown (the feed carries no timestamp; state when it was fetched with db build --fetched-at), so its freshness cannot be judged`;
     case 'time-in-future':
       return `${head}: data time ${j.updatedAt} is in the future; it is not believed`;
   }

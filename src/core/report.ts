@@ -46,6 +46,8 @@ export interface DbSourceMeta {
   updatedAt?: string;
   records: number;
   checksum?: string;
+  /** where `updatedAt` comes from: the feed's own records, or declared at build time (`db build --fetched-at`) */
+  timeSource?: 'feed' | 'declared';
   /**
    * OSV ecosystems this source has records for (e.g. `Debian:12`, `npm`), so freshness can be judged per
    * source for the ecosystems an image needs. Absent for enrichment feeds (KEV, EPSS) and in DBs built

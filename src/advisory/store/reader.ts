@@ -93,9 +93,11 @@ class SqliteAdvisoryDb implements AdvisoryDb {
         ...(s.checksum ? { checksum: s.checksum } : {}),
       }));
     const perSource = sourceEcosystems(db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('source_ecosystems')?.value);
+    const declared = declaredTimes(db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('declared_times')?.value);
     for (const s of sources) {
       const e = perSource?.[s.name];
       if (e) s.ecosystems = e;
+      if (s.updatedAt) s.timeSource = declared.has(s.name) ? 'declared' : 'feed';
     }
     const ecosystems = db
       .prepare<[], { ecosystem: string }>('SELECT ecosystem FROM ecosystems WHERE advisories > 0 ORDER BY ecosystem')
@@ -230,5 +232,16 @@ class SqliteAdvisoryDb implements AdvisoryDb {
       }
     }
     return out;
+  }
+}
+
+/** Names of the sources whose data time was declared at build time; a malformed value declares none. */
+function declaredTimes(raw: string | undefined): Set<string> {
+  if (!raw) return new Set();
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  } catch {
+    return new Set();
   }
 }

@@ -130,6 +130,9 @@ export class DbWriter {
     // per-source ecosystems live in meta (JSON), so DBs stay schema version 1 and older readers ignore them
     const perSource = Object.fromEntries(sources.filter((s) => s.ecosystems !== undefined).map((s) => [s.name, s.ecosystems]));
     putMeta.run('source_ecosystems', JSON.stringify(perSource));
+    // where each source's data time comes from (feed, or declared with db build --fetched-at): meta JSON too
+    const declared = sources.filter((x) => x.timeSource === 'declared').map((x) => x.name);
+    if (declared.length) putMeta.run('declared_times', JSON.stringify(declared));
     db.exec('COMMIT');
     const ecosystems: Record<string, number> = {};
     const maliciousByEcosystem: Record<string, number> = {};

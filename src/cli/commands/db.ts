@@ -43,6 +43,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('-o, --output <file>', 'DB file to write (default: the DB path)')
     .option('-f, --format <format>', 'table or json (the build summary)', 'table')
     .option('--checksum', 'also write OUTPUT.sha256 (sha256sum format), for publishing the DB to `db update` users')
+    .option('--fetched-at <time>', 'when the feed files were fetched (ISO 8601); gives Alpine secdb and Debian tracker feeds, which carry no time of their own, a data time')
     .action(async (_o: unknown, c: Command) => {
       const { opts, global } = resolvedOptions(c, io);
       const fallback = (io.env.PORTCULLIS_DB_SOURCE || (loadConfigFile(c.optsWithGlobals().config as string | undefined, process.cwd()).values.dbSource as string | undefined)) ?? undefined;
@@ -55,6 +56,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
       let hidden = 0;
       const s = await buildDb(sources, output, {
         clock: io.clock,
+        fetchedAt: opts.fetchedAt as string | undefined,
         onWarning: (w) => {
           if (global.quiet) return;
           if (global.debug || shown < MAX_WARNING_LINES) {
@@ -173,7 +175,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         io.stdout.write(
           table([
             ['SOURCE', 'KIND', 'RECORDS', 'UPDATED', 'AGE'],
-            ...meta.sources.map((s) => [s.name, s.kind, String(s.records), s.updatedAt ?? '-', age(now, s.updatedAt)]),
+            ...meta.sources.map((s) => [s.name, s.kind, String(s.records), s.updatedAt ? `${s.updatedAt}${s.timeSource === 'declared' ? ' (declared)' : ''}` : '-', age(now, s.updatedAt)]),
           ]),
         );
         io.stdout.write('\n');
