@@ -56,21 +56,27 @@ const LABEL_HINT: Record<string, string> = {
   'org.opencontainers.image.authors': 'team@example.com',
 };
 
+/** The config check's finding that the user resolves to UID 0 (by name or through /etc/passwd). */
+export const ROOT_USER_CHECK = 'CIS-DI-0001';
+
 function deriveUser(report: ScanReport, c: Controls): Derived[] {
   if (!c.user?.forbidRoot) return [];
   const user = report.inventory.image.config.user;
-  if (!isRootUser(user)) return [];
+  // the config check resolves names through the image's /etc/passwd (USER admin with UID 0 is root too)
+  const resolved = report.findings.find((f): f is ConfigFinding => f.kind === 'config' && f.check === ROOT_USER_CHECK);
+  if (!isRootUser(user) && !resolved) return [];
   const shown = user === undefined || user.trim() === '' ? 'not set' : `"${user}"`;
+  const detail = isRootUser(user) ? `USER is ${shown}` : resolved!.detail;
   const f: ConfigFinding = {
     id: fingerprint('config', 'policy', 'root-user'),
     kind: 'config',
     check: 'root-user',
     title: 'image runs as root',
     severity: 'high',
-    detail: `USER is ${shown}`,
+    detail,
     remediation: 'add USER 10001 (a non-root numeric UID) to the Dockerfile',
   };
-  return [{ finding: f, judgement: { level: 'violation', control: 'user.forbidRoot', message: `image runs as root: USER is ${shown}`, remediation: f.remediation } }];
+  return [{ finding: f, judgement: { level: 'violation', control: 'user.forbidRoot', message: `image runs as root: ${detail}`, remediation: f.remediation } }];
 }
 
 function deriveLabels(report: ScanReport, c: Controls): Derived[] {

@@ -255,6 +255,21 @@ test('user.forbidRoot: root forms fail, others pass', () => {
   assert.equal(run([], { user: { forbidRoot: false } }, { r: { user: 'root' } }).verdict, 'pass');
 });
 
+test('user.forbidRoot and the config check\'s CIS-DI-0001: one root user is one violation, and a UID-0 name is root', () => {
+  const cis = (detail: string): Finding => ({
+    id: `config-cis-${detail.length}`, kind: 'config', check: 'CIS-DI-0001', title: 'the container runs as root', severity: 'high', detail,
+  });
+  // both controls in force, USER root: reported once, by user.forbidRoot
+  const both = run([cis('USER is "root": the container runs as root')], { user: { forbidRoot: true }, config: { failOn: 'high' } }, { r: { user: 'root' } });
+  assert.deepEqual(controls(both), ['user.forbidRoot']);
+  // USER admin resolves to UID 0 through /etc/passwd (the config check's finding): forbidRoot fails it too
+  const admin = run([cis('USER admin has UID 0 in /etc/passwd')], { user: { forbidRoot: true } }, { r: { user: 'admin' } });
+  assert.deepEqual(controls(admin), ['user.forbidRoot']);
+  assert.match(admin.violations[0]!.message, /USER admin has UID 0 in \/etc\/passwd/);
+  // without forbidRoot the config control still judges the check's finding
+  assert.deepEqual(controls(run([cis('USER is "root"')], { config: { failOn: 'high' } }, { r: { user: 'root' } })), ['config.failOn']);
+});
+
 test('labels.required: missing, empty, value pattern', () => {
   const c: Controls = { labels: { required: ['org.opencontainers.image.source', { name: 'team', pattern: 'shop-*' }] } };
   const d = run([], c, { r: { labels: { team: 'payments' } } });
