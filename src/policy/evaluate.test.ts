@@ -266,6 +266,14 @@ test('user.forbidRoot and the config check\'s CIS-DI-0001: one root user is one 
   const admin = run([cis('USER admin has UID 0 in /etc/passwd')], { user: { forbidRoot: true } }, { r: { user: 'admin' } });
   assert.deepEqual(controls(admin), ['user.forbidRoot']);
   assert.match(admin.violations[0]!.message, /USER admin has UID 0 in \/etc\/passwd/);
+  // a secret in an ENV variable: the secrets control judges it; CIS-DI-0010 for the same variable is covered
+  const envCfg = config({ id: 'config:env-1', check: 'CIS-DI-0010', severity: 'high', detail: 'ENV AWS_SECRET_ACCESS_KEY holds a value', path: undefined, evidence: { source: 'config', text: 'Env AWS_SECRET_ACCESS_KEY' } });
+  const envSecret = secret({ path: 'config:env/AWS_SECRET_ACCESS_KEY' });
+  const c2: Controls = { secrets: { failOn: 'any' }, config: { failOn: 'high' } };
+  assert.deepEqual(controls(run([envCfg, envSecret], c2)), ['secrets.failOn']);
+  // another variable's secret does not cover it; an allow-listed secret leaves the config control to judge
+  assert.deepEqual(controls(run([envCfg, secret({ path: 'config:env/OTHER' })], c2)).sort(), ['config.failOn', 'secrets.failOn']);
+  assert.deepEqual(controls(run([envCfg, envSecret], { ...c2, secrets: { failOn: 'any', allow: ['config:env/*'] } })), ['config.failOn']);
   // without forbidRoot the config control still judges the check's finding
   assert.deepEqual(controls(run([cis('USER is "root"')], { config: { failOn: 'high' } }, { r: { user: 'root' } })), ['config.failOn']);
 });

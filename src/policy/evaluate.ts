@@ -5,7 +5,8 @@
 import type { Decision, ScanReport, Suppression, Violation } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import { judgeFinding, type Judgement } from './controls.js';
-import { deriveFindings, ROOT_USER_CHECK } from './derive.js';
+import { deriveFindings } from './derive.js';
+import { judgeOverlapsOnce } from './overlap.js';
 import {
   EXPIRY_WARNING_DAYS,
   allowEntryMatches,
@@ -215,14 +216,7 @@ export function evaluateWithTrace(
       derivedById.set(d.finding.id, d.finding);
       items.push({ ...d, derived: true });
     }
-    // one root user, one judgement: with user.forbidRoot in force, the config check's finding of the same
-    // fact (CIS-DI-0001) is judged by that control alone, not reported a second time under config.failOn
-    if (items.some((i) => i.derived && i.finding.kind === 'config' && i.finding.check === 'root-user')) {
-      for (const i of items) {
-        if (i.derived || i.finding.kind !== 'config' || i.finding.check !== ROOT_USER_CHECK || i.judgement.level === 'pass') continue;
-        i.judgement = { level: 'pass', control: 'user.forbidRoot', message: `config check ${ROOT_USER_CHECK}: judged once, as user.forbidRoot (root-user)` };
-      }
-    }
+    judgeOverlapsOnce(items);
     for (const { finding: f, judgement: j, derived } of items) {
       const notApplied: string[] = [];
       let matchedException: PolicyException | undefined;
