@@ -51,6 +51,7 @@ const KEYS: Record<string, KeySpec> = {
   catalog: { schema: nonEmpty, security: true },
   db: { schema: nonEmpty, security: true },
   'max-db-age': { schema: z.number().positive(), security: true },
+  'fetched-at': { schema: nonEmpty, security: true },
   platform: { schema: nonEmpty.refine((s) => { try { parsePlatform(s); return true; } catch { return false; } }, { message: 'expected os/arch[/variant], e.g. linux/arm64/v8' }), security: true },
   sbom: { schema: nonEmpty, security: true },
   image: { schema: nonEmpty, security: true },
