@@ -39,6 +39,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
     .option('--policy <path>', 'policy file or directory (repeatable)', collect)
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
@@ -68,6 +69,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       pipeline: opts.pipeline as string | undefined,
       policies: (opts.policy as string[] | undefined) ?? [],
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
+      vex: (opts.vex as string[] | undefined) ?? [],
       decisionFile: opts.decision as string | undefined,
       repository,
     });
