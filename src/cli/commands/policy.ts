@@ -83,7 +83,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     .command('validate')
     .description('check policy and exception files (YAML) and report problems with file:line')
     .argument('<paths...>', 'files or directories of .yaml/.yml')
-    .option('-f, --format <format>', 'text or json', 'text')
+    .option('-f, --format <format>', 'table or json', 'table')
     .action(async (paths: string[], _o: unknown, c: Command) => {
       const { opts } = resolvedOptions(c, io);
       const d = await loadDocuments(paths, 'any');
@@ -114,12 +114,10 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
           allowlist: d.allowlist.map((a) => ({ image: a.image, source: a.source, expires: expiryLabel(a) })),
           warnings,
         }, null, 2) + '\n');
-      } else if (opts.format === 'text') {
+      } else {
         write(io, `valid: ${d.policies.length} polic${d.policies.length === 1 ? 'y' : 'ies'}, ${d.exceptions.length} exception(s), ${d.allowlist.length} allowlist entr${d.allowlist.length === 1 ? 'y' : 'ies'} in ${d.files.length} file(s)\n`);
         for (const p of d.policies) write(io, `  policy ${p.metadata.name} (${p.spec.enforcement ?? 'block'}) at ${p.source}\n`);
         for (const w of warnings) write(io, `warning: ${w}\n`);
-      } else {
-        throw new PortcullisError('BAD_INPUT', `--format: expected text or json, got ${String(opts.format)}`);
       }
     });
 
@@ -130,10 +128,9 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       .argument('<report>', 'scan report JSON (portcullis scan --format json)'),
   )
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
-    .option('-f, --format <format>', 'text or json (the Decision)', 'text')
+    .option('-f, --format <format>', 'table or json (the Decision)', 'table')
     .action(async (reportFile: string, _o: unknown, c: Command) => {
       const { opts } = resolvedOptions(c, io);
-      if (opts.format !== 'text' && opts.format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected text or json, got ${String(opts.format)}`);
       const inp = await prepare(reportFile, opts, io);
       const decision = evaluate(inp.report, inp.policies.policies, inp.exceptions, inp.ctx);
       write(io, opts.format === 'json' ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision));
