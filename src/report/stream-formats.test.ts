@@ -80,7 +80,7 @@ test('sanitizeShared equals sanitizeDeep, copying only what changes', () => {
   assert.deepEqual(shared, sanitizeDeep(dirty));
   assert.notEqual(shared.findings, dirty.findings);
   assert.equal(shared.inventory, dirty.inventory, 'clean parts are not copied');
-  assert.match(dirty.findings[0]!.title, /\x07/, 'the input is not changed');
+  assert.ok(dirty.findings[0]!.title.includes('\x07'), 'the input is not changed');
 });
 
 test('a 1e5-finding, 1e5-package report renders in SARIF, JUnit and SPDX in bounded writes', async () => {
