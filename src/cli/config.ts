@@ -49,6 +49,7 @@ const KEYS: Record<string, KeySpec> = {
   // what is judged and by which rules: only the pipeline chooses
   policy: { schema: paths, security: true },
   exceptions: { schema: paths, security: true },
+  vex: { schema: paths, security: true },
   pipeline: { schema: nonEmpty, security: true },
   'base-catalog': { schema: nonEmpty, security: true },
   catalog: { schema: nonEmpty, security: true },

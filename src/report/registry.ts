@@ -8,6 +8,7 @@ import { markdownReporter } from './markdown/index.js';
 import { cyclonedxReporter } from './cyclonedx/index.js';
 import { spdxReporter } from './spdx/index.js';
 import { htmlReporter } from './html/index.js';
+import { openvexReporter } from './openvex/index.js';
 import { gitlabReporter } from './gitlab/index.js';
 
 export const reporters: Reporter[] = [
@@ -19,6 +20,7 @@ export const reporters: Reporter[] = [
   cyclonedxReporter,
   spdxReporter,
   htmlReporter,
+  openvexReporter,
   gitlabReporter,
 ];
 
