@@ -10,6 +10,7 @@ import { registerDbCommands } from './commands/db.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerBaseCommands } from './commands/base.js';
 import { VERSION } from './version.js';
+import { decorateHelp } from './help.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command();
@@ -26,13 +27,15 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .configureHelp({ showGlobalOptions: true });
   registerSbomCommand(program, io);
   registerScanCommand(program, io);
   registerDbCommands(program, io);
   registerPolicyCommands(program, io);
   registerBaseCommands(program, io);
   for (const c of program.commands) c.exitOverride();
+  decorateHelp(program);
   return program;
 }
 

@@ -40,8 +40,8 @@ export function verdictLines(r: ScanReport): string[] {
   } else {
     lines.push(`portcullis: scanned ${image} (no policy): findings: ${findingCounts(findings)}`);
   }
-  const stale = new Set(findings.filter((f) => f.kind === 'coverage-gap' && f.reason === 'db-stale').map((f) => (f.kind === 'coverage-gap' ? f.detail : '')));
-  for (const s of [...stale].sort()) lines.push(`portcullis: advisory DB is stale: ${s}`);
+  const stale = new Set(findings.filter((f) => f.kind === 'coverage-gap' && f.reason === 'db-stale').map((f) => (f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : '')));
+  for (const s of [...stale].sort()) lines.push(`portcullis: advisory DB is stale: ${s}; update it with \`portcullis db update\``);
   // names come from the image: no control character reaches the terminal
   // eslint-disable-next-line no-control-regex
   return lines.map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' '));
