@@ -77,7 +77,7 @@ function addPrepareOptions(cmd: Command): Command {
 }
 
 export function registerPolicyCommands(program: Command, io: CliIo): void {
-  const policy = program.command('policy').description('validate, test and explain assurance policies and exceptions');
+  const policy = program.command('policy');
 
   policy
     .command('validate')
@@ -85,7 +85,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     .argument('<paths...>', 'files or directories of .yaml/.yml')
     .option('-f, --format <format>', 'text or json', 'text')
     .action(async (paths: string[], _o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
+      const { opts } = await resolvedOptions(c, io);
       const d = await loadDocuments(paths, 'any');
       const now = io.clock.now();
       // lifetimes against the strictest policy validated together (the default limit without one)
@@ -132,7 +132,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('-f, --format <format>', 'text or json (the Decision)', 'text')
     .action(async (reportFile: string, _o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
+      const { opts } = await resolvedOptions(c, io);
       if (opts.format !== 'text' && opts.format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected text or json, got ${String(opts.format)}`);
       const inp = await prepare(reportFile, opts, io);
       const decision = evaluate(inp.report, inp.policies.policies, inp.exceptions, inp.ctx);
@@ -158,7 +158,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       .option('--finding <id>', 'only this finding: fingerprint id, advisory id or alias, secret rule, config check, ...'),
   )
     .action(async (_o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
+      const { opts } = await resolvedOptions(c, io);
       const inp = await prepare(String(opts.report), opts, io);
       const query = opts.finding as string | undefined;
       const { explanations, decision } = explain(inp.report, inp.policies.policies, inp.exceptions, inp.ctx, query);

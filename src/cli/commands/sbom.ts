@@ -14,13 +14,12 @@ import { debugInventory, timer } from '../debug.js';
 export function registerSbomCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('sbom')
-    .description('inventory an image: OS, OS packages and language packages, with the layer that added each')
     .argument('<image>', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index (default linux/amd64)');
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
   cmd.action(async (image: string, _o: unknown, c: Command) => {
-    const { opts, global } = resolvedOptions(c, io);
+    const { opts, global } = await resolvedOptions(c, io);
     const targets = outputTargets('sbom', opts.format as string | undefined, opts.output as string[] | undefined);
     const elapsed = timer();
     const inventory = await collectInventory(image, {

@@ -29,7 +29,6 @@ import { verdictLines } from '../../scan/summary.js';
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('scan')
-    .description('find known vulnerabilities (and evaluate assurance policies when --pipeline/--policy is given)')
     .argument('[image]', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
     .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
@@ -55,7 +54,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
-    const { opts, global, repository } = resolvedOptions(c, io);
+    const { opts, global, repository } = await resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
     if (image && opts.sbom) throw new PortcullisError('BAD_INPUT', 'give either an IMAGE or --sbom FILE, not both');
     if (opts.onlyApp && opts.onlyBase) throw new PortcullisError('BAD_INPUT', '--only-app and --only-base exclude each other');
