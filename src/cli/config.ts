@@ -81,6 +81,8 @@ const KEYS: Record<string, KeySpec> = {
   'only-app': { schema: z.boolean(), security: false },
   'only-base': { schema: z.boolean(), security: false },
   'include-os-owned': { schema: z.boolean(), security: false },
+  // more packages listed and matched, never fewer
+  'include-declared': { schema: z.boolean(), security: false },
   'max-age': { schema: z.number().positive(), security: false },
   timeout: { schema: z.number().int().positive(), security: false },
   retries: { schema: z.number().int().min(0), security: false },

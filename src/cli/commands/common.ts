@@ -7,6 +7,8 @@ import type { CliIo } from '../io.js';
 
 export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
+export const INCLUDE_DECLARED_HELP = 'also list (and match) packages that lockfiles declare but the image does not install: lockfiles owned by OS packages, lockfile entries missing from the node_modules tree beside them';
+
 export function addOutputOptions(cmd: Command): Command {
   return cmd
     .option('-f, --format <format>', 'output format for stdout (or for a plain --output FILE)')

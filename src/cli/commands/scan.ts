@@ -14,7 +14,7 @@ import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
 import { SCANNER } from '../version.js';
-import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes } from './common.js';
+import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes, INCLUDE_DECLARED_HELP } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
@@ -42,6 +42,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
     .option('--include-os-owned', 'also match language packages owned by OS packages against language advisories')
+    .option('--include-declared', INCLUDE_DECLARED_HELP)
     .option('--max-db-age <hours>', 'DB age that becomes a coverage gap (default 72)')
     .option('--severity <list>', 'display only these severities (comma-separated); does not change pass/fail')
     .option('--ignore-unfixed', 'display only findings with a fix; does not change pass/fail')
@@ -108,6 +109,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
             maxArchiveBytes: maxArchiveBytes(io.env),
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
+            includeDeclared: opts.includeDeclared === true,
             checks,
             registry: reg,
           });
