@@ -6,7 +6,7 @@
 // Also: `--version` against bare node, advisory DB build time, matching throughput.
 // Images: ../shared's orders-api and debian-12-slim (OCI, gzip layer), and generated ones (bench/images/).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,12 +75,25 @@ function layerBytes(img: Img): number {
   return r.stdout.trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0);
 }
 
+/** The data files the code reads beside itself (secret rules, schemas, ...), as a package would ship them. */
+function copyAssets(from: string, to: string): void {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    if (e.name === 'testdata' || e.name === 'node_modules') continue;
+    if (e.isDirectory()) copyAssets(join(from, e.name), join(to, e.name));
+    else if (!e.name.endsWith('.ts')) {
+      mkdirSync(to, { recursive: true });
+      copyFileSync(join(from, e.name), join(to, e.name));
+    }
+  }
+}
+
 function prepare(): void {
   mkdirSync(OUT, { recursive: true });
   // the CLI as shipped: compiled JavaScript (bench/.cache copy, so no dist/ is left in the repo)
   rmSync(DIST, { recursive: true, force: true });
   const b = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', DIST], { encoding: 'utf8' });
   if (b.status !== 0) throw new Error(`tsc: ${b.stdout}${b.stderr}`);
+  copyAssets(join(ROOT, 'src'), DIST);
   if (!existsSync(join(PEERS, 'node_modules', 'snyk-docker-plugin')) || !existsSync(join(PEERS, 'node_modules', '.bin', 'cdxgen'))) {
     mkdirSync(PEERS, { recursive: true });
     writeFileSync(join(PEERS, 'package.json'), '{"name":"portcullis-bench-peers","private":true}\n');

@@ -15,6 +15,8 @@ export const REPORTERS: readonly { format: string; modes: readonly Mode[]; load:
   { format: 'cyclonedx', modes: ['sbom', 'scan'], load: async () => (await import('./cyclonedx/index.js')).cyclonedxReporter },
   { format: 'spdx-json', modes: ['sbom'], load: async () => (await import('./spdx/index.js')).spdxReporter },
   { format: 'html', modes: ['scan'], load: async () => (await import('./html/index.js')).htmlReporter },
+  { format: 'openvex', modes: ['scan'], load: async () => (await import('./openvex/index.js')).openvexReporter },
+  { format: 'gitlab', modes: ['scan'], load: async () => (await import('./gitlab/index.js')).gitlabReporter },
 ];
 
 export async function reporterFor(format: string): Promise<Reporter | undefined> {
