@@ -7,5 +7,5 @@ import { captureIo } from '../src/cli/testio.js';
 
 const { io } = captureIo('2026-01-01T00:00:00Z');
 const target = fileURLToPath(new URL('../docs/cli.md', import.meta.url));
-writeFileSync(target, renderCliDocs(buildProgram(io)));
+writeFileSync(target, renderCliDocs(await buildProgram(io)));
 console.log(`wrote ${target}`);

@@ -9,6 +9,8 @@
 // repository's. Settings that can weaken the gate (SECURITY_KEYS) are refused from it; `exceptions`
 // are held apart and accepted only when every policy in force says `spec.exceptions.fromRepository:
 // allow` (see scan/decide.ts). A file passed with --config was chosen by the pipeline and is trusted.
+//
+// This module (YAML, zod) is imported only when a config file is there: see loadConfig in defaults.ts.
 import { existsSync } from 'node:fs';
 import { readUserFileSync } from '../core/userfile.js';
 import { resolve } from 'node:path';
@@ -21,12 +23,7 @@ import { formatsFor } from '../report/registry.js';
 import { parsePlatform } from '../source/ref.js';
 import { FAIL_ON_LEVELS } from '../policy/inline.js';
 
-export type ConfigValues = Record<string, unknown>;
-
-const ENV: Record<string, string> = {
-  db: 'PORTCULLIS_DB',
-  dbSource: 'PORTCULLIS_DB_SOURCE',
-};
+import { kebab, type ConfigValues, type LoadedConfig } from './defaults.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -91,6 +88,8 @@ const KEYS: Record<string, KeySpec> = {
   'only-app': { schema: z.boolean(), security: false },
   'only-base': { schema: z.boolean(), security: false },
   'include-os-owned': { schema: z.boolean(), security: false },
+  // more packages listed and matched, never fewer
+  'include-declared': { schema: z.boolean(), security: false },
   'max-age': { schema: z.number().positive(), security: false },
   timeout: { schema: z.number().int().positive(), security: false },
   retries: { schema: z.number().int().min(0), security: false },
@@ -111,7 +110,6 @@ const KEYS: Record<string, KeySpec> = {
 export const CONFIG_KEYS = Object.keys(KEYS).sort();
 
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** true for settings a repository's own (implicitly found) config may not set. */
 export function isSecurityKey(key: string): boolean {
@@ -130,16 +128,6 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
   }
   return d[a.length]![b.length]!;
-}
-
-export interface LoadedConfig {
-  /** values by camelCase option name (severity lists joined with commas) */
-  values: ConfigValues;
-  path?: string;
-  /** found in the working directory without --config: the gated repository's file */
-  implicit: boolean;
-  /** line of each key in the file, by camelCase option name */
-  lines: Record<string, number>;
 }
 
 export function loadConfigFile(explicit: string | undefined, cwd: string): LoadedConfig {
@@ -195,33 +183,4 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
     values[key] = key === 'severity' && Array.isArray(v) ? v.join(',') : v;
   }
   return { values, path, implicit, lines };
-}
-
-/** Fill options that the user did not set on the command line from the environment, then the config file. */
-export function applyDefaults(
-  opts: Record<string, unknown>,
-  declared: { key: string; repeatable: boolean }[],
-  isFromCli: (key: string) => boolean,
-  env: NodeJS.ProcessEnv,
-  config: ConfigValues,
-  /** false for a config value this command does not accept (e.g. a `format` another command offers) */
-  accepts: (key: string, value: unknown) => boolean = () => true,
-): Record<string, unknown> {
-  const out = { ...opts };
-  for (const { key, repeatable } of declared) {
-    if (isFromCli(key)) continue;
-    const envName = ENV[key];
-    if (envName && env[envName]) {
-      out[key] = repeatable ? [env[envName]] : env[envName];
-      continue;
-    }
-    if (key in config && accepts(key, config[key])) {
-      const v = config[key];
-      if (!repeatable && Array.isArray(v)) {
-        throw new PortcullisError('BAD_INPUT', `config file: ${kebab(key)}: this command takes one value, got a list`);
-      }
-      out[key] = repeatable && !Array.isArray(v) ? [v] : v;
-    }
-  }
-  return out;
 }

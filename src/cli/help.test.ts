@@ -11,10 +11,10 @@ import { captureIo } from './testio.js';
 import { allCommands, EXAMPLES, pathOf } from './help.js';
 import { renderCliDocs } from './docs.js';
 
-const program = (): Command => buildProgram(captureIo('2026-01-01T00:00:00Z').io);
+const program = (): Promise<Command> => buildProgram(captureIo('2026-01-01T00:00:00Z').io);
 
-test('every command has examples; every example is a real command with real flags', () => {
-  const root = program();
+test('every command has examples; every example is a real command with real flags', async () => {
+  const root = await program();
   const commands = allCommands(root).filter((c) => c.name() !== 'help');
   for (const c of commands) assert.ok((EXAMPLES[pathOf(c)] ?? []).length > 0, `no examples for "${pathOf(c)}"`);
   const known = new Set(commands.map(pathOf));
@@ -38,7 +38,7 @@ test('every command has examples; every example is a real command with real flag
 });
 
 test('--help of every command: examples, exit codes, allowed --format and --severity values, global options', async () => {
-  for (const c of allCommands(program()).filter((x) => x.name() !== 'help')) {
+  for (const c of allCommands(await program()).filter((x) => x.name() !== 'help')) {
     const args = [...pathOf(c).split(' ').filter(Boolean), '--help'];
     const { io, out } = captureIo('2026-01-01T00:00:00Z');
     assert.equal(await runCli(args, io), 0, args.join(' '));
@@ -52,10 +52,10 @@ test('--help of every command: examples, exit codes, allowed --format and --seve
   }
   const { io, out } = captureIo('2026-01-01T00:00:00Z');
   await runCli(['scan', '--help'], io);
-  assert.match(out().replace(/\s+/g, ' '), /one of: table, json, sarif, junit, markdown, cyclonedx, html, gitlab \(any case\)/);
+  assert.match(out().replace(/\s+/g, ' '), /one of: table, json, sarif, junit, markdown, cyclonedx, html, openvex, gitlab \(any case\)/);
 });
 
-test('docs/cli.md is generated from the command definitions (run: node --import tsx scripts/gen-cli-docs.ts)', () => {
+test('docs/cli.md is generated from the command definitions (run: node --import tsx scripts/gen-cli-docs.ts)', async () => {
   const actual = readFileSync(join(REPO_ROOT, 'docs/cli.md'), 'utf8');
-  assert.equal(actual, renderCliDocs(program()), 'docs/cli.md is stale: run node --import tsx scripts/gen-cli-docs.ts and commit it');
+  assert.equal(actual, renderCliDocs(await program()), 'docs/cli.md is stale: run node --import tsx scripts/gen-cli-docs.ts and commit it');
 });

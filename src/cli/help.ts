@@ -4,7 +4,6 @@
 // (test/cli-help.test.ts fails when one is missing). docs/cli.md is generated from the same tree.
 import type { Command } from 'commander';
 import { SEVERITY_ORDER } from '../core/types.js';
-import { commandPath, formatsOf } from './commands/common.js';
 
 export const EXIT_CODES: readonly [string, string][] = [
   ['0', 'passed (warnings allowed), or the command did its work'],
@@ -42,6 +41,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'portcullis scan app.tar --format json --output report.json',
     'portcullis policy test report.json --policy policies/ --exceptions exceptions/ --pipeline release-7',
   ],
+  'policy convert': ['portcullis policy convert .trivyignore --output exceptions/from-trivy.yaml', 'portcullis policy convert .grype.yaml'],
   'policy explain': [
     'portcullis policy explain report.json --policy policies/ --pipeline release-7',
     'portcullis policy explain report.json --policy policies/ --pipeline release-7 --finding CVE-2021-23337 --format json',
@@ -62,7 +62,8 @@ export function allCommands(root: Command): Command[] {
 
 /** `''` for the program itself, else `scan`, `policy test`, ... */
 export function pathOf(cmd: Command): string {
-  return cmd.parent ? commandPath(cmd) : '';
+  if (!cmd.parent) return '';
+  return [cmd.parent.parent ? cmd.parent.name() : undefined, cmd.name()].filter(Boolean).join(' ');
 }
 
 /** The help text after the options: examples, then the exit codes. */
@@ -73,9 +74,9 @@ export function helpFooter(cmd: Command): string {
 }
 
 /** Allowed values in the descriptions of --format and --severity, examples and exit codes after each help. */
-export function decorateHelp(program: Command): void {
+export function decorateHelp(program: Command, formatsOf?: (cmd: Command) => string[] | undefined): void {
   for (const cmd of allCommands(program)) {
-    const formats = cmd.parent ? formatsOf(cmd) : undefined;
+    const formats = cmd.parent && formatsOf ? formatsOf(cmd) : undefined;
     for (const o of cmd.options) {
       if (o.long === '--format' && formats && !o.description.includes('one of:')) {
         // "table or json (the Decision)" → "the Decision: one of table, json (any case)"

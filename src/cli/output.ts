@@ -42,7 +42,7 @@ export async function writeOutputs(
   opts: { mode: 'sbom' | 'scan'; color: boolean; dockerfile?: string },
 ): Promise<void> {
   for (const t of targets) {
-    const reporter = reporterFor(t.format);
+    const reporter = await reporterFor(t.format);
     if (!reporter) throw new PortcullisError('BAD_INPUT', `unknown format "${t.format}"`);
     if (t.file) {
       // regular files atomically (temp + rename); devices, FIFOs and symlinks written in place (core/outfile)

@@ -202,6 +202,12 @@ export interface Package {
   files?: string[];
   /** for a language package whose files are owned by an OS package */
   ownedBy?: { name: string; purl: string };
+  /**
+   * Declared by a lockfile or manifest but not installed (present only with `--include-declared`):
+   * `os-package`: the lockfile belongs to an OS package (a project's development lockfile shipped in it);
+   * `not-installed`: the lockfile sits beside an installed tree that does not hold this package.
+   */
+  declaredOnly?: 'os-package' | 'not-installed';
   dev?: boolean;
   /** Go: the toolchain, main module; Maven: groupId; free-form details per analyzer */
   metadata?: Record<string, string>;

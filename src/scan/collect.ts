@@ -21,6 +21,8 @@ export interface CollectOptions {
   maxPackages?: number;
   /** registry access for registry references */
   registry?: OpenOptions['registry'];
+  /** keep packages lockfiles declare but the image does not install (analyzers/declared.ts) */
+  includeDeclared?: boolean;
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
@@ -31,7 +33,7 @@ export async function collectInventory(input: string, opts: CollectOptions = {})
       limits: opts.limits,
       onLayer: opts.onLayer,
     });
-    return buildInventory(image, walk, { maxPackages: opts.maxPackages });
+    return buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
   } finally {
     await image.close();
   }
@@ -55,7 +57,7 @@ export async function collectWithChecks(input: string, opts: ScanCollectOptions 
       observers: runs,
       tracker,
     });
-    const inventory = buildInventory(image, walk);
+    const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
     return { inventory, checkResults: await finishChecks(runs, inventory) };
   } finally {
     await image.close();

@@ -12,6 +12,7 @@ import type { AnalyzedFile, WalkResult } from '../walker/types.js';
 import { buildPurl, parsePurl, purlQualifiers } from '../core/purl.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { inventoryRules } from '../analyzers/registry.js';
+import type { InventoryOptions } from '../analyzers/declared.js';
 import { absenceGaps } from './absent.js';
 import { redactImageConfig, redactLayerRef } from '../checks/secrets/redact.js';
 
@@ -135,7 +136,7 @@ export const MAX_INVENTORY_PACKAGES = 1_000_000;
 
 // Packages found by the walk are owned by this function from here on: they are completed in place
 // (layer, files, distro, owner) rather than copied, so a 1e6-package image is not held three times.
-export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { maxPackages?: number } = {}): Inventory {
+export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { maxPackages?: number } & InventoryOptions = {}): Inventory {
   const maxPackages = opts.maxPackages ?? MAX_INVENTORY_PACKAGES;
   const firstLayer = firstLayers(walk.files);
 
@@ -197,7 +198,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
       }
     }
   }
-  packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps), packages).sort(comparePackages);
+  packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps, opts), packages).sort(comparePackages);
 
   const gaps: Finding[] = walk.problems.map((pr) => ({
     id: pr.analyzer === undefined ? fingerprint('coverage-gap', pr.reason, pr.subject) : fingerprint('coverage-gap', pr.reason, pr.subject, pr.analyzer),

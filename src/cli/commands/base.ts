@@ -66,7 +66,7 @@ export function approvingPolicies(entry: Pick<CatalogEntry, 'name' | 'digest'>, 
 }
 
 export function registerBaseCommands(program: Command, io: CliIo): void {
-  const base = program.command('base').description('catalog of known base images: record, list and remove them (see docs/base-images.md)');
+  const base = program.command('base');
 
   const add = base
     .command('add')
@@ -79,7 +79,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   addCatalogOptions(add);
   addRegistryOptions(add);
   add.action(async (image: string, _o: unknown, c: Command) => {
-    const { opts, global } = resolvedOptions(c, io);
+    const { opts, global } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     await loadCatalog(path, { missingOk: true }); // fail on a broken catalog before the long read
     const inventory = await collectInventory(image, {
@@ -111,7 +111,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   addCatalogOptions(refresh);
   addRegistryOptions(refresh);
   refresh.action(async (names: string[], _o: unknown, c: Command) => {
-    const { opts, global } = resolvedOptions(c, io);
+    const { opts, global } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     const catalog = await loadCatalog(path);
     const platform = opts.platform ? parsePlatform(String(opts.platform)) : undefined;
@@ -152,7 +152,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
     .option('-f, --format <format>', 'table or json', 'table');
   addCatalogOptions(list);
   list.action(async (_o: unknown, c: Command) => {
-    const { opts, global } = resolvedOptions(c, io);
+    const { opts, global } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     const format = String(opts.format ?? 'table');
     if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected table or json, got ${JSON.stringify(format)}`);
@@ -184,7 +184,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
     .argument('<name>', 'repo:tag or repo:tag@sha256:…');
   addCatalogOptions(remove);
   remove.action(async (ref: string, _o: unknown, c: Command) => {
-    const { opts } = resolvedOptions(c, io);
+    const { opts } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     await loadCatalog(path); // a missing catalog is an error here, not an empty one
     const removed = await updateCatalog(path, (current) => {

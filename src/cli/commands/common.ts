@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
 import { formatsFor } from '../../report/registry.js';
-import { applyDefaults, isSecurityKey, loadConfigFile } from '../config.js';
+import { applyDefaults, loadConfig, type ConfigValues } from '../defaults.js';
 import type { CliIo } from '../io.js';
 
 export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+export const INCLUDE_DECLARED_HELP = 'also list (and match) packages that lockfiles declare but the image does not install: lockfiles owned by OS packages, lockfile entries missing from the node_modules tree beside them';
 
 export function addOutputOptions(cmd: Command): Command {
   return cmd
@@ -53,9 +55,10 @@ export function formatsOf(cmd: Command): string[] | undefined {
 }
 
 /** Options of `cmd` with env and config-file defaults applied (flags beat environment beat config). */
-export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string, unknown>; global: GlobalFlags; repository?: RepositoryExceptions } {
+export async function resolvedOptions(cmd: Command, io: CliIo): Promise<{ opts: Record<string, unknown>; global: GlobalFlags; repository?: RepositoryExceptions; config: ConfigValues }> {
   const all = cmd.optsWithGlobals() as Record<string, unknown>;
-  const config = loadConfigFile(all.config as string | undefined, process.cwd());
+  const config = await loadConfig(all.config as string | undefined, process.cwd());
+  const { isSecurityKey } = config;
   const declared = cmd.options.map((o) => ({ key: o.attributeName(), repeatable: o.variadic || /repeatable/.test(o.description) }));
   const fromCli = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   const values = { ...config.values };
@@ -100,6 +103,7 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
       color: all.color !== false && tty && !io.env.NO_COLOR,
     },
     repository,
+    config: config.values,
   };
 }
 

@@ -17,7 +17,7 @@ export function registerPolicyConvert(policy: Command, io: CliIo): void {
     .argument('<file>', 'the ignore file (its name says which format)')
     .option('-o, --output <file>', 'write the Exceptions YAML to FILE (default: stdout)')
     .action(async (file: string, _o: unknown, c: Command) => {
-      const { opts, global } = resolvedOptions(c, io);
+      const { opts, global } = await resolvedOptions(c, io);
       const text = (await readUserFile(file, MAX_POLICY_FILE_BYTES, 'policy convert')).toString('utf8');
       const d = readForeign(text, file, io.clock.now());
       const doc = {

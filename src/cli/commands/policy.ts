@@ -84,7 +84,7 @@ function addPrepareOptions(cmd: Command): Command {
 }
 
 export function registerPolicyCommands(program: Command, io: CliIo): void {
-  const policy = program.command('policy').description('validate, test and explain assurance policies and exceptions');
+  const policy = program.command('policy');
 
   registerPolicyConvert(policy, io);
 
@@ -94,7 +94,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     .argument('<paths...>', 'files or directories of .yaml/.yml (e.g. examples/: every policy, exception file and base catalog in it)')
     .option('-f, --format <format>', 'table or json', 'table')
     .action(async (paths: string[], _o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
+      const { opts } = await resolvedOptions(c, io);
       const { catalogs, others } = await validateCatalogs(paths);
       const d = others.length ? await loadDocuments(others, 'any') : { policies: [], exceptions: [], allowlist: [], canonical: [], files: [] };
       const now = io.clock.now();
@@ -143,7 +143,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('-f, --format <format>', 'table or json (the Decision)', 'table')
     .action(async (reportFile: string, _o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
+      const { opts } = await resolvedOptions(c, io);
       const inp = await prepare(reportFile, opts, io);
       const decision = evaluate(inp.report, inp.policies.policies, inp.exceptions, inp.ctx);
       write(io, opts.format === 'json' ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision));
@@ -170,7 +170,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
   )
     .option('-f, --format <format>', 'table or json (the decision and the explanations)', 'table')
     .action(async (reportArg: string | undefined, _o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
+      const { opts } = await resolvedOptions(c, io);
       if (reportArg !== undefined && opts.report !== undefined && reportArg !== opts.report) {
         throw new PortcullisError('BAD_INPUT', `two reports given (${reportArg} and --report ${String(opts.report)}): give one`);
       }

@@ -14,7 +14,7 @@ import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
 import { SCANNER } from '../version.js';
-import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes } from './common.js';
+import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes, INCLUDE_DECLARED_HELP } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
@@ -30,7 +30,6 @@ import { FAIL_ON_LEVELS, parseExitCode, parseFailOn } from '../../policy/inline.
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('scan')
-    .description('find known vulnerabilities (and evaluate assurance policies when --pipeline/--policy is given)')
     .argument('[image]', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
     .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
@@ -47,6 +46,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
     .option('--include-os-owned', 'also match language packages owned by OS packages against language advisories')
+    .option('--include-declared', INCLUDE_DECLARED_HELP)
     .option('--max-db-age <hours>', 'DB age that becomes a coverage gap (default 72)')
     .option('--severity <list>', 'display only these severities (comma-separated); does not change pass/fail')
     .option('--ignore-unfixed', 'display only findings with a fix; does not change pass/fail')
@@ -59,7 +59,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
-    const { opts, global, repository } = resolvedOptions(c, io);
+    const { opts, global, repository } = await resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
     if (image && opts.sbom) throw new PortcullisError('BAD_INPUT', 'give either an IMAGE or --sbom FILE, not both');
     if (opts.onlyApp && opts.onlyBase) throw new PortcullisError('BAD_INPUT', '--only-app and --only-base exclude each other');
@@ -118,6 +118,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
             maxArchiveBytes: maxArchiveBytes(io.env),
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
+            includeDeclared: opts.includeDeclared === true,
             checks,
             registry: reg,
           });
