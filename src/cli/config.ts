@@ -76,6 +76,7 @@ const KEYS: Record<string, KeySpec> = {
   'secret-max-file-size': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   'secret-skip-path': { schema: paths, security: true },
   'malware-signatures': { schema: paths, security: true },
+  'malware-cvd-key': { schema: nonEmpty, security: true },
   clamd: { schema: nonEmpty, security: true },
   'clamd-stream-max-length': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   // what is shown and where it goes: never changes the verdict
