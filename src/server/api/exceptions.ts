@@ -44,9 +44,13 @@ async function removeEntry(ctx: Ctx, call: Call, o: StoredObject, keep: Exceptio
 
 async function create(ctx: Ctx, call: Call, name: string, body: ExceptionsBody): Promise<unknown> {
   const doc = validateJson(body, `Exceptions ${name}`, name);
-  await checkUniqueWith(ctx, [doc.raw], []);
   const existing = (await exceptionDocs(ctx)).find((o) => o.name === name);
   if (existing) throw new HttpError(409, `${name} already exists (revision ${existing.revision}); remove it first or choose another id`);
+  try {
+    await checkUniqueWith(ctx, [doc.raw], []);
+  } catch (e) {
+    throw new HttpError(409, (e as Error).message);
+  }
   const r = await putObject(ctx.store, doc, { file: `exceptions/${name}.yaml`, position: 0 }, call.actor, call.now);
   call.reply.code(201);
   return { name, revision: r.object.revision, document: r.object.body };

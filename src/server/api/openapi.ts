@@ -41,7 +41,6 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'Portcullis assurance server', version: '1', description: 'Policies, exceptions, allowlist, base catalog, pipelines, scan reports and decisions. Authenticate with `Authorization: Bearer <token>`.' },
-    servers: [{ url: '/' }],
     paths: sorted,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (portcullis server token create)' } },
