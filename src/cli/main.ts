@@ -9,6 +9,7 @@ import { registerScanCommand } from './commands/scan.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerBaseCommands } from './commands/base.js';
+import { registerServerCommands } from './commands/server.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(io: CliIo): Command {
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
   registerDbCommands(program, io);
   registerPolicyCommands(program, io);
   registerBaseCommands(program, io);
+  registerServerCommands(program, io);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

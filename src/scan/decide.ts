@@ -12,7 +12,7 @@ import { loadExceptions, loadPolicies } from '../policy/load.js';
 import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
 import { selectPolicies } from '../policy/select.js';
-import { decisionRecord, writeDecisionRecord } from '../policy/record.js';
+import { decisionRecord, writeDecisionRecord, type DecisionRecord, type ServerProvenance } from '../policy/record.js';
 
 export interface GateOptions {
   pipeline?: string;
@@ -34,6 +34,8 @@ export interface Gate {
   /** the paths given with --exceptions (the pipeline's) */
   exceptionPaths?: string[];
   repository?: { paths: string[]; where: string; loaded: LoadedExceptions };
+  /** the rules came from a server (`scan --server`): their revisions, and notices for the verdict */
+  server?: { provenance: ServerProvenance; notices: string[] };
 }
 
 export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
@@ -67,6 +69,8 @@ export interface Decided {
   report: ScanReport;
   exitCode: 0 | 1;
   notices: string[];
+  /** the decision record, when one was written or is to be uploaded */
+  record?: DecisionRecord;
 }
 
 /** The exceptions in force: the pipeline's, plus the repository's when every selected policy allows them. */
@@ -89,16 +93,20 @@ export async function decide(report: ScanReport, gate: Gate | undefined, now: Da
   if (!gate) return { report, exitCode: 0, notices: [] };
   const { pipeline, policies } = gate;
   const exceptions = await exceptionsInForce(report, gate);
-  const decision = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
+  const evaluated = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
+  // a verdict decided on a cached server bundle says so
+  const decision = gate.server?.notices.length ? { ...evaluated, notices: [...gate.server.notices, ...evaluated.notices] } : evaluated;
   const out: ScanReport = { ...report, decision };
-  if (gate.decisionFile) {
-    const record = decisionRecord(out, {
+  let record: DecisionRecord | undefined;
+  if (gate.decisionFile || gate.server) {
+    record = decisionRecord(out, {
       policyDigest: policies.digest,
       policyFiles: policies.files,
       exceptionsDigest: exceptions.digest,
       exceptionFiles: exceptions.files,
+      server: gate.server?.provenance,
     });
-    await writeDecisionRecord(gate.decisionFile, record);
+    if (gate.decisionFile) await writeDecisionRecord(gate.decisionFile, record);
   }
-  return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices };
+  return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices, ...(record ? { record } : {}) };
 }

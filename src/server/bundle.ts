@@ -5,6 +5,9 @@ import { PortcullisError } from '../core/errors.js';
 import { checkUnique, digestOf, parseDocuments } from '../policy/load.js';
 import type { AllowEntry, Policy, PolicyException } from '../policy/schema.js';
 import { parseCatalog, type Catalog } from '../baseimage/catalog.js';
+import type { ServerProvenance } from '../policy/record.js';
+
+export type { ServerProvenance };
 import { KINDS, NAME_RE, type Kind } from './store/documents.js';
 
 export interface BundleDocument {
@@ -21,19 +24,6 @@ export interface Bundle {
   pipeline: string;
   generatedAt: string;
   documents: BundleDocument[];
-}
-
-/** Where a decision's rules came from: the server revision of every policy and exception document. */
-export interface ServerProvenance {
-  url?: string;
-  pipeline: string;
-  /** when the bundle was served */
-  fetchedAt: string;
-  /** the server was unreachable and a cached bundle was used */
-  cached?: boolean;
-  policies: { name: string; revision: number; digest: string }[];
-  exceptions: { document: string; revision: number; digest: string; ids: string[] }[];
-  catalogs: { name: string; revision: number; digest: string }[];
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -143,7 +143,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const files = [
         { file: 'policies/base.yaml', position: 0, raw: `# owned by the platform team\n${V1}\nkind: AssurancePolicy\nmetadata: {name: base}\nspec:\n  controls: {secrets: {failOn: any}}\n` },
         { file: 'policies/base.yaml', position: 1, raw: `${V1}\nkind: AssurancePolicy\nmetadata: {name: base-2}\nspec:\n  controls: {malware: {failOn: any}}\n` },
-        { file: 'exceptions/team.yaml', position: 0, raw: `${V1}\nkind: Exceptions\nexceptions:\n  - {id: team-1, finding: CVE-1, scope: {all: true}, expires: 2026-03-20, owner: o, reason: r}\n`, name: 'team' },
+        { file: 'exceptions/team.yaml', position: 0, raw: `${V1}\nkind: Exceptions\nexceptions:\n  - {id: team-1, finding: CVE-1, scope: {all: true}, expires: 2026-03-20, owner: o, reason: r}\n` },
       ];
       const bad = await sec('POST', '/api/v1/documents', { documents: [...files, { file: 'policies/x.yaml', position: 0, raw: `${V1}\nkind: AssurancePolicy\nmetadata: {name: x}\nspec: {controls: {nope: {}}}\n` }] });
       assert.equal(bad.status, 400);

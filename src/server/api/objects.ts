@@ -3,7 +3,7 @@
 import { anyGlobMatch } from '../../core/glob.js';
 import { checkUnique, parseDocuments } from '../../policy/load.js';
 import { API_VERSION, type Policy } from '../../policy/schema.js';
-import { checkName, validateDocument, validateJson, type Kind } from '../store/documents.js';
+import { nameFromFile, validateDocument, validateJson, type Kind } from '../store/documents.js';
 import { activeObjects, getObject, latestObjects, objectHistory, putObject, revokeObject, type StoredObject } from '../store/objects.js';
 import { ALL_ROLES, EDITORS, HttpError, nameParam, notFound, requirePipeline, type Call, type Ctx, type Route } from './route.js';
 
@@ -115,7 +115,7 @@ const pushBody = {
         type: 'object',
         required: ['file', 'position', 'raw'],
         additionalProperties: false,
-        properties: { file: { type: 'string', maxLength: 1200 }, position: { type: 'integer', minimum: 0, maximum: 100000 }, raw: { type: 'string' }, name: { type: 'string' } },
+        properties: { file: { type: 'string', maxLength: 1200 }, position: { type: 'integer', minimum: 0, maximum: 100000 }, raw: { type: 'string' } },
       },
     },
   },
@@ -185,12 +185,11 @@ export const objectRoutes: Route[] = [
   {
     method: 'POST', url: '/api/v1/documents', summary: 'Push a folder of policy-as-code documents (all validated before any is stored; prune revokes the ones not pushed)', tag: 'documents', roles: EDITORS, body: pushBody,
     handler: async (ctx, call) => {
-      const b = call.body as { prune?: boolean; documents: { file: string; position: number; raw: string; name?: string }[] };
+      const b = call.body as { prune?: boolean; documents: { file: string; position: number; raw: string }[] };
       const docs = b.documents.map((d) => {
         if (!FILE_RE.test(d.file) || d.file.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, `file: expected a relative path of plain names ending in .yaml, got ${JSON.stringify(d.file.slice(0, 80))}`);
         const where = `${d.file}#${d.position + 1}`;
-        const name = d.name !== undefined ? checkName(d.name, `${where}: name`) : undefined;
-        const v = validateDocument(d.raw, where, name);
+        const v = validateDocument(d.raw, where, undefined, nameFromFile(d.file, d.position));
         if (!FOLDER_KINDS.includes(v.kind)) throw new HttpError(400, `${where}: kind ${v.kind} is not pushed as a file (use the pipelines API)`);
         return { v, file: d.file, position: d.position };
       });

@@ -40,11 +40,14 @@ export function checkName(name: string, what: string): string {
   return name;
 }
 
-/** Default object name of a document that has no metadata.name: the file's stem. */
-export function nameFromFile(file: string): string {
-  const stem = file.split('/').pop()!.replace(/\.ya?ml$/i, '');
-  const n = stem.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
-  return n === '' ? 'document' : n.slice(0, 128);
+/**
+ * Name of a pushed document that has no metadata.name (an Exceptions file, a catalog): from its path,
+ * `exceptions/orders-api.yaml` → `exceptions-orders-api`, with `-2`, `-3`... for later documents in it.
+ */
+export function nameFromFile(file: string, position = 0): string {
+  const stem = file.replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 120);
+  const base = stem === '' ? 'document' : stem;
+  return position === 0 ? base : `${base}-${position + 1}`;
 }
 
 /** Render a document as YAML (for objects created through the API). */
@@ -55,10 +58,11 @@ export function renderYaml(body: unknown): string {
 const sha = (s: string) => 'sha256:' + createHash('sha256').update(s).digest('hex');
 
 /**
- * Validate one YAML document's text with the CLI's parsers. `where` names it in messages; `name`
- * overrides the object name (Exceptions and catalogs without metadata.name take it from their file).
+ * Validate one YAML document's text with the CLI's parsers. `where` names it in messages; `name` is
+ * the name the request gives (it must agree with metadata.name); `fallback` names an Exceptions document
+ * without metadata.name, or a catalog (pushed files: derived from the file name).
  */
-export function validateDocument(raw: string, where: string, name?: string): ValidDocument {
+export function validateDocument(raw: string, where: string, name?: string, fallback?: string): ValidDocument {
   if (Buffer.byteLength(raw) > MAX_DOCUMENT_BYTES) throw new PortcullisError('BAD_INPUT', `${where}: document larger than ${MAX_DOCUMENT_BYTES} bytes`);
   const docs = parseAllDocuments(raw, { prettyErrors: false, uniqueKeys: true });
   if (!Array.isArray(docs) || docs.filter((d) => d.contents !== null).length !== 1) {
@@ -88,13 +92,14 @@ export function validateDocument(raw: string, where: string, name?: string): Val
       parseDocuments(raw, where, 'exceptions');
       body = value;
       const meta = (value as { metadata?: { name?: string } }).metadata?.name;
-      objName = name ?? meta;
+      if (name !== undefined && meta !== undefined && name !== meta) throw new PortcullisError('BAD_INPUT', `${where}: metadata.name is "${meta}", the request names "${name}"`);
+      objName = name ?? meta ?? fallback;
       break;
     }
     case CATALOG_KIND:
       parseCatalog(raw, where);
       body = value;
-      objName = name;
+      objName = name ?? fallback;
       break;
     case 'Pipeline': {
       const r = pipelineSchema.safeParse(value);
