@@ -18,8 +18,11 @@ export function defaultDatabase(env: NodeJS.ProcessEnv): string {
   return join(dir, 'portcullis.db');
 }
 
-function database(opts: Record<string, unknown>, io: CliIo): string {
-  return (opts.database as string | undefined) ?? io.env.PORTCULLIS_DATABASE ?? defaultDatabase(io.env);
+/** --database is an option of `server`; its subcommands (token, backup) take it from there, before or after their name. */
+function database(opts: Record<string, unknown>, io: CliIo, cmd?: Command): string {
+  let given = opts.database as string | undefined;
+  for (let c = cmd?.parent; given === undefined && c; c = c.parent) given = c.opts().database as string | undefined;
+  return given ?? io.env.PORTCULLIS_DATABASE ?? defaultDatabase(io.env);
 }
 
 export function parseListen(s: string): { host: string; port: number } {
@@ -35,8 +38,8 @@ function positiveInt(name: string, v: unknown, min = 0): number {
   return n;
 }
 
-async function withStore<T>(opts: Record<string, unknown>, io: CliIo, f: (s: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(database(opts, io));
+async function withStore<T>(opts: Record<string, unknown>, io: CliIo, cmd: Command, f: (s: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(database(opts, io, cmd));
   try {
     return await f(store);
   } finally {
@@ -107,7 +110,6 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('--pipeline <glob>', 'scope to pipelines (repeatable; required for ci)', collect)
     .option('--expires-in-days <n>', 'lifetime in days', '90')
-    .option('--database <url>', 'postgres://... or a SQLite file (default: as `server`)')
     .action(async (_o: unknown, c: Command) => {
       const { opts } = resolvedOptions(c, io);
       const role = String(opts.role);
@@ -115,7 +117,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(String(opts.name))) throw new PortcullisError('BAD_INPUT', '--name: expected a plain name (letters, digits, . _ -)');
       const days = positiveInt('expires-in-days', opts.expiresInDays, 1);
       const now = io.clock.now();
-      const r = await withStore(opts, io, (s) =>
+      const r = await withStore(opts, io, c, (s) =>
         createToken(s, { name: String(opts.name), role: role as Role, pipelines: (opts.pipeline as string[] | undefined) ?? [], expiresAt: new Date(now.getTime() + days * 86_400_000) }, localActor(io), now),
       );
       io.stdout.write(`${r.token}\n`);
@@ -124,20 +126,18 @@ export function registerServerCommands(program: Command, io: CliIo): void {
   token
     .command('list')
     .description('list tokens (never their secrets)')
-    .option('--database <url>', 'postgres://... or a SQLite file (default: as `server`)')
     .action(async (_o: unknown, c: Command) => {
       const { opts } = resolvedOptions(c, io);
-      const list = await withStore(opts, io, (s) => listTokens(s));
+      const list = await withStore(opts, io, c, (s) => listTokens(s));
       io.stdout.write(JSON.stringify(list, null, 2) + '\n');
     });
   token
     .command('revoke')
     .description('revoke a token by id')
     .argument('<id>', 'token id (the 16 hex digits after pcs_)')
-    .option('--database <url>', 'postgres://... or a SQLite file (default: as `server`)')
     .action(async (id: string, _o: unknown, c: Command) => {
       const { opts } = resolvedOptions(c, io);
-      const t = await withStore(opts, io, (s) => revokeToken(s, id, localActor(io), io.clock.now()));
+      const t = await withStore(opts, io, c, (s) => revokeToken(s, id, localActor(io), io.clock.now()));
       if (!t) throw new PortcullisError('NOT_FOUND', `no active token ${id}`);
       io.stderr.write(`portcullis: token ${id} revoked\n`);
     });
@@ -146,10 +146,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .command('backup')
     .description('online backup of the SQLite database into OUT (for PostgreSQL use pg_dump)')
     .argument('<out>', 'backup file to write (must not exist)')
-    .option('--database <url>', 'the SQLite file (default: as `server`)')
     .action(async (out: string, _o: unknown, c: Command) => {
       const { opts } = resolvedOptions(c, io);
-      const n = await backupSqlite(database(opts, io), out);
+      const n = await backupSqlite(database(opts, io, c), out);
       io.stderr.write(`portcullis: backup written to ${out} (${n} pages); restore by stopping the server and putting this file in place of the database\n`);
     });
 }
