@@ -66,6 +66,18 @@ const KEYS: Record<string, KeySpec> = {
   name: { schema: nonEmpty, security: true },
   'not-approved': { schema: z.boolean(), security: true },
   note: { schema: z.string(), security: true },
+  // the server: where the rules come from (scan --server), and who may change them
+  server: { schema: nonEmpty, security: true },
+  'server-max-staleness': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
+  database: { schema: nonEmpty, security: true },
+  role: { schema: nonEmpty, security: true },
+  'expires-in-days': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
+  prune: { schema: z.boolean(), security: true },
+  'rate-limit': { schema: z.union([nonEmpty, z.number().int().min(0)]), security: true },
+  'body-limit': { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
+  listen: { schema: nonEmpty, security: false },
+  'tls-cert': { schema: nonEmpty, security: false },
+  'tls-key': { schema: nonEmpty, security: false },
   // where images and the DB come from, and what the content checks look for: only the pipeline chooses
   'db-source': { schema: paths, security: true },
   'insecure-registry': { schema: paths, security: true },

@@ -32,7 +32,10 @@ test('every command has examples; every example is a real command with real flag
     }
     assert.ok(cmd !== root, `${ex}: no command`);
     for (const w of words.slice(i).filter((x) => x.startsWith('--'))) {
-      assert.ok(cmd.options.some((o) => o.long === w) || globals.has(w), `${ex}: ${w} is not an option of ${pathOf(cmd)}`);
+      // an option of the command or of a command above it (commander reads those after the subcommand too)
+      let owner: Command | null = cmd;
+      while (owner && !owner.options.some((o) => o.long === w)) owner = owner.parent;
+      assert.ok(owner || globals.has(w), `${ex}: ${w} is not an option of ${pathOf(cmd)}`);
     }
   }
 });

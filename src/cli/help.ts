@@ -29,6 +29,7 @@ export const EXAMPLES: Record<string, string[]> = {
     `portcullis scan ${IMG} --pipeline release-7 --policy policies/ --output json=report.json --output sarif=scan.sarif --output junit=junit.xml`,
     `portcullis scan ${IMG} --pipeline release-7 --policy policies/ --format gitlab --output gl-container-scanning-report.json`,
     'portcullis scan --sbom sbom.cdx.json --severity critical,high',
+    `portcullis scan ${IMG} --server https://portcullis.example.com --pipeline release-7`,
   ],
   db: ['portcullis db update', 'portcullis db status'],
   'db build': ['portcullis db build --source ../shared/data/osv --source ../shared/data/kev/known_exploited_vulnerabilities.json --output portcullis.db'],
@@ -46,6 +47,14 @@ export const EXAMPLES: Record<string, string[]> = {
     'portcullis policy explain report.json --policy policies/ --pipeline release-7',
     'portcullis policy explain report.json --policy policies/ --pipeline release-7 --finding CVE-2021-23337 --format json',
   ],
+  'policy push': ['portcullis policy push policies/ --server https://portcullis.example.com', 'portcullis policy push policies/ --server https://portcullis.example.com --prune'],
+  'policy pull': ['portcullis policy pull policies/ --server https://portcullis.example.com'],
+  server: ['portcullis server', 'portcullis server --database postgres://portcullis@db.example.com/portcullis --listen 0.0.0.0:8443 --tls-cert server.pem --tls-key server.key'],
+  'server token': ['portcullis server token create --name jenkins --role ci --pipeline release-*', 'portcullis server token list'],
+  'server token create': ['portcullis server token create --name alice --role security', 'portcullis server token create --name jenkins --role ci --pipeline release-* --expires-in-days 30'],
+  'server token list': ['portcullis server token list --database postgres://portcullis@db.example.com/portcullis'],
+  'server token revoke': ['portcullis server token revoke 0123456789abcdef'],
+  'server backup': ['portcullis server backup portcullis-backup.db'],
   base: ['portcullis base add docker-archive:debian-12-slim.tar --catalog base-catalog.yaml', 'portcullis base list --catalog base-catalog.yaml --policy policies/'],
   'base add': ['portcullis base add oci-archive:debian-12-slim.oci.tar:docker.io/library/debian:12-slim --catalog base-catalog.yaml'],
   'base refresh': ['portcullis base refresh --catalog base-catalog.yaml'],
@@ -62,8 +71,9 @@ export function allCommands(root: Command): Command[] {
 
 /** `''` for the program itself, else `scan`, `policy test`, ... */
 export function pathOf(cmd: Command): string {
-  if (!cmd.parent) return '';
-  return [cmd.parent.parent ? cmd.parent.name() : undefined, cmd.name()].filter(Boolean).join(' ');
+  const words: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) words.unshift(c.name());
+  return words.join(' ');
 }
 
 /** The help text after the options: examples, then the exit codes. */

@@ -20,6 +20,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   { name: 'db', summary: 'build, update and inspect the local advisory database', load: async () => (await import('./commands/db.js')).registerDbCommands },
   { name: 'policy', summary: 'validate, test and explain assurance policies and exceptions', load: async () => (await import('./commands/policy.js')).registerPolicyCommands },
   { name: 'base', summary: 'catalog of known base images: record, list and remove them (see docs/base-images.md)', load: async () => (await import('./commands/base.js')).registerBaseCommands },
+  { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
 ];
 
 /** Global flags that take a value: what follows them is not the command name. */

@@ -31,8 +31,23 @@ export interface DecisionRecord {
   warnings: Violation[];
   suppressed: Suppression[];
   notices: string[];
+  /** rules served by a Portcullis server (`scan --server`): the revision of every policy and exception document */
+  server?: ServerProvenance;
   /** sha256 over the canonical JSON of every other field */
   recordDigest: string;
+}
+
+/** Where a decision's rules came from when a server supplied them (`scan --server`). */
+export interface ServerProvenance {
+  url?: string;
+  pipeline: string;
+  /** when the server served the bundle */
+  fetchedAt: string;
+  /** the server was unreachable: a cached bundle was used (saved at this time) */
+  cachedAt?: string;
+  policies: { name: string; revision: number; digest: string }[];
+  exceptions: { document: string; revision: number; digest: string; ids: string[] }[];
+  catalogs: { name: string; revision: number; digest: string }[];
 }
 
 /** Digest of an empty policy/exception set (no --exceptions given). */
@@ -44,7 +59,17 @@ export const EMPTY_DIGEST = digestOf([]);
  */
 export function decisionRecord(
   report: ScanReport,
-  opts: { policyDigest: string; policyFiles?: string[]; policyNote?: string; exceptionsDigest?: string; exceptionFiles?: string[]; vexDigest?: string; vexFiles?: string[]; decision?: Decision },
+  opts: {
+    policyDigest: string;
+    policyFiles?: string[];
+    policyNote?: string;
+    exceptionsDigest?: string;
+    exceptionFiles?: string[];
+    vexDigest?: string;
+    vexFiles?: string[];
+    decision?: Decision;
+    server?: ServerProvenance;
+  },
 ): DecisionRecord {
   const decision = opts.decision ?? report.decision;
   if (!decision) throw new PortcullisError('BAD_INPUT', 'cannot write a decision record: the report has no decision (no policy was evaluated)');
@@ -101,6 +126,7 @@ export function decisionRecord(
     warnings: decision.warnings,
     suppressed: decision.suppressed,
     notices: decision.notices,
+    server: opts.server,
   };
   const clean = JSON.parse(JSON.stringify(body)) as Omit<DecisionRecord, 'recordDigest'>;
   return { ...clean, recordDigest: 'sha256:' + createHash('sha256').update(canonicalJson(clean)).digest('hex') };

@@ -12,9 +12,9 @@ import { loadExceptions, loadPolicies } from '../policy/load.js';
 import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
 import { DEFAULT_PIPELINE, selectPolicies } from '../policy/select.js';
-import { decisionRecord, writeDecisionRecord } from '../policy/record.js';
 import { loadVex, type LoadedVex } from '../vex/load.js';
 import { INLINE_NOTE, inlinePolicy, type FailOnLevel } from '../policy/inline.js';
+import { decisionRecord, writeDecisionRecord, type DecisionRecord, type ServerProvenance } from '../policy/record.js';
 
 export interface GateOptions {
   pipeline?: string;
@@ -47,6 +47,8 @@ export interface Gate {
   repository?: { paths: string[]; where: string; loaded: LoadedExceptions };
   /** set for `--fail-on`: said in the decision record next to the policy's name */
   inline?: string;
+  /** the rules came from a server (`scan --server`): their revisions, and notices for the verdict */
+  server?: { provenance: ServerProvenance; notices: string[] };
 }
 
 export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
@@ -89,6 +91,8 @@ export interface Decided {
   report: ScanReport;
   exitCode: 0 | 1;
   notices: string[];
+  /** the decision record, when one was written or is to be uploaded */
+  record?: DecisionRecord;
 }
 
 /** The exceptions in force: the pipeline's, plus the repository's when every selected policy allows them. */
@@ -112,10 +116,13 @@ export async function decide(report: ScanReport, gate: Gate | undefined, now: Da
   const { pipeline, policies } = gate;
   const inForce = await exceptionsInForce(report, gate, now);
   const exceptions = gate.vex ? { ...inForce, vex: gate.vex.documents } : inForce;
-  const decision = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
+  const evaluated = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
+  // a verdict decided on a cached server bundle says so
+  const decision = gate.server?.notices.length ? { ...evaluated, notices: [...gate.server.notices, ...evaluated.notices] } : evaluated;
   const out: ScanReport = { ...report, decision };
-  if (gate.decisionFile) {
-    const record = decisionRecord(out, {
+  let record: DecisionRecord | undefined;
+  if (gate.decisionFile || gate.server) {
+    record = decisionRecord(out, {
       policyDigest: policies.digest,
       policyFiles: gate.inline ? undefined : policies.files,
       policyNote: gate.inline,
@@ -123,8 +130,9 @@ export async function decide(report: ScanReport, gate: Gate | undefined, now: Da
       exceptionFiles: exceptions.files,
       vexDigest: gate.vex?.digest,
       vexFiles: gate.vex?.files,
+      server: gate.server?.provenance,
     });
-    await writeDecisionRecord(gate.decisionFile, record);
+    if (gate.decisionFile) await writeDecisionRecord(gate.decisionFile, record);
   }
-  return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices };
+  return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices, ...(record ? { record } : {}) };
 }

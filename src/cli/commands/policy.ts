@@ -22,6 +22,7 @@ import { loadVex } from '../../vex/load.js';
 import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
 import { EMPTY_EXCEPTIONS, type ExceptionSet } from '../../policy/schema.js';
 import { collect, resolvedOptions } from './common.js';
+import { registerSyncCommands } from './sync.js';
 
 export { loadPolicies, loadExceptions };
 
@@ -190,4 +191,6 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       write(io, formatExplanations(explanations));
       if (decision.notices.length) write(io, '\nnotices:\n' + decision.notices.map((n) => `  * ${n}\n`).join(''));
     });
+
+  registerSyncCommands(policy, io);
 }

@@ -26,6 +26,7 @@ import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 import { verdictLines } from '../../scan/summary.js';
 import { FAIL_ON_LEVELS, parseExitCode, parseFailOn } from '../../policy/inline.js';
+import { DEFAULT_MAX_STALENESS, loadServerGate, uploadScan, type RemoteGate } from './remote.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -54,7 +55,9 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--only-base', 'display only findings from the base image layers')
     .option('--notify <url>', 'POST a summary when a policy fails or warns (repeatable; Slack webhooks get Slack messages; HMAC secret from $PORTCULLIS_NOTIFY_SECRET)', collect)
     .option('--notify-timeout <ms>', 'timeout of each notification attempt (default 5000)')
-    .option('--report-url <url>', 'link to the full report (e.g. the CI artifact) for notifications');
+    .option('--report-url <url>', 'link to the full report (e.g. the CI artifact) for notifications')
+    .option('--server <url>', 'take policies, exceptions and the base catalog of --pipeline from a Portcullis server (token: $PORTCULLIS_TOKEN), decide here, upload report and decision')
+    .option('--server-max-staleness <duration>', `when the server is unreachable, decide with its cached bundle no older than this (e.g. 24h, 90m, 2d; default ${DEFAULT_MAX_STALENESS})`);
   addCheckOptions(cmd);
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
@@ -68,8 +71,12 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
     if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
     const failCode = parseExitCode(opts.exitCode as string | number | undefined);
+    if (opts.server !== undefined && repository) {
+      throw new PortcullisError('BAD_INPUT', `${repository.where}: exceptions: refused: with --server the exceptions come from the server (the repository's own exceptions are not used)`);
+    }
+    const remote = opts.server !== undefined ? await remoteGate(opts, io) : undefined;
     // policies and exceptions are loaded and validated before the (long) scan: a typo fails fast
-    const gate = await loadGate({
+    const gate = remote ? remote.gate : await loadGate({
       pipeline: opts.pipeline as string | undefined,
       policies: (opts.policy as string[] | undefined) ?? [],
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
@@ -85,6 +92,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       dockerfile: opts.dockerfile as string | undefined,
       gated: gate !== undefined,
     });
+    if (remote) lineageInputs.catalog = remote.catalog;
     // rules and signatures of the content checks, loaded before the image too; an SBOM has no file contents
     const checkOpts = checkOptionsFrom(opts, io.env);
     if (lineageInputs.dockerfile !== undefined) checkOpts.dockerfile = { path: String(opts.dockerfile), text: lineageInputs.dockerfile };
@@ -155,10 +163,32 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         const failures = await notify(report, [...new Set(notifyUrls)].map((url) => ({ url, secret })), { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined });
         for (const f of failures) io.stderr.write(`portcullis: ${f}\n`);
       }
+      if (remote) {
+        try {
+          const id = await uploadScan(remote.target, gate!.pipeline, report, decided.record);
+          if (!global.quiet) io.stderr.write(`portcullis: report and decision uploaded to ${remote.target.url} (scan ${id})\n`);
+        } catch (e) {
+          io.stderr.write(`portcullis: warning: could not upload the report to ${remote.target.url}: ${(e as Error).message}\n`);
+        }
+      }
       if (exitCode !== 0) process.exitCode = exitCode;
     } finally {
       db.close();
     }
+  });
+}
+
+async function remoteGate(opts: Record<string, unknown>, io: CliIo): Promise<RemoteGate> {
+  for (const [flag, key] of [['--policy', 'policy'], ['--exceptions', 'exceptions'], ['--base-catalog', 'baseCatalog']] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new PortcullisError('BAD_INPUT', `--server supplies the policies, exceptions and base catalog: do not give ${flag} with it`);
+  }
+  return loadServerGate({
+    server: String(opts.server),
+    pipeline: opts.pipeline as string | undefined,
+    maxStaleness: opts.serverMaxStaleness as string | undefined,
+    decisionFile: opts.decision as string | undefined,
+    io,
   });
 }
 
