@@ -17,14 +17,18 @@ import { StatusBook } from './status.js';
 import { expandSparse, sparseInfo, type SparseInfo } from './sparse.js';
 import { DEFAULT_LIMITS, type AnalyzedFile, type ContentSink, type EntryExtra, type EntryObserver, type WalkOptions, type WalkProblem, type WalkResult } from './types.js';
 import { SinkFan } from './sinks.js';
+import { LAYER_MARK, layerKey, RECORD_FORMAT, type AnalyzerRun, type EntryRecord, type LayerRecord, type ReadRecord } from './record.js';
 
 export * from './types.js';
 export { FileTracker } from './tracker.js';
 export { normaliseEntryPath, resolveInRoot } from './path.js';
+export { DEFAULT_CACHE_MAX_BYTES, defaultLayerCacheDir, LayerCache, type LayerCacheStats } from './layercache.js';
 
 /** Small required files are kept (up to this much in total) so required links can be resolved to them. */
 const RETAIN_FILE_MAX = 1024 * 1024;
 const RETAIN_TOTAL_MAX = 64 * 1024 * 1024;
+/** a layer whose record would hold more than this (roughly) is not cached: it would not pay to keep it in memory */
+const MAX_RECORDING_BYTES = 256 * 1024 * 1024;
 
 interface Tracked {
   layer: number;
@@ -123,12 +127,32 @@ async function readEntry(e: AsyncIterable<unknown>, max: number, fan?: SinkFan):
 /** Thrown by a source's read callback when one file cannot be read (a per-file problem). */
 class SkipFile extends Error {}
 
+/** What a replayed read yields instead of content: the record of the cold read (layer cache). */
+class Replayed {
+  constructor(readonly r: ReadRecord) {}
+}
+
+/** The entry's LayerRef in facts → LAYER_MARK; a copy of it (which replay could not re-point) makes the facts unstorable. */
+function storeFacts(facts: AnalyzedFile['facts'], layer: LayerRef): string | undefined {
+  let copied = false;
+  const json = JSON.stringify(facts, (_k, v: unknown) => {
+    if (v === layer) return LAYER_MARK;
+    if (v !== null && typeof v === 'object' && (v as LayerRef).diffId === layer.diffId && typeof (v as LayerRef).index === 'number') copied = true;
+    return v;
+  });
+  return copied ? undefined : json;
+}
+
+function loadFacts(json: string, layer: LayerRef): AnalyzedFile['facts'] {
+  return JSON.parse(json, (_k, v: unknown) => (v === LAYER_MARK ? layer : v)) as AnalyzedFile['facts'];
+}
+
 class Walk {
   readonly limits: WalkLimits;
   readonly files: AnalyzedFile[] = [];
   readonly problems: WalkProblem[] = [];
   readonly book: StatusBook;
-  readonly stats = { layers: 0, entries: 0, bytes: 0, analyzedFiles: 0 };
+  readonly stats = { layers: 0, entries: 0, bytes: 0, analyzedFiles: 0, cachedLayers: 0, notDownloaded: 0 };
   private readonly live = new PathIndex<FileRec>();
   private readonly links = new PathIndex<LinkRec>();
   private readonly kept = new PathIndex<Kept>();
@@ -138,6 +162,12 @@ class Walk {
   /** records of required links not (yet) analyzed: dropped from the result when never resolved */
   readonly placeholders = new Set<AnalyzedFile>();
   private fsRoot: string | undefined;
+  /** layer cache: the entries of the layer being walked, while it is recorded */
+  private recording: EntryRecord[] | undefined;
+  /** false once something in the layer being recorded cannot be replayed (a check that failed, a fact holding a layer copy) */
+  private recordable = true;
+  /** rough size of the record being made */
+  private recordBytes = 0;
 
   constructor(
     readonly image: ResolvedImage,
@@ -196,16 +226,39 @@ class Walk {
     return wanted.filter((a) => size <= this.capOf(a));
   }
 
-  private async runAnalyzers(list: Analyzer[], path: string, entry: EntryInfo, content: Buffer, layer: LayerRef, recs?: AnalyzedFile[]): Promise<AnalyzedFile[]> {
+  private async runAnalyzers(list: Analyzer[], path: string, entry: EntryInfo, content: Buffer, layer: LayerRef, recs?: AnalyzedFile[], runs?: AnalyzerRun[]): Promise<AnalyzedFile[]> {
     const out: AnalyzedFile[] = [];
     for (const [i, a] of list.entries()) {
-      const ctx = this.book.context(a, path, layer, this.limits);
+      let ctx = this.book.context(a, path, layer, this.limits);
+      const run: AnalyzerRun = { a: a.name, f: '[]' };
+      if (runs) {
+        const calls: [0 | 1 | 2, string][] = [];
+        const { warn, partial, fail } = ctx;
+        ctx = {
+          ...ctx,
+          warn: (m) => (calls.push([0, m]), warn(m)),
+          partial: (m) => (calls.push([1, m]), partial?.(m)),
+          fail: (m) => (calls.push([2, m]), fail?.(m)),
+        };
+        run.c = calls;
+      }
       this.book.get(a.name).files++;
       let facts: AnalyzedFile['facts'] = [];
       try {
         facts = await a.analyze({ path, entry, content, layer }, ctx);
       } catch (e) {
         this.analyzerError(a, path, layer, e);
+        run.e = describe(e);
+      }
+      if (runs) {
+        const f = storeFacts(facts, layer);
+        if (f === undefined) this.recordable = false;
+        else {
+          run.f = f;
+          this.recordBytes += f.length;
+        }
+        if (run.c?.length === 0) delete run.c;
+        runs.push(run);
       }
       const rec = recs?.[i];
       if (rec) {
@@ -256,6 +309,7 @@ class Walk {
   }
 
   private observerError(name: string, path: string, layer: LayerRef, e: unknown): void {
+    this.recordable = false;
     this.problem({ reason: 'analyzer-error', subject: path, detail: `check ${name} failed: ${describe(e)}`, layer });
   }
 
@@ -268,12 +322,13 @@ class Walk {
     l: LayerInfo,
     rawName: string,
     info: Omit<EntryInfo, 'path'>,
-    read: (max: number, fan?: SinkFan) => Promise<Buffer | undefined>,
+    read: (max: number, fan?: SinkFan) => Promise<Buffer | undefined | Replayed>,
     extra: EntryExtra = {},
   ): Promise<void> {
     this.checkAbort();
     this.countEntry(l);
     const layer = layerRef(l);
+    const er = this.recording ? this.recordEntry(rawName, info, extra) : undefined;
     if (rawName.length > this.limits.maxPathLength) {
       this.problem({ reason: 'limit-exceeded', subject: rawName.slice(0, 200), detail: `entry name longer than ${this.limits.maxPathLength} characters; skipped`, layer });
       return;
@@ -305,40 +360,199 @@ class Walk {
     const fits = wanted.length > 0 ? this.overCap(wanted, path, info.size, layer) : [];
     if (fits.length === 0 && !fan) return;
     const max = fits.length > 0 ? Math.max(...fits.map((a) => this.capOf(a))) : -1;
-    let content: Buffer | undefined;
+    const rr: ReadRecord | undefined = er ? (er.r = {}) : undefined;
+    let got: Buffer | undefined | Replayed;
     try {
-      content = await read(max, fan);
+      got = await read(max, fan);
     } catch (e) {
       if (e instanceof SkipFile) {
+        if (rr) rr.skip = e.message;
         fan?.abort(e.message);
         this.problem({ reason: 'layer-unreadable', subject: path, detail: e.message, layer });
         return;
       }
       throw e;
     }
+    if (rr && fan) {
+      const saved = fan.saved();
+      if (saved) rr.sinks = saved;
+      else this.recordable = false;
+    }
     if (max < 0) return;
-    if (content === undefined) {
+    const replayed = got instanceof Replayed ? got.r : undefined;
+    const length = replayed ? replayed.len : (got as Buffer | undefined)?.length;
+    if (length === undefined) {
       this.overCap(fits, path, max + 1, layer, `more than ${max} bytes`);
       return;
     }
     this.stats.analyzedFiles++;
-    if (content.length <= RETAIN_FILE_MAX && this.keptBytes + content.length <= RETAIN_TOTAL_MAX) {
+    const content = replayed ? (replayed.body !== undefined ? Buffer.from(replayed.body, 'base64') : undefined) : (got as Buffer);
+    if (content && content.length <= RETAIN_FILE_MAX && this.keptBytes + content.length <= RETAIN_TOTAL_MAX) {
       this.kept.add(path, { layer: l.index, content, entry });
       this.keptBytes += content.length;
     }
-    this.record(await this.runAnalyzers(fits.filter((a) => content.length <= this.capOf(a)), path, entry, content, layer), l.index);
+    const list = fits.filter((a) => length <= this.capOf(a));
+    if (replayed) {
+      this.record(this.replayRuns(list, path, entry, layer, replayed.runs ?? []), l.index);
+      return;
+    }
+    if (rr) {
+      rr.len = length;
+      // kept for link resolution in later layers: small files some analyzer would also take through a link
+      if (length <= RETAIN_FILE_MAX && this.linkable(list, path, entry)) {
+        rr.body = content!.toString('base64');
+        this.recordBytes += rr.body.length;
+      }
+      rr.runs = [];
+    }
+    this.record(await this.runAnalyzers(list, path, entry, content!, layer, undefined, rr?.runs), l.index);
+  }
+
+  /** Layer cache: the record of an entry of the layer being recorded (pushed to it). */
+  private recordEntry(rawName: string, info: Omit<EntryInfo, 'path'>, extra: EntryExtra): EntryRecord {
+    const er: EntryRecord = { n: rawName.length > this.limits.maxPathLength ? rawName.slice(0, this.limits.maxPathLength + 1) : rawName, t: info.type, s: info.size, m: info.mode };
+    if (info.uid !== undefined) er.u = info.uid;
+    if (info.gid !== undefined) er.g = info.gid;
+    if (info.linkTarget !== undefined) er.l = info.linkTarget;
+    if (extra.pax) er.x = extra.pax;
+    this.recording!.push(er);
+    this.recordBytes += 64 + er.n.length;
+    if (this.recordBytes > MAX_RECORDING_BYTES) this.recordable = false;
+    return er;
+  }
+
+  /** Would one of `list` also take `path` through a link? (its content may then serve a later layer's link) */
+  private linkable(list: Analyzer[], path: string, entry: EntryInfo): boolean {
+    return list.some((a) => {
+      try {
+        return a.required(path, { ...entry, type: 'symlink', size: 0, linkTarget: path });
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** Layer cache: what `list` did with a file in the recorded run (facts, status calls, failures), applied again. */
+  private replayRuns(list: Analyzer[], path: string, entry: EntryInfo, layer: LayerRef, runs: AnalyzerRun[]): AnalyzedFile[] {
+    const out: AnalyzedFile[] = [];
+    for (const [i, a] of list.entries()) {
+      this.book.get(a.name).files++;
+      const run = runs[i];
+      let facts: AnalyzedFile['facts'] = [];
+      if (!run || run.a !== a.name) this.analyzerError(a, path, layer, 'the layer cache holds no result of this analyzer for the file');
+      else {
+        const ctx = this.book.context(a, path, layer, this.limits);
+        for (const [k, m] of run.c ?? []) (k === 0 ? ctx.warn : k === 1 ? ctx.partial : ctx.fail)?.(m);
+        if (run.e !== undefined) this.analyzerError(a, path, layer, run.e);
+        try {
+          facts = loadFacts(run.f, layer);
+        } catch (e) {
+          this.analyzerError(a, path, layer, e);
+        }
+      }
+      out.push({ path, layer, analyzer: a.name, facts, effective: true });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Layer cache: look up, replay, record
+
+  private cacheKey(l: LayerInfo): string | undefined {
+    const c = this.opts.cache;
+    if (!c || this.image.layerIdentity === undefined || l.diffId.startsWith('dir:')) return undefined;
+    return layerKey(l.diffId, this.analyzers, this.limits, c.salt);
+  }
+
+  /** The cached record of `l`, and whether its bytes need not be read (a registry blob pinned by the manifest we hashed, whose diff_id we recorded). */
+  async lookup(l: LayerInfo): Promise<{ rec: LayerRecord; skipRead: boolean } | undefined> {
+    const key = this.cacheKey(l);
+    if (key === undefined) return undefined;
+    const store = this.opts.cache!.store;
+    const rec = await store.get(key, l.diffId);
+    if (!rec) return undefined;
+    const skipRead = this.image.layerIdentity === 'pinned-blob' && l.digest !== undefined && (await store.blobDiffId(l.digest)) === l.diffId;
+    return { rec, skipRead };
+  }
+
+  /**
+   * Replay a cached layer through the same entry path as a walk. Unless the blob is pinned and known,
+   * the layer is read and hashed first (the source checks its diff_id): a record counts only for
+   * bytes hashed in this run.
+   */
+  async replayLayer(l: LayerInfo, rec: LayerRecord, skipRead: boolean): Promise<void> {
+    if (!skipRead) {
+      try {
+        const content = await this.image.openLayer(l.diffId, this.opts.signal);
+        if (content.kind !== 'tar') throw new PortcullisError('INTERNAL', `${this.label(l)}: not a tar layer`);
+        for await (const _ of content.stream) {
+          // the source's digest check sees every byte
+        }
+      } catch (e) {
+        throw this.layerError(l, e);
+      }
+    }
+    this.stats.bytes += rec.bytes;
+    if (this.stats.bytes > this.limits.maxTotalBytes) throw this.tooManyBytes(l);
+    for (const e of rec.entries) {
+      const info: Omit<EntryInfo, 'path'> = { type: e.t, size: e.s, mode: e.m };
+      if (e.u !== undefined) info.uid = e.u;
+      if (e.g !== undefined) info.gid = e.g;
+      if (e.l !== undefined) info.linkTarget = e.l;
+      await this.entry(
+        l,
+        e.n,
+        info,
+        async (_max, fan) => {
+          const r = e.r;
+          if (!r) throw new SkipFile('the layer cache holds no record of reading this file');
+          if (r.skip !== undefined) throw new SkipFile(r.skip);
+          if (fan) await fan.restore(r.sinks);
+          return new Replayed(r);
+        },
+        e.x ? { pax: e.x } : {},
+      );
+    }
+  }
+
+  tooManyBytes(l: LayerInfo): PortcullisError {
+    return new PortcullisError('LIMIT_EXCEEDED', `${this.label(l)}: more than ${this.limits.maxTotalBytes} uncompressed bytes in the image (decompression bomb?)`, { subject: l.diffId });
+  }
+
+  /** Walk a tar layer, recording it for the cache when there is one; the record is stored once the whole layer was read (and so its digests checked). */
+  async walkTarCached(l: LayerInfo, stream: Readable): Promise<void> {
+    const key = this.cacheKey(l);
+    if (key === undefined) return this.walkTar(l, stream);
+    const before = this.stats.bytes;
+    this.recording = [];
+    this.recordable = true;
+    this.recordBytes = 0;
+    let entries: EntryRecord[];
+    try {
+      await this.walkTar(l, stream);
+    } finally {
+      entries = this.recording;
+      this.recording = undefined;
+    }
+    const cache = this.opts.cache!;
+    if (!this.recordable) {
+      cache.onNote?.(`layer cache: ${this.label(l)} not stored (a result that cannot be replayed, or too large)`);
+      return;
+    }
+    const why = await cache.store.put(key, { format: RECORD_FORMAT, diffId: l.diffId, bytes: this.stats.bytes - before, entries });
+    if (why !== undefined) cache.onNote?.(`layer cache: ${this.label(l)} not stored: ${why}`);
+    else if (this.image.layerIdentity === 'pinned-blob' && l.digest !== undefined) await cache.store.putBlob(l.digest, l.diffId);
   }
 
   async walkTar(l: LayerInfo, stream: Readable): Promise<void> {
-    const what = this.label(l);
     const limits = this.limits;
     const stats = this.stats;
+    const tooMany = (): PortcullisError => this.tooManyBytes(l);
     const counter = new Transform({
       transform(chunk: Buffer, _e, cb) {
         stats.bytes += chunk.length;
-        if (stats.bytes > limits.maxTotalBytes) {
-          cb(new PortcullisError('LIMIT_EXCEEDED', `${what}: more than ${limits.maxTotalBytes} uncompressed bytes in the image (decompression bomb?)`, { subject: l.diffId }));
-        } else cb(null, chunk);
+        if (stats.bytes > limits.maxTotalBytes) cb(tooMany());
+        else cb(null, chunk);
       },
     });
     const extract = tar.extract();
@@ -627,18 +841,26 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
   const total = image.layers.length;
   for (const l of image.layers) {
     if (opts.signal?.aborted) throw new PortcullisError('INTERNAL', 'walk aborted');
-    let content;
-    try {
-      content = await image.openLayer(l.diffId, opts.signal);
-    } catch (e) {
-      throw w.layerError(l, e);
+    const hit = await w.lookup(l);
+    if (hit) {
+      await w.replayLayer(l, hit.rec, hit.skipRead);
+      w.stats.cachedLayers++;
+      if (hit.skipRead) w.stats.notDownloaded++;
+    } else {
+      let content;
+      try {
+        content = await image.openLayer(l.diffId, opts.signal);
+      } catch (e) {
+        throw w.layerError(l, e);
+      }
+      if (content.kind === 'fs') await w.walkDir(l, content.root);
+      else await w.walkTarCached(l, content.stream);
     }
-    if (content.kind === 'fs') await w.walkDir(l, content.root);
-    else await w.walkTar(l, content.stream);
     w.stats.layers++;
     opts.onLayer?.(w.stats.layers, total);
   }
   await w.resolvePending();
+  if (opts.cache) opts.cache.onNote?.(`layer cache: ${w.stats.cachedLayers} of ${total} layer(s) replayed from the cache, ${w.stats.notDownloaded} not downloaded`);
   const files = w.files.filter((f) => !w.placeholders.has(f)).sort((a, b) => a.layer.index - b.layer.index || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || (a.analyzer < b.analyzer ? -1 : a.analyzer > b.analyzer ? 1 : 0));
   return {
     files,
