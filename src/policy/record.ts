@@ -18,7 +18,8 @@ export interface DecisionRecord {
   verdict: Verdict;
   evaluatedAt: string;
   /** files: as given on the command line (informational; not part of the digest) */
-  policies: { names: string[]; digest: string; files?: string[] };
+  /** note: set for the inline policy of `scan --fail-on` ("local use; not a security team's policy") */
+  policies: { names: string[]; digest: string; files?: string[]; note?: string };
   exceptions: { digest: string; files?: string[]; applied: string[] };
   allowlisted?: Decision['allowlisted'];
   db?: { schemaVersion: number; builtAt: string; sources: { name: string; updatedAt?: string; records: number; checksum?: string }[] };
@@ -41,7 +42,7 @@ export const EMPTY_DIGEST = digestOf([]);
  */
 export function decisionRecord(
   report: ScanReport,
-  opts: { policyDigest: string; policyFiles?: string[]; exceptionsDigest?: string; exceptionFiles?: string[]; decision?: Decision },
+  opts: { policyDigest: string; policyFiles?: string[]; policyNote?: string; exceptionsDigest?: string; exceptionFiles?: string[]; decision?: Decision },
 ): DecisionRecord {
   const decision = opts.decision ?? report.decision;
   if (!decision) throw new PortcullisError('BAD_INPUT', 'cannot write a decision record: the report has no decision (no policy was evaluated)');
@@ -62,7 +63,7 @@ export function decisionRecord(
     pipeline: decision.pipeline,
     verdict: decision.verdict,
     evaluatedAt: decision.evaluatedAt,
-    policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined },
+    policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined, note: opts.policyNote },
     exceptions: {
       digest: opts.exceptionsDigest ?? EMPTY_DIGEST,
       files: opts.exceptionFiles ? [...opts.exceptionFiles] : undefined,
