@@ -5,7 +5,8 @@
 // status calls, and each content check's per-file outcome (ContentSink.save()). Secrets are never
 // stored in plain text (the secrets check saves a digest and the redacted excerpt).
 import { createHash } from 'node:crypto';
-import type { Analyzer, EntryType, WalkLimits } from '../core/types.js';
+import type { Analyzer, EntryType, LayerRef, WalkLimits } from '../core/types.js';
+import type { AnalyzedFile } from './types.js';
 
 /** Bump when the walker's replay or the record format changes. */
 export const RECORD_FORMAT = 1;
@@ -103,4 +104,19 @@ export interface CacheSalt {
 export function layerKey(diffId: string, analyzers: Analyzer[], limits: WalkLimits, salt: unknown[]): string {
   const doc = JSON.stringify([RECORD_FORMAT, diffId, analyzers.map((a) => [a.name, a.version, a.maxFileBytes ?? null]), limits, salt]);
   return createHash('sha256').update(doc).digest('hex');
+}
+
+/** The entry's LayerRef in facts → LAYER_MARK; a copy of it (which replay could not re-point) makes the facts unstorable. */
+export function storeFacts(facts: AnalyzedFile['facts'], layer: LayerRef): string | undefined {
+  let copied = false;
+  const json = JSON.stringify(facts, (_k, v: unknown) => {
+    if (v === layer) return LAYER_MARK;
+    if (v !== null && typeof v === 'object' && (v as LayerRef).diffId === layer.diffId && typeof (v as LayerRef).index === 'number') copied = true;
+    return v;
+  });
+  return copied ? undefined : json;
+}
+
+export function loadFacts(json: string, layer: LayerRef): AnalyzedFile['facts'] {
+  return JSON.parse(json, (_k, v: unknown) => (v === LAYER_MARK ? layer : v)) as AnalyzedFile['facts'];
 }
