@@ -139,7 +139,9 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
         });
         return undefined;
       }
-      const scanner = new TextScanner(compiled, path, true, forced);
+      // made on the first chunk: a file replayed from the layer cache never needs one
+      let made: TextScanner | undefined;
+      const scanner = (): TextScanner => (made ??= new TextScanner(compiled, path, true, forced));
       let saved: SavedFile | undefined;
       const ended = (binary: boolean, bytes: number, hits: SafeHit[]): void => {
         saved = { end: { hits, binary, bytes } };
@@ -157,12 +159,13 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
         if (hits.length) files.push({ hits, layer, tracked: ctx.track(path, layer) });
       };
       return {
-        write: (chunk) => scanner.write(chunk),
+        write: (chunk) => scanner().write(chunk),
         end: () => {
-          const hits = safeHits(scanner.end(), ruleIndex);
-          ended(scanner.binary, scanner.bytes, hits);
+          const s = scanner();
+          const hits = safeHits(s.end(), ruleIndex);
+          ended(s.binary, s.bytes, hits);
         },
-        abort: (why) => aborted(why, safeHits(scanner.end(), ruleIndex)),
+        abort: (why) => aborted(why, safeHits(scanner().end(), ruleIndex)),
         save: () => saved,
         restore: (v) => {
           const o = v as SavedFile | null;
