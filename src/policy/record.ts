@@ -21,6 +21,8 @@ export interface DecisionRecord {
   /** note: set for the inline policy of `scan --fail-on` ("local use; not a security team's policy") */
   policies: { names: string[]; digest: string; files?: string[]; note?: string };
   exceptions: { digest: string; files?: string[]; applied: string[] };
+  /** VEX documents given (--vex): sha256 over their bytes, and the documents whose statements suppressed findings */
+  vex?: { digest: string; files?: string[]; applied: string[] };
   allowlisted?: Decision['allowlisted'];
   db?: { schemaVersion: number; builtAt: string; sources: { name: string; updatedAt?: string; records: number; checksum?: string }[] };
   scanner: { name: string; version: string };
@@ -42,7 +44,7 @@ export const EMPTY_DIGEST = digestOf([]);
  */
 export function decisionRecord(
   report: ScanReport,
-  opts: { policyDigest: string; policyFiles?: string[]; policyNote?: string; exceptionsDigest?: string; exceptionFiles?: string[]; decision?: Decision },
+  opts: { policyDigest: string; policyFiles?: string[]; policyNote?: string; exceptionsDigest?: string; exceptionFiles?: string[]; vexDigest?: string; vexFiles?: string[]; decision?: Decision },
 ): DecisionRecord {
   const decision = opts.decision ?? report.decision;
   if (!decision) throw new PortcullisError('BAD_INPUT', 'cannot write a decision record: the report has no decision (no policy was evaluated)');
@@ -69,6 +71,14 @@ export function decisionRecord(
       files: opts.exceptionFiles ? [...opts.exceptionFiles] : undefined,
       applied: [...new Set(decision.suppressed.filter((s) => s.by === 'exception').map((s) => s.ruleId))].sort(),
     },
+    vex:
+      opts.vexDigest !== undefined
+        ? {
+            digest: opts.vexDigest,
+            files: opts.vexFiles ? [...opts.vexFiles] : undefined,
+            applied: [...new Set(decision.suppressed.filter((s) => s.by === 'vex').map((s) => s.ruleId))].sort(),
+          }
+        : undefined,
     allowlisted: decision.allowlisted,
     db: report.db
       ? {

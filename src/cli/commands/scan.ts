@@ -43,6 +43,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--fail-on <severity>', `quick gate without a policy file, for local use: an inline policy failing on vulnerabilities at or above SEVERITY (${FAIL_ON_LEVELS.join(', ')}), on coverage gaps and on a DB older than --max-db-age (72h); not with --policy`)
     .option('--exit-code <n>', 'exit code when a policy fails (default 1; 2 stays "could not decide")')
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
@@ -74,6 +75,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       pipeline: opts.pipeline as string | undefined,
       policies: (opts.policy as string[] | undefined) ?? [],
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
+      vex: (opts.vex as string[] | undefined) ?? [],
       decisionFile: opts.decision as string | undefined,
       failOn: opts.failOn !== undefined ? parseFailOn(String(opts.failOn)) : undefined,
       maxDbAgeHours: maxAge,
