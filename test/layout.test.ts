@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   walker: 1,
   analyzers: 2,
   advisory: 2,
+  vex: 2,
   match: 3,
   checks: 3,
   baseimage: 4,

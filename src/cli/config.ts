@@ -19,6 +19,7 @@ import { SEVERITY_ORDER } from '../core/types.js';
 import { validate } from '../policy/load.js';
 import { formatsFor } from '../report/registry.js';
 import { parsePlatform } from '../source/ref.js';
+import { FAIL_ON_LEVELS } from '../policy/inline.js';
 
 export type ConfigValues = Record<string, unknown>;
 
@@ -46,11 +47,15 @@ const KEYS: Record<string, KeySpec> = {
   // what is judged and by which rules: only the pipeline chooses
   policy: { schema: paths, security: true },
   exceptions: { schema: paths, security: true },
+  vex: { schema: paths, security: true },
   pipeline: { schema: nonEmpty, security: true },
   'base-catalog': { schema: nonEmpty, security: true },
   catalog: { schema: nonEmpty, security: true },
   db: { schema: nonEmpty, security: true },
   'max-db-age': { schema: z.number().positive(), security: true },
+  // an inline policy instead of the pipeline's, and the code a failed gate exits with: only the pipeline chooses
+  'fail-on': { schema: z.enum(FAIL_ON_LEVELS), security: true },
+  'exit-code': { schema: z.number().int().min(1).max(125).refine((n) => n !== 2, { message: 'expected 1 to 125 other than 2 (2 means "could not decide")' }), security: true },
   'fetched-at': { schema: nonEmpty, security: true },
   platform: { schema: nonEmpty.refine((s) => { try { parsePlatform(s); return true; } catch { return false; } }, { message: 'expected os/arch[/variant], e.g. linux/arm64/v8' }), security: true },
   sbom: { schema: nonEmpty, security: true },

@@ -1,12 +1,13 @@
 // evaluate(): the gate. Pure: no I/O, the clock comes in ctx.now. The same function runs in the CLI,
 // the server and the admission webhook. Order per finding and policy:
-//   judge (controls) → exception → policy relaxations (ignore, appOnly, ignoreUnfixed, gracePeriodDays)
+//   judge (controls) → exception → trusted VEX statement → policy relaxations (ignore, appOnly, ignoreUnfixed, gracePeriodDays)
 //   → allowlist → violation (block) or warning (audit / warn-level rules).
 import type { Decision, ScanReport, Suppression, Violation } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import { judgeFinding, type Judgement } from './controls.js';
 import { deriveFindings } from './derive.js';
 import { judgeOverlapsOnce } from './overlap.js';
+import { indexVex, vexNotices, vexSuppression } from './vex.js';
 import {
   EXPIRY_WARNING_DAYS,
   allowEntryMatches,
@@ -139,6 +140,8 @@ export function evaluateWithTrace(
   const image: ImageId = { ...ctx.image, name: ctx.image.name !== undefined ? normaliseImageName(ctx.image.name) : undefined };
   const selected = selectPolicies(policies, pipeline, image);
   const notices: string[] = [];
+  const vex = indexVex(exceptions.vex ?? []);
+  notices.push(...vexNotices(vex, selected));
 
   const states: ExceptionState[] = exceptions.exceptions.map((e, order) => ({
     e,
@@ -240,7 +243,7 @@ export function evaluateWithTrace(
         sup = { by: 'exception', ruleId: matchedException.id, reason: matchedException.reason, expires: expiryLabel(matchedException) };
         if (matchedException.source !== undefined) sup.source = matchedException.source;
       } else {
-        sup = relaxation(f, j, p, now);
+        sup = vexSuppression(f, p, image, vex) ?? relaxation(f, j, p, now);
       }
       if (!sup && allow && j.level === 'violation') {
         sup = { by: 'allowlist', ruleId: allow.image, reason: allow.reason, expires: expiryLabel(allow) };

@@ -18,8 +18,11 @@ export interface DecisionRecord {
   verdict: Verdict;
   evaluatedAt: string;
   /** files: as given on the command line (informational; not part of the digest) */
-  policies: { names: string[]; digest: string; files?: string[] };
+  /** note: set for the inline policy of `scan --fail-on` ("local use; not a security team's policy") */
+  policies: { names: string[]; digest: string; files?: string[]; note?: string };
   exceptions: { digest: string; files?: string[]; applied: string[] };
+  /** VEX documents given (--vex): sha256 over their bytes, and the documents whose statements suppressed findings */
+  vex?: { digest: string; files?: string[]; applied: string[] };
   allowlisted?: Decision['allowlisted'];
   db?: { schemaVersion: number; builtAt: string; sources: { name: string; updatedAt?: string; records: number; checksum?: string }[] };
   scanner: { name: string; version: string };
@@ -41,7 +44,7 @@ export const EMPTY_DIGEST = digestOf([]);
  */
 export function decisionRecord(
   report: ScanReport,
-  opts: { policyDigest: string; policyFiles?: string[]; exceptionsDigest?: string; exceptionFiles?: string[]; decision?: Decision },
+  opts: { policyDigest: string; policyFiles?: string[]; policyNote?: string; exceptionsDigest?: string; exceptionFiles?: string[]; vexDigest?: string; vexFiles?: string[]; decision?: Decision },
 ): DecisionRecord {
   const decision = opts.decision ?? report.decision;
   if (!decision) throw new PortcullisError('BAD_INPUT', 'cannot write a decision record: the report has no decision (no policy was evaluated)');
@@ -62,12 +65,20 @@ export function decisionRecord(
     pipeline: decision.pipeline,
     verdict: decision.verdict,
     evaluatedAt: decision.evaluatedAt,
-    policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined },
+    policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined, note: opts.policyNote },
     exceptions: {
       digest: opts.exceptionsDigest ?? EMPTY_DIGEST,
       files: opts.exceptionFiles ? [...opts.exceptionFiles] : undefined,
       applied: [...new Set(decision.suppressed.filter((s) => s.by === 'exception').map((s) => s.ruleId))].sort(),
     },
+    vex:
+      opts.vexDigest !== undefined
+        ? {
+            digest: opts.vexDigest,
+            files: opts.vexFiles ? [...opts.vexFiles] : undefined,
+            applied: [...new Set(decision.suppressed.filter((s) => s.by === 'vex').map((s) => s.ruleId))].sort(),
+          }
+        : undefined,
     allowlisted: decision.allowlisted,
     db: report.db
       ? {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseImageRef } from './imageref.js';
 import { GAP_REASONS } from '../core/types.js';
+import type { VexDocument } from '../vex/types.js';
 
 export const API_VERSION = 'portcullis/v1';
 
@@ -134,6 +135,14 @@ export const policySchema = z
         .array(z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' }))
         .optional()
         .describe('the owning team\'s notification URLs: told when this policy fails or warns (Slack webhooks get Slack messages, others the JSON payload)'),
+      vex: z
+        .strictObject({
+          trust: globList.describe(
+            'anchored globs over a VEX document\'s author or publisher (OpenVEX author, CycloneDX metadata authors/manufacturer/supplier, CSAF publisher name or namespace) whose statements count; absent or empty: no one is trusted',
+          ),
+        })
+        .optional()
+        .describe('whose VEX statements (--vex) may suppress findings: not_affected or fixed for this image and package'),
       exceptions: z
         .strictObject({
           maxDays: z
@@ -239,6 +248,8 @@ export type AllowEntry = z.infer<typeof allowEntrySchema> & { source?: string };
 export interface ExceptionSet {
   exceptions: PolicyException[];
   allowlist: AllowEntry[];
+  /** VEX documents given with --vex; each policy's spec.vex.trust decides whose statements count */
+  vex?: VexDocument[];
 }
 
 export const EMPTY_EXCEPTIONS: ExceptionSet = { exceptions: [], allowlist: [] };

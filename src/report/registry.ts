@@ -8,6 +8,7 @@ import { markdownReporter } from './markdown/index.js';
 import { cyclonedxReporter } from './cyclonedx/index.js';
 import { spdxReporter } from './spdx/index.js';
 import { htmlReporter } from './html/index.js';
+import { openvexReporter } from './openvex/index.js';
 
 export const reporters: Reporter[] = [
   tableReporter,
@@ -18,6 +19,7 @@ export const reporters: Reporter[] = [
   cyclonedxReporter,
   spdxReporter,
   htmlReporter,
+  openvexReporter,
 ];
 
 export function reporterFor(format: string): Reporter | undefined {

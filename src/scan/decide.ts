@@ -13,12 +13,20 @@ import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
 import { selectPolicies } from '../policy/select.js';
 import { decisionRecord, writeDecisionRecord } from '../policy/record.js';
+import { loadVex, type LoadedVex } from '../vex/load.js';
+import { INLINE_NOTE, inlinePolicy, type FailOnLevel } from '../policy/inline.js';
 
 export interface GateOptions {
   pipeline?: string;
   policies: string[];
   exceptions: string[];
+  /** VEX documents (--vex FILE|DIR) */
+  vex?: string[];
   decisionFile?: string;
+  /** `--fail-on LEVEL`: the inline policy instead of policy files (refused together with them) */
+  failOn?: FailOnLevel;
+  /** --max-db-age, for the inline policy's database.maxAgeHours */
+  maxDbAgeHours?: number;
   /** exceptions named by an implicitly found portcullis.yaml (the repository's), with where they were named */
   repository?: { paths: string[]; where: string };
 }
@@ -31,25 +39,37 @@ export interface Gate {
   policies: Awaited<ReturnType<typeof loadPolicies>>;
   exceptions: LoadedExceptions | (typeof EMPTY_EXCEPTIONS & { digest: undefined; files: string[] });
   decisionFile?: string;
+  vex?: LoadedVex;
   /** the paths given with --exceptions (the pipeline's) */
   exceptionPaths?: string[];
   repository?: { paths: string[]; where: string; loaded: LoadedExceptions };
+  /** set for `--fail-on`: said in the decision record next to the policy's name */
+  inline?: string;
 }
 
 export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
-  if (opts.policies.length === 0) {
-    if (opts.pipeline !== undefined || opts.exceptions.length > 0 || opts.decisionFile) {
+  if (opts.failOn !== undefined && opts.policies.length > 0) {
+    throw new PortcullisError(
+      'BAD_INPUT',
+      `--fail-on and --policy exclude each other: --fail-on ${opts.failOn} is an inline policy for local use; with policy files, the policy decides what fails (vulnerabilities.failOn)`,
+    );
+  }
+  if (opts.policies.length === 0 && opts.failOn === undefined) {
+    if (opts.pipeline !== undefined || opts.exceptions.length > 0 || (opts.vex ?? []).length > 0 || opts.decisionFile) {
       throw new PortcullisError('NO_POLICY', 'no policy given: pass --policy FILE|DIR (or set `policy` in portcullis.yaml) to evaluate a pipeline');
     }
     return undefined; // no gate: the repository's exceptions have nothing to apply to
   }
+  const inline = opts.failOn !== undefined ? inlinePolicy(opts.failOn, opts.maxDbAgeHours) : undefined;
   const gate: Gate = {
     pipeline: opts.pipeline ?? 'default',
-    policies: await loadPolicies(opts.policies),
+    policies: inline ? { policies: [inline.policy], digest: inline.digest, files: [] } : await loadPolicies(opts.policies),
     exceptions: opts.exceptions.length ? await loadExceptions(opts.exceptions) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] },
     decisionFile: opts.decisionFile,
     exceptionPaths: opts.exceptions,
+    inline: inline ? INLINE_NOTE : undefined,
   };
+  if ((opts.vex ?? []).length > 0) gate.vex = await loadVex(opts.vex!);
   if (opts.repository) {
     const loaded = await loadExceptions(opts.repository.paths);
     if (loaded.allowlist.length > 0) {
@@ -88,15 +108,19 @@ async function exceptionsInForce(report: ScanReport, gate: Gate): Promise<Gate['
 export async function decide(report: ScanReport, gate: Gate | undefined, now: Date): Promise<Decided> {
   if (!gate) return { report, exitCode: 0, notices: [] };
   const { pipeline, policies } = gate;
-  const exceptions = await exceptionsInForce(report, gate);
+  const inForce = await exceptionsInForce(report, gate);
+  const exceptions = gate.vex ? { ...inForce, vex: gate.vex.documents } : inForce;
   const decision = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
   const out: ScanReport = { ...report, decision };
   if (gate.decisionFile) {
     const record = decisionRecord(out, {
       policyDigest: policies.digest,
-      policyFiles: policies.files,
+      policyFiles: gate.inline ? undefined : policies.files,
+      policyNote: gate.inline,
       exceptionsDigest: exceptions.digest,
       exceptionFiles: exceptions.files,
+      vexDigest: gate.vex?.digest,
+      vexFiles: gate.vex?.files,
     });
     await writeDecisionRecord(gate.decisionFile, record);
   }

@@ -4,6 +4,7 @@
 import type { ScanReport } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import { SEVERITY_ORDER } from '../core/types.js';
+import { INLINE_POLICY_PREFIX, policyList } from '../core/verdict.js';
 
 function all(r: ScanReport): Finding[] {
   const seen = new Set(r.findings.map((f) => f.id));
@@ -34,7 +35,7 @@ export function verdictLines(r: ScanReport): string[] {
   if (d) {
     const verdict = d.verdict === 'pass' ? 'PASSED' : d.verdict === 'fail' ? 'FAILED' : 'COULD NOT DECIDE';
     lines.push(
-      `portcullis: ${verdict} ${image} (pipeline ${d.pipeline}): ${plural(d.violations.length, 'violation')}, ${plural(d.warnings.length, 'warning')}, ${d.suppressed.length} suppressed; findings: ${findingCounts(findings)}`,
+      `portcullis: ${verdict} ${image} (pipeline ${d.pipeline}${d.policies.some((p) => p.startsWith(INLINE_POLICY_PREFIX)) ? `; policy ${policyList(d)}` : ''}): ${plural(d.violations.length, 'violation')}, ${plural(d.warnings.length, 'warning')}, ${d.suppressed.length} suppressed; findings: ${findingCounts(findings)}`,
     );
   } else {
     lines.push(`portcullis: scanned ${image} (no policy): findings: ${findingCounts(findings)}`);

@@ -15,6 +15,7 @@ import { checkReport } from '../../policy/report-input.js';
 import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.js';
 import { lifetimeProblems } from '../../policy/lifetime.js';
 import { decisionRecord, writeDecisionRecord, EMPTY_DIGEST } from '../../policy/record.js';
+import { loadVex } from '../../vex/load.js';
 import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
 import { EMPTY_EXCEPTIONS, type ExceptionSet } from '../../policy/schema.js';
 import { collect, resolvedOptions } from './common.js';
@@ -53,7 +54,9 @@ async function prepare(reportFile: string, opts: Record<string, unknown>, io: Cl
   const report = await readReport(reportFile);
   const policies = await loadPolicies(policyPaths);
   const excPaths = (opts.exceptions as string[] | undefined) ?? [];
-  const exceptions = excPaths.length ? await loadExceptions(excPaths) : { ...EMPTY_EXCEPTIONS, digest: EMPTY_DIGEST };
+  const loaded = excPaths.length ? await loadExceptions(excPaths) : { ...EMPTY_EXCEPTIONS, digest: EMPTY_DIGEST };
+  const vexPaths = (opts.vex as string[] | undefined) ?? [];
+  const exceptions = vexPaths.length ? { ...loaded, vex: (await loadVex(vexPaths)).documents } : loaded;
   let image = imageOf(report);
   if (opts.image !== undefined) {
     const p = parseImageRef(String(opts.image));
@@ -67,11 +70,12 @@ function write(io: CliIo, s: string): void {
   io.stdout.write(s);
 }
 
-/** The options prepare() reads: --policy, --exceptions, --pipeline and --image (in that order in --help). */
+/** The options prepare() reads: --policy, --exceptions, --vex, --pipeline and --image (in that order in --help). */
 function addPrepareOptions(cmd: Command): Command {
   return cmd
     .option('--policy <path>', 'policy file or directory (repeatable)', collect)
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--vex <path>', 'VEX document or directory (repeatable): statements from authors a policy trusts suppress findings', collect)
     .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
     .option('--image <ref>', 'evaluate as this image reference (default: from the report)');
 }

@@ -25,6 +25,7 @@ import type { ScanReport } from '../../core/report.js';
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 import { verdictLines } from '../../scan/summary.js';
+import { FAIL_ON_LEVELS, parseExitCode, parseFailOn } from '../../policy/inline.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -38,7 +39,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index')
     .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
     .option('--policy <path>', 'policy file or directory (repeatable)', collect)
+    .option('--fail-on <severity>', `quick gate without a policy file, for local use: an inline policy failing on vulnerabilities at or above SEVERITY (${FAIL_ON_LEVELS.join(', ')}), on coverage gaps and on a DB older than --max-db-age (72h); not with --policy`)
+    .option('--exit-code <n>', 'exit code when a policy fails (default 1; 2 stays "could not decide")')
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
@@ -63,12 +67,16 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const severities = parseSeverityList(opts.severity as string | undefined);
     const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
     if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
+    const failCode = parseExitCode(opts.exitCode as string | number | undefined);
     // policies and exceptions are loaded and validated before the (long) scan: a typo fails fast
     const gate = await loadGate({
       pipeline: opts.pipeline as string | undefined,
       policies: (opts.policy as string[] | undefined) ?? [],
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
+      vex: (opts.vex as string[] | undefined) ?? [],
       decisionFile: opts.decision as string | undefined,
+      failOn: opts.failOn !== undefined ? parseFailOn(String(opts.failOn)) : undefined,
+      maxDbAgeHours: maxAge,
       repository,
     });
     const lineageInputs = await loadLineageInputs({
@@ -131,7 +139,8 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
       // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
-      if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
+      const exitCode = decided.exitCode === 0 ? 0 : failCode;
+      if (exitCode !== 0) process.exitCode = exitCode;
       await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
       // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
       // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
@@ -144,7 +153,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         const failures = await notify(report, [...new Set(notifyUrls)].map((url) => ({ url, secret })), { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined });
         for (const f of failures) io.stderr.write(`portcullis: ${f}\n`);
       }
-      if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
+      if (exitCode !== 0) process.exitCode = exitCode;
     } finally {
       db.close();
     }

@@ -65,17 +65,32 @@ function sourceFor(id: string): { name: string; url?: string } {
   return { name: 'OSV', url: `https://osv.dev/vulnerability/${id}` };
 }
 
+/** OpenVEX justification names → CycloneDX's (their VEX guides map them this way); others pass as detail only. */
+const CDX_JUSTIFICATION: Record<string, string> = {
+  component_not_present: 'code_not_present',
+  vulnerable_code_not_present: 'code_not_present',
+  vulnerable_code_not_in_execute_path: 'code_not_reachable',
+  vulnerable_code_cannot_be_controlled_by_adversary: 'requires_environment',
+  inline_mitigations_already_exist: 'protected_by_mitigating_control',
+};
+const CDX_JUSTIFICATIONS = new Set([...Object.values(CDX_JUSTIFICATION), 'requires_configuration', 'requires_dependency', 'protected_by_compiler', 'protected_at_runtime', 'protected_at_perimeter']);
+
 /**
  * CycloneDX VEX analysis for a suppressed finding. A suppression is accepted risk, never "not affected":
  * the package is affected and the advisory applies, someone decided to ship it anyway. So the state is
  * `exploitable` with response `update` when a fix exists, else `will_not_fix`; a grace period is
- * `in_triage` (the advisory is new and not yet assessed). `not_affected` needs a justification, which
- * only a VEX statement can give: Portcullis has no VEX input yet, so it never writes it.
+ * `in_triage` (the advisory is new and not yet assessed). Only a trusted VEX statement says
+ * `not_affected` (with its justification) or `resolved`.
  */
-export function analysis(v: VulnerabilityFinding, s: Suppression): { state: string; response: string[]; detail: string } {
+export function analysis(v: VulnerabilityFinding, s: Suppression): { state: string; response?: string[]; detail: string; justification?: string } {
+  const detail = s.reason ?? `${s.by} ${s.ruleId}`;
+  if (s.by === 'vex' && s.vex) {
+    if (s.vex.status === 'fixed') return { state: 'resolved', detail };
+    const j = s.vex.justification === undefined ? undefined : (CDX_JUSTIFICATION[s.vex.justification] ?? (CDX_JUSTIFICATIONS.has(s.vex.justification) ? s.vex.justification : undefined));
+    return j !== undefined ? { state: 'not_affected', justification: j, detail } : { state: 'not_affected', detail };
+  }
   const state = s.by === 'grace-period' ? 'in_triage' : 'exploitable';
   const response = v.fixState === 'fixed' ? ['update'] : ['will_not_fix'];
-  const detail = s.reason ?? `${s.by} ${s.ruleId}`;
   return { state, response, detail };
 }
 

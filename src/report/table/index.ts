@@ -7,7 +7,7 @@ import type { Finding, MalwareFinding, Package, Severity, VulnerabilityFinding }
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
 import { adviceLine, allFindings, exceptionMarks, suppressionLabel } from '../describe.js';
-import { verdictLine } from '../../core/verdict.js';
+import { policyList, verdictLine } from '../../core/verdict.js';
 
 const COLORS: Record<Severity, string> = {
   critical: '\x1b[1;31m',
@@ -204,7 +204,7 @@ function decisionBlock(r: ScanReport, color: boolean): string[] {
   const out = [
     '',
     `Verdict   ${paint}${word}${color ? RESET : ''}${line.slice(word.length)}`,
-    `          pipeline ${d.pipeline}; policies: ${d.policies.join(', ') || 'none'}`,
+    `          pipeline ${d.pipeline}; policies: ${policyList(d)}`,
   ];
   for (const v of d.violations) {
     out.push(`  ✗ [${v.policy}/${v.control}] ${v.message}`);
