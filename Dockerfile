@@ -1,5 +1,6 @@
 # Portcullis as a container image. Multi-stage: the build stage assembles the packed npm package
-# (`npm pack`: dist/, bin/, the secret rules) with its production node_modules and smoke-tests it; the
+# (`npm pack`: dist/, bin/, the secret rules) with its run-time node_modules (scripts/prune-runtime.mjs:
+# no install-time tooling such as prebuild-install) and smoke-tests it; the
 # final stage is the base plus the node binary and that tree, run as a non-root user, with no npm, no
 # compiler and no package manager added. Built by scripts/build-image.sh (buildah, from the Debian 12
 # slim base in ../shared/fixtures, the host's node binary), which then gates the image with Portcullis

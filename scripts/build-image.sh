@@ -31,7 +31,10 @@ ln -s "$root/node_modules" "$work/src/node_modules"
 (cd "$work/src" && npm pack --silent --pack-destination "$work" >/dev/null)
 tar -xzf "$work/portcullis-$version.tgz" -C "$work/ctx"
 cp -a "$root/node_modules" "$work/ctx/node_modules"
-cp package.json package-lock.json "$work/ctx/" && (cd "$work/ctx" && npm prune --omit=dev --offline --no-audit --no-fund --ignore-scripts --loglevel=error) && rm "$work/ctx/package.json" "$work/ctx/package-lock.json" "$work/ctx/node_modules/.package-lock.json"
+cp package.json package-lock.json "$work/ctx/"
+(cd "$work/ctx" && npm prune --omit=dev --offline --no-audit --no-fund --ignore-scripts --loglevel=error)
+node scripts/prune-runtime.mjs "$work/ctx" >"$out/pruned.txt"
+rm "$work/ctx/package.json" "$work/ctx/package-lock.json" "$work/ctx/node_modules/.package-lock.json"
 cp "$(command -v node)" "$work/ctx/node"
 cp Dockerfile "$work/ctx/Dockerfile"
 t1=$(date +%s)
@@ -66,6 +69,7 @@ exc() {
 code=0
 node bin/portcullis.js scan "docker-archive:$out/portcullis-image.tar" --db "$db" --pipeline "release-$version" \
   --policy examples/policies --exceptions "$out/exceptions.yaml" --base-catalog examples/base-catalog.yaml \
+  --secret-max-file-size 134217728 \
   --format table --output "$out/portcullis-image.txt" --output "json=$out/portcullis-image.json" \
   --decision "$out/decision.json" || code=$?
 t3=$(date +%s)
