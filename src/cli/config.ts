@@ -34,7 +34,9 @@ const nonEmpty = z.string().min(1);
 const paths = z.union([nonEmpty, z.array(nonEmpty).min(1)]);
 const SEVERITY_MSG = `expected severities separated by commas (${SEVERITY_ORDER.join(', ')})`;
 const severityString = z.string().refine((s) => s.split(',').every((x) => x.trim() === '' || (SEVERITY_ORDER as readonly string[]).includes(x.trim().toLowerCase())), { message: SEVERITY_MSG });
-const ALL_FORMATS = [...new Set([...formatsFor('scan'), ...formatsFor('sbom'), 'table', 'json', 'text'])].sort();
+const ALL_FORMATS = [...new Set([...formatsFor('scan'), ...formatsFor('sbom'), 'table', 'json'])].sort();
+/** `format:` in any case; `text` is the old name of `table` */
+const formatValue = z.string().refine((v) => ALL_FORMATS.includes(v.trim().toLowerCase() === 'text' ? 'table' : v.trim().toLowerCase()), { message: `expected one of ${ALL_FORMATS.join(', ')}` });
 
 /** Every key a config file may set: its value type, and whether it can weaken the gate. */
 interface KeySpec {
@@ -80,7 +82,7 @@ const KEYS: Record<string, KeySpec> = {
   clamd: { schema: nonEmpty, security: true },
   'clamd-stream-max-length': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   // what is shown and where it goes: never changes the verdict
-  format: { schema: z.enum(ALL_FORMATS as [string, ...string[]]), security: false },
+  format: { schema: formatValue, security: false },
   output: { schema: paths, security: false },
   decision: { schema: nonEmpty, security: false },
   dockerfile: { schema: nonEmpty, security: false },

@@ -19,12 +19,12 @@ export function outputTargets(mode: 'sbom' | 'scan', format: string | undefined,
     }
     return f;
   };
-  const main = check(format ?? 'table');
+  const main = check((format ?? 'table').toLowerCase());
   const targets: OutputTarget[] = [];
   let plainFile: string | undefined;
   for (const o of outputs ?? []) {
     const eq = o.indexOf('=');
-    const maybeFormat = eq > 0 ? o.slice(0, eq) : undefined;
+    const maybeFormat = eq > 0 ? o.slice(0, eq).toLowerCase() : undefined;
     if (maybeFormat && known.includes(maybeFormat)) targets.push({ format: maybeFormat, file: o.slice(eq + 1) });
     else if (maybeFormat && /^[a-z-]+$/.test(maybeFormat) && !o.includes('/')) check(maybeFormat);
     else if (plainFile) throw new PortcullisError('BAD_INPUT', `--output ${o}: only one plain --output FILE is allowed (use FORMAT=FILE for more)`);

@@ -9,6 +9,7 @@ import { cyclonedxReporter } from './cyclonedx/index.js';
 import { spdxReporter } from './spdx/index.js';
 import { htmlReporter } from './html/index.js';
 import { openvexReporter } from './openvex/index.js';
+import { gitlabReporter } from './gitlab/index.js';
 
 export const reporters: Reporter[] = [
   tableReporter,
@@ -20,6 +21,7 @@ export const reporters: Reporter[] = [
   spdxReporter,
   htmlReporter,
   openvexReporter,
+  gitlabReporter,
 ];
 
 export function reporterFor(format: string): Reporter | undefined {

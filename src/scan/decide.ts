@@ -11,7 +11,7 @@ import { PortcullisError } from '../core/errors.js';
 import { loadExceptions, loadPolicies } from '../policy/load.js';
 import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
-import { selectPolicies } from '../policy/select.js';
+import { DEFAULT_PIPELINE, selectPolicies } from '../policy/select.js';
 import { decisionRecord, writeDecisionRecord } from '../policy/record.js';
 import { loadVex, type LoadedVex } from '../vex/load.js';
 import { INLINE_NOTE, inlinePolicy, type FailOnLevel } from '../policy/inline.js';
@@ -62,7 +62,7 @@ export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
   }
   const inline = opts.failOn !== undefined ? inlinePolicy(opts.failOn, opts.maxDbAgeHours) : undefined;
   const gate: Gate = {
-    pipeline: opts.pipeline ?? 'default',
+    pipeline: opts.pipeline ?? DEFAULT_PIPELINE,
     policies: inline ? { policies: [inline.policy], digest: inline.digest, files: [] } : await loadPolicies(opts.policies),
     exceptions: opts.exceptions.length ? await loadExceptions(opts.exceptions) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] },
     decisionFile: opts.decisionFile,

@@ -26,19 +26,29 @@ export interface RepositoryExceptions {
   where: string;
 }
 
+/** `scan`, `policy test`, ...: the command's words after `portcullis`. */
+export function commandPath(cmd: Command): string {
+  return [cmd.parent?.parent ? cmd.parent.name() : undefined, cmd.name()].filter(Boolean).join(' ');
+}
+
+/** Other names of a format that shipped before: `text` was the policy commands' name for `table`. */
+const FORMAT_ALIASES: Record<string, string> = { text: 'table' };
+
+/** A --format value as the commands compare it: lower case, aliases resolved (`TABLE`, `Text` → `table`). */
+export function canonicalFormat(value: string): string {
+  const f = value.trim().toLowerCase();
+  return FORMAT_ALIASES[f] ?? f;
+}
+
 /** The formats each command offers: a config `format` is used only by the commands that offer it. */
-function formatsOf(cmd: Command): string[] | undefined {
-  const path = [cmd.parent?.parent ? cmd.parent.name() : undefined, cmd.name()].filter(Boolean).join(' ');
-  switch (path) {
+export function formatsOf(cmd: Command): string[] | undefined {
+  switch (commandPath(cmd)) {
     case 'scan':
       return formatsFor('scan');
     case 'sbom':
       return formatsFor('sbom');
-    case 'policy validate':
-    case 'policy test':
-      return ['text', 'json'];
     default:
-      return ['table', 'json'];
+      return cmd.options.some((o) => o.long === '--format') ? ['table', 'json'] : undefined;
   }
 }
 
@@ -73,8 +83,14 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
     }
   }
   const offered = formatsOf(cmd);
-  const accepts = (key: string, v: unknown): boolean => key !== 'format' || offered === undefined || offered.includes(String(v));
+  const accepts = (key: string, v: unknown): boolean => key !== 'format' || offered === undefined || offered.includes(canonicalFormat(String(v)));
   const opts = applyDefaults(cmd.opts() as Record<string, unknown>, declared, fromCli, io.env, values, accepts);
+  if (offered !== undefined && typeof opts.format === 'string') {
+    // one vocabulary everywhere: case-insensitive, `table` for the human format
+    const f = canonicalFormat(opts.format);
+    if (!offered.includes(f)) throw new PortcullisError('BAD_INPUT', `unknown format "${opts.format.slice(0, 40)}" for ${commandPath(cmd)}; expected one of: ${offered.join(', ')}`);
+    opts.format = f;
+  }
   const tty = (io.stdout as NodeJS.WriteStream).isTTY === true;
   return {
     opts,
