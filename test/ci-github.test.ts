@@ -12,7 +12,7 @@ import { ORDERS_API, jobEnv, parseOutputs, policyRepo, run, workDir } from './he
 
 const validator = join(REPO_ROOT, 'node_modules', '.bin', 'action-validator');
 const ACTION = join(REPO_ROOT, 'action.yml');
-const WORKFLOW = join(REPO_ROOT, 'examples', 'ci', 'github', 'portcullis.yml');
+const WORKFLOW = join(REPO_ROOT, 'ci', 'github', 'example-workflow.yml');
 
 interface Step {
   id?: string;
@@ -60,7 +60,7 @@ test('the example workflow gates with its own pipeline name and a policy pinned 
   const step = wf.jobs.gate!.steps.find((s) => s.id === 'portcullis')!;
   assert.match(step.with!['policy-commit']!, /^[0-9a-f]{40}$/);
   assert.match(step.with!.pipeline!, /pr-|release-/);
-  assert.ok(!existsSync(join(REPO_ROOT, 'examples', 'ci', 'github', 'policies')), 'no policy next to the workflow');
+  assert.ok(!existsSync(join(REPO_ROOT, 'ci', 'github', 'policies')), 'no policy next to the workflow');
 });
 
 /** Runs one action script the way the runner does: env from the step, a fresh GITHUB_OUTPUT file. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT, sharedOrSkip } from '../src/core/shared.js';
 import { reporterFor } from '../src/report/registry.js';
+import { gitlabValidator } from '../src/report/schemas.js';
 import { sharedDb } from './helpers/shared-db.js';
 import { ORDERS_API, jobEnv, policyRepo, run, workDir } from './helpers/ci.js';
 
@@ -98,6 +99,8 @@ test('gitlab-ci-local runs the job on orders-api: fails under production, passes
     scan: { type: string; status: string; scanner: { id: string }; analyzer: { id: string } };
     vulnerabilities: { id: string; identifiers: unknown[]; location: { image: string; dependency: { package: { name: string }; version: string } } }[];
   };
+  const validate = gitlabValidator();
+  assert.ok(validate(report), `GitLab container scanning schema 15.0.7: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
   assert.match(report.version, /^15\./);
   assert.equal(report.scan.type, 'container_scanning');
   assert.equal(report.scan.status, 'success');

@@ -12,8 +12,8 @@ import { REPO_ROOT, sharedOrSkip } from '../src/core/shared.js';
 import { sharedDb } from './helpers/shared-db.js';
 import { ORDERS_API, jobEnv, policyRepo, run, workDir } from './helpers/ci.js';
 
-const GOCD = join(REPO_ROOT, 'examples', 'ci', 'gocd', 'portcullis.gocd.yaml');
-const BAMBOO = join(REPO_ROOT, 'examples', 'ci', 'bamboo', 'bamboo.yml');
+const GOCD = join(REPO_ROOT, 'ci', 'gocd', 'portcullis.gocd.yaml');
+const BAMBOO = join(REPO_ROOT, 'ci', 'bamboo', 'bamboo.yml');
 
 type Vars = Record<string, string>;
 interface GocdTask {

@@ -12,7 +12,7 @@ import { ORDERS_API, jobEnv, policyRepo, run, workDir, type Ran } from './helper
 
 const LIB = join(REPO_ROOT, 'ci', 'jenkins');
 const STEP = join(LIB, 'vars', 'portcullisScan.groovy');
-const JENKINSFILE = join(REPO_ROOT, 'examples', 'ci', 'jenkins', 'Jenkinsfile');
+const JENKINSFILE = join(REPO_ROOT, 'ci', 'jenkins', 'Jenkinsfile');
 const HARNESS = join(REPO_ROOT, 'test', 'helpers', 'jenkins-harness.groovy');
 
 function groovyOrSkip(t: { skip(msg?: string): void }): boolean {
