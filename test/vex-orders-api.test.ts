@@ -197,3 +197,35 @@ test('--format openvex: valid OpenVEX 0.2; VEX-suppressed as not_affected with t
     ['CVE-2020-8203 lodash', 'CVE-2021-44906 minimist', 'CVE-2022-24999 qs'],
   );
 });
+
+test("other scanners' ignore files on orders-api: .trivyignore and .grype.yaml suppress what Trivy and Grype would; policy convert writes valid exceptions", async (t) => {
+  const image = sharedOrSkip(t, IMAGE);
+  if (!image) return;
+  const { report, vulns } = await scanOnce(image);
+  const d = join(dir, 'ignore');
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, '.trivyignore'), '# argv parsing of trusted input only\nCVE-2021-44906 exp:2026-10-01\n');
+  writeFileSync(join(d, '.grype.yaml'), 'ignore:\n  - vulnerability: CVE-2022-24999\n    reason: gateway parses query strings\n  - package: {name: lodash, type: npm}\n');
+  const r = await cli(['policy', 'test', report, '--policy', POLICY, '--pipeline', 'release', '--format', 'json', '--exceptions', join(d, '.trivyignore'), '--exceptions', join(d, '.grype.yaml')], { now: SCAN_NOW });
+  assert.equal(r.stderr, '');
+  const dec = JSON.parse(r.stdout) as Decision;
+  const byRule = dec.suppressed.filter((s) => s.by === 'exception').map((s) => `${vulns.find((f) => f.id === s.findingId)?.package.name} ${s.ruleId.split('/').pop()}`);
+  // every lodash finding the policy would fail on (Grype ignores the package whatever the finding)
+  const before = await decide(report, []);
+  const lodash = before.violations.filter((v) => vulns.find((f) => f.id === v.findingId)?.package.name === 'lodash').length;
+  assert.ok(lodash >= 2);
+  assert.ok(!dec.violations.some((v) => vulns.find((f) => f.id === v.findingId)?.package.name === 'lodash'));
+  assert.deepEqual(byRule.filter((x) => x.startsWith('minimist')), ['minimist .trivyignore:2']);
+  assert.deepEqual([...new Set(byRule.filter((x) => x.startsWith('qs')))], ['qs .grype.yaml:ignore[0]']);
+  assert.equal(byRule.filter((x) => x === 'lodash .grype.yaml:ignore[1]').length, lodash);
+  assert.ok(byRule.every((x) => /^(minimist|qs|lodash) /.test(x)), byRule.join('\n'));
+  assert.ok(dec.notices.some((n) => /\.grype\.yaml: ignore\[1\]: no reason given/.test(n)));
+  // policy convert: the YAML validates as our own Exceptions document and gives the same suppressions
+  const out = join(d, 'converted.yaml');
+  const c = await cli(['policy', 'convert', join(d, '.grype.yaml'), '--output', out], { now: SCAN_NOW });
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stderr, /warning: .*ignore\[1\]: no reason given/);
+  assert.equal((await cli(['policy', 'validate', out], { now: SCAN_NOW })).code, 0);
+  const again = JSON.parse((await cli(['policy', 'test', report, '--policy', POLICY, '--pipeline', 'release', '--format', 'json', '--exceptions', out], { now: SCAN_NOW })).stdout) as Decision;
+  assert.equal(again.suppressed.filter((s) => s.by === 'exception').length, dec.suppressed.filter((s) => s.by === 'exception' && !s.ruleId.includes('trivyignore')).length);
+});

@@ -141,7 +141,7 @@ export function evaluateWithTrace(
   const selected = selectPolicies(policies, pipeline, image);
   const notices: string[] = [];
   const vex = indexVex(exceptions.vex ?? []);
-  notices.push(...vexNotices(vex, selected));
+  notices.push(...vexNotices(vex, selected), ...(exceptions.warnings ?? []));
 
   const states: ExceptionState[] = exceptions.exceptions.map((e, order) => ({
     e,
@@ -191,7 +191,7 @@ export function evaluateWithTrace(
     let hit = candidatesCache.get(f.id);
     if (hit) return hit;
     const seen = new Set<ExceptionState>();
-    for (const k of findingKeys(f)) for (const s of index.get(k.toUpperCase()) ?? []) seen.add(s);
+    for (const k of [...findingKeys(f), '*']) for (const s of index.get(k.toUpperCase()) ?? []) seen.add(s);
     hit = [...seen].filter((s) => exceptionMatchesFinding(s.e, f)).sort((a, b) => a.order - b.order);
     candidatesCache.set(f.id, hit);
     return hit;

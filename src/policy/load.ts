@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { stableJson } from '../core/json.js';
 import { excerpt, expandUserPaths, readUserFile } from '../core/userfile.js';
+import { foreignKind, readForeign } from './foreign/index.js';
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { PortcullisError } from '../core/errors.js';
@@ -25,6 +26,8 @@ export interface ParsedDocs {
   allowlist: AllowEntry[];
   /** canonical JSON of every validated document, for digests */
   canonical: string[];
+  /** what converting other scanners' ignore files filled in or left out (policy/foreign) */
+  warnings?: string[];
 }
 
 /** JSON with object keys sorted at every level: the same content always gives the same bytes. */
@@ -199,12 +202,14 @@ async function readText(file: string): Promise<string> {
   return buf.toString('utf8');
 }
 
-/** Read and validate files of any kind (for `policy validate`). */
-export async function loadDocuments(paths: string[], accept: 'policy' | 'exceptions' | 'any' = 'any'): Promise<ParsedDocs & { files: string[] }> {
+/** Read and validate files of any kind (for `policy validate`). `now` dates what foreign ignore files leave undated. */
+export async function loadDocuments(paths: string[], accept: 'policy' | 'exceptions' | 'any' = 'any', now: Date = new Date()): Promise<ParsedDocs & { files: string[] }> {
   const files = await expandPaths(paths);
-  const all: ParsedDocs & { files: string[] } = { policies: [], exceptions: [], allowlist: [], canonical: [], files };
+  const all: ParsedDocs & { files: string[] } = { policies: [], exceptions: [], allowlist: [], canonical: [], files, warnings: [] };
   for (const f of files) {
-    const d = parseDocuments(await readText(f), f, accept);
+    const text = await readText(f);
+    const d = foreignKind(f) !== undefined && accept !== 'policy' ? readForeign(text, f, now) : parseDocuments(text, f, accept);
+    all.warnings!.push(...(d.warnings ?? []));
     all.policies.push(...d.policies);
     all.exceptions.push(...d.exceptions);
     all.allowlist.push(...d.allowlist);
@@ -243,7 +248,9 @@ export async function loadPolicies(paths: string[]): Promise<{ policies: Policy[
 }
 
 /** Load Exceptions documents (exceptions and allowlist entries), merged. */
-export async function loadExceptions(paths: string[]): Promise<ExceptionSet & { digest: string; files: string[] }> {
-  const d = await loadDocuments(paths, 'exceptions');
-  return { exceptions: d.exceptions, allowlist: d.allowlist, digest: digestOf(d.canonical), files: d.files };
+export async function loadExceptions(paths: string[], now: Date = new Date()): Promise<ExceptionSet & { digest: string; files: string[] }> {
+  const d = await loadDocuments(paths, 'exceptions', now);
+  const out: ExceptionSet & { digest: string; files: string[] } = { exceptions: d.exceptions, allowlist: d.allowlist, digest: digestOf(d.canonical), files: d.files };
+  if (d.warnings?.length) out.warnings = d.warnings;
+  return out;
 }

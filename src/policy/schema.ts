@@ -209,12 +209,21 @@ const expiringEntryFields = {
 export const exceptionSchema = z
   .strictObject({
     id: nonEmpty,
-    finding: nonEmpty.describe('advisory id or alias, secret rule, config check, malware signature, license, or finding id'),
+    finding: nonEmpty.describe('advisory id or alias, secret rule, config check, malware signature, license, or finding id; `*` for any, only together with package, version, type, fixState or paths'),
     scope: scopeSchema,
     package: nonEmpty.optional().describe('anchored glob over the package purl (without version) or name'),
+    version: nonEmpty.optional().describe('the exact installed version of the package'),
+    type: nonEmpty.optional().describe('the package type (npm, deb, golang, ...: the purl type)'),
+    fixState: z.enum(['fixed', 'not-fixed', 'wont-fix', 'unknown']).optional().describe('only vulnerabilities in this fix state'),
+    paths: globList.optional().describe('anchored globs over the file the finding is in (the package\'s file, a secret\'s file)'),
     ...expiringEntryFields,
   })
-  .superRefine(expiryRefine);
+  .superRefine(expiryRefine)
+  .superRefine((e, ctx) => {
+    if (e.finding === '*' && e.package === undefined && e.version === undefined && e.type === undefined && e.fixState === undefined && e.paths === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['finding'], message: '`*` needs package, version, type, fixState or paths beside it (an exception for everything is an allowlist entry)' });
+    }
+  });
 
 export const allowEntrySchema = z
   .strictObject({
@@ -250,6 +259,8 @@ export interface ExceptionSet {
   allowlist: AllowEntry[];
   /** VEX documents given with --vex; each policy's spec.vex.trust decides whose statements count */
   vex?: VexDocument[];
+  /** what converting other scanners' ignore files filled in or left out: shown in the decision's notices */
+  warnings?: string[];
 }
 
 export const EMPTY_EXCEPTIONS: ExceptionSet = { exceptions: [], allowlist: [] };

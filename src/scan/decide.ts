@@ -22,6 +22,8 @@ export interface GateOptions {
   exceptions: string[];
   /** VEX documents (--vex FILE|DIR) */
   vex?: string[];
+  /** the clock: dates what other scanners' ignore files leave undated */
+  now?: Date;
   decisionFile?: string;
   /** `--fail-on LEVEL`: the inline policy instead of policy files (refused together with them) */
   failOn?: FailOnLevel;
@@ -64,14 +66,14 @@ export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
   const gate: Gate = {
     pipeline: opts.pipeline ?? DEFAULT_PIPELINE,
     policies: inline ? { policies: [inline.policy], digest: inline.digest, files: [] } : await loadPolicies(opts.policies),
-    exceptions: opts.exceptions.length ? await loadExceptions(opts.exceptions) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] },
+    exceptions: opts.exceptions.length ? await loadExceptions(opts.exceptions, opts.now) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] },
     decisionFile: opts.decisionFile,
     exceptionPaths: opts.exceptions,
     inline: inline ? INLINE_NOTE : undefined,
   };
   if ((opts.vex ?? []).length > 0) gate.vex = await loadVex(opts.vex!);
   if (opts.repository) {
-    const loaded = await loadExceptions(opts.repository.paths);
+    const loaded = await loadExceptions(opts.repository.paths, opts.now);
     if (loaded.allowlist.length > 0) {
       throw new PortcullisError(
         'BAD_INPUT',
@@ -90,7 +92,7 @@ export interface Decided {
 }
 
 /** The exceptions in force: the pipeline's, plus the repository's when every selected policy allows them. */
-async function exceptionsInForce(report: ScanReport, gate: Gate): Promise<Gate['exceptions']> {
+async function exceptionsInForce(report: ScanReport, gate: Gate, now: Date): Promise<Gate['exceptions']> {
   const repo = gate.repository;
   if (!repo || repo.loaded.exceptions.length === 0) return gate.exceptions;
   const selected = selectPolicies(gate.policies.policies, gate.pipeline, imageOf(report));
@@ -102,13 +104,13 @@ async function exceptionsInForce(report: ScanReport, gate: Gate): Promise<Gate['
     );
   }
   // load both together: one digest over every exception document in force, ids unique across them
-  return loadExceptions([...(gate.exceptionPaths ?? []), ...repo.paths]);
+  return loadExceptions([...(gate.exceptionPaths ?? []), ...repo.paths], now);
 }
 
 export async function decide(report: ScanReport, gate: Gate | undefined, now: Date): Promise<Decided> {
   if (!gate) return { report, exitCode: 0, notices: [] };
   const { pipeline, policies } = gate;
-  const inForce = await exceptionsInForce(report, gate);
+  const inForce = await exceptionsInForce(report, gate, now);
   const exceptions = gate.vex ? { ...inForce, vex: gate.vex.documents } : inForce;
   const decision = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
   const out: ScanReport = { ...report, decision };

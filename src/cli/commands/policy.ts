@@ -16,6 +16,7 @@ import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.j
 import { lifetimeProblems } from '../../policy/lifetime.js';
 import { DEFAULT_PIPELINE } from '../../policy/select.js';
 import { validateCatalogs } from './validate-catalogs.js';
+import { registerPolicyConvert } from './policy-convert.js';
 import { decisionRecord, writeDecisionRecord, EMPTY_DIGEST } from '../../policy/record.js';
 import { loadVex } from '../../vex/load.js';
 import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
@@ -56,7 +57,7 @@ async function prepare(reportFile: string, opts: Record<string, unknown>, io: Cl
   const report = await readReport(reportFile);
   const policies = await loadPolicies(policyPaths);
   const excPaths = (opts.exceptions as string[] | undefined) ?? [];
-  const loaded = excPaths.length ? await loadExceptions(excPaths) : { ...EMPTY_EXCEPTIONS, digest: EMPTY_DIGEST };
+  const loaded = excPaths.length ? await loadExceptions(excPaths, io.clock.now()) : { ...EMPTY_EXCEPTIONS, digest: EMPTY_DIGEST };
   const vexPaths = (opts.vex as string[] | undefined) ?? [];
   const exceptions = vexPaths.length ? { ...loaded, vex: (await loadVex(vexPaths)).documents } : loaded;
   let image = imageOf(report);
@@ -84,6 +85,8 @@ function addPrepareOptions(cmd: Command): Command {
 
 export function registerPolicyCommands(program: Command, io: CliIo): void {
   const policy = program.command('policy').description('validate, test and explain assurance policies and exceptions');
+
+  registerPolicyConvert(policy, io);
 
   policy
     .command('validate')

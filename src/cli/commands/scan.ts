@@ -74,6 +74,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       policies: (opts.policy as string[] | undefined) ?? [],
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
       vex: (opts.vex as string[] | undefined) ?? [],
+      now: io.clock.now(),
       decisionFile: opts.decision as string | undefined,
       failOn: opts.failOn !== undefined ? parseFailOn(String(opts.failOn)) : undefined,
       maxDbAgeHours: maxAge,
