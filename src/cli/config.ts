@@ -122,6 +122,8 @@ const KEYS: Record<string, KeySpec> = {
   'no-cache': { schema: z.boolean(), security: false },
   cache: { schema: z.boolean(), security: false },
   'cache-max-size': { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
+  // compare: our report beside other scanners' (read only, decides nothing)
+  ours: { schema: nonEmpty, security: false },
 };
 
 export const CONFIG_KEYS = Object.keys(KEYS).sort();

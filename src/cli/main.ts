@@ -20,6 +20,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   { name: 'db', summary: 'build, update and inspect the local advisory database', load: async () => (await import('./commands/db.js')).registerDbCommands },
   { name: 'policy', summary: 'validate, test and explain assurance policies and exceptions', load: async () => (await import('./commands/policy.js')).registerPolicyCommands },
   { name: 'base', summary: 'catalog of known base images: record, list and remove them (see docs/base-images.md)', load: async () => (await import('./commands/base.js')).registerBaseCommands },
+  { name: 'compare', summary: "compare Trivy and Grype JSON reports with Portcullis's for the same image", load: async () => (await import('./commands/compare.js')).registerCompareCommand },
   { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
 ];
 

@@ -43,7 +43,10 @@ export function portcullisOnPath(dir: string): string {
 export function jobEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp, { recursive: true });
-  return { ...process.env, PATH: `${portcullisOnPath(dir)}:${process.env.PATH ?? ''}`, NO_COLOR: '1', TMPDIR: tmp, ...extra };
+  // a CI job's shell, not `npm test`'s: npm run exports its own config as npm_config_* (prefix among them),
+  // which would outrank what a recipe sets (NPM_CONFIG_PREFIX)
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+  return { ...inherited, PATH: `${portcullisOnPath(dir)}:${process.env.PATH ?? ''}`, NO_COLOR: '1', TMPDIR: tmp, ...extra };
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
