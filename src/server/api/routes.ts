@@ -2,7 +2,8 @@
 import { adminRoutes } from './admin.js';
 import { exceptionRoutes } from './exceptions.js';
 import { objectRoutes } from './objects.js';
+import { overviewRoutes } from './overview.js';
 import type { Route } from './route.js';
 import { scanRoutes } from './scans.js';
 
-export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...adminRoutes];
+export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...adminRoutes, ...overviewRoutes];
