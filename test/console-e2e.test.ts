@@ -108,6 +108,10 @@ test('console: security grants an exception in two clicks, the rescan passes; a 
   assert.match(await page.locator('section', { hasText: 'Controls blocking most images' }).innerText(), /vulnerabilities\.failOn[\s\S]*1 image/);
   assert.match(await page.locator('section', { hasText: 'Vulnerabilities in most images' }).innerText(), new RegExp(CVE));
   await axe(page, 'dashboard');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await axe(page, 'dashboard, dark theme');
+  if (SHOTS) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'img', 'console-dashboard-dark.png'), fullPage: false });
+  await page.emulateMedia({ colorScheme: 'light' });
   if (SHOTS) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'img', 'console-dashboard.png'), fullPage: false });
 
   // the image page: the violation, then two clicks (Add exception, Create) and the required reason

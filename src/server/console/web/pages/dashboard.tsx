@@ -35,8 +35,9 @@ export function Dashboard({ me: _me }: { me: Me }) {
               <section class="cards" aria-label="Summary">
                 <div class="card">
                   <h2>Images</h2>
-                  <p class="big">{x.images.length}</p>
+                  <p class="big">{new Set(x.images.map((i) => i.repository ?? i.digest ?? i.scanId)).size}</p>
                   <p>
+                    in {x.pipelines.length} {x.pipelines.length === 1 ? 'pipeline' : 'pipelines'}:{' '}
                     <span class="badge verdict-fail">{x.images.filter((i) => i.verdict === 'fail').length} failing</span>{' '}
                     <span class="badge verdict-pass">{x.images.filter((i) => i.verdict === 'pass').length} passing</span>
                   </p>

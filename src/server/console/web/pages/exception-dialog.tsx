@@ -12,7 +12,10 @@ export interface ExceptionTarget {
   subject: string;
   repository: string | null;
   tag: string | null;
+  /** the manifest digest, when the image came from a registry or an OCI layout */
   digest: string | null;
+  /** the image id: what a `docker save` archive is known by */
+  configDigest: string | null;
   pipeline: string;
 }
 
@@ -40,7 +43,7 @@ export function ExceptionDialog({ me, target, onClose, onCreated }: { me: Me; ta
   const [owner, setOwner] = useState(me.name);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const imageRef = target.digest ? (target.repository ? `${target.repository}@${target.digest}` : target.digest) : target.repository && target.tag ? `${target.repository}:${target.tag}` : '';
+  const imageRef = target.digest ? (target.repository ? `${target.repository}@${target.digest}` : target.digest) : (target.configDigest ?? (target.repository && target.tag ? `${target.repository}:${target.tag}` : ''));
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -89,7 +92,7 @@ export function ExceptionDialog({ me, target, onClose, onCreated }: { me: Me; ta
         <label for="exc-expires">Expires</label>
         <input id="exc-expires" type="date" required value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
         <label for="exc-reason">Reason (required)</label>
-        <textarea id="exc-reason" required rows={3} value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="why this finding is acceptable until it expires" />
+        <textarea id="exc-reason" required autoFocus rows={3} value={reason} onInput={(e) => setReason(e.currentTarget.value)} placeholder="why this finding is acceptable until it expires" />
         <label for="exc-owner">Owner (required)</label>
         <input id="exc-owner" required value={owner} onInput={(e) => setOwner(e.currentTarget.value)} />
         <label for="exc-id">Exception id</label>

@@ -3,7 +3,7 @@
 // suppressed findings with the exceptions behind them, the inventory (searchable), and the history of
 // decisions for the repository.
 import { useState } from 'preact/hooks';
-import { canEdit, qs, type Finding, type Me, type Scan, type ScanRow, type Decision } from '../api.js';
+import { canEdit, qs, type Action, type Finding, type Me, type Scan, type ScanRow, type Decision } from '../api.js';
 import { href } from '../router.js';
 import { Empty, Kev, Sev, Status, Verdict, shortDigest, time, useGet } from '../ui.js';
 import { ExceptionDialog, findingKey, type ExceptionTarget } from './exception-dialog.js';
@@ -109,7 +109,7 @@ function Latest({ me, scan, onExcept }: { me: Me; scan: Scan; onExcept: (t: Exce
   const byId = new Map(r.findings.map((f) => [f.id, f]));
   const edit = canEdit(me);
   const except = (f: Finding | undefined, fallbackId: string, subject: string) =>
-    onExcept({ finding: f, findingKey: findingKey(f, fallbackId), subject, repository: scan.repository, tag: scan.tag, digest: scan.digest ?? d?.image.configDigest ?? null, pipeline: scan.pipeline });
+    onExcept({ finding: f, findingKey: findingKey(f, fallbackId), subject, repository: scan.repository, tag: scan.tag, digest: scan.digest, configDigest: d?.image.configDigest ?? r.inventory.image.configDigest ?? null, pipeline: scan.pipeline });
   const [q, setQ] = useState('');
   const findings = r.findings.filter((f) => !q || `${f.title} ${f.advisoryId ?? ''} ${(f.aliases ?? []).join(' ')} ${f.package?.name ?? ''}`.toLowerCase().includes(q.toLowerCase()));
   return (
@@ -119,8 +119,11 @@ function Latest({ me, scan, onExcept }: { me: Me; scan: Scan; onExcept: (t: Exce
           Latest decision in {scan.pipeline}: <Verdict v={d?.verdict ?? scan.verdict} />
         </h2>
         <p class="muted">
-          {scan.tag ? `tag ${scan.tag}, ` : ''}digest <code>{shortDigest(scan.digest)}</code>, scanned {time(scan.uploadedAt)} by {scan.uploadedBy}
+          {scan.tag ? `tag ${scan.tag}, ` : ''}
+          {scan.digest ? 'digest ' : 'image id '}
+          <code>{shortDigest(scan.digest ?? r.inventory.image.configDigest)}</code>, scanned {time(scan.uploadedAt)} by {scan.uploadedBy}
           {d ? `; policies ${d.policies.names.join(', ') || 'none'}` : '; no policy was evaluated'}
+          {d && d.exceptions.applied.length > 0 ? `; exceptions applied: ${d.exceptions.applied.join(', ')}` : ''}
         </p>
         {d?.allowlisted && (
           <p class="ok">
@@ -174,17 +177,46 @@ function Latest({ me, scan, onExcept }: { me: Me; scan: Scan; onExcept: (t: Exce
         )}
       </section>
 
+      <section aria-labelledby="h-suppressed">
+        <h2 id="h-suppressed">Suppressed findings</h2>
+        {!d || d.suppressed.length === 0 ? (
+          <Empty>None.</Empty>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Finding</th>
+                <th scope="col">By</th>
+                <th scope="col">Rule</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Expires</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.suppressed.map((s) => (
+                <tr>
+                  <td>{s.subject ?? s.findingId}</td>
+                  <td>{s.by}</td>
+                  <td>{s.by === 'exception' ? <a href={href('/exceptions', { q: s.ruleId })}>{s.ruleId}</a> : s.ruleId}</td>
+                  <td>{s.reason ?? '—'}</td>
+                  <td>{s.expires ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
       {r.actions && r.actions.length > 0 && (
         <section aria-labelledby="h-actions">
           <h2 id="h-actions">Actions</h2>
-          <ol>
-            {r.actions.slice(0, 30).map((a) => (
-              <li>
-                {a.decides && <strong>[decides] </strong>}
-                {a.text} <Sev s={a.severity} /> {a.kev && <Kev />} <span class="muted">{a.origin ?? ''} fixes {a.fixes.ids.length}{a.remaining.length ? `, ${a.remaining.length} remain` : ''}</span>
-              </li>
-            ))}
-          </ol>
+          <ActionList actions={r.actions.slice(0, 10)} start={1} />
+          {r.actions.length > 10 && (
+            <details>
+              <summary>{r.actions.length - 10} more actions</summary>
+              <ActionList actions={r.actions.slice(10)} start={11} />
+            </details>
+          )}
         </section>
       )}
 
@@ -215,36 +247,6 @@ function Latest({ me, scan, onExcept }: { me: Me; scan: Scan; onExcept: (t: Exce
           </>
         ) : (
           <Empty>{r.lineage?.detail ?? 'No base image identified.'}</Empty>
-        )}
-      </section>
-
-      <section aria-labelledby="h-suppressed">
-        <h2 id="h-suppressed">Suppressed findings</h2>
-        {!d || d.suppressed.length === 0 ? (
-          <Empty>None.</Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Finding</th>
-                <th scope="col">By</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Expires</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.suppressed.map((s) => (
-                <tr>
-                  <td>{s.subject ?? s.findingId}</td>
-                  <td>{s.by}</td>
-                  <td>{s.by === 'exception' ? <a href={href('/exceptions', { q: s.ruleId })}>{s.ruleId}</a> : s.ruleId}</td>
-                  <td>{s.reason ?? '—'}</td>
-                  <td>{s.expires ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
         )}
       </section>
 
@@ -289,5 +291,22 @@ function Latest({ me, scan, onExcept }: { me: Me; scan: Scan; onExcept: (t: Exce
 
       <Inventory report={r} />
     </>
+  );
+}
+
+function ActionList({ actions, start }: { actions: Action[]; start: number }) {
+  return (
+    <ol start={start}>
+      {actions.map((a) => (
+        <li>
+          {a.decides && <strong>[decides] </strong>}
+          {a.text} <Sev s={a.severity} /> {a.kev && <Kev />}{' '}
+          <span class="muted">
+            {a.origin ? `${a.origin} layer, ` : ''}fixes {a.fixes.ids.length}
+            {a.remaining.length ? `, ${a.remaining.length} remain` : ''}
+          </span>
+        </li>
+      ))}
+    </ol>
   );
 }
