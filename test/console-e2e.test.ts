@@ -7,7 +7,7 @@
 // anywhere but the server. PORTCULLIS_UPDATE_SCREENSHOT=1 rewrites docs/img/console-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,7 @@ test('console: security grants an exception in two clicks, the rescan passes; a 
   mkdirSync(join(src, 'policies'), { recursive: true });
   writeFileSync(join(src, 'policies', 'production.yaml'), policy('production', 'prod-*', 'block'));
   writeFileSync(join(src, 'policies', 'dev.yaml'), policy('dev', 'dev-*', 'audit'));
+  copyFileSync(join(REPO_ROOT, 'examples', 'base-catalog.yaml'), join(src, 'base-catalog.yaml'));
   const env = (token: string) => ({ PORTCULLIS_TOKEN: token, PORTCULLIS_CACHE_DIR: join(dir, 'cache') });
   const push = await cli(['policy', 'push', '--server', url, src], { env: env(secToken) });
   assert.equal(push.code, 0, push.stderr);
@@ -159,6 +160,29 @@ test('console: security grants an exception in two clicks, the rescan passes; a 
     await axe(page, what);
   }
   assert.match(await page.locator('main').innerText(), /production\s+revision 1/);
+
+  // policies: approve a catalog base for dev from the catalog; edit production as a form; a YAML edit
+  // that the CLI's schema refuses is reported by Validate and not stored
+  const base = 'docker.io/library/debian:12-slim';
+  await page.getByLabel(`Approve ${base} for a policy`).selectOption('dev');
+  await page.getByRole('status').getByText(`${base} approved in dev (revision 2).`).waitFor();
+  assert.deepEqual((await admin('GET', '/api/v1/policies/dev')).json.document.spec.controls.baseImage, { approved: [base] });
+  const prodCard = page.locator('section', { has: page.getByRole('heading', { name: /^production/ }) });
+  await prodCard.getByText('Edit as a form').click();
+  await prodCard.getByLabel('Description').fill('Images that may run in production');
+  await prodCard.getByLabel('Forbid running as root').check();
+  await prodCard.getByRole('button', { name: 'Save policy' }).click();
+  await page.getByRole('status').getByText('production saved as revision 2.').waitFor();
+  const prod2 = (await admin('GET', '/api/v1/policies/production')).json;
+  assert.equal(prod2.document.metadata.description, 'Images that may run in production');
+  assert.deepEqual(prod2.document.spec.controls, { vulnerabilities: { failOn: 'critical', unrated: 'warn' }, coverage: { onGap: 'ignore' }, user: { forbidRoot: true } });
+  const prodCard2 = page.locator('section', { has: page.getByRole('heading', { name: /^production\s+revision 2/ }) });
+  await prodCard2.getByText('YAML (edit)').click();
+  const yaml = prodCard2.getByLabel('policies/production.yaml');
+  await yaml.fill((await yaml.inputValue()).replace('failOn: critical', 'failOn: severe'));
+  await prodCard2.getByRole('button', { name: 'Validate' }).click();
+  assert.match(await prodCard2.getByRole('alert').innerText(), /failOn: expected one of/);
+  assert.equal((await admin('GET', '/api/v1/policies/production')).json.revision, 2);
 
   // a viewer: no create or revoke buttons, no audit link; the API refuses the exception (403)
   const vctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });

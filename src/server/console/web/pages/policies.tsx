@@ -1,10 +1,11 @@
 // Policies and the base catalog. Each policy is shown as its controls and as the YAML file it is kept
-// in; editors change the YAML, validate it with the server (the CLI's schema, nothing stored), then
-// save it as a new revision. A base from the catalog is approved for a policy by adding it to the
+// in; editors change it as a form (policy-form.tsx) or as YAML, which they validate with the server
+// (the CLI's schema, nothing stored) before saving it as a new revision. A base from the catalog is approved for a policy by adding it to the
 // policy's `baseImage.approved` from the same screen.
 import { useState } from 'preact/hooks';
 import { api, canEdit, type Me, type RawDocument, type StoredObject } from '../api.js';
 import { Empty, Status, time, useGet } from '../ui.js';
+import { PolicyForm, type PolicyDoc } from './policy-form.js';
 
 interface PolicyBody {
   metadata: { name: string; description?: string };
@@ -122,6 +123,19 @@ export function PoliciesPage({ me }: { me: Me }) {
                       {p.document.spec.enforcement ?? 'block'}. Last changed {time(p.createdAt)} by {p.author}.
                     </p>
                     <Controls controls={p.document.spec.controls ?? {}} />
+                    {edit && (
+                      <details>
+                        <summary>Edit as a form</summary>
+                        <PolicyForm
+                          key={`${p.name}@${p.revision}`}
+                          policy={p.document as unknown as PolicyDoc}
+                          onSaved={(rev) => {
+                            setMsg(`${p.name} saved as revision ${rev}.`);
+                            reload();
+                          }}
+                        />
+                      </details>
+                    )}
                     <details>
                       <summary>YAML{edit ? ' (edit)' : ''}</summary>
                       {raw ? <YamlEditor key={`${raw.name}@${raw.revision}`} doc={raw} edit={edit} onSaved={reload} /> : <Empty>Loading…</Empty>}
