@@ -123,8 +123,16 @@ test('console: security grants an exception in two clicks, the rescan passes; a 
   assert.match(await violation.innerText(), new RegExp(`${CVE} in minimist 1\\.2\\.0[\\s\\S]*upgrade minimist to 1\\.2\\.6`));
   assert.match(await page.locator('section', { hasText: 'Actions' }).first().innerText(), /upgrade minimist/);
   await axe(page, 'image page');
-  await violation.getByRole('button', { name: 'Add exception' }).click();
+  // by keyboard: Enter opens the dialog with the focus on the reason, Escape closes it
   const dialog = page.getByRole('dialog', { name: `Exception for ${CVE}` });
+  await violation.getByRole('button', { name: 'Add exception' }).focus();
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'exc-reason');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  // click 1
+  await violation.getByRole('button', { name: 'Add exception' }).click();
   await dialog.waitFor();
   assert.equal(await dialog.getByLabel('Its repository').isChecked(), true, 'scope defaults to the repository');
   assert.equal(await dialog.getByLabel('Expires').inputValue(), '2026-09-22', '30 days after the server time');
@@ -132,6 +140,7 @@ test('console: security grants an exception in two clicks, the rescan passes; a 
   await dialog.getByLabel('Reason (required)').fill('argv parsing of trusted input only; upgrade planned in sprint 14');
   await axe(page, 'exception dialog');
   if (SHOTS) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'img', 'console-exception.png') });
+  // click 2
   await dialog.getByRole('button', { name: 'Create exception' }).click();
   await page.getByRole('status').getByText(/Exception .* created/).waitFor();
   const exc = (await admin('GET', '/api/v1/exceptions')).json.items as { id: string; finding: string; scope: object; expires: string; pipelines: string[]; owner: string }[];
