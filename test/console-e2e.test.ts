@@ -156,6 +156,16 @@ test('console: security grants an exception in two clicks, the rescan passes; a 
   assert.match(await page.locator('section', { hasText: 'Decision history' }).innerText(), new RegExp(`pass[\\s\\S]*${exc[0]!.id}[\\s\\S]*fail`));
   if (SHOTS) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'img', 'console-image.png'), fullPage: false });
 
+  // record the image as a base in the pushed catalog (as `base add` would)
+  await page.getByRole('button', { name: 'Record as a base image' }).click();
+  const baseDialog = page.getByRole('dialog', { name: 'Record as a base image' });
+  assert.equal(await baseDialog.getByLabel('Base name (repo:tag)').inputValue(), `${REPO}:1.4.2`);
+  await baseDialog.getByLabel('Approved in the catalog').uncheck();
+  await baseDialog.getByRole('button', { name: 'Record base' }).click();
+  await page.getByRole('status').getByText(new RegExp(`${REPO}:1\\.4\\.2@sha256:[0-9a-f]{64} recorded in catalog base-catalog \\(revision 2\\)`)).waitFor();
+  const recorded = ((await admin('GET', '/api/v1/catalogs/base-catalog')).json.document.bases as { name: string; approved: boolean; layers: string[] }[]).find((b) => b.name === `${REPO}:1.4.2`)!;
+  assert.deepEqual([recorded.approved, recorded.layers.length], [false, 3]);
+
   // the audit log shows who created it
   await page.getByRole('link', { name: 'Audit log' }).click();
   const entry = page.locator('tbody tr', { hasText: `Exceptions/${exc[0]!.id}` });
@@ -205,7 +215,7 @@ test('console: security grants an exception in two clicks, the rescan passes; a 
   await vpage.locator('tr', { hasText: REPO }).filter({ hasText: 'prod-shop' }).getByRole('link').click();
   await vpage.getByRole('heading', { name: /Latest decision in prod-shop/ }).waitFor();
   await vpage.getByRole('heading', { name: /Findings/ }).waitFor();
-  assert.equal(await vpage.getByRole('button', { name: /exception|Except/ }).count(), 0, 'no create button for a viewer');
+  assert.equal(await vpage.getByRole('button', { name: /exception|Except|Record/ }).count(), 0, 'no create or record button for a viewer');
   await vpage.getByRole('link', { name: 'Exceptions', exact: true }).click();
   await vpage.getByRole('cell', { name: new RegExp(exc[0]!.id) }).waitFor();
   assert.equal(await vpage.getByRole('button', { name: /Revoke|Allowlist/ }).count(), 0, 'no revoke or allowlist button for a viewer');

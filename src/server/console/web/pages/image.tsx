@@ -8,6 +8,7 @@ import { href } from '../router.js';
 import { Empty, Kev, Sev, Status, Verdict, shortDigest, time, useGet } from '../ui.js';
 import { ExceptionDialog, findingKey, type ExceptionTarget } from './exception-dialog.js';
 import { Inventory } from './inventory.js';
+import { BaseDialog } from './base-dialog.js';
 
 type Row = ScanRow & { decision: Decision | null };
 
@@ -111,6 +112,8 @@ function Latest({ me, scan, onExcept }: { me: Me; scan: Scan; onExcept: (t: Exce
   const except = (f: Finding | undefined, fallbackId: string, subject: string) =>
     onExcept({ finding: f, findingKey: findingKey(f, fallbackId), subject, repository: scan.repository, tag: scan.tag, digest: scan.digest, configDigest: d?.image.configDigest ?? r.inventory.image.configDigest ?? null, pipeline: scan.pipeline });
   const [q, setQ] = useState('');
+  const [recording, setRecording] = useState(false);
+  const [recorded, setRecorded] = useState<string>();
   const findings = r.findings.filter((f) => !q || `${f.title} ${f.advisoryId ?? ''} ${(f.aliases ?? []).join(' ')} ${f.package?.name ?? ''}`.toLowerCase().includes(q.toLowerCase()));
   return (
     <>
@@ -247,6 +250,29 @@ function Latest({ me, scan, onExcept }: { me: Me; scan: Scan; onExcept: (t: Exce
           </>
         ) : (
           <Empty>{r.lineage?.detail ?? 'No base image identified.'}</Empty>
+        )}
+        {edit && (
+          <p>
+            <button type="button" onClick={() => setRecording(true)}>
+              Record as a base image
+            </button>
+          </p>
+        )}
+        {recorded && (
+          <p class="ok" role="status">
+            {recorded} <a href={href('/policies')}>Approve it for a policy</a>
+          </p>
+        )}
+        {recording && (
+          <BaseDialog
+            scanId={scan.id}
+            suggested={scan.repository && scan.tag ? `${scan.repository}:${scan.tag}` : ''}
+            onClose={() => setRecording(false)}
+            onDone={(text) => {
+              setRecording(false);
+              setRecorded(text);
+            }}
+          />
         )}
       </section>
 
