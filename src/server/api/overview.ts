@@ -112,21 +112,21 @@ export const overviewRoutes: Route[] = [
         }
       }
       expiring.sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
-      const byName = <T extends { images: number }>(a: T & { name: string }, b: T & { name: string }) => b.images - a.images || (a.name < b.name ? -1 : 1);
+      const byImages = (a: { images: number; key: string }, b: { images: number; key: string }) => b.images - a.images || (a.key < b.key ? -1 : 1);
       return {
         generatedAt: now.toISOString(),
         images,
         pipelines: [...pipelines.values()].sort((a, b) => (a.pipeline < b.pipeline ? -1 : 1)),
         controls: [...controls.values()]
-          .map((c) => ({ name: c.control, control: c.control, images: c.images.size, policies: [...c.policies].sort() }))
-          .sort(byName)
+          .map((c) => ({ key: c.control, images: c.images.size, policies: [...c.policies].sort() }))
+          .sort(byImages)
           .slice(0, TOP)
-          .map(({ name: _n, ...c }) => c),
+          .map((c) => ({ control: c.key, images: c.images, policies: c.policies })),
+        // most images first, then known exploited, then the most severe
         vulnerabilities: [...vulns.values()]
-          .map(({ imageSet, ...v }) => ({ ...v, name: v.id, images: imageSet.size }))
+          .map(({ imageSet, ...v }) => ({ ...v, images: imageSet.size }))
           .sort((a, b) => b.images - a.images || Number(b.kev) - Number(a.kev) || (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0) || (a.id < b.id ? -1 : 1))
-          .slice(0, TOP)
-          .map(({ name: _n, ...v }) => v),
+          .slice(0, TOP),
         expiring,
         db: db ? { ...db, ageHours: Math.max(0, Math.floor((now.getTime() - Date.parse(db.builtAt)) / 3_600_000)) } : null,
       };
