@@ -13,6 +13,7 @@ import { openDb, defaultDbPath, DEFAULT_SOURCE, updateDb } from '../../advisory/
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
+import { addCacheOptions, layerCache } from '../cache.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes, INCLUDE_DECLARED_HELP } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
@@ -61,6 +62,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
   addCheckOptions(cmd);
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
+  addCacheOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
     const { opts, global, repository } = await resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
@@ -129,6 +131,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
             includeDeclared: opts.includeDeclared === true,
             checks,
             registry: reg,
+            cache: layerCache(opts, io, global.debug ? (m) => io.stderr.write(`debug: ${m}\n`) : undefined),
           });
       if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();
