@@ -50,8 +50,9 @@ test('npm pack ships dist/ (no source maps), bin/ and the secret rules, nothing 
   assert.ok(files.includes('bin/portcullis.js'));
   assert.ok(files.includes('src/checks/secrets/rules/gitleaks.toml'));
   assert.ok(files.includes('package.json'));
-  const unexpected = files.filter((f) => !/^(dist\/.*\.js|bin\/portcullis\.js|package\.json|README\.md|src\/checks\/secrets\/rules\/(gitleaks\.toml|LICENSE\.gitleaks)|src\/(.+\/)?README\.md)$/.test(f));
-  assert.deepEqual(unexpected, [], 'only the built code, the entry point and the rules');
+  assert.ok(files.includes('dist/server/console/assets/index.html'), 'the web console bundle (npm run build)');
+  const unexpected = files.filter((f) => !/^(dist\/.*\.js|dist\/server\/console\/assets\/(index\.html|app\.css)|bin\/portcullis\.js|package\.json|README\.md|src\/checks\/secrets\/rules\/(gitleaks\.toml|LICENSE\.gitleaks)|src\/(.+\/)?README\.md)$/.test(f));
+  assert.deepEqual(unexpected, [], 'only the built code, the console bundle, the entry point and the rules');
   assert.deepEqual(files.filter((f) => /\.test\.js$|testdata|golden|\/testio\.js$|\.map$/.test(f)), [], 'no tests, test data, test helpers or source maps');
 
   const prefix = join(dir, 'prefix');
