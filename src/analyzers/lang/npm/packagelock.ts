@@ -4,6 +4,8 @@ import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js
 import { failed, partial } from '../../status.js';
 import { isObj, prop, str } from '../common.js';
 import { NPM_LOCKFILE, npmLicenses, npmPackage, validNpmName, validNpmVersion } from './common.js';
+import { annotatePackages } from '../depgraph.js';
+import { dependenciesGraph, packagesGraph } from './graph.js';
 
 interface Entry {
   name: string;
@@ -36,13 +38,16 @@ export function parsePackageLock(doc: unknown, file: FileInput, ctx: AnalyzerCon
       if (seen.licenses.length === 0) seen.licenses = e.licenses;
     }
   }
-  return [...byKey.values()].map((e) =>
+  const pkgs = [...byKey.values()].map((e) =>
     npmPackage(e.name, e.version, NPM_LOCKFILE, file, ctx, {
       licenses: e.licenses,
       dev: e.dev,
       metadata: e.resolved && !e.resolved.startsWith('https://registry.npmjs.org/') ? { resolved: e.resolved.slice(0, 1024) } : undefined,
     }),
   );
+  const graph = isObj(packages) ? packagesGraph(packages) : dependenciesGraph(prop(doc, 'dependencies'));
+  if (graph.truncated) ctx.warn(`${file.path}: dependency paths incomplete: ${graph.truncated}`);
+  return annotatePackages(pkgs, graph.resolve());
 }
 
 /** name from an install path: the part after the last `node_modules/` */
