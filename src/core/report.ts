@@ -3,6 +3,7 @@ import type {
   AnalyzerStatus,
   CheckStatus,
   Finding,
+  DependencyStep,
   ImageConfig,
   LayerRef,
   Origin,
@@ -165,6 +166,12 @@ export interface Action {
   severity: Severity;
   layer?: LayerRef;
   origin?: Origin;
+  /**
+   * Where the package comes from, for language packages: a direct dependency of the project, transitive
+   * (`path` from the direct dependency to upgrade, down to the package), or unknown (Go binaries, jars,
+   * trees without a manifest: never guessed). Absent for OS packages.
+   */
+  dependency?: { status: 'direct' | 'transitive' | 'unknown'; path?: DependencyStep[] };
 }
 
 export interface ScanReport {

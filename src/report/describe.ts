@@ -1,5 +1,5 @@
 // Shared wording for reporters: one line per finding, its location, and the rule id it falls under.
-import { SEVERITY_ORDER, type Finding, type Severity } from '../core/types.js';
+import { SEVERITY_ORDER, type DependencyStep, type Finding, type Severity } from '../core/types.js';
 import { findingSubject } from '../core/verdict.js';
 import type { Action, BaseAdvice, ScanReport, Violation } from '../core/report.js';
 import { sanitize } from './sanitize.js';
@@ -106,12 +106,29 @@ export function severitySummary(by: Partial<Record<Severity, number>>): string {
     .join(', ');
 }
 
-/** "upgrade qs 6.7.0 → 6.14.2: fixes 3: 2 high, 1 low" (and what remains). */
+/** "express 4.17.1 > body-parser 1.19.0 > qs 6.7.0" */
+export function pathText(path: readonly DependencyStep[]): string {
+  return path.map((s) => `${s.name} ${s.version}`).join(' > ');
+}
+
+/**
+ * Which change to make in the project for a language package: nothing more for a direct dependency;
+ * for a transitive one, the direct dependency to upgrade ("transitive via express 4.17.1 > qs 6.7.0:
+ * upgrade express"); "direct dependency unknown" where no graph says (Go binaries, jars).
+ */
+export function dependencyNote(a: Action): string {
+  const d = a.dependency;
+  if (!d || d.status === 'direct') return '';
+  if (d.status === 'transitive' && d.path && d.path.length > 1) return ` — transitive via ${pathText(d.path)}: upgrade ${d.path[0]!.name}`;
+  return ' — direct dependency unknown';
+}
+
+/** "upgrade qs 6.7.0 → 6.14.2: fixes 3: 2 high, 1 low" (and what remains, and the direct dependency to upgrade). */
 export function actionLine(a: Action): string {
   const n = a.fixes.ids.length;
   const fixes = n > 0 ? `: fixes ${n} (${severitySummary(a.fixes.bySeverity)})` : '';
   const rest = a.remaining.length > 0 && a.kind !== 'no-fix' ? `; still affected by ${a.remaining.join(', ')}` : '';
-  return `${a.text}${fixes}${rest}`;
+  return sanitize(`${a.text}${fixes}${rest}${dependencyNote(a)}`);
 }
 /** What a suppressed finding is about (CVE and package, rule, ...); the fingerprint when the finding is not in the report. */
 export function suppressionLabel(f: Finding | undefined, findingId: string): string {

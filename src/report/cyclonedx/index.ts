@@ -140,6 +140,40 @@ function decisionProps(r: ScanReport): [string, string | undefined][] {
   ];
 }
 
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * The dependency graph the analyzers resolved (`Package.dependsOn`, purls): one entry per package that
+ * has one. A purl installed in several places points at the copy nearest the dependent (the longest
+ * shared location path: the nested copy `require()` finds first).
+ */
+function packageDependencies(pkgs: readonly Package[]): { ref: string; dependsOn: string[] }[] {
+  if (!pkgs.some((p) => p.dependsOn?.length)) return [];
+  const byPurl = new Map<string, { ref: string; path: string }[]>();
+  pkgs.forEach((p, i) => {
+    const list = byPurl.get(p.purl) ?? [];
+    list.push({ ref: bomRef(p, i), path: p.locations[0]?.path ?? '' });
+    byPurl.set(p.purl, list);
+  });
+  const out: { ref: string; dependsOn: string[] }[] = [];
+  pkgs.forEach((p, i) => {
+    if (!p.dependsOn?.length) return;
+    const from = p.locations[0]?.path ?? '';
+    const refs = p.dependsOn.flatMap((purl) => {
+      const cands = byPurl.get(purl) ?? [];
+      let best: { ref: string; path: string } | undefined;
+      for (const c of cands) if (!best || commonPrefix(c.path, from) > commonPrefix(best.path, from)) best = c;
+      return best ? [best.ref] : [];
+    });
+    if (refs.length) out.push({ ref: bomRef(p, i), dependsOn: [...new Set(refs)] });
+  });
+  return out;
+}
+
 /** The CycloneDX document; `lazy` makes its long arrays as they are written (report/stream). */
 export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false): unknown {
   const list = <T>(n: number, at: (i: number) => T): LazyArray<T> | T[] => (lazy ? new LazyArray(n, at) : Array.from({ length: n }, (_, i) => at(i)));
@@ -204,7 +238,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false):
       },
     },
     components,
-    dependencies: [{ ref: 'image', dependsOn }],
+    dependencies: [{ ref: 'image', dependsOn }, ...packageDependencies(pkgs)],
     vulnerabilities: vulns,
   };
 }
