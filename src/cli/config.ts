@@ -76,6 +76,7 @@ const KEYS: Record<string, KeySpec> = {
   'clamd-stream-max-length': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   // what is shown and where it goes: never changes the verdict
   format: { schema: z.enum(ALL_FORMATS as [string, ...string[]]), security: false },
+  wide: { schema: z.boolean(), security: false },
   output: { schema: paths, security: false },
   decision: { schema: nonEmpty, security: false },
   dockerfile: { schema: nonEmpty, security: false },

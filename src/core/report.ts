@@ -119,6 +119,8 @@ export interface Suppression {
   policy?: string;
   reason?: string;
   expires?: string;
+  /** for `by: exception` and `allowlist`: who owns it (the entry's `owner`) */
+  owner?: string;
   /** for `by: exception`: the file (and line) the exception was read from */
   source?: string;
   /** what the suppressed finding is about, e.g. `CVE-2021-44906 in minimist 1.2.0 (pkg:npm/minimist@1.2.0)` */
@@ -195,6 +197,10 @@ export interface ScanReport {
 export interface RenderOptions {
   /** colour output (table); false when not a TTY or --no-color */
   color: boolean;
+  /** table: the width to fit (terminal columns; default 120): long titles wrap at word boundaries */
+  width?: number;
+  /** table: full titles, one line each, whatever the width (`--wide`) */
+  wide?: boolean;
   /** `sbom` renders the inventory only; `scan` renders findings (and the decision when present) */
   mode: 'sbom' | 'scan';
   /** the Dockerfile given to `scan --dockerfile`, as typed (repository-relative): where SARIF locates image-level findings */

@@ -1,7 +1,7 @@
 // Shared wording for reporters: one line per finding, its location, and the rule id it falls under.
-import { SEVERITY_ORDER, type DependencyStep, type Finding, type Severity } from '../core/types.js';
+import { SEVERITY_ORDER, severityRank, type DependencyStep, type Finding, type Severity } from '../core/types.js';
 import { findingSubject } from '../core/verdict.js';
-import type { Action, BaseAdvice, ScanReport, Violation } from '../core/report.js';
+import type { Action, BaseAdvice, ScanReport, Suppression, Violation } from '../core/report.js';
 import { sanitize } from './sanitize.js';
 
 /** Every finding of the report, including those the policy evaluation derived (base image, root user, ...). */
@@ -140,8 +140,44 @@ export function exceptionMarks(r: ScanReport): Map<string, string> {
   const m = new Map<string, string>();
   for (const s of r.decision?.suppressed ?? []) {
     if (s.by !== 'exception' || m.has(s.findingId)) continue;
-    m.set(s.findingId, `exception ${s.ruleId}${s.expires ? ` until ${s.expires}` : ''}`);
+    m.set(s.findingId, `exception ${s.ruleId}${s.owner ? ` (owner ${s.owner})` : ''}${s.expires ? ` until ${s.expires}` : ''}`);
   }
   return m;
 }
 
+
+/** The highest CVSS base score a finding carries (0 without one). */
+function maxCvss(f: Finding | undefined): number {
+  return f?.kind === 'vulnerability' ? f.cvss.reduce((m, c) => Math.max(m, c.score), 0) : 0;
+}
+
+/** What a violation is about, for the last tie-break: the advisory or rule id, else the control. */
+function violationId(v: Violation, f: Finding | undefined): string {
+  return f ? ruleId(f) : `${v.policy}/${v.control}`;
+}
+
+/**
+ * Violations (and warnings) in the order that decides the verdict: a deny-list or known-exploited hit
+ * first, then severity, then CVSS, then id (and policy/control, message, for a total order). A violation
+ * without a finding (a control over the whole image) ranks by its derived finding when there is one.
+ */
+export function byDecisiveness(r: ScanReport): (a: Violation, b: Violation) => number {
+  const byId = new Map(allFindings(r).map((f) => [f.id, f]));
+  const key = (v: Violation) => {
+    const f = v.findingId ? byId.get(v.findingId) : undefined;
+    const strict = /\.(?:deny|knownExploited)$/.test(v.control) || (f?.kind === 'vulnerability' && f.kev !== undefined);
+    return { strict: strict ? 1 : 0, sev: f ? severityRank(f.severity) : -1, cvss: maxCvss(f), id: violationId(v, f) };
+  };
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return kb.strict - ka.strict || kb.sev - ka.sev || kb.cvss - ka.cvss || cmp(ka.id, kb.id) || cmp(`${a.policy}/${a.control}`, `${b.policy}/${b.control}`) || cmp(a.message, b.message);
+  };
+}
+
+/** "by exception EXC-7 (owner security@example.com) until 2026-10-15", for a suppressed finding. */
+export function suppressionBy(s: Suppression): string {
+  const by = s.by === 'exception' ? `exception ${s.ruleId}` : s.by === 'allowlist' ? `allowlist ${s.ruleId}` : `${s.policy ? `[${s.policy}] ` : ''}${s.ruleId}`;
+  return `by ${by}${s.owner ? ` (owner ${s.owner})` : ''}${s.expires ? ` until ${s.expires}` : ''}`;
+}

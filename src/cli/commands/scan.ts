@@ -132,7 +132,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       });
       // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
       if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
-      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
+      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined, wide: opts.wide === true });
       // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
       // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
       const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
