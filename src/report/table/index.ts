@@ -7,7 +7,7 @@ import type { Finding, MalwareFinding, Package, Severity, VulnerabilityFinding }
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
 import { adviceLine, allFindings, byDecisiveness, exceptionMarks, suppressionBy, suppressionLabel, violationsByFinding } from '../describe.js';
-import { DEFAULT_WIDTH, MAX_TITLE_LINES, fitColumns, visible, type Fit } from './wrap.js';
+import { DEFAULT_WIDTH, MAX_TITLE_LINES, fitColumns, type Fit } from './wrap.js';
 import type { Violation } from '../../core/report.js';
 import { verdictLine } from '../../core/verdict.js';
 
