@@ -97,6 +97,10 @@ export interface BaseAdvice {
   remaining: number;
   /** packages of the candidate that could not be checked against the DB (coverage gaps): `fixes` may be too high, `remaining` too low */
   unchecked?: number;
+  /** the Dockerfile line to use: `FROM name@sha256:…` (digest-pinned when the catalog records the manifest digest) */
+  from?: string;
+  /** the policies in force whose `baseImage.approved` accept it; empty: no policy in force, the catalog's approval only */
+  approvedBy?: string[];
 }
 
 export type Verdict = 'pass' | 'fail' | 'error';

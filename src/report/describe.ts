@@ -90,12 +90,17 @@ export function escapeXml(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }
 
-/** One line of base-image advice: `rebuild on debian:12-slim (sha256:…): fixes 12 of the base's findings, 3 remain`. */
+/**
+ * One line of base-image advice: `move to debian:12.9-slim: fixes 12 of the base's findings, 3 remain —
+ * FROM docker.io/library/debian:12.9-slim@sha256:…`; `rebuild on the current tag` when the tag moved.
+ */
 export function adviceLine(a: BaseAdvice): string {
-  const what = a.kind === 'rebuild' ? 'rebuild on' : 'move to';
-  const digest = a.digest ? ` (${a.digest.slice(0, 19)})` : '';
+  // the FROM line carries the full digest; without one (older reports) the short digest says which build
+  const short = !a.from && a.digest ? a.digest.slice(0, 19) : '';
+  const what = a.kind === 'rebuild' ? `rebuild on the current tag ${a.name} (it moved to a newer build${short ? ` ${short}` : ''})` : `move to ${a.name}${short ? ` (${short})` : ''}`;
   const unchecked = a.unchecked ? `; ${a.unchecked} of its package(s) could not be checked` : '';
-  return `${what} ${a.name}${digest}: fixes ${a.fixes} of the base's findings, ${a.remaining} remain${unchecked}`;
+  const approval = a.approvedBy === undefined ? '' : a.approvedBy.length ? '' : ' (approved by the base catalog only: no policy in force names approved bases)';
+  return `${what}: fixes ${a.fixes} of the base's findings, ${a.remaining} remain${unchecked}${approval}${a.from ? ` — ${a.from}` : ''}`;
 }
 
 export function severitySummary(by: Partial<Record<Severity, number>>): string {

@@ -16,7 +16,7 @@ import { addRegistryOptions, registryOptions } from '../registry.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
-import { decide, loadGate } from '../../scan/decide.js';
+import { baseApproval, decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
 import { notify } from '../../notify/index.js';
 import type { Gate } from '../../scan/decide.js';
@@ -121,7 +121,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         maxDbAgeHours: maxAge,
         checkResults,
       });
-      report = applyLineageWith(report, db, lineageInputs);
+      report = applyLineageWith(report, db, lineageInputs, baseApproval(report, gate));
       const decided = await decide(report, gate, now);
       report = decided.report;
       report = { ...report, actions: computeActions(report, db, { now, includeOsOwned: opts.includeOsOwned === true }) };

@@ -85,7 +85,7 @@ export function toHtml(r: ScanReport): string {
   if (r.lineage) {
     const base = r.lineage.chain[0];
     o.push(`<h2>Base image</h2><p>${base ? `<code>${esc(base.name)}</code>` : 'unknown'} <span class="mut">(${esc(r.lineage.method)}, ${esc(r.lineage.confidence)} confidence)</span></p>`);
-    if (advice.length) o.push(`<ul>${advice.map((a) => `<li>${esc(a.kind === 'rebuild' ? 'rebuild on' : 'move to')} <code>${esc(a.name)}${a.digest ? `@${esc(a.digest)}` : ''}</code>: fixes ${a.fixes}, ${a.remaining} remain</li>`).join('')}</ul>`);
+    if (advice.length) o.push(`<ul>${advice.map((a) => `<li>${esc(a.kind === 'rebuild' ? 'rebuild on the current tag' : 'move to')} <code>${esc(a.name)}</code>: fixes ${a.fixes}, ${a.remaining} remain${a.approvedBy && a.approvedBy.length === 0 ? ' <span class="mut">(approved by the base catalog only: no policy in force names approved bases)</span>' : ''}<br><code class="from">${esc(a.from ?? `FROM ${a.name}${a.digest ? `@${a.digest}` : ''}`)}</code></li>`).join('')}</ul>`);
   }
   if (d?.suppressed.length) {
     o.push(`<h2>Suppressed (${d.suppressed.length})</h2><table><tr><th>finding</th><th>by</th><th>rule / exception</th><th>owner</th><th>expires</th><th>reason</th></tr>`);

@@ -83,7 +83,7 @@ export function sampleReport(withDecision = true): ScanReport {
     lineage: {
       method: 'layer-match', confidence: 'high', baseLayers: 1,
       chain: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:3333333333333333333333333333333333333333333333333333333333333333', layers: 1 }],
-      advice: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:4444444444444444444444444444444444444444444444444444444444444444', kind: 'rebuild', fixes: 3, remaining: 1 }],
+      advice: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:4444444444444444444444444444444444444444444444444444444444444444', kind: 'rebuild', fixes: 3, remaining: 1, from: 'FROM docker.io/library/debian:12-slim@sha256:4444444444444444444444444444444444444444444444444444444444444444', approvedBy: ['production'] }],
     },
     checks: [
       { check: 'vulnerabilities', state: 'complete', detail: '3 package(s) matched against the advisory database', reasons: [] },
