@@ -1,5 +1,5 @@
 // Conformance of the source tree: imports point one way (DESIGN.md: core ← source/walker/analyzers ←
-// match/checks ← policy/report ← scan ← cli), test helpers stay out of dist/, and package.json's runtime
+// match/checks ← policy/report ← scan ← server ← cli), test helpers stay out of dist/, and package.json's runtime
 // `dependencies` are exactly the packages the shipped code imports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   walker: 1,
   analyzers: 2,
   advisory: 2,
+  vex: 2,
   match: 3,
   checks: 3,
   baseimage: 4,
@@ -23,7 +24,8 @@ const RANK: Record<string, number> = {
   report: 5,
   scan: 6,
   notify: 6,
-  cli: 7,
+  server: 7,
+  cli: 8,
 };
 
 const SRC = join(REPO_ROOT, 'src');

@@ -118,7 +118,8 @@ export function dbGaps(meta: DbMeta, needed: readonly string[] | 'all', now: Dat
   const gaps: DbGap[] = [];
   for (const j of judgeSources(meta, needed, now, maxAgeHours)) {
     const line = describeJudgement(j, maxAgeHours);
-    if (line) gaps.push({ reason: 'db-stale', subject: `advisory source ${j.source}`, detail: `${line}; run: portcullis db update` });
+    // the detail does not repeat the subject ("advisory source osv:ghsa: for npm: data from …, 4908 hours old")
+    if (line) gaps.push({ reason: 'db-stale', subject: `advisory source ${j.source}`, detail: line.replace(/^advisory source \S+ \(for ([^)]*)\): /, 'for $1: ') });
   }
   if (needed !== 'all') {
     const have = new Set(meta.ecosystems);

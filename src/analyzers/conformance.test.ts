@@ -147,3 +147,11 @@ test('registered analyzers: unique names, integer versions, total and boolean re
     }
   }
 });
+
+test('every registered analyzer declares the one cap it accepts, never above what the walker buffers', async () => {
+  const { DEFAULT_LIMITS } = await import('../walker/types.js');
+  for (const a of analyzers) {
+    assert.ok(Number.isInteger(a.maxFileBytes) && a.maxFileBytes! > 0, `${a.name}: no maxFileBytes`);
+    assert.ok(a.maxFileBytes! <= DEFAULT_LIMITS.maxFileBytes, `${a.name}: maxFileBytes ${a.maxFileBytes} over the walker's ${DEFAULT_LIMITS.maxFileBytes}`);
+  }
+});

@@ -1,6 +1,7 @@
 // Every analyzer, listed explicitly. Adding one = a folder under analyzers/ and one line here.
 // A conformance test checks that every analyzer folder is registered and has tests.
 import type { Analyzer, Fact, Package } from '../core/types.js';
+import { osOwnedDeclarations, type PackageRule } from './declared.js';
 import { rpmAnalyzer } from './os/rpm/index.js';
 import { osReleaseAnalyzer, pickOs } from './os/release/index.js';
 import { dpkgAnalyzer } from './os/dpkg/index.js';
@@ -45,17 +46,21 @@ export function analyzerByName(name: string): Analyzer | undefined {
  * only analyzer surface the scan stage uses besides the list above.
  * - `pickOs`: which of the OS candidates (os-release, legacy release files, package DBs) describes the image;
  * - `packageDedupers`: packages one analyzer reports that another's supersede (an npm lockfile entry is
- *   dropped when the installed copy it describes was found);
+ *   left out when the installed tree beside it was found), and packages declared by a lockfile or
+ *   manifest an OS package owns (analyzers/declared.ts);
  * - `dependencyGraphs`: installed trees whose dependency graph spans files (node_modules package.json,
  *   dist-info METADATA): they set `direct`/`dependencyPath`/`dependsOn` in place from the `requires` facts.
  */
 export type RequiresFact = Extract<Fact, { kind: 'requires' }>;
 export const inventoryRules: {
   pickOs: typeof pickOs;
-  packageDedupers: ReadonlyArray<(pkgs: Package[]) => Package[]>;
+  packageDedupers: ReadonlyArray<PackageRule>;
   dependencyGraphs: ReadonlyArray<(pkgs: Package[], requires: RequiresFact[]) => void>;
 } = {
   pickOs,
-  packageDedupers: [dedupeLockfilePackages],
+  packageDedupers: [
+    dedupeLockfilePackages,
+    osOwnedDeclarations(new Set([npmLockfileAnalyzer, pythonLockfileAnalyzer, gemLockfileAnalyzer, composerLockfileAnalyzer, nugetLockfileAnalyzer, cargoLockAnalyzer, goModAnalyzer].map((a) => a.name))),
+  ],
   dependencyGraphs: [npmInstalledGraphs, pythonInstalledGraphs],
 };

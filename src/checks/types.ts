@@ -60,6 +60,8 @@ export interface CheckOptions {
   secretScanPaths?: string[];
   /** ClamAV signature databases, files or directories (`--malware-signatures`, repeatable) */
   malwareSignatures?: string[];
+  /** an RSA public key file the .cvd digital signatures must verify with (`--malware-cvd-key`) */
+  malwareCvdKey?: string;
   /** a running clamd to stream every file to: `tcp://HOST:PORT` or `unix:/path` (`--clamd`) */
   clamd?: string;
   /** bytes sent to clamd per file at most (its StreamMaxLength; `--clamd-stream-max-length`) */

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PortcullisError } from '../core/errors.js';
-import { CONFIG_KEYS, applyDefaults, isSecurityKey, loadConfigFile } from './config.js';
+import { CONFIG_KEYS, isSecurityKey, loadConfigFile } from './config.js';
+import { applyDefaults } from './defaults.js';
 
 const declared = [
   { key: 'db', repeatable: false },
@@ -92,7 +93,7 @@ test('applyDefaults: a config value a command does not accept is skipped; a list
 test('every flag of every command is classified in the config schema (type and whether it can weaken the gate)', async () => {
   const { buildProgram } = await import('./main.js');
   const { captureIo } = await import('./testio.js');
-  const program = buildProgram(captureIo('2026-01-01T00:00:00Z').io);
+  const program = await buildProgram(captureIo('2026-01-01T00:00:00Z').io);
   const missing: string[] = [];
   const walk = (c: typeof program): void => {
     for (const o of c.options) {
@@ -106,4 +107,11 @@ test('every flag of every command is classified in the config schema (type and w
   assert.deepEqual(missing, []);
   for (const k of ['policy', 'exceptions', 'pipeline', 'base-catalog', 'db', 'max-db-age', 'platform', 'sbom']) assert.ok(isSecurityKey(k), k);
   for (const k of ['format', 'severity', 'only-app', 'output']) assert.equal(isSecurityKey(k), false, k);
+});
+
+test('config file: no-cache: true is the flag --no-cache (kept as cache: false); both keys at once is an error', () => {
+  assert.deepEqual(loadConfigFile(undefined, configDir('no-cache: true\ncache-max-size: 10G\n')).values, { cache: false, cacheMaxSize: '10G' });
+  assert.deepEqual(loadConfigFile(undefined, configDir('no-cache: false\n')).values, { cache: true });
+  rejects(() => loadConfigFile(undefined, configDir('no-cache: true\ncache: true\n')), /given twice/);
+  assert.equal(isSecurityKey('no-cache'), false);
 });

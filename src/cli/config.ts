@@ -9,6 +9,8 @@
 // repository's. Settings that can weaken the gate (SECURITY_KEYS) are refused from it; `exceptions`
 // are held apart and accepted only when every policy in force says `spec.exceptions.fromRepository:
 // allow` (see scan/decide.ts). A file passed with --config was chosen by the pipeline and is trusted.
+//
+// This module (YAML, zod) is imported only when a config file is there: see loadConfig in defaults.ts.
 import { existsSync } from 'node:fs';
 import { readUserFileSync } from '../core/userfile.js';
 import { resolve } from 'node:path';
@@ -19,13 +21,9 @@ import { SEVERITY_ORDER } from '../core/types.js';
 import { validate } from '../policy/load.js';
 import { formatsFor } from '../report/registry.js';
 import { parsePlatform } from '../source/ref.js';
+import { FAIL_ON_LEVELS } from '../policy/inline.js';
 
-export type ConfigValues = Record<string, unknown>;
-
-const ENV: Record<string, string> = {
-  db: 'PORTCULLIS_DB',
-  dbSource: 'PORTCULLIS_DB_SOURCE',
-};
+import { kebab, type ConfigValues, type LoadedConfig } from './defaults.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -33,7 +31,9 @@ const nonEmpty = z.string().min(1);
 const paths = z.union([nonEmpty, z.array(nonEmpty).min(1)]);
 const SEVERITY_MSG = `expected severities separated by commas (${SEVERITY_ORDER.join(', ')})`;
 const severityString = z.string().refine((s) => s.split(',').every((x) => x.trim() === '' || (SEVERITY_ORDER as readonly string[]).includes(x.trim().toLowerCase())), { message: SEVERITY_MSG });
-const ALL_FORMATS = [...new Set([...formatsFor('scan'), ...formatsFor('sbom'), 'table', 'json', 'text'])].sort();
+const ALL_FORMATS = [...new Set([...formatsFor('scan'), ...formatsFor('sbom'), 'table', 'json'])].sort();
+/** `format:` in any case; `text` is the old name of `table` */
+const formatValue = z.string().refine((v) => ALL_FORMATS.includes(v.trim().toLowerCase() === 'text' ? 'table' : v.trim().toLowerCase()), { message: `expected one of ${ALL_FORMATS.join(', ')}` });
 
 /** Every key a config file may set: its value type, and whether it can weaken the gate. */
 interface KeySpec {
@@ -46,11 +46,15 @@ const KEYS: Record<string, KeySpec> = {
   // what is judged and by which rules: only the pipeline chooses
   policy: { schema: paths, security: true },
   exceptions: { schema: paths, security: true },
+  vex: { schema: paths, security: true },
   pipeline: { schema: nonEmpty, security: true },
   'base-catalog': { schema: nonEmpty, security: true },
   catalog: { schema: nonEmpty, security: true },
   db: { schema: nonEmpty, security: true },
   'max-db-age': { schema: z.number().positive(), security: true },
+  // an inline policy instead of the pipeline's, and the code a failed gate exits with: only the pipeline chooses
+  'fail-on': { schema: z.enum(FAIL_ON_LEVELS), security: true },
+  'exit-code': { schema: z.number().int().min(1).max(125).refine((n) => n !== 2, { message: 'expected 1 to 125 other than 2 (2 means "could not decide")' }), security: true },
   'fetched-at': { schema: nonEmpty, security: true },
   platform: { schema: nonEmpty.refine((s) => { try { parsePlatform(s); return true; } catch { return false; } }, { message: 'expected os/arch[/variant], e.g. linux/arm64/v8' }), security: true },
   sbom: { schema: nonEmpty, security: true },
@@ -62,6 +66,18 @@ const KEYS: Record<string, KeySpec> = {
   name: { schema: nonEmpty, security: true },
   'not-approved': { schema: z.boolean(), security: true },
   note: { schema: z.string(), security: true },
+  // the server: where the rules come from (scan --server), and who may change them
+  server: { schema: nonEmpty, security: true },
+  'server-max-staleness': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
+  database: { schema: nonEmpty, security: true },
+  role: { schema: nonEmpty, security: true },
+  'expires-in-days': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
+  prune: { schema: z.boolean(), security: true },
+  'rate-limit': { schema: z.union([nonEmpty, z.number().int().min(0)]), security: true },
+  'body-limit': { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
+  listen: { schema: nonEmpty, security: false },
+  'tls-cert': { schema: nonEmpty, security: false },
+  'tls-key': { schema: nonEmpty, security: false },
   // where images and the DB come from, and what the content checks look for: only the pipeline chooses
   'db-source': { schema: paths, security: true },
   'insecure-registry': { schema: paths, security: true },
@@ -72,10 +88,11 @@ const KEYS: Record<string, KeySpec> = {
   'secret-max-file-size': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   'secret-skip-path': { schema: paths, security: true },
   'malware-signatures': { schema: paths, security: true },
+  'malware-cvd-key': { schema: nonEmpty, security: true },
   clamd: { schema: nonEmpty, security: true },
   'clamd-stream-max-length': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   // what is shown and where it goes: never changes the verdict
-  format: { schema: z.enum(ALL_FORMATS as [string, ...string[]]), security: false },
+  format: { schema: formatValue, security: false },
   wide: { schema: z.boolean(), security: false },
   output: { schema: paths, security: false },
   decision: { schema: nonEmpty, security: false },
@@ -85,6 +102,8 @@ const KEYS: Record<string, KeySpec> = {
   'only-app': { schema: z.boolean(), security: false },
   'only-base': { schema: z.boolean(), security: false },
   'include-os-owned': { schema: z.boolean(), security: false },
+  // more packages listed and matched, never fewer
+  'include-declared': { schema: z.boolean(), security: false },
   'max-age': { schema: z.number().positive(), security: false },
   timeout: { schema: z.number().int().positive(), security: false },
   retries: { schema: z.number().int().min(0), security: false },
@@ -100,12 +119,15 @@ const KEYS: Record<string, KeySpec> = {
   'password-stdin': { schema: z.boolean(), security: false },
   'registry-timeout': { schema: z.number().int().positive(), security: false },
   'registry-retries': { schema: z.number().int().min(0), security: false },
+  // the layer analysis cache: a hit replays what a scan of the same verified layer bytes found, never less
+  'no-cache': { schema: z.boolean(), security: false },
+  cache: { schema: z.boolean(), security: false },
+  'cache-max-size': { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
 };
 
 export const CONFIG_KEYS = Object.keys(KEYS).sort();
 
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** true for settings a repository's own (implicitly found) config may not set. */
 export function isSecurityKey(key: string): boolean {
@@ -124,16 +146,6 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
   }
   return d[a.length]![b.length]!;
-}
-
-export interface LoadedConfig {
-  /** values by camelCase option name (severity lists joined with commas) */
-  values: ConfigValues;
-  path?: string;
-  /** found in the working directory without --config: the gated repository's file */
-  implicit: boolean;
-  /** line of each key in the file, by camelCase option name */
-  lines: Record<string, number>;
 }
 
 export function loadConfigFile(explicit: string | undefined, cwd: string): LoadedConfig {
@@ -187,35 +199,12 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
     const key = camel(kebab(k));
     if (key in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as ${kebab(k)} and ${key})`, { subject: path });
     values[key] = key === 'severity' && Array.isArray(v) ? v.join(',') : v;
+    // `no-cache: true` is the flag --no-cache, which commander keeps as `cache: false`
+    if (key === 'noCache') {
+      if ('cache' in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as no-cache and cache)`, { subject: path });
+      values.cache = v !== true;
+      delete values[key];
+    }
   }
   return { values, path, implicit, lines };
-}
-
-/** Fill options that the user did not set on the command line from the environment, then the config file. */
-export function applyDefaults(
-  opts: Record<string, unknown>,
-  declared: { key: string; repeatable: boolean }[],
-  isFromCli: (key: string) => boolean,
-  env: NodeJS.ProcessEnv,
-  config: ConfigValues,
-  /** false for a config value this command does not accept (e.g. a `format` another command offers) */
-  accepts: (key: string, value: unknown) => boolean = () => true,
-): Record<string, unknown> {
-  const out = { ...opts };
-  for (const { key, repeatable } of declared) {
-    if (isFromCli(key)) continue;
-    const envName = ENV[key];
-    if (envName && env[envName]) {
-      out[key] = repeatable ? [env[envName]] : env[envName];
-      continue;
-    }
-    if (key in config && accepts(key, config[key])) {
-      const v = config[key];
-      if (!repeatable && Array.isArray(v)) {
-        throw new PortcullisError('BAD_INPUT', `config file: ${kebab(key)}: this command takes one value, got a list`);
-      }
-      out[key] = repeatable && !Array.isArray(v) ? [v] : v;
-    }
-  }
-  return out;
 }

@@ -4,14 +4,45 @@ import { describeError, isPortcullisError } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
 import { cleanupNow } from '../core/cleanup.js';
 import type { CliIo } from './io.js';
-import { registerSbomCommand } from './commands/sbom.js';
-import { registerScanCommand } from './commands/scan.js';
-import { registerDbCommands } from './commands/db.js';
-import { registerPolicyCommands } from './commands/policy.js';
-import { registerBaseCommands } from './commands/base.js';
 import { VERSION } from './version.js';
+import { decorateHelp } from './help.js';
 
-export function buildProgram(io: CliIo): Command {
+type Register = (program: Command, io: CliIo) => void;
+
+/**
+ * The commands. A command's module (and with it SQLite, the policy schemas, YAML, the analyzers...) is
+ * imported only when that command runs or its help is shown: `--version` and `sbom` stay light
+ * (test/startup.test.ts counts what they load). The summary here is the one `portcullis --help` shows.
+ */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }[] = [
+  { name: 'sbom', summary: 'inventory an image: OS, OS packages and language packages, with the layer that added each', load: async () => (await import('./commands/sbom.js')).registerSbomCommand },
+  { name: 'scan', summary: 'find known vulnerabilities (and evaluate assurance policies when --pipeline/--policy is given)', load: async () => (await import('./commands/scan.js')).registerScanCommand },
+  { name: 'db', summary: 'build, update and inspect the local advisory database', load: async () => (await import('./commands/db.js')).registerDbCommands },
+  { name: 'policy', summary: 'validate, test and explain assurance policies and exceptions', load: async () => (await import('./commands/policy.js')).registerPolicyCommands },
+  { name: 'base', summary: 'catalog of known base images: record, list and remove them (see docs/base-images.md)', load: async () => (await import('./commands/base.js')).registerBaseCommands },
+  { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
+];
+
+/** Global flags that take a value: what follows them is not the command name. */
+const GLOBAL_WITH_VALUE = new Set(['--config']);
+
+/** The command the arguments choose (`portcullis [globals] NAME ...`, `portcullis help NAME`), if any. */
+export function chosenCommand(argv: readonly string[]): string | undefined {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith('-')) words.push(a);
+  }
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+/**
+ * The program with the commands named in `load` fully defined (all of them by default); the others are
+ * listed by name and summary only, which is all `--help` and `--version` need.
+ */
+export async function buildProgram(io: CliIo, load: readonly string[] = COMMANDS.map((c) => c.name)): Promise<Command> {
   const program = new Command();
   program
     .name('portcullis')
@@ -26,21 +57,25 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .showHelpAfterError(false);
-  registerSbomCommand(program, io);
-  registerScanCommand(program, io);
-  registerDbCommands(program, io);
-  registerPolicyCommands(program, io);
-  registerBaseCommands(program, io);
+    .showHelpAfterError(false)
+    .configureHelp({ showGlobalOptions: true });
+  for (const entry of COMMANDS) {
+    if (load.includes(entry.name)) (await entry.load())(program, io);
+    else program.command(entry.name).allowUnknownOption().allowExcessArguments();
+    program.commands.find((c) => c.name() === entry.name)!.description(entry.summary);
+  }
   for (const c of program.commands) c.exitOverride();
+  // the allowed --format values come from the commands' module (and the reporters' table): only when a command is loaded
+  decorateHelp(program, load.length > 0 ? (await import('./commands/common.js')).formatsOf : undefined);
   return program;
 }
 
 /** Runs the CLI in-process and returns the exit code (used by bin/ and by tests). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
   process.exitCode = undefined;
   try {
+    const chosen = chosenCommand(argv);
+    const program = await buildProgram(io, chosen === undefined ? [] : [chosen]);
     await program.parseAsync(argv, { from: 'user' });
     const code = process.exitCode;
     process.exitCode = undefined;

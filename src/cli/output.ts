@@ -1,5 +1,5 @@
 // --format F, --output FILE and --output F=FILE (repeatable): where each rendering goes.
-import { DEFAULT_WIDTH, terminalWidth } from '../report/table/wrap.js';
+import { DEFAULT_WIDTH, terminalWidth } from '../report/width.js';
 import type { ScanReport } from '../core/report.js';
 import { writeOutputFile } from '../core/outfile.js';
 import { PortcullisError } from '../core/errors.js';
@@ -20,12 +20,12 @@ export function outputTargets(mode: 'sbom' | 'scan', format: string | undefined,
     }
     return f;
   };
-  const main = check(format ?? 'table');
+  const main = check((format ?? 'table').toLowerCase());
   const targets: OutputTarget[] = [];
   let plainFile: string | undefined;
   for (const o of outputs ?? []) {
     const eq = o.indexOf('=');
-    const maybeFormat = eq > 0 ? o.slice(0, eq) : undefined;
+    const maybeFormat = eq > 0 ? o.slice(0, eq).toLowerCase() : undefined;
     if (maybeFormat && known.includes(maybeFormat)) targets.push({ format: maybeFormat, file: o.slice(eq + 1) });
     else if (maybeFormat && /^[a-z-]+$/.test(maybeFormat) && !o.includes('/')) check(maybeFormat);
     else if (plainFile) throw new PortcullisError('BAD_INPUT', `--output ${o}: only one plain --output FILE is allowed (use FORMAT=FILE for more)`);
@@ -45,7 +45,7 @@ export async function writeOutputs(
   // the table fits the terminal on stdout (or $COLUMNS); files get the documented default width
   const width = terminalWidth(io.stdout as { isTTY?: boolean; columns?: number }, io.env);
   for (const t of targets) {
-    const reporter = reporterFor(t.format);
+    const reporter = await reporterFor(t.format);
     if (!reporter) throw new PortcullisError('BAD_INPUT', `unknown format "${t.format}"`);
     if (t.file) {
       // regular files atomically (temp + rename); devices, FIFOs and symlinks written in place (core/outfile)

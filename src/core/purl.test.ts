@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPurl, parsePurl } from './purl.js';
+import { buildPurl, parsePurl, purlQualifiers } from './purl.js';
 
 test('deb purl encodes + and sorts qualifiers', () => {
   assert.equal(
@@ -25,4 +25,21 @@ test('parse round-trips', () => {
   assert.equal(p.version, '7.88.1-10+deb12u15');
   assert.equal(p.qualifiers?.distro, 'debian-12');
   assert.throws(() => parsePurl('not a purl'));
+});
+
+test('purlQualifiers reads what buildPurl wrote, and what parsePurl reads', () => {
+  const purls = [
+    buildPurl({ type: 'deb', namespace: 'debian', name: 'curl', version: '7.88.1-10+deb12u15', qualifiers: { distro: 'debian-12', arch: 'amd64' } }),
+    buildPurl({ type: 'rpm', namespace: 'redhat', name: 'a', version: '1', qualifiers: { epoch: '1', arch: 'x86_64', repository_url: 'a&b=c#e é' } }),
+    buildPurl({ type: 'apk', namespace: 'alpine', name: 'musl', version: '1.2.4-r2', subpath: 'x/y' }),
+    buildPurl({ type: 'apk', namespace: 'alpine', name: 'musl', version: '1.2.4-r2', qualifiers: { arch: 'x86_64' }, subpath: 'x/y' }),
+  ];
+  for (const p of purls) assert.deepEqual(purlQualifiers(p), parsePurl(p).qualifiers, p);
+  assert.equal(purlQualifiers('pkg:deb/debian/a@1?arch'), undefined);
+  assert.equal(purlQualifiers('pkg:deb/debian/a@1?arch=%E0%A4%A'), undefined);
+});
+
+test('buildPurl keeps the shape of odd namespaces and subpaths', () => {
+  assert.equal(buildPurl({ type: 'golang', namespace: '/', name: 'x', version: '1' }), 'pkg:golang//x@1');
+  assert.equal(buildPurl({ type: 'golang', namespace: 'a//b/', name: 'x', subpath: '/p//q/' }), 'pkg:golang/a/b/x#p/q');
 });

@@ -43,17 +43,55 @@ function normalise(p: PurlParts): { namespace?: string; name: string } {
   return { namespace, name };
 }
 
+/**
+ * The purl of `p`, as one flat string: built with `join` (not `+=`, whose rope of pieces would keep every
+ * part alive: a 1e6-package inventory holds 1e6 purls).
+ */
 export function buildPurl(p: PurlParts): string {
   const { namespace, name } = normalise(p);
-  let out = `pkg:${p.type}/`;
-  if (namespace) out += namespace.split('/').filter(Boolean).map(enc).join('/') + '/';
-  out += enc(name);
-  if (p.version !== undefined && p.version !== '') out += '@' + enc(p.version);
+  const parts: string[] = ['pkg:', p.type, '/'];
+  if (namespace) {
+    const before = parts.length;
+    for (const seg of namespace.split('/')) if (seg) parts.push(enc(seg), '/');
+    if (parts.length === before) parts.push('/');
+  }
+  parts.push(enc(name));
+  if (p.version !== undefined && p.version !== '') parts.push('@', enc(p.version));
   const q = Object.entries(p.qualifiers ?? {})
     .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (q.length) out += '?' + q.map(([k, v]) => `${k.toLowerCase()}=${enc(v)}`).join('&');
-  if (p.subpath) out += '#' + p.subpath.split('/').filter(Boolean).map(enc).join('/');
+  for (let i = 0; i < q.length; i++) parts.push(i === 0 ? '?' : '&', q[i]![0].toLowerCase(), '=', enc(q[i]![1]));
+  if (p.subpath) {
+    parts.push('#');
+    let first = true;
+    for (const seg of p.subpath.split('/')) {
+      if (!seg) continue;
+      parts.push(first ? '' : '/', enc(seg));
+      first = false;
+    }
+  }
+  return parts.join('');
+}
+
+/**
+ * The qualifiers of a purl built by `buildPurl` (`?k=v&k=v`, values percent-decoded), without a full
+ * parse: re-stamping 1e6 OS packages with their distro needs only these. Undefined when a qualifier is
+ * not `key=value` or its value is not valid percent-encoding (the caller then parses the whole purl).
+ */
+export function purlQualifiers(purl: string): Record<string, string> | undefined {
+  const q = purl.indexOf('?');
+  const out: Record<string, string> = {};
+  if (q < 0) return out;
+  const hash = purl.indexOf('#', q);
+  for (const kv of purl.slice(q + 1, hash < 0 ? undefined : hash).split('&')) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) return undefined;
+    try {
+      out[kv.slice(0, eq).toLowerCase()] = decodeURIComponent(kv.slice(eq + 1));
+    } catch {
+      return undefined;
+    }
+  }
   return out;
 }
 

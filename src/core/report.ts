@@ -118,17 +118,27 @@ export interface Violation {
 
 export interface Suppression {
   findingId: string;
-  by: 'exception' | 'policy-ignore' | 'ignore-unfixed' | 'grace-period' | 'allowlist' | 'app-only';
+  by: 'exception' | 'vex' | 'policy-ignore' | 'ignore-unfixed' | 'grace-period' | 'allowlist' | 'app-only';
   ruleId: string;
   policy?: string;
   reason?: string;
   expires?: string;
   /** for `by: exception` and `allowlist`: who owns it (the entry's `owner`) */
   owner?: string;
-  /** for `by: exception`: the file (and line) the exception was read from */
+  /** for `by: exception`: the file (and line) the exception was read from; for `by: vex`: the VEX file */
   source?: string;
   /** what the suppressed finding is about, e.g. `CVE-2021-44906 in minimist 1.2.0 (pkg:npm/minimist@1.2.0)` */
   subject?: string;
+  /** for `by: vex`: the statement that suppressed it (OpenVEX justification names, or the format's own) */
+  vex?: VexSuppression;
+}
+
+export interface VexSuppression {
+  document: string;
+  author: string;
+  status: 'not_affected' | 'fixed';
+  justification?: string;
+  impact?: string;
 }
 
 export interface Decision {

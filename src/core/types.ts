@@ -90,6 +90,14 @@ export interface ResolvedImage {
   layers: LayerInfo[];
   openLayer(diffId: string, signal?: AbortSignal): Promise<LayerContent>;
   close(): Promise<void>;
+  /**
+   * How a layer's identity is established, for the layer analysis cache (walker/layercache.ts); absent:
+   * the layer is never cached. `diff-id`: the stream openLayer gives fails unless its bytes hash to the
+   * layer's diffId. `pinned-blob`: that, and each LayerInfo.digest is pinned by a manifest hashed in this
+   * run and checked against the blob's bytes (a registry pull): a blob whose diff_id the cache recorded
+   * from bytes it hashed need not be downloaded again.
+   */
+  layerIdentity?: 'diff-id' | 'pinned-blob';
 }
 
 export interface ImageSource {
@@ -208,6 +216,12 @@ export interface Package {
   files?: string[];
   /** for a language package whose files are owned by an OS package */
   ownedBy?: { name: string; purl: string };
+  /**
+   * Declared by a lockfile or manifest but not installed (present only with `--include-declared`):
+   * `os-package`: the lockfile belongs to an OS package (a project's development lockfile shipped in it);
+   * `not-installed`: the lockfile sits beside an installed tree that does not hold this package.
+   */
+  declaredOnly?: 'os-package' | 'not-installed';
   dev?: boolean;
   /**
    * From the project's dependency graph (lockfile or installed tree; analyzers/lang/depgraph.ts): true for

@@ -3,7 +3,8 @@
 // hangs the run or grows memory: a non-regular file is refused before the first byte is read), and
 // quote their content back in errors only as a short, redacted excerpt.
 import { constants, openSync, fstatSync, readSync, closeSync, promises as fsp } from 'node:fs';
-import { PortcullisError } from './errors.js';
+import { join, sep } from 'node:path';
+import { PortcullisError, type ErrorCode } from './errors.js';
 
 // O_NONBLOCK: opening a FIFO without a writer returns at once instead of blocking
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
@@ -103,4 +104,52 @@ export function excerpt(text: string, max = 40): string {
   const more = lines.length > 1 || s.length > max;
   if (s.length > max) s = s.slice(0, max);
   return more ? `${s}…` : s;
+}
+
+/**
+ * Files named by paths: files as given, directories expanded (recursively, sorted, dot-files skipped) to
+ * the files `accept` takes by name. Links inside a given directory are followed only when they stay
+ * inside it: a link to `/` or to /etc/passwd never walks or reads the host. Dangling links and
+ * unreadable entries are skipped; a file reached twice (through a link) is listed once.
+ */
+export async function expandUserPaths(paths: string[], accept: (name: string) => boolean, emptyCode: ErrorCode, kinds: string): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  async function walk(dir: string, top: string, depth: number): Promise<void> {
+    if (depth > 8) return;
+    const names = (await fsp.readdir(dir)).sort();
+    for (const n of names) {
+      if (n.startsWith('.')) continue;
+      const p = join(dir, n);
+      let st = await fsp.lstat(p).catch(() => undefined);
+      if (st?.isSymbolicLink()) {
+        const real = await fsp.realpath(p).catch(() => undefined);
+        if (!real || (real !== top && !real.startsWith(top + sep))) continue;
+        st = await fsp.stat(p).catch(() => undefined);
+      }
+      if (!st) continue;
+      if (st.isDirectory()) await walk(p, top, depth + 1);
+      else if (st.isFile() && accept(n)) {
+        const real = await fsp.realpath(p).catch(() => p);
+        if (!seen.has(real)) {
+          seen.add(real);
+          out.push(p);
+        }
+      }
+    }
+  }
+  for (const p of paths) {
+    let st;
+    try {
+      st = await fsp.stat(p);
+    } catch (e) {
+      throw new PortcullisError('NOT_FOUND', `${p}: no such file or directory`, { subject: p, cause: e });
+    }
+    if (st.isDirectory()) {
+      const before = out.length;
+      await walk(p, await fsp.realpath(p), 0);
+      if (out.length === before) throw new PortcullisError(emptyCode, `${p}: directory contains no ${kinds}`, { subject: p });
+    } else out.push(p);
+  }
+  return [...new Set(out)];
 }

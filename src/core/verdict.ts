@@ -61,3 +61,14 @@ export function verdictLine(d: Decision): string {
       : d.verdict.toUpperCase();
   return `${head} ${decisionImage(d)}${parts.length ? ` — ${parts.join('; ')}` : ''}`;
 }
+
+/** Names of inline policies (`scan --fail-on high` → `inline:--fail-on=high`): a policy file cannot use ':' in a name. */
+export const INLINE_POLICY_PREFIX = 'inline:';
+/** Said wherever an inline policy is named: it is not the gate a security team owns. */
+export const INLINE_POLICY_NOTE = "local use; not a security team's policy";
+
+/** `production, dev` or `inline:--fail-on=high (local use; not a security team's policy)`; `none` when empty. */
+export function policyList(d: Decision, quote: (name: string) => string = (n) => n): string {
+  if (d.policies.length === 0) return 'none';
+  return d.policies.map((p) => (p.startsWith(INLINE_POLICY_PREFIX) ? `${quote(p)} (${INLINE_POLICY_NOTE})` : quote(p))).join(', ');
+}

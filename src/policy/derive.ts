@@ -182,7 +182,7 @@ function gap(reason: 'db-missing' | 'db-stale', detail: string, source?: string)
     reason,
     subject: source === undefined ? 'advisory database' : `advisory source ${source}`,
     detail,
-    remediation: 'run `portcullis db update` (or point --db at a fresh database) and scan again',
+    remediation: 'update the advisory DB with `portcullis db update` (or point --db at a fresher one) and scan again',
   };
 }
 

@@ -1,12 +1,13 @@
 // evaluate(): the gate. Pure: no I/O, the clock comes in ctx.now. The same function runs in the CLI,
 // the server and the admission webhook. Order per finding and policy:
-//   judge (controls) → exception → policy relaxations (ignore, appOnly, ignoreUnfixed, gracePeriodDays)
+//   judge (controls) → exception → trusted VEX statement → policy relaxations (ignore, appOnly, ignoreUnfixed, gracePeriodDays)
 //   → allowlist → violation (block) or warning (audit / warn-level rules).
 import type { Decision, ScanReport, Suppression, Violation } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import { judgeFinding, type Judgement } from './controls.js';
 import { deriveFindings } from './derive.js';
 import { judgeOverlapsOnce } from './overlap.js';
+import { indexVex, vexNotices, vexSuppression } from './vex.js';
 import {
   EXPIRY_WARNING_DAYS,
   allowEntryMatches,
@@ -139,6 +140,8 @@ export function evaluateWithTrace(
   const image: ImageId = { ...ctx.image, name: ctx.image.name !== undefined ? normaliseImageName(ctx.image.name) : undefined };
   const selected = selectPolicies(policies, pipeline, image);
   const notices: string[] = [];
+  const vex = indexVex(exceptions.vex ?? []);
+  notices.push(...vexNotices(vex, selected), ...(exceptions.warnings ?? []));
 
   const states: ExceptionState[] = exceptions.exceptions.map((e, order) => ({
     e,
@@ -188,7 +191,7 @@ export function evaluateWithTrace(
     let hit = candidatesCache.get(f.id);
     if (hit) return hit;
     const seen = new Set<ExceptionState>();
-    for (const k of findingKeys(f)) for (const s of index.get(k.toUpperCase()) ?? []) seen.add(s);
+    for (const k of [...findingKeys(f), '*']) for (const s of index.get(k.toUpperCase()) ?? []) seen.add(s);
     hit = [...seen].filter((s) => exceptionMatchesFinding(s.e, f)).sort((a, b) => a.order - b.order);
     candidatesCache.set(f.id, hit);
     return hit;
@@ -241,7 +244,7 @@ export function evaluateWithTrace(
         if (matchedException.owner) sup.owner = matchedException.owner;
         if (matchedException.source !== undefined) sup.source = matchedException.source;
       } else {
-        sup = relaxation(f, j, p, now);
+        sup = vexSuppression(f, p, image, vex) ?? relaxation(f, j, p, now);
       }
       if (!sup && allow && j.level === 'violation') {
         sup = { by: 'allowlist', ruleId: allow.image, reason: allow.reason, expires: expiryLabel(allow) };

@@ -154,11 +154,25 @@ export function exceptionInScope(e: PolicyException, pipeline: string, img: Imag
   return false;
 }
 
+/** The file a finding is in, for `paths:` (the package's file, a secret's or malware's file). */
+function findingPath(f: Finding): string | undefined {
+  if (f.kind === 'secret' || f.kind === 'malware') return f.path;
+  return findingPackage(f)?.path;
+}
+
 export function exceptionMatchesFinding(e: PolicyException, f: Finding): boolean {
-  if (!keyMatches(e.finding, findingKeys(f))) return false;
-  if (e.package !== undefined) {
+  if (e.finding !== '*' && !keyMatches(e.finding, findingKeys(f))) return false;
+  if (e.package !== undefined || e.version !== undefined || e.type !== undefined) {
     const pkg = findingPackage(f);
-    if (!pkg || !packageMatches(e.package, pkg)) return false;
+    if (!pkg) return false;
+    if (e.package !== undefined && !packageMatches(e.package, pkg)) return false;
+    if (e.version !== undefined && pkg.version !== e.version) return false;
+    if (e.type !== undefined && pkg.type !== e.type) return false;
+  }
+  if (e.fixState !== undefined && (f.kind !== 'vulnerability' || (f.fixState === 'unimportant' ? 'not-fixed' : f.fixState) !== e.fixState)) return false;
+  if (e.paths !== undefined) {
+    const p = findingPath(f);
+    if (p === undefined || !anyGlobMatch(e.paths, p.startsWith('/') ? p : `/${p}`)) return false;
   }
   return true;
 }

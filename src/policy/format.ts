@@ -1,7 +1,7 @@
 // Plain-text rendering of a Decision for the policy commands (the report/ formats render it for scan).
 import type { Decision, Violation } from '../core/report.js';
 import { formatImage } from './imageref.js';
-import { verdictLine } from '../core/verdict.js';
+import { policyList, verdictLine } from '../core/verdict.js';
 
 function violationLines(mark: string, v: Violation): string[] {
   const out = [`  ${mark} [${v.policy}] ${v.control}: ${v.message}`];
@@ -14,7 +14,7 @@ export function formatDecision(d: Decision): string {
   const out: string[] = [];
   out.push(`verdict: ${verdictLine(d)}`);
   out.push(`image: ${formatImage(d.image ?? {})}${d.image?.configDigest ? ` (image ID ${d.image.configDigest})` : ''}`);
-  out.push(`pipeline: ${d.pipeline}   policies: ${d.policies.join(', ')}   evaluated: ${d.evaluatedAt}`);
+  out.push(`pipeline: ${d.pipeline}   policies: ${policyList(d)}   evaluated: ${d.evaluatedAt}`);
   if (d.allowlisted) out.push(`allowlisted by ${d.allowlisted.image} until ${d.allowlisted.expires}: ${d.allowlisted.reason} (${d.allowlisted.owner})`);
   if (d.violations.length) {
     out.push('', `violations (${d.violations.length}):`);

@@ -2,10 +2,8 @@
 // validated against schema.ts, with errors that name file, line, field and what is expected.
 import { createHash } from 'node:crypto';
 import { stableJson } from '../core/json.js';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { sep } from 'node:path';
-import { excerpt, readUserFile } from '../core/userfile.js';
-import { join } from 'node:path';
+import { excerpt, expandUserPaths, readUserFile } from '../core/userfile.js';
+import { foreignKind, readForeign } from './foreign/index.js';
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { PortcullisError } from '../core/errors.js';
@@ -28,6 +26,8 @@ export interface ParsedDocs {
   allowlist: AllowEntry[];
   /** canonical JSON of every validated document, for digests */
   canonical: string[];
+  /** what converting other scanners' ignore files filled in or left out (policy/foreign) */
+  warnings?: string[];
 }
 
 /** JSON with object keys sorted at every level: the same content always gives the same bytes. */
@@ -192,48 +192,7 @@ export function parseDocuments(text: string, file: string, accept: 'policy' | 'e
 
 /** Files named by paths: files as given, directories expanded (recursively, sorted) to *.yaml / *.yml. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  // Links inside a given directory are followed only when they stay inside it: a link to `/` or to
-  // /etc/passwd never walks or reads the host. Dangling links and unreadable entries are skipped.
-  async function walk(dir: string, top: string, depth: number): Promise<void> {
-    if (depth > 8) return;
-    const names = (await readdir(dir)).sort();
-    for (const n of names) {
-      if (n.startsWith('.')) continue;
-      const p = join(dir, n);
-      let st = await lstat(p).catch(() => undefined);
-      if (st?.isSymbolicLink()) {
-        const real = await realpath(p).catch(() => undefined);
-        if (!real || (real !== top && !real.startsWith(top + sep))) continue;
-        st = await stat(p).catch(() => undefined);
-      }
-      if (!st) continue;
-      if (st.isDirectory()) await walk(p, top, depth + 1);
-      else if (st.isFile() && /\.ya?ml$/i.test(n)) {
-        // a file reached twice (through a link inside the directory) is read once
-        const real = await realpath(p).catch(() => p);
-        if (!seen.has(real)) {
-          seen.add(real);
-          out.push(p);
-        }
-      }
-    }
-  }
-  for (const p of paths) {
-    let st;
-    try {
-      st = await stat(p);
-    } catch (e) {
-      throw new PortcullisError('NOT_FOUND', `${p}: no such file or directory`, { subject: p, cause: e });
-    }
-    if (st.isDirectory()) {
-      const before = out.length;
-      await walk(p, await realpath(p), 0);
-      if (out.length === before) throw new PortcullisError('POLICY_INVALID', `${p}: directory contains no .yaml or .yml files`, { subject: p });
-    } else out.push(p);
-  }
-  return [...new Set(out)];
+  return expandUserPaths(paths, (n) => /\.ya?ml$/i.test(n), 'POLICY_INVALID', '.yaml or .yml files');
 }
 
 async function readText(file: string): Promise<string> {
@@ -243,12 +202,14 @@ async function readText(file: string): Promise<string> {
   return buf.toString('utf8');
 }
 
-/** Read and validate files of any kind (for `policy validate`). */
-export async function loadDocuments(paths: string[], accept: 'policy' | 'exceptions' | 'any' = 'any'): Promise<ParsedDocs & { files: string[] }> {
+/** Read and validate files of any kind (for `policy validate`). `now` dates what foreign ignore files leave undated. */
+export async function loadDocuments(paths: string[], accept: 'policy' | 'exceptions' | 'any' = 'any', now: Date = new Date()): Promise<ParsedDocs & { files: string[] }> {
   const files = await expandPaths(paths);
-  const all: ParsedDocs & { files: string[] } = { policies: [], exceptions: [], allowlist: [], canonical: [], files };
+  const all: ParsedDocs & { files: string[] } = { policies: [], exceptions: [], allowlist: [], canonical: [], files, warnings: [] };
   for (const f of files) {
-    const d = parseDocuments(await readText(f), f, accept);
+    const text = await readText(f);
+    const d = foreignKind(f) !== undefined && accept !== 'policy' ? readForeign(text, f, now) : parseDocuments(text, f, accept);
+    all.warnings!.push(...(d.warnings ?? []));
     all.policies.push(...d.policies);
     all.exceptions.push(...d.exceptions);
     all.allowlist.push(...d.allowlist);
@@ -287,7 +248,9 @@ export async function loadPolicies(paths: string[]): Promise<{ policies: Policy[
 }
 
 /** Load Exceptions documents (exceptions and allowlist entries), merged. */
-export async function loadExceptions(paths: string[]): Promise<ExceptionSet & { digest: string; files: string[] }> {
-  const d = await loadDocuments(paths, 'exceptions');
-  return { exceptions: d.exceptions, allowlist: d.allowlist, digest: digestOf(d.canonical), files: d.files };
+export async function loadExceptions(paths: string[], now: Date = new Date()): Promise<ExceptionSet & { digest: string; files: string[] }> {
+  const d = await loadDocuments(paths, 'exceptions', now);
+  const out: ExceptionSet & { digest: string; files: string[] } = { exceptions: d.exceptions, allowlist: d.allowlist, digest: digestOf(d.canonical), files: d.files };
+  if (d.warnings?.length) out.warnings = d.warnings;
+  return out;
 }

@@ -18,8 +18,11 @@ export interface DecisionRecord {
   verdict: Verdict;
   evaluatedAt: string;
   /** files: as given on the command line (informational; not part of the digest) */
-  policies: { names: string[]; digest: string; files?: string[] };
+  /** note: set for the inline policy of `scan --fail-on` ("local use; not a security team's policy") */
+  policies: { names: string[]; digest: string; files?: string[]; note?: string };
   exceptions: { digest: string; files?: string[]; applied: string[] };
+  /** VEX documents given (--vex): sha256 over their bytes, and the documents whose statements suppressed findings */
+  vex?: { digest: string; files?: string[]; applied: string[] };
   allowlisted?: Decision['allowlisted'];
   db?: { schemaVersion: number; builtAt: string; sources: { name: string; updatedAt?: string; records: number; checksum?: string }[] };
   scanner: { name: string; version: string };
@@ -28,8 +31,23 @@ export interface DecisionRecord {
   warnings: Violation[];
   suppressed: Suppression[];
   notices: string[];
+  /** rules served by a Portcullis server (`scan --server`): the revision of every policy and exception document */
+  server?: ServerProvenance;
   /** sha256 over the canonical JSON of every other field */
   recordDigest: string;
+}
+
+/** Where a decision's rules came from when a server supplied them (`scan --server`). */
+export interface ServerProvenance {
+  url?: string;
+  pipeline: string;
+  /** when the server served the bundle */
+  fetchedAt: string;
+  /** the server was unreachable: a cached bundle was used (saved at this time) */
+  cachedAt?: string;
+  policies: { name: string; revision: number; digest: string }[];
+  exceptions: { document: string; revision: number; digest: string; ids: string[] }[];
+  catalogs: { name: string; revision: number; digest: string }[];
 }
 
 /** Digest of an empty policy/exception set (no --exceptions given). */
@@ -41,7 +59,17 @@ export const EMPTY_DIGEST = digestOf([]);
  */
 export function decisionRecord(
   report: ScanReport,
-  opts: { policyDigest: string; policyFiles?: string[]; exceptionsDigest?: string; exceptionFiles?: string[]; decision?: Decision },
+  opts: {
+    policyDigest: string;
+    policyFiles?: string[];
+    policyNote?: string;
+    exceptionsDigest?: string;
+    exceptionFiles?: string[];
+    vexDigest?: string;
+    vexFiles?: string[];
+    decision?: Decision;
+    server?: ServerProvenance;
+  },
 ): DecisionRecord {
   const decision = opts.decision ?? report.decision;
   if (!decision) throw new PortcullisError('BAD_INPUT', 'cannot write a decision record: the report has no decision (no policy was evaluated)');
@@ -62,12 +90,20 @@ export function decisionRecord(
     pipeline: decision.pipeline,
     verdict: decision.verdict,
     evaluatedAt: decision.evaluatedAt,
-    policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined },
+    policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined, note: opts.policyNote },
     exceptions: {
       digest: opts.exceptionsDigest ?? EMPTY_DIGEST,
       files: opts.exceptionFiles ? [...opts.exceptionFiles] : undefined,
       applied: [...new Set(decision.suppressed.filter((s) => s.by === 'exception').map((s) => s.ruleId))].sort(),
     },
+    vex:
+      opts.vexDigest !== undefined
+        ? {
+            digest: opts.vexDigest,
+            files: opts.vexFiles ? [...opts.vexFiles] : undefined,
+            applied: [...new Set(decision.suppressed.filter((s) => s.by === 'vex').map((s) => s.ruleId))].sort(),
+          }
+        : undefined,
     allowlisted: decision.allowlisted,
     db: report.db
       ? {
@@ -90,6 +126,7 @@ export function decisionRecord(
     warnings: decision.warnings,
     suppressed: decision.suppressed,
     notices: decision.notices,
+    server: opts.server,
   };
   const clean = JSON.parse(JSON.stringify(body)) as Omit<DecisionRecord, 'recordDigest'>;
   return { ...clean, recordDigest: 'sha256:' + createHash('sha256').update(canonicalJson(clean)).digest('hex') };

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseImageRef } from './imageref.js';
 import { GAP_REASONS } from '../core/types.js';
+import type { VexDocument } from '../vex/types.js';
 
 export const API_VERSION = 'portcullis/v1';
 
@@ -134,6 +135,14 @@ export const policySchema = z
         .array(z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' }))
         .optional()
         .describe('the owning team\'s notification URLs: told when this policy fails or warns (Slack webhooks get Slack messages, others the JSON payload)'),
+      vex: z
+        .strictObject({
+          trust: globList.describe(
+            'anchored globs over a VEX document\'s author or publisher (OpenVEX author, CycloneDX metadata authors/manufacturer/supplier, CSAF publisher name or namespace) whose statements count; absent or empty: no one is trusted',
+          ),
+        })
+        .optional()
+        .describe('whose VEX statements (--vex) may suppress findings: not_affected or fixed for this image and package'),
       exceptions: z
         .strictObject({
           maxDays: z
@@ -200,12 +209,21 @@ const expiringEntryFields = {
 export const exceptionSchema = z
   .strictObject({
     id: nonEmpty,
-    finding: nonEmpty.describe('advisory id or alias, secret rule, config check, malware signature, license, or finding id'),
+    finding: nonEmpty.describe('advisory id or alias, secret rule, config check, malware signature, license, or finding id; `*` for any, only together with package, version, type, fixState or paths'),
     scope: scopeSchema,
     package: nonEmpty.optional().describe('anchored glob over the package purl (without version) or name'),
+    version: nonEmpty.optional().describe('the exact installed version of the package'),
+    type: nonEmpty.optional().describe('the package type (npm, deb, golang, ...: the purl type)'),
+    fixState: z.enum(['fixed', 'not-fixed', 'wont-fix', 'unknown']).optional().describe('only vulnerabilities in this fix state'),
+    paths: globList.optional().describe('anchored globs over the file the finding is in (the package\'s file, a secret\'s file)'),
     ...expiringEntryFields,
   })
-  .superRefine(expiryRefine);
+  .superRefine(expiryRefine)
+  .superRefine((e, ctx) => {
+    if (e.finding === '*' && e.package === undefined && e.version === undefined && e.type === undefined && e.fixState === undefined && e.paths === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['finding'], message: '`*` needs package, version, type, fixState or paths beside it (an exception for everything is an allowlist entry)' });
+    }
+  });
 
 export const allowEntrySchema = z
   .strictObject({
@@ -239,6 +257,10 @@ export type AllowEntry = z.infer<typeof allowEntrySchema> & { source?: string };
 export interface ExceptionSet {
   exceptions: PolicyException[];
   allowlist: AllowEntry[];
+  /** VEX documents given with --vex; each policy's spec.vex.trust decides whose statements count */
+  vex?: VexDocument[];
+  /** what converting other scanners' ignore files filled in or left out: shown in the decision's notices */
+  warnings?: string[];
 }
 
 export const EMPTY_EXCEPTIONS: ExceptionSet = { exceptions: [], allowlist: [] };

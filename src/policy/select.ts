@@ -5,6 +5,8 @@ import { imageMatchesAny, parseImageRef, formatImage, type ImageId } from './ima
 import type { Policy } from './schema.js';
 
 export const DEFAULT_POLICY = 'default';
+/** The pipeline `scan`, `policy test` and `policy explain` evaluate when --pipeline is not given. */
+export const DEFAULT_PIPELINE = 'default';
 
 /** Does one policy's appliesTo match? Absent fields match anything; an unnamed image matches no image pattern. */
 export function policyApplies(p: Policy, pipeline: string, image: ImageId): boolean {

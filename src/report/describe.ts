@@ -11,6 +11,11 @@ export function allFindings(r: ScanReport): Finding[] {
   return [...r.findings, ...derived.filter((f) => !seen.has(f.id))];
 }
 
+/** The report without its package list, for the formats that show findings only (SARIF, JUnit). */
+export function withoutPackages(r: ScanReport): ScanReport {
+  return { ...r, inventory: { ...r.inventory, packages: [] } };
+}
+
 export function ruleId(f: Finding): string {
   switch (f.kind) {
     case 'vulnerability':
@@ -78,7 +83,12 @@ function rawFindingLine(f: Finding): string {
 export function violationsByFinding(r: ScanReport): { violations: Map<string, Violation[]>; warnings: Map<string, Violation[]> } {
   const index = (list: Violation[]) => {
     const m = new Map<string, Violation[]>();
-    for (const v of list) if (v.findingId) m.set(v.findingId, [...(m.get(v.findingId) ?? []), v]);
+    for (const v of list) {
+      if (!v.findingId) continue;
+      const got = m.get(v.findingId);
+      if (got) got.push(v);
+      else m.set(v.findingId, [v]);
+    }
     return m;
   };
   return { violations: index(r.decision?.violations ?? []), warnings: index(r.decision?.warnings ?? []) };

@@ -30,3 +30,32 @@ export function sanitizeDeep<T>(v: T): T {
   }
   return v;
 }
+
+/**
+ * `sanitizeDeep`, sharing what needs no change: a value without control characters is returned as it
+ * is, and only the objects and arrays on the way to a changed string are copied. For the streaming
+ * writers (SARIF, JUnit), where a 1e5-finding report must not be held twice. The result is read-only.
+ */
+export function sanitizeShared<T>(v: T): T {
+  if (typeof v === 'string') return sanitize(v) as T;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const c = sanitizeShared(x);
+      if (c !== x) (out ??= v.slice())[i] = c;
+    }
+    return (out ?? v) as T;
+  }
+  if (v && typeof v === 'object') {
+    let out: Record<string, unknown> | undefined;
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      const c = sanitizeShared(x);
+      if (c !== x) (out ??= { ...o })[k] = c;
+    }
+    return (out ?? v) as T;
+  }
+  return v;
+}

@@ -67,3 +67,13 @@ export function spdxValidator(schemaPath = sharedPath(SPDX_SCHEMA)): Validator {
   const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
   return ajv.compile(schema);
 }
+
+/** A validator for GitLab's container scanning report (draft-07), from the schema copy in report/gitlab/testdata. */
+export function gitlabValidator(): Validator {
+  type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): Validator };
+  const mod = require('ajv') as AjvCtor | { default: AjvCtor };
+  const Ajv = 'default' in mod ? mod.default : mod;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const file = new URL('./gitlab/testdata/container-scanning-report-format-15.0.7.json', import.meta.url);
+  return ajv.compile(JSON.parse(readFileSync(file, 'utf8')));
+}

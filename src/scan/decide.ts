@@ -11,16 +11,26 @@ import { PortcullisError } from '../core/errors.js';
 import { loadExceptions, loadPolicies } from '../policy/load.js';
 import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
-import { selectPolicies } from '../policy/select.js';
+import { DEFAULT_PIPELINE, selectPolicies } from '../policy/select.js';
 import { imageMatchesAny, parseImageRef } from '../policy/imageref.js';
 import type { AdviceInput } from '../baseimage/index.js';
-import { decisionRecord, writeDecisionRecord } from '../policy/record.js';
+import { loadVex, type LoadedVex } from '../vex/load.js';
+import { INLINE_NOTE, inlinePolicy, type FailOnLevel } from '../policy/inline.js';
+import { decisionRecord, writeDecisionRecord, type DecisionRecord, type ServerProvenance } from '../policy/record.js';
 
 export interface GateOptions {
   pipeline?: string;
   policies: string[];
   exceptions: string[];
+  /** VEX documents (--vex FILE|DIR) */
+  vex?: string[];
+  /** the clock: dates what other scanners' ignore files leave undated */
+  now?: Date;
   decisionFile?: string;
+  /** `--fail-on LEVEL`: the inline policy instead of policy files (refused together with them) */
+  failOn?: FailOnLevel;
+  /** --max-db-age, for the inline policy's database.maxAgeHours */
+  maxDbAgeHours?: number;
   /** exceptions named by an implicitly found portcullis.yaml (the repository's), with where they were named */
   repository?: { paths: string[]; where: string };
 }
@@ -33,27 +43,41 @@ export interface Gate {
   policies: Awaited<ReturnType<typeof loadPolicies>>;
   exceptions: LoadedExceptions | (typeof EMPTY_EXCEPTIONS & { digest: undefined; files: string[] });
   decisionFile?: string;
+  vex?: LoadedVex;
   /** the paths given with --exceptions (the pipeline's) */
   exceptionPaths?: string[];
   repository?: { paths: string[]; where: string; loaded: LoadedExceptions };
+  /** set for `--fail-on`: said in the decision record next to the policy's name */
+  inline?: string;
+  /** the rules came from a server (`scan --server`): their revisions, and notices for the verdict */
+  server?: { provenance: ServerProvenance; notices: string[] };
 }
 
 export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
-  if (opts.policies.length === 0) {
-    if (opts.pipeline !== undefined || opts.exceptions.length > 0 || opts.decisionFile) {
+  if (opts.failOn !== undefined && opts.policies.length > 0) {
+    throw new PortcullisError(
+      'BAD_INPUT',
+      `--fail-on and --policy exclude each other: --fail-on ${opts.failOn} is an inline policy for local use; with policy files, the policy decides what fails (vulnerabilities.failOn)`,
+    );
+  }
+  if (opts.policies.length === 0 && opts.failOn === undefined) {
+    if (opts.pipeline !== undefined || opts.exceptions.length > 0 || (opts.vex ?? []).length > 0 || opts.decisionFile) {
       throw new PortcullisError('NO_POLICY', 'no policy given: pass --policy FILE|DIR (or set `policy` in portcullis.yaml) to evaluate a pipeline');
     }
     return undefined; // no gate: the repository's exceptions have nothing to apply to
   }
+  const inline = opts.failOn !== undefined ? inlinePolicy(opts.failOn, opts.maxDbAgeHours) : undefined;
   const gate: Gate = {
-    pipeline: opts.pipeline ?? 'default',
-    policies: await loadPolicies(opts.policies),
-    exceptions: opts.exceptions.length ? await loadExceptions(opts.exceptions) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] },
+    pipeline: opts.pipeline ?? DEFAULT_PIPELINE,
+    policies: inline ? { policies: [inline.policy], digest: inline.digest, files: [] } : await loadPolicies(opts.policies),
+    exceptions: opts.exceptions.length ? await loadExceptions(opts.exceptions, opts.now) : { ...EMPTY_EXCEPTIONS, digest: undefined, files: [] },
     decisionFile: opts.decisionFile,
     exceptionPaths: opts.exceptions,
+    inline: inline ? INLINE_NOTE : undefined,
   };
+  if ((opts.vex ?? []).length > 0) gate.vex = await loadVex(opts.vex!);
   if (opts.repository) {
-    const loaded = await loadExceptions(opts.repository.paths);
+    const loaded = await loadExceptions(opts.repository.paths, opts.now);
     if (loaded.allowlist.length > 0) {
       throw new PortcullisError(
         'BAD_INPUT',
@@ -69,10 +93,12 @@ export interface Decided {
   report: ScanReport;
   exitCode: 0 | 1;
   notices: string[];
+  /** the decision record, when one was written or is to be uploaded */
+  record?: DecisionRecord;
 }
 
 /** The exceptions in force: the pipeline's, plus the repository's when every selected policy allows them. */
-async function exceptionsInForce(report: ScanReport, gate: Gate): Promise<Gate['exceptions']> {
+async function exceptionsInForce(report: ScanReport, gate: Gate, now: Date): Promise<Gate['exceptions']> {
   const repo = gate.repository;
   if (!repo || repo.loaded.exceptions.length === 0) return gate.exceptions;
   const selected = selectPolicies(gate.policies.policies, gate.pipeline, imageOf(report));
@@ -84,25 +110,33 @@ async function exceptionsInForce(report: ScanReport, gate: Gate): Promise<Gate['
     );
   }
   // load both together: one digest over every exception document in force, ids unique across them
-  return loadExceptions([...(gate.exceptionPaths ?? []), ...repo.paths]);
+  return loadExceptions([...(gate.exceptionPaths ?? []), ...repo.paths], now);
 }
 
 export async function decide(report: ScanReport, gate: Gate | undefined, now: Date): Promise<Decided> {
   if (!gate) return { report, exitCode: 0, notices: [] };
   const { pipeline, policies } = gate;
-  const exceptions = await exceptionsInForce(report, gate);
-  const decision = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
+  const inForce = await exceptionsInForce(report, gate, now);
+  const exceptions = gate.vex ? { ...inForce, vex: gate.vex.documents } : inForce;
+  const evaluated = evaluate(report, policies.policies, exceptions, { pipeline, image: imageOf(report), now });
+  // a verdict decided on a cached server bundle says so
+  const decision = gate.server?.notices.length ? { ...evaluated, notices: [...gate.server.notices, ...evaluated.notices] } : evaluated;
   const out: ScanReport = { ...report, decision };
-  if (gate.decisionFile) {
-    const record = decisionRecord(out, {
+  let record: DecisionRecord | undefined;
+  if (gate.decisionFile || gate.server) {
+    record = decisionRecord(out, {
       policyDigest: policies.digest,
-      policyFiles: policies.files,
+      policyFiles: gate.inline ? undefined : policies.files,
+      policyNote: gate.inline,
       exceptionsDigest: exceptions.digest,
       exceptionFiles: exceptions.files,
+      vexDigest: gate.vex?.digest,
+      vexFiles: gate.vex?.files,
+      server: gate.server?.provenance,
     });
-    await writeDecisionRecord(gate.decisionFile, record);
+    if (gate.decisionFile) await writeDecisionRecord(gate.decisionFile, record);
   }
-  return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices };
+  return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices, ...(record ? { record } : {}) };
 }
 
 /**

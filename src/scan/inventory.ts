@@ -6,12 +6,13 @@
 //  - language packages whose files an OS package owns are linked to it (`ownedBy`);
 //  - problems met while reading become coverage-gap findings, and so does what is absent: an OS not
 //    identified or not supported, or its package database missing (absent.ts).
-import type { ResolvedImage, Package, LayerRef, OsInfo, Fact, Finding, PackageType } from '../core/types.js';
+import type { ResolvedImage, Package, LayerRef, OsInfo, Fact, Finding, PackageLocation, PackageType } from '../core/types.js';
 import type { Inventory, ImageSummary } from '../core/report.js';
-import type { WalkResult } from '../walker/types.js';
-import { buildPurl, parsePurl } from '../core/purl.js';
+import type { AnalyzedFile, WalkResult } from '../walker/types.js';
+import { buildPurl, parsePurl, purlQualifiers } from '../core/purl.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { inventoryRules } from '../analyzers/registry.js';
+import type { InventoryOptions } from '../analyzers/declared.js';
 import { absenceGaps } from './absent.js';
 import { redactImageConfig, redactLayerRef } from '../checks/secrets/redact.js';
 
@@ -66,31 +67,68 @@ export function purlNamespaceFor(os: OsInfo, type: PackageType): string | undefi
 /** Re-stamp an OS package with the image's distro: namespace, `distro` qualifier, `distro` field. */
 export function stampDistro(p: Package, os: OsInfo | undefined): Package {
   if (!isOsPackage(p) || !os) return p;
-  const old = parsePurl(p.purl);
-  const distroId = os.family;
-  const qualifiers: Record<string, string | undefined> = { ...old.qualifiers };
-  qualifiers.distro = os.versionId ? `${distroId}-${os.versionId}` : distroId;
+  return { ...p, ...distroStamp(p, os, { id: os.family, versionId: os.versionId, codename: os.codename }) };
+}
+
+/** The distro fields of an OS package; `distro` is the one object every package of the image shares. */
+function distroStamp(p: Package, os: OsInfo, distro: NonNullable<Package['distro']>): Pick<Package, 'distro' | 'purl'> {
+  // the purl's own qualifiers (arch, epoch, ...) are kept; only the purl's namespace and distro change
+  const qualifiers: Record<string, string | undefined> = { ...(purlQualifiers(p.purl) ?? parsePurl(p.purl).qualifiers) };
+  qualifiers.distro = os.versionId ? `${os.family}-${os.versionId}` : os.family;
   return {
-    ...p,
-    distro: { id: distroId, versionId: os.versionId, codename: os.codename },
-    purl: buildPurl({
-      type: p.type,
-      namespace: purlNamespaceFor(os, p.type) ?? old.namespace,
-      name: p.name,
-      version: p.version,
-      qualifiers,
-    }),
+    distro,
+    purl: buildPurl({ type: p.type, namespace: purlNamespaceFor(os, p.type), name: p.name, version: p.version, qualifiers }),
   };
 }
 
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function comparePackages(a: Package, b: Package): number {
-  const ka = [a.type, a.name, a.version, a.arch ?? '', a.locations[0]?.path ?? ''];
-  const kb = [b.type, b.name, b.version, b.arch ?? '', b.locations[0]?.path ?? ''];
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i]! < kb[i]!) return -1;
-    if (ka[i]! > kb[i]!) return 1;
+  return (
+    cmp(a.type, b.type) ||
+    cmp(a.name, b.name) ||
+    cmp(a.version, b.version) ||
+    cmp(a.arch ?? '', b.arch ?? '') ||
+    cmp(a.locations[0]?.path ?? '', b.locations[0]?.path ?? '')
+  );
+}
+
+/**
+ * Earliest layer per package key, across every analyzed version of every file. Keys are built for the
+ * packages of every file but the one with the most packages (a 1e6-package status file or lockfile
+ * needs no 1e6-key map): that file's packages are looked up, one key at a time, and lower the layer of
+ * keys other files share with it. Returns the first layer of a package, undefined for a package only the
+ * big file has: its first layer is that file's, the layer its location names.
+ */
+function firstLayers(files: AnalyzedFile[]): (p: Package) => LayerRef | undefined {
+  let big: AnalyzedFile | undefined;
+  let bigCount = 0;
+  for (const f of files) {
+    const n = f.facts.length;
+    if (n > bigCount) {
+      big = f;
+      bigCount = n;
+    }
   }
-  return 0;
+  const firstLayer = new Map<string, LayerRef>();
+  const lower = (k: string, layer: LayerRef): void => {
+    const seen = firstLayer.get(k);
+    if (!seen || layer.index < seen.index) firstLayer.set(k, layer);
+  };
+  for (const f of files) {
+    if (f === big) continue;
+    for (const fact of f.facts) if (fact.kind === 'package') lower(packageKey(fact.pkg), f.layer);
+  }
+  if (big) {
+    for (const fact of big.facts) {
+      if (fact.kind !== 'package') continue;
+      const k = packageKey(fact.pkg);
+      if (firstLayer.has(k)) lower(k, big.layer);
+    }
+  }
+  return (p) => firstLayer.get(packageKey(p));
 }
 
 /** Packages an inventory holds at most: past it, a `limit-exceeded` gap (memory stays bounded, the gate fails closed). */
@@ -98,18 +136,9 @@ export const MAX_INVENTORY_PACKAGES = 1_000_000;
 
 // Packages found by the walk are owned by this function from here on: they are completed in place
 // (layer, files, distro, owner) rather than copied, so a 1e6-package image is not held three times.
-export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { maxPackages?: number } = {}): Inventory {
+export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { maxPackages?: number } & InventoryOptions = {}): Inventory {
   const maxPackages = opts.maxPackages ?? MAX_INVENTORY_PACKAGES;
-  // Earliest layer per package key, across every analyzed version of every file.
-  const firstLayer = new Map<string, LayerRef>();
-  for (const f of walk.files) {
-    for (const fact of f.facts) {
-      if (fact.kind !== 'package') continue;
-      const k = packageKey(fact.pkg);
-      const seen = firstLayer.get(k);
-      if (!seen || f.layer.index < seen.index) firstLayer.set(k, f.layer);
-    }
-  }
+  const firstLayer = firstLayers(walk.files);
 
   const effective = walk.files.filter((f) => f.effective);
   const osCandidates: { os: OsInfo; path: string }[] = [];
@@ -128,6 +157,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
     }
   }
   const os = inventoryRules.pickOs(osCandidates);
+  const distro = os && Object.freeze({ id: os.family, versionId: os.versionId, codename: os.codename });
 
   // Owned files: dpkg lists them in info/*.list (owned-files facts), apk and rpm inside the package.
   const filesByOwner = new Map<string, string[]>();
@@ -139,24 +169,27 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
   }
   for (const p of packages) {
     if (!isOsPackage(p)) continue;
-    const listed = filesByOwner.get(`${p.type}\u0000${p.name}`);
-    const files = p.files ?? (listed ? [...listed].sort() : undefined);
-    for (const file of p.files ?? []) ownedFiles.set(file, { name: p.name, type: p.type });
-    p.files = files;
-    p.layer = firstLayer.get(packageKey(p)) ?? p.locations[0]?.layer;
-    const stamped = stampDistro(p, os);
-    if (stamped !== p) {
-      p.distro = stamped.distro;
-      p.purl = stamped.purl;
+    const listed = filesByOwner.size > 0 ? filesByOwner.get(`${p.type}\u0000${p.name}`) : undefined;
+    if (p.files) for (const file of p.files) ownedFiles.set(file, { name: p.name, type: p.type });
+    else if (listed) p.files = [...listed].sort();
+    p.layer = firstLayer(p) ?? p.locations[0]?.layer;
+    if (os && distro) {
+      const stamp = distroStamp(p, os, distro);
+      p.distro = stamp.distro;
+      p.purl = stamp.purl;
     }
   }
 
-  const osByName = new Map<string, Package>();
-  for (const p of packages) if (isOsPackage(p)) osByName.set(`${p.type}\u0000${p.name}`, p);
-
+  // built only when some file is owned (a 1e6-package dpkg image without info/*.list needs no such map)
+  let osByName: Map<string, Package> | undefined;
   for (const p of packages) {
     if (isOsPackage(p)) continue;
-    p.layer = firstLayer.get(packageKey(p)) ?? p.locations[0]?.layer;
+    p.layer = firstLayer(p) ?? p.locations[0]?.layer;
+    if (ownedFiles.size === 0) continue;
+    if (!osByName) {
+      osByName = new Map();
+      for (const q of packages) if (isOsPackage(q)) osByName.set(`${q.type}\u0000${q.name}`, q);
+    }
     for (const loc of p.locations) {
       const owner = ownedFiles.get(loc.path);
       if (!owner) continue;
@@ -167,7 +200,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
       }
     }
   }
-  packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps), packages).sort(comparePackages);
+  packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps, opts), packages).sort(comparePackages);
   for (const annotate of inventoryRules.dependencyGraphs) annotate(packages, requires);
 
   const gaps: Finding[] = walk.problems.map((pr) => ({
@@ -193,15 +226,26 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
   }
   gaps.push(...absenceGaps(os, packages, walk, isOsPackage));
 
+  // layer refs carry the layer's created_by: redacted like the history they are copied from, in place
+  // (no second copy of the inventory), one redacted ref per layer and one location list per shared list
+  const redacted = new Map<LayerRef, LayerRef>();
+  const redact = (l: LayerRef): LayerRef => {
+    let r = redacted.get(l);
+    if (r === undefined) redacted.set(l, (r = redactLayerRef(l)));
+    return r;
+  };
+  const relocated = new Map<PackageLocation[], PackageLocation[]>();
+  for (const p of packages) {
+    if (p.layer) p.layer = redact(p.layer);
+    if (p.locations.every((l) => redact(l.layer) === l.layer)) continue;
+    let locs = relocated.get(p.locations);
+    if (locs === undefined) relocated.set(p.locations, (locs = p.locations.map((l) => ({ ...l, layer: redact(l.layer) }))));
+    p.locations = locs;
+  }
   return {
     image: imageSummary(image),
     os,
-    // layer refs carry the layer's created_by: redacted like the history they are copied from
-    packages: packages.map((p) => ({
-      ...p,
-      layer: p.layer && redactLayerRef(p.layer),
-      locations: p.locations.map((l) => ({ ...l, layer: redactLayerRef(l.layer) })),
-    })),
+    packages,
     analyzers: [...walk.analyzers].sort((a, b) => (a.analyzer < b.analyzer ? -1 : 1)),
     gaps: gaps.map((g) => (g.layer ? { ...g, layer: redactLayerRef(g.layer) } : g)),
   };

@@ -44,6 +44,9 @@ export function sortFindings(findings: Finding[]): Finding[] {
   return [...findings].sort(compareFindings);
 }
 
+/** The fix of a stale or missing DB, as a sentence (the gap's detail says what is wrong, this what to do). */
+export const DB_UPDATE_FIX = 'update the advisory DB with `portcullis db update` (or point --db at a fresher one) and scan again';
+
 export function scanInventory(inventory: Inventory, db: AdvisoryDb, opts: ScanOptions): ScanReport {
   const matched = matchInventory(inventory, db, opts);
   const meta = db.meta();
@@ -57,7 +60,7 @@ export function scanInventory(inventory: Inventory, db: AdvisoryDb, opts: ScanOp
       reason: g.reason,
       subject: g.subject,
       detail: g.detail,
-      remediation: 'run: portcullis db update',
+      remediation: DB_UPDATE_FIX,
     }));
   const sbom = inventory.image.ref.transport === 'sbom';
   // an SBOM has no file contents: findings a content check claims to have found in it are not trusted

@@ -19,7 +19,7 @@ test('stale DB gaps get a line each; hostile names cannot break or colour the li
   r.inventory.image.name = 'evil\u001b[2J\nportcullis: PASSED';
   const lines = verdictLines(r);
   assert.equal(lines.length, 2);
-  assert.equal(lines[1], 'portcullis: advisory DB is stale: the data is 200 hours old');
+  assert.equal(lines[1], 'portcullis: advisory DB is stale: advisory-db: the data is 200 hours old; update it with `portcullis db update`');
   // eslint-disable-next-line no-control-regex
   assert.ok(lines.every((l) => !/[\u0000-\u001f]/.test(l)));
   assert.match(lines[0]!, /^portcullis: scanned evil \[2J portcullis: PASSED \(no policy\)/);

@@ -4,6 +4,7 @@
 import type { ScanReport } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import { SEVERITY_ORDER } from '../core/types.js';
+import { INLINE_POLICY_PREFIX, policyList } from '../core/verdict.js';
 
 function all(r: ScanReport): Finding[] {
   const seen = new Set(r.findings.map((f) => f.id));
@@ -34,13 +35,13 @@ export function verdictLines(r: ScanReport): string[] {
   if (d) {
     const verdict = d.verdict === 'pass' ? 'PASSED' : d.verdict === 'fail' ? 'FAILED' : 'COULD NOT DECIDE';
     lines.push(
-      `portcullis: ${verdict} ${image} (pipeline ${d.pipeline}): ${plural(d.violations.length, 'violation')}, ${plural(d.warnings.length, 'warning')}, ${d.suppressed.length} suppressed; findings: ${findingCounts(findings)}`,
+      `portcullis: ${verdict} ${image} (pipeline ${d.pipeline}${d.policies.some((p) => p.startsWith(INLINE_POLICY_PREFIX)) ? `; policy ${policyList(d)}` : ''}): ${plural(d.violations.length, 'violation')}, ${plural(d.warnings.length, 'warning')}, ${d.suppressed.length} suppressed; findings: ${findingCounts(findings)}`,
     );
   } else {
     lines.push(`portcullis: scanned ${image} (no policy): findings: ${findingCounts(findings)}`);
   }
-  const stale = new Set(findings.filter((f) => f.kind === 'coverage-gap' && f.reason === 'db-stale').map((f) => (f.kind === 'coverage-gap' ? f.detail : '')));
-  for (const s of [...stale].sort()) lines.push(`portcullis: advisory DB is stale: ${s}`);
+  const stale = new Set(findings.filter((f) => f.kind === 'coverage-gap' && f.reason === 'db-stale').map((f) => (f.kind === 'coverage-gap' ? `${f.subject}: ${f.detail}` : '')));
+  for (const s of [...stale].sort()) lines.push(`portcullis: advisory DB is stale: ${s}; update it with \`portcullis db update\``);
   // names come from the image: no control character reaches the terminal
   // eslint-disable-next-line no-control-regex
   return lines.map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' '));

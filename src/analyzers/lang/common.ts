@@ -2,7 +2,8 @@
 // decoding untrusted bytes, size caps, JSON parsing that never throws, and Package construction.
 import { buildPurl } from '../../core/purl.js';
 import { failed, partial } from '../status.js';
-import type { AnalyzerContext, Fact, FileInput, Package, PackageType } from '../../core/types.js';
+import type { AnalyzerContext, Fact, FileInput, Package, PackageLocation, PackageType } from '../../core/types.js';
+import { NO_LICENSES, intern, oneLocation } from '../../core/compact.js';
 
 export const MIB = 1024 * 1024;
 
@@ -68,14 +69,33 @@ export interface PkgInit {
   metadata?: Record<string, string>;
 }
 
+/** The one `[{path, layer}]` shared by the packages read from one file (core/compact). */
+const fileLocations = new WeakMap<FileInput, PackageLocation[]>();
+
+function locationsOf(file: FileInput, ctx: AnalyzerContext): PackageLocation[] {
+  let locs = fileLocations.get(file);
+  if (locs === undefined || locs[0]!.layer !== ctx.layer) {
+    locs = oneLocation(file.path, ctx.layer);
+    fileLocations.set(file, locs);
+  }
+  return locs;
+}
+
+/** Declared licences, trimmed, without empties and repeats; the shared empty list when none. */
+function licenseList(declared: string[] | undefined): string[] {
+  if (declared === undefined || declared.length === 0) return NO_LICENSES;
+  const out = [...new Set(declared.map((l) => intern(l.trim())).filter((l) => l !== ''))];
+  return out.length === 0 ? NO_LICENSES : out;
+}
+
 export function makePackage(init: PkgInit, file: FileInput, ctx: AnalyzerContext): Package {
   const pkg: Package = {
     name: init.name,
     version: init.version,
     type: init.type,
     purl: buildPurl({ type: init.type, namespace: init.namespace, name: init.purlName ?? init.name, version: init.version }),
-    licenses: [...new Set((init.licenses ?? []).map((l) => l.trim()).filter((l) => l !== ''))],
-    locations: [{ path: file.path, layer: ctx.layer }],
+    licenses: licenseList(init.licenses),
+    locations: locationsOf(file, ctx),
     foundBy: init.foundBy,
     confidence: init.confidence ?? 'high',
   };
@@ -86,13 +106,14 @@ export function makePackage(init: PkgInit, file: FileInput, ctx: AnalyzerContext
 
 /**
  * One package per purl, sorted by name then version. When the same name@version occurs several times
- * (peer variants, nested copies in a lockfile), it is dev only if every occurrence is dev.
+ * (peer variants, nested copies in a lockfile), it is dev only if every occurrence is dev. The packages
+ * are the caller's fresh ones: the first of each purl is kept and updated in place (no copies).
  */
 export function sortUnique(pkgs: Package[]): Package[] {
   const byPurl = new Map<string, Package>();
   for (const p of pkgs) {
     const seen = byPurl.get(p.purl);
-    if (!seen) byPurl.set(p.purl, { ...p });
+    if (!seen) byPurl.set(p.purl, p);
     else {
       if (!(seen.dev && p.dev)) delete seen.dev;
       if (seen.licenses.length === 0 && p.licenses.length > 0) seen.licenses = p.licenses;
@@ -118,7 +139,10 @@ export function firstPerPurlFacts(pkgs: Package[]): Fact[] {
  * Returns the facts for the analyzer to hand back.
  */
 export function lockfileFacts(pkgs: Package[]): { kind: 'package'; pkg: Package }[] {
-  return sortUnique(pkgs).map((pkg) => ({ kind: 'package' as const, pkg: { ...pkg, confidence: 'medium' as const } }));
+  return sortUnique(pkgs).map((pkg) => {
+    pkg.confidence = 'medium';
+    return { kind: 'package' as const, pkg };
+  });
 }
 
 export function cmp(a: string, b: string): number {

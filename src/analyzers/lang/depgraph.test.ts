@@ -26,6 +26,9 @@ test('graph: shortest path from a direct dependency, cycles visited once, unreac
   assert.equal(info.get('a\u00001.0.0')!.direct, true);
   assert.deepEqual(info.get('d\u00001.0.0')!.path.map((s) => s.name), ['a', 'c', 'd']);
   assert.equal(info.get('orphan\u00001.0.0'), undefined);
+  // paths share one step object per package (a large graph holds references, not copies)
+  assert.equal(info.get('d\u00001.0.0')!.path[1], info.get('c\u00001.0.0')!.path[1]);
+  assert.ok(Object.isFrozen(info.get('d\u00001.0.0')!.path[0]));
   const pkgs = ['a', 'd', 'orphan'].map((n) => ({ name: n, version: '1.0.0', purl: `pkg:npm/${n}@1.0.0` }) as Package);
   annotatePackages(pkgs, info);
   assert.equal(pkgs[1]!.direct, false);

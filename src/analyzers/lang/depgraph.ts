@@ -129,13 +129,20 @@ export class DepGraph {
     }
     if (deepest) this.truncated ??= `dependency paths longer than ${this.limits.maxDepth} packages not followed`;
     const out = new Map<string, DependencyInfo>();
+    // one step object per node, shared by every path through it (paths hold references, not copies)
+    const steps = new Map<string, PathStep>();
+    const stepOf = (at: string): PathStep => {
+      let s = steps.get(at);
+      if (!s) {
+        const n = this.nodes.get(at)!;
+        steps.set(at, (s = Object.freeze({ name: n.name, version: n.version })));
+      }
+      return s;
+    };
     for (const id of queue) {
       const n = this.nodes.get(id)!;
       const path: PathStep[] = [];
-      for (let at: string | undefined = id; at !== undefined; at = parent.get(at)) {
-        const s = this.nodes.get(at)!;
-        path.push({ name: s.name, version: s.version });
-      }
+      for (let at: string | undefined = id; at !== undefined; at = parent.get(at)) path.push(stepOf(at));
       path.reverse();
       const direct = this.roots.has(id);
       const seen = out.get(n.key);
@@ -158,8 +165,18 @@ export class DepGraph {
  * package the graph does not reach keeps them unset (unknown). Returns the packages, for chaining.
  */
 export function annotatePackages<T extends Package>(pkgs: T[], info: Map<string, DependencyInfo>): T[] {
+  // nothing reached (a lockfile without project dependencies): no 1e6-key map for nothing
+  if (info.size === 0) return pkgs;
+  // purls of the packages some `dependsOn` names, only
+  const named = new Set<string>();
+  for (const i of info.values()) for (const k of i.dependsOn) named.add(k);
   const purlOf = new Map<string, string>();
-  for (const p of pkgs) purlOf.set(stepKey(p.name, p.version), p.purl);
+  if (named.size > 0) {
+    for (const p of pkgs) {
+      const k = stepKey(p.name, p.version);
+      if (named.has(k)) purlOf.set(k, p.purl);
+    }
+  }
   for (const p of pkgs) {
     const i = info.get(stepKey(p.name, p.version));
     if (!i) continue;

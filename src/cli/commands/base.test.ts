@@ -51,12 +51,12 @@ test('base add | list | remove through the CLI', async (t) => {
 
   let r = await c.run('base', 'add', img.base, '--catalog', cat);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^added example\.com\/base:1@sha256:[0-9a-f]{64} \(approved, 1 layer\(s\), alpine 3\.19\.1, 0 package\(s\)\) in .*base-catalog\.yaml\n$/);
+  assert.match(r.out, /^added example\.com\/base:1@sha256:[0-9a-f]{64} \(suggested in upgrade advice, 1 layer\(s\), alpine 3\.19\.1, 0 package\(s\)\) in .*base-catalog\.yaml\n$/);
   // the same image again replaces its entry; a rebuild of the tag is a second entry
   r = await c.run('base', 'add', img.base, '--catalog', cat, '--note', 'mirror');
   assert.match(r.out, /^updated /);
   r = await c.run('base', 'add', img.rebuilt, '--base-catalog', cat, '--not-approved');
-  assert.match(r.out, /^added example\.com\/base:1@.*not approved/);
+  assert.match(r.out, /^added example\.com\/base:1@.*not suggested in upgrade advice/);
   r = await c.run('base', 'add', img.untagged, '--catalog', cat);
   assert.equal(r.code, 2);
   assert.match(r.err, /does not name itself with a repository and tag .* give one with --name/);
@@ -77,7 +77,8 @@ test('base add | list | remove through the CLI', async (t) => {
   r = await c.run('base', 'list', '--catalog', cat);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trimEnd().split('\n');
-  assert.match(lines[0]!, /^NAME\s+DIGEST\s+APPROVED\s+OS\s+LAYERS\s+PACKAGES\s+CREATED$/);
+  // the catalog does not approve: SUGGESTED is its upgrade-advice flag; approval is the policies' (below)
+  assert.match(lines[0]!, /^NAME\s+DIGEST\s+SUGGESTED\s+OS\s+LAYERS\s+PACKAGES\s+CREATED$/);
   assert.match(lines[1]!, /^docker\.io\/corp\/app-base:2\s+[0-9a-f]{12}\s+yes\s+alpine 3\.19\.1\s+2\s+0\s+2024-01-01T00:00:00Z$/);
   assert.match(lines[3]!, /^example\.com\/base:1\s+[0-9a-f]{12}\s+no\s+/);
   r = await c.run('base', 'list', '--catalog', cat, '--format', 'json');
@@ -86,6 +87,21 @@ test('base add | list | remove through the CLI', async (t) => {
   assert.equal(j.bases[0]!.packageCount, 0);
   assert.equal(j.bases[0]!.packages, undefined);
   assert.equal((await c.run('base', 'list', '--catalog', cat, '--format', 'xml')).code, 2);
+  // with --policy: which policies approve each entry (anchored globs over name:tag, as baseImage.approved is judged)
+  const pol = join(dir, 'policies.yaml');
+  const p = (name: string, approved: string[]) => `apiVersion: portcullis/v1\nkind: AssurancePolicy\nmetadata: {name: ${name}}\nspec:\n  controls:\n    baseImage: {approved: ${JSON.stringify(approved)}}\n`;
+  writeFileSync(pol, [p('strict', ['docker.io/corp/app-base:2']), p('lenient', ['example.com/**', 'docker.io/corp/*']), 'apiVersion: portcullis/v1\nkind: AssurancePolicy\nmetadata: {name: other}\nspec: {controls: {}}\n'].join('---\n'));
+  r = await c.run('base', 'list', '--catalog', cat, '--policy', pol);
+  assert.equal(r.code, 0, r.err);
+  const rows = r.out.trimEnd().split('\n');
+  assert.match(rows[0]!, /^NAME\s+DIGEST\s+APPROVED BY\s+SUGGESTED\s+/);
+  assert.match(rows[1]!, /^docker\.io\/corp\/app-base:2\s+[0-9a-f]{12}\s+lenient, strict\s+yes/);
+  assert.match(rows[2]!, /^example\.com\/base:1\s+[0-9a-f]{12}\s+lenient\s+yes/);
+  assert.match(rows[3]!, /^example\.com\/base:1\s+[0-9a-f]{12}\s+lenient\s+no/);
+  const pj = JSON.parse((await c.run('base', 'list', '--catalog', cat, '--policy', pol, '--format', 'JSON')).out) as { policies: string[]; bases: { approvedBy: string[] }[] };
+  assert.deepEqual(pj.policies, ['strict', 'lenient', 'other']);
+  assert.deepEqual(pj.bases.map((b) => b.approvedBy), [['lenient', 'strict'], ['lenient'], ['lenient']]);
+  assert.equal((await c.run('base', 'list', '--catalog', cat, '--policy', join(dir, 'missing.yaml'))).code, 2);
 
   const digest = parsed.entries[2]!.digest ?? parsed.entries[2]!.configDigest;
   r = await c.run('base', 'remove', `example.com/base:1@${digest}`, '--catalog', cat);
@@ -140,7 +156,7 @@ test('base add of the real debian-12-slim records 88 packages and its one layer'
   const cat = join(dir, 'c.yaml');
   const r = await io().run('base', 'add', p, '--name', 'debian:12-slim', '--catalog', cat);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /added docker\.io\/library\/debian:12-slim@sha256:[0-9a-f]{64} \(approved, 1 layer\(s\), debian 12, 88 package\(s\)\)/);
+  assert.match(r.out, /added docker\.io\/library\/debian:12-slim@sha256:[0-9a-f]{64} \(suggested in upgrade advice, 1 layer\(s\), debian 12, 88 package\(s\)\)/);
   const e = parseCatalog(readFileSync(cat, 'utf8'), cat).entries[0]!;
   assert.deepEqual(e.layers, ['sha256:ce46fbb27e86838cbc21bcc0029d6bdb519eba4947416b14a2a96d45603219f4']);
   assert.equal(e.packages.length, 88);

@@ -1,4 +1,6 @@
-// portcullis base add | list | remove — the catalog of known (and approved) base images.
+// portcullis base add | list | remove — the catalog of known base images and their layers. Approval lives in
+// the policies (baseImage.approved); `base list --policy PATH` shows which policies approve each entry. The
+// catalog's own `approved: false` only keeps an entry out of upgrade advice (shown as SUGGESTED no).
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { PortcullisError } from '../../core/errors.js';
@@ -16,7 +18,10 @@ import {
   type CatalogEntry,
 } from '../../baseimage/index.js';
 import { layerProgress } from '../progress.js';
-import { resolvedOptions, maxArchiveBytes } from './common.js';
+import { collect, resolvedOptions, maxArchiveBytes } from './common.js';
+import { loadPolicies } from '../../policy/load.js';
+import { imageMatchesAny, parseImageRef } from '../../policy/imageref.js';
+import type { Policy } from '../../policy/schema.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
 
 function addCatalogOptions(cmd: Command): Command {
@@ -50,21 +55,31 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+/** Names of the policies whose baseImage.approved matches the entry (name:tag, and its digest when recorded). */
+export function approvingPolicies(entry: Pick<CatalogEntry, 'name' | 'digest'>, policies: readonly Policy[]): string[] {
+  const ref = parseImageRef(entry.name) ?? {};
+  const id = { ...ref, digest: entry.digest ?? ref.digest };
+  return policies
+    .filter((p) => p.spec.controls.baseImage?.approved !== undefined && imageMatchesAny(p.spec.controls.baseImage.approved, id))
+    .map((p) => p.metadata.name)
+    .sort();
+}
+
 export function registerBaseCommands(program: Command, io: CliIo): void {
-  const base = program.command('base').description('catalog of known base images: record, list and remove them (see docs/base-images.md)');
+  const base = program.command('base');
 
   const add = base
     .command('add')
     .description('record an image as a known base: name, digest, layers, OS, creation time and package inventory')
     .argument('<image>', 'docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--name <name>', 'repo:tag to record (default: the name the image carries), e.g. debian:12-slim')
-    .option('--not-approved', 'record the base as known but not approved (it is never suggested as an upgrade)')
+    .option('--not-approved', 'record the base as known but never suggested in upgrade advice (catalog `approved: false`; whether a policy approves a base is its baseImage.approved)')
     .option('--note <text>', 'free text kept with the entry')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index');
   addCatalogOptions(add);
   addRegistryOptions(add);
   add.action(async (image: string, _o: unknown, c: Command) => {
-    const { opts, global } = resolvedOptions(c, io);
+    const { opts, global } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     await loadCatalog(path, { missingOk: true }); // fail on a broken catalog before the long read
     const inventory = await collectInventory(image, {
@@ -84,7 +99,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
       return { catalog: r.catalog, result: r.replaced };
     });
     io.stdout.write(
-      `${replaced ? 'updated' : 'added'} ${entryKey(entry)} (${entry.approved ? 'approved' : 'not approved'}, ${entry.layers.length} layer(s), ${osText(entry)}, ${entry.packages.length} package(s)) in ${path}\n`,
+      `${replaced ? 'updated' : 'added'} ${entryKey(entry)} (${entry.approved ? 'suggested in upgrade advice' : 'not suggested in upgrade advice'}, ${entry.layers.length} layer(s), ${osText(entry)}, ${entry.packages.length} package(s)) in ${path}\n`,
     );
   });
 
@@ -96,7 +111,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
   addCatalogOptions(refresh);
   addRegistryOptions(refresh);
   refresh.action(async (names: string[], _o: unknown, c: Command) => {
-    const { opts, global } = resolvedOptions(c, io);
+    const { opts, global } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     const catalog = await loadCatalog(path);
     const platform = opts.platform ? parsePlatform(String(opts.platform)) : undefined;
@@ -132,30 +147,35 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
 
   const list = base
     .command('list')
-    .description('list the bases of the catalog')
+    .description('list the bases of the catalog; with --policy, which policies approve each (baseImage.approved)')
+    .option('--policy <path>', 'policy file or directory (repeatable): show which of them approve each base', collect)
     .option('-f, --format <format>', 'table or json', 'table');
   addCatalogOptions(list);
   list.action(async (_o: unknown, c: Command) => {
-    const { opts } = resolvedOptions(c, io);
+    const { opts, global } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     const format = String(opts.format ?? 'table');
     if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected table or json, got ${JSON.stringify(format)}`);
+    const policyPaths = (opts.policy as string[] | undefined) ?? [];
+    const policies = policyPaths.length ? (await loadPolicies(policyPaths)).policies : undefined;
     const catalog = await loadCatalog(path);
     const entries = [...catalog.entries].sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : (a.created ?? '') < (b.created ?? '') ? -1 : 1));
     if (format === 'json') {
-      const out = entries.map(({ packages, ...rest }) => ({ ...rest, packageCount: packages.length }));
-      io.stdout.write(JSON.stringify({ catalog: path, bases: out }, null, 2) + '\n');
+      const out = entries.map(({ packages, ...rest }) => ({ ...rest, packageCount: packages.length, ...(policies ? { approvedBy: approvingPolicies(rest, policies) } : {}) }));
+      io.stdout.write(JSON.stringify({ catalog: path, policies: policies?.map((p) => p.metadata.name), bases: out }, null, 2) + '\n');
       return;
     }
     if (entries.length === 0) {
       io.stdout.write(`no bases in ${path}\n`);
       return;
     }
-    const rows = [['NAME', 'DIGEST', 'APPROVED', 'OS', 'LAYERS', 'PACKAGES', 'CREATED']];
-    for (const e of entries) {
-      rows.push([e.name, short(e.digest ?? e.configDigest), e.approved ? 'yes' : 'no', osText(e), String(e.layers.length), String(e.packages.length), e.created ?? '-']);
+    const rows = [['NAME', 'DIGEST', ...(policies ? ['APPROVED BY'] : []), 'SUGGESTED', 'OS', 'LAYERS', 'PACKAGES', 'CREATED']];
+    for (const x of entries) {
+      const by = policies ? [approvingPolicies(x, policies).join(', ') || 'none'] : [];
+      rows.push([x.name, short(x.digest ?? x.configDigest), ...by, x.approved ? 'yes' : 'no', osText(x), String(x.layers.length), String(x.packages.length), x.created ?? '-']);
     }
     io.stdout.write(table(rows));
+    if (!policies && !global.quiet) io.stderr.write('portcullis: approval is decided by the policies (baseImage.approved): give --policy PATH to see which approve each base\n');
   });
 
   const remove = base
@@ -164,7 +184,7 @@ export function registerBaseCommands(program: Command, io: CliIo): void {
     .argument('<name>', 'repo:tag or repo:tag@sha256:…');
   addCatalogOptions(remove);
   remove.action(async (ref: string, _o: unknown, c: Command) => {
-    const { opts } = resolvedOptions(c, io);
+    const { opts } = await resolvedOptions(c, io);
     const path = catalogPath(c, opts);
     await loadCatalog(path); // a missing catalog is an error here, not an empty one
     const removed = await updateCatalog(path, (current) => {

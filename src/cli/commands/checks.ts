@@ -16,6 +16,7 @@ export function addCheckOptions(cmd: Command): Command {
     .option('--secret-skip-path <glob>', 'never scan these paths for secrets (anchored glob, repeatable)', collect)
     .option('--secret-scan-path <glob>', 'always scan these paths, even under a path the rules allowlist such as node_modules (anchored glob, repeatable)', collect)
     .option('--malware-signatures <path>', 'ClamAV signature databases (.hdb .hsb .ndb .ldb .fp .sfp .cvd .cld .cud; files or directories, repeatable; default $PORTCULLIS_CACHE_DIR/malware)', collect)
+    .option('--malware-cvd-key <file>', "verify .cvd digital signatures with this RSA public key (PEM, or ClamAV's modulus and exponent as two decimal integers); a .cvd that does not verify stops the scan")
     .option('--clamd <address>', 'also stream every file to a running clamd: tcp://127.0.0.1:3310 or unix:/path/clamd.sock')
     .option('--clamd-stream-max-length <bytes>', "bytes sent to clamd per file at most (match clamd's StreamMaxLength; default 25M)");
 }
@@ -50,6 +51,7 @@ export function checkOptionsFrom(opts: Record<string, unknown>, env: Record<stri
     secretSkipPaths: globs(opts.secretSkipPath, '--secret-skip-path'),
     secretScanPaths: globs(opts.secretScanPath, '--secret-scan-path'),
     malwareSignatures: opts.malwareSignatures === undefined ? undefined : (Array.isArray(opts.malwareSignatures) ? opts.malwareSignatures : [opts.malwareSignatures]).map(String),
+    malwareCvdKey: opts.malwareCvdKey === undefined ? undefined : String(opts.malwareCvdKey),
     clamd: opts.clamd === undefined ? undefined : String(opts.clamd),
     clamdStreamMaxLength: byteSize('--clamd-stream-max-length', opts.clamdStreamMaxLength),
   };

@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
 import { formatsFor } from '../../report/registry.js';
-import { applyDefaults, isSecurityKey, loadConfigFile } from '../config.js';
+import { applyDefaults, loadConfig, type ConfigValues } from '../defaults.js';
 import type { CliIo } from '../io.js';
 
 export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+export const INCLUDE_DECLARED_HELP = 'also list (and match) packages that lockfiles declare but the image does not install: lockfiles owned by OS packages, lockfile entries missing from the node_modules tree beside them';
 
 export function addOutputOptions(cmd: Command): Command {
   return cmd
@@ -27,26 +29,37 @@ export interface RepositoryExceptions {
   where: string;
 }
 
+/** `scan`, `policy test`, ...: the command's words after `portcullis`. */
+export function commandPath(cmd: Command): string {
+  return [cmd.parent?.parent ? cmd.parent.name() : undefined, cmd.name()].filter(Boolean).join(' ');
+}
+
+/** Other names of a format that shipped before: `text` was the policy commands' name for `table`. */
+const FORMAT_ALIASES: Record<string, string> = { text: 'table' };
+
+/** A --format value as the commands compare it: lower case, aliases resolved (`TABLE`, `Text` → `table`). */
+export function canonicalFormat(value: string): string {
+  const f = value.trim().toLowerCase();
+  return FORMAT_ALIASES[f] ?? f;
+}
+
 /** The formats each command offers: a config `format` is used only by the commands that offer it. */
-function formatsOf(cmd: Command): string[] | undefined {
-  const path = [cmd.parent?.parent ? cmd.parent.name() : undefined, cmd.name()].filter(Boolean).join(' ');
-  switch (path) {
+export function formatsOf(cmd: Command): string[] | undefined {
+  switch (commandPath(cmd)) {
     case 'scan':
       return formatsFor('scan');
     case 'sbom':
       return formatsFor('sbom');
-    case 'policy validate':
-    case 'policy test':
-      return ['text', 'json'];
     default:
-      return ['table', 'json'];
+      return cmd.options.some((o) => o.long === '--format') ? ['table', 'json'] : undefined;
   }
 }
 
 /** Options of `cmd` with env and config-file defaults applied (flags beat environment beat config). */
-export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string, unknown>; global: GlobalFlags; repository?: RepositoryExceptions } {
+export async function resolvedOptions(cmd: Command, io: CliIo): Promise<{ opts: Record<string, unknown>; global: GlobalFlags; repository?: RepositoryExceptions; config: ConfigValues }> {
   const all = cmd.optsWithGlobals() as Record<string, unknown>;
-  const config = loadConfigFile(all.config as string | undefined, process.cwd());
+  const config = await loadConfig(all.config as string | undefined, process.cwd());
+  const { isSecurityKey } = config;
   const declared = cmd.options.map((o) => ({ key: o.attributeName(), repeatable: o.variadic || /repeatable/.test(o.description) }));
   const fromCli = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   const values = { ...config.values };
@@ -74,8 +87,14 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
     }
   }
   const offered = formatsOf(cmd);
-  const accepts = (key: string, v: unknown): boolean => key !== 'format' || offered === undefined || offered.includes(String(v));
+  const accepts = (key: string, v: unknown): boolean => key !== 'format' || offered === undefined || offered.includes(canonicalFormat(String(v)));
   const opts = applyDefaults(cmd.opts() as Record<string, unknown>, declared, fromCli, io.env, values, accepts);
+  if (offered !== undefined && typeof opts.format === 'string') {
+    // one vocabulary everywhere: case-insensitive, `table` for the human format
+    const f = canonicalFormat(opts.format);
+    if (!offered.includes(f)) throw new PortcullisError('BAD_INPUT', `unknown format "${opts.format.slice(0, 40)}" for ${commandPath(cmd)}; expected one of: ${offered.join(', ')}`);
+    opts.format = f;
+  }
   const tty = (io.stdout as NodeJS.WriteStream).isTTY === true;
   return {
     opts,
@@ -85,6 +104,7 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
       color: all.color !== false && tty && !io.env.NO_COLOR,
     },
     repository,
+    config: config.values,
   };
 }
 
@@ -92,9 +112,14 @@ export function resolvedOptions(cmd: Command, io: CliIo): { opts: Record<string,
 export function maxArchiveBytes(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.PORTCULLIS_MAX_ARCHIVE_BYTES;
   if (raw === undefined || raw === '') return undefined;
+  return parseSize('PORTCULLIS_MAX_ARCHIVE_BYTES', raw);
+}
+
+/** A size in bytes, or with a K/M/G/T suffix (powers of 1024): `8G`, `512M`, `8589934592`. */
+export function parseSize(name: string, raw: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?)?$/i.exec(raw.trim());
   const unit = m?.[2] ? 1024 ** ('KMGT'.indexOf(m[2][0]!.toUpperCase()) + 1) : 1;
   const n = m ? Math.floor(Number(m[1]) * unit) : NaN;
-  if (!(n > 0)) throw new PortcullisError('BAD_INPUT', `PORTCULLIS_MAX_ARCHIVE_BYTES: expected a size such as 8G or 8589934592, got "${raw}"`);
+  if (!(n > 0)) throw new PortcullisError('BAD_INPUT', `${name}: expected a size such as 8G or 8589934592, got "${raw}"`);
   return n;
 }

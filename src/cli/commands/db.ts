@@ -7,7 +7,6 @@ import { PortcullisError } from '../../core/errors.js';
 import { buildDb, dataTime, dbGaps, DEFAULT_SOURCE, defaultDbPath, openDb, sha256File, updateDb } from '../../advisory/index.js';
 import type { CliIo } from '../io.js';
 import { collect, resolvedOptions } from './common.js';
-import { loadConfigFile } from '../config.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
 import { pushDb } from '../../advisory/oci/artifact.js';
 
@@ -35,7 +34,7 @@ function age(now: Date, iso: string | undefined): string {
 }
 
 export function registerDbCommands(program: Command, io: CliIo): void {
-  const db = program.command('db').description('build, update and inspect the local advisory database');
+  const db = program.command('db');
 
   db.command('build')
     .description('build an advisory DB from OSV exports/records, Alpine secdb, Debian tracker JSON, CISA KEV and EPSS files')
@@ -45,8 +44,8 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('--checksum', 'also write OUTPUT.sha256 (sha256sum format), for publishing the DB to `db update` users')
     .option('--fetched-at <time>', 'when the feed files were fetched (ISO 8601); gives Alpine secdb and Debian tracker feeds, which carry no time of their own, a data time')
     .action(async (_o: unknown, c: Command) => {
-      const { opts, global } = resolvedOptions(c, io);
-      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (loadConfigFile(c.optsWithGlobals().config as string | undefined, process.cwd()).values.dbSource as string | undefined)) ?? undefined;
+      const { opts, global, config } = await resolvedOptions(c, io);
+      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (config.dbSource as string | undefined)) ?? undefined;
       const sources = (opts.source as string[] | undefined) ?? (fallback ? [String(fallback)] : []);
       if (sources.length === 0) throw new PortcullisError('BAD_INPUT', 'db build needs at least one --source');
       const format = String(opts.format);
@@ -92,9 +91,9 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('--with <url>', 'with an OSV export: another feed to download and build in, e.g. the CISA KEV JSON or FIRST EPSS CSV (repeatable)', collect);
   addRegistryOptions(update);
   update.action(async (_o: unknown, c: Command) => {
-      const { opts, global } = resolvedOptions(c, io);
+      const { opts, global, config } = await resolvedOptions(c, io);
       const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
-      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (loadConfigFile(c.optsWithGlobals().config as string | undefined, process.cwd()).values.dbSource as string | undefined)) ?? undefined;
+      const fallback = (io.env.PORTCULLIS_DB_SOURCE || (config.dbSource as string | undefined)) ?? undefined;
       const sources = (opts.source as string[] | undefined) ?? (fallback ? [String(fallback)] : []);
       if (sources.length > 1 && !sources.every((s) => /^oci:\/\//i.test(s))) throw new PortcullisError('BAD_INPUT', 'several --source values are mirrors tried in order: each must be an oci:// reference');
       const r = await updateDb({
@@ -130,7 +129,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('-f, --format <format>', 'table or json', 'table');
   addRegistryOptions(push);
   push.action(async (ref: string, _o: unknown, c: Command) => {
-    const { opts } = resolvedOptions(c, io);
+    const { opts } = await resolvedOptions(c, io);
     const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
     const handle = openDb(dbPath); // only a valid DB of this schema is published
     let meta;
@@ -150,7 +149,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .option('-f, --format <format>', 'table or json', 'table')
     .option('--max-age <hours>', 'report the DB as stale beyond this age', '72')
     .action(async (_o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
+      const { opts } = await resolvedOptions(c, io);
       const format = String(opts.format);
       if (format !== 'table' && format !== 'json') throw new PortcullisError('BAD_INPUT', `--format must be table or json, got ${format}`);
       const maxAge = intOption('max-age', opts.maxAge, 1) ?? 72;

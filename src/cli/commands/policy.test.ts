@@ -44,6 +44,31 @@ test('policy validate: the examples are valid; json format lists them', async ()
   assert.equal(j.exceptions[1].expires, '2026-12-20T00:00:00.000Z');
 });
 
+test('policy validate examples/: every shipped example, the base catalog too; a broken catalog names the file', async () => {
+  const r = await cli(['policy', 'validate', join(REPO_ROOT, 'examples')]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^valid: 3 policies, 3 exception\(s\), 1 allowlist entry, 1 base catalog \(3 bases\) in 4 file\(s\)/);
+  assert.match(r.out, /base catalog .*examples\/base-catalog\.yaml: 3 base\(s\)/);
+  const j = JSON.parse((await cli(['policy', 'validate', '--format', 'Json', join(REPO_ROOT, 'examples')])).out) as { catalogs: { bases: number }[]; files: string[] };
+  assert.deepEqual(j.catalogs.map((c) => c.bases), [3]);
+  assert.equal(j.files.length, 4);
+  // `text` shipped as the name of the human format: still accepted
+  assert.equal((await cli(['policy', 'validate', '--format', 'text', POLICIES])).code, 0);
+  const d = tmp();
+  try {
+    for (const [body, msg] of [
+      ['apiVersion: portcullis/v1\nkind: BaseImageCatalog\nbases:\n  - {name: 5}\n', /bad\.yaml: bases\[0\]/],
+      ['apiVersion: portcullis/v1\nkind: "BaseImageCatalog"\nbases: nope\n', /bad\.yaml: bases/],
+      ['kind: BaseImageCatalog\n', /bad\.yaml: apiVersion/],
+    ] as const) {
+      writeFileSync(join(d, 'bad.yaml'), body);
+      await assert.rejects(cli(['policy', 'validate', d]), msg, body);
+    }
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('policy validate: warns about expired and soon-expiring entries', async () => {
   const d = tmp();
   try {
@@ -163,7 +188,8 @@ test('policy test: an exception suppresses, dev pipeline is lenient, unknown pip
     const devKev = await cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'dev-7']);
     assert.equal(devKev.code, 1, 'a known-exploited vulnerability fails dev');
     await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES, '--pipeline', 'nightly']), (e) => e instanceof PortcullisError && e.code === 'NO_POLICY');
-    await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES]), /--pipeline/);
+    // without --pipeline the pipeline is "default", as for scan: the examples have no policy for it
+    await assert.rejects(cli(['policy', 'test', rf, '--policy', POLICIES]), /no policy applies to pipeline "default"/);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -197,6 +223,15 @@ test('policy explain: names the deciding rule and the suppressing exception', as
     const all = await cli(['policy', 'explain', '--report', rf, '--policy', POLICIES, '--pipeline', 'release-1']);
     assert.match(all.out, /CVE-2023-38545 in curl .*\n {2}policy production \(block\): PASS by vulnerabilities\n {4}why: .*severity low below failOn: high/);
     await assert.rejects(cli(['policy', 'explain', '--report', rf, '--policy', POLICIES, '--pipeline', 'release-1', '--finding', 'CVE-0000-0000']), (e) => e instanceof PortcullisError && e.code === 'NOT_FOUND');
+    // the report as an argument, like policy test; --format json (any case) gives the decision and the explanations
+    const positional = await cli(['policy', 'explain', rf, '--policy', POLICIES, '--exceptions', EXCEPTIONS, '--pipeline', 'release-1', '--finding', 'CVE-2023-45853']);
+    assert.equal(positional.out, r.out);
+    const j = JSON.parse((await cli(['policy', 'explain', rf, '--policy', POLICIES, '--pipeline', 'release-1', '--format', 'JSON'])).out) as { decision: { verdict: string; pipeline: string }; explanations: { finding: { id: string }; entries: { policy: string; outcome: string }[] }[] };
+    assert.equal(j.decision.pipeline, 'release-1');
+    assert.deepEqual(j.explanations.find((e) => e.finding.id === 'vulnerability:zlib')?.entries.map((e) => `${e.policy} ${e.outcome}`), ['production violation']);
+    await assert.rejects(cli(['policy', 'explain', '--policy', POLICIES]), /policy explain needs a REPORT argument/);
+    await assert.rejects(cli(['policy', 'explain', rf, '--report', join(d, 'other.json'), '--policy', POLICIES]), /two reports given/);
+    await assert.rejects(cli(['policy', 'explain', rf, '--policy', POLICIES, '--pipeline', 'release-1', '--format', 'xml']), /unknown format "xml" for policy explain; expected one of: table, json/);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

@@ -9,15 +9,20 @@ import { imageOf, type EvalContext } from '../../policy/evaluate.js';
 import { evaluate } from '../../policy/evaluate.js';
 import { explain, formatExplanations } from '../../policy/explain.js';
 import { formatDecision } from '../../policy/format.js';
-import { verdictLine } from '../../core/verdict.js';
+import { policyList, verdictLine } from '../../core/verdict.js';
 import { parseImageRef } from '../../policy/imageref.js';
 import { checkReport } from '../../policy/report-input.js';
 import { loadDocuments, loadExceptions, loadPolicies } from '../../policy/load.js';
 import { lifetimeProblems } from '../../policy/lifetime.js';
+import { DEFAULT_PIPELINE } from '../../policy/select.js';
+import { validateCatalogs } from './validate-catalogs.js';
+import { registerPolicyConvert } from './policy-convert.js';
 import { decisionRecord, writeDecisionRecord, EMPTY_DIGEST } from '../../policy/record.js';
+import { loadVex } from '../../vex/load.js';
 import { daysLeft, expiryLabel, isActive, EXPIRY_WARNING_DAYS } from '../../policy/exceptions.js';
 import { EMPTY_EXCEPTIONS, type ExceptionSet } from '../../policy/schema.js';
 import { collect, resolvedOptions } from './common.js';
+import { registerSyncCommands } from './sync.js';
 
 export { loadPolicies, loadExceptions };
 
@@ -48,12 +53,14 @@ interface EvalInputs {
 async function prepare(reportFile: string, opts: Record<string, unknown>, io: CliIo): Promise<EvalInputs> {
   const policyPaths = (opts.policy as string[] | undefined) ?? [];
   if (policyPaths.length === 0) throw new PortcullisError('BAD_INPUT', 'give at least one --policy FILE|DIR');
-  const pipeline = opts.pipeline as string | undefined;
-  if (!pipeline) throw new PortcullisError('BAD_INPUT', 'give --pipeline NAME (policies and exceptions are selected by pipeline)');
+  // as `scan` does: without --pipeline, the pipeline is "default" (selecting appliesTo-free policies or the one named default)
+  const pipeline = (opts.pipeline as string | undefined) ?? DEFAULT_PIPELINE;
   const report = await readReport(reportFile);
   const policies = await loadPolicies(policyPaths);
   const excPaths = (opts.exceptions as string[] | undefined) ?? [];
-  const exceptions = excPaths.length ? await loadExceptions(excPaths) : { ...EMPTY_EXCEPTIONS, digest: EMPTY_DIGEST };
+  const loaded = excPaths.length ? await loadExceptions(excPaths, io.clock.now()) : { ...EMPTY_EXCEPTIONS, digest: EMPTY_DIGEST };
+  const vexPaths = (opts.vex as string[] | undefined) ?? [];
+  const exceptions = vexPaths.length ? { ...loaded, vex: (await loadVex(vexPaths)).documents } : loaded;
   let image = imageOf(report);
   if (opts.image !== undefined) {
     const p = parseImageRef(String(opts.image));
@@ -67,26 +74,30 @@ function write(io: CliIo, s: string): void {
   io.stdout.write(s);
 }
 
-/** The options prepare() reads: --policy, --exceptions, --pipeline and --image (in that order in --help). */
+/** The options prepare() reads: --policy, --exceptions, --vex, --pipeline and --image (in that order in --help). */
 function addPrepareOptions(cmd: Command): Command {
   return cmd
     .option('--policy <path>', 'policy file or directory (repeatable)', collect)
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
-    .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
+    .option('--vex <path>', 'VEX document or directory (repeatable): statements from authors a policy trusts suppress findings', collect)
+    .option('--pipeline <name>', `pipeline name used to select policies and exceptions (default: ${DEFAULT_PIPELINE}, as for scan)`)
     .option('--image <ref>', 'evaluate as this image reference (default: from the report)');
 }
 
 export function registerPolicyCommands(program: Command, io: CliIo): void {
-  const policy = program.command('policy').description('validate, test and explain assurance policies and exceptions');
+  const policy = program.command('policy');
+
+  registerPolicyConvert(policy, io);
 
   policy
     .command('validate')
-    .description('check policy and exception files (YAML) and report problems with file:line')
-    .argument('<paths...>', 'files or directories of .yaml/.yml')
-    .option('-f, --format <format>', 'text or json', 'text')
+    .description('check policy, exception and base catalog files (YAML) and report problems with file:line')
+    .argument('<paths...>', 'files or directories of .yaml/.yml (e.g. examples/: every policy, exception file and base catalog in it)')
+    .option('-f, --format <format>', 'table or json', 'table')
     .action(async (paths: string[], _o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
-      const d = await loadDocuments(paths, 'any');
+      const { opts } = await resolvedOptions(c, io);
+      const { catalogs, others } = await validateCatalogs(paths);
+      const d = others.length ? await loadDocuments(others, 'any') : { policies: [], exceptions: [], allowlist: [], canonical: [], files: [] };
       const now = io.clock.now();
       // lifetimes against the strictest policy validated together (the default limit without one)
       const lifetime = lifetimeProblems([...d.exceptions, ...d.allowlist], d.policies, now);
@@ -108,18 +119,19 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       if (opts.format === 'json') {
         write(io, JSON.stringify({
           valid: true,
-          files: d.files,
+          files: [...d.files, ...catalogs.map((x) => x.path)].sort(),
+          catalogs: catalogs.map((x) => ({ path: x.path, bases: x.entries.length })),
           policies: d.policies.map((p) => ({ name: p.metadata.name, source: p.source })),
           exceptions: d.exceptions.map((e) => ({ id: e.id, source: e.source, expires: expiryLabel(e) })),
           allowlist: d.allowlist.map((a) => ({ image: a.image, source: a.source, expires: expiryLabel(a) })),
           warnings,
         }, null, 2) + '\n');
-      } else if (opts.format === 'text') {
-        write(io, `valid: ${d.policies.length} polic${d.policies.length === 1 ? 'y' : 'ies'}, ${d.exceptions.length} exception(s), ${d.allowlist.length} allowlist entr${d.allowlist.length === 1 ? 'y' : 'ies'} in ${d.files.length} file(s)\n`);
-        for (const p of d.policies) write(io, `  policy ${p.metadata.name} (${p.spec.enforcement ?? 'block'}) at ${p.source}\n`);
-        for (const w of warnings) write(io, `warning: ${w}\n`);
       } else {
-        throw new PortcullisError('BAD_INPUT', `--format: expected text or json, got ${String(opts.format)}`);
+        const cat = catalogs.length ? `, ${catalogs.length} base catalog${catalogs.length === 1 ? '' : 's'} (${catalogs.reduce((n, x) => n + x.entries.length, 0)} bases)` : '';
+        write(io, `valid: ${d.policies.length} polic${d.policies.length === 1 ? 'y' : 'ies'}, ${d.exceptions.length} exception(s), ${d.allowlist.length} allowlist entr${d.allowlist.length === 1 ? 'y' : 'ies'}${cat} in ${d.files.length + catalogs.length} file(s)\n`);
+        for (const p of d.policies) write(io, `  policy ${p.metadata.name} (${p.spec.enforcement ?? 'block'}) at ${p.source}\n`);
+        for (const x of catalogs) write(io, `  base catalog ${x.path}: ${x.entries.length} base(s)\n`);
+        for (const w of warnings) write(io, `warning: ${w}\n`);
       }
     });
 
@@ -130,10 +142,9 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       .argument('<report>', 'scan report JSON (portcullis scan --format json)'),
   )
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
-    .option('-f, --format <format>', 'text or json (the Decision)', 'text')
+    .option('-f, --format <format>', 'table or json (the Decision)', 'table')
     .action(async (reportFile: string, _o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
-      if (opts.format !== 'text' && opts.format !== 'json') throw new PortcullisError('BAD_INPUT', `--format: expected text or json, got ${String(opts.format)}`);
+      const { opts } = await resolvedOptions(c, io);
       const inp = await prepare(reportFile, opts, io);
       const decision = evaluate(inp.report, inp.policies.policies, inp.exceptions, inp.ctx);
       write(io, opts.format === 'json' ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision));
@@ -154,19 +165,32 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     policy
       .command('explain')
       .description('show which rule of which policy decided each finding, and which exception or rule suppressed it')
-      .requiredOption('--report <file>', 'scan report JSON')
+      .argument('[report]', 'scan report JSON (portcullis scan --format json), as for policy test')
+      .option('--report <file>', 'the report, as a flag (the REPORT argument is the same)')
       .option('--finding <id>', 'only this finding: fingerprint id, advisory id or alias, secret rule, config check, ...'),
   )
-    .action(async (_o: unknown, c: Command) => {
-      const { opts } = resolvedOptions(c, io);
-      const inp = await prepare(String(opts.report), opts, io);
+    .option('-f, --format <format>', 'table or json (the decision and the explanations)', 'table')
+    .action(async (reportArg: string | undefined, _o: unknown, c: Command) => {
+      const { opts } = await resolvedOptions(c, io);
+      if (reportArg !== undefined && opts.report !== undefined && reportArg !== opts.report) {
+        throw new PortcullisError('BAD_INPUT', `two reports given (${reportArg} and --report ${String(opts.report)}): give one`);
+      }
+      const reportFile = reportArg ?? (opts.report as string | undefined);
+      if (reportFile === undefined) throw new PortcullisError('BAD_INPUT', 'policy explain needs a REPORT argument: the scan report JSON (portcullis scan --format json)');
+      const inp = await prepare(reportFile, opts, io);
       const query = opts.finding as string | undefined;
       const { explanations, decision } = explain(inp.report, inp.policies.policies, inp.exceptions, inp.ctx, query);
       if (query !== undefined && explanations.length === 0) {
-        throw new PortcullisError('NOT_FOUND', `no finding matches ${query} in ${String(opts.report)}`);
+        throw new PortcullisError('NOT_FOUND', `no finding matches ${query} in ${reportFile}`);
       }
-      write(io, `verdict: ${verdictLine(decision)} (pipeline ${decision.pipeline}; policies ${decision.policies.join(', ')})\n\n`);
+      if (opts.format === 'json') {
+        write(io, JSON.stringify({ decision, explanations }, null, 2) + '\n');
+        return;
+      }
+      write(io, `verdict: ${verdictLine(decision)} (pipeline ${decision.pipeline}; policies ${policyList(decision)})\n\n`);
       write(io, formatExplanations(explanations));
       if (decision.notices.length) write(io, '\nnotices:\n' + decision.notices.map((n) => `  * ${n}\n`).join(''));
     });
+
+  registerSyncCommands(policy, io);
 }

@@ -13,8 +13,9 @@ import { openDb, defaultDbPath, DEFAULT_SOURCE, updateDb } from '../../advisory/
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
+import { addCacheOptions, layerCache } from '../cache.js';
 import { SCANNER } from '../version.js';
-import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes } from './common.js';
+import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes, INCLUDE_DECLARED_HELP } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { baseApproval, decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
@@ -25,11 +26,12 @@ import type { ScanReport } from '../../core/report.js';
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 import { verdictLines } from '../../scan/summary.js';
+import { FAIL_ON_LEVELS, parseExitCode, parseFailOn } from '../../policy/inline.js';
+import { DEFAULT_MAX_STALENESS, loadServerGate, uploadScan, type RemoteGate } from './remote.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('scan')
-    .description('find known vulnerabilities (and evaluate assurance policies when --pipeline/--policy is given)')
     .argument('[image]', 'registry reference (registry.example.com/team/app:1.2, …@sha256:…), docker-archive:PATH, oci-archive:PATH, oci:DIR[:TAG], dir:PATH, or a path (auto-detected)')
     .option('--sbom <file>', 'scan a CycloneDX or SPDX JSON SBOM instead of an image')
     .option('--db <path>', 'advisory DB (default: $PORTCULLIS_DB or the cache dir)')
@@ -38,11 +40,15 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform index')
     .option('--pipeline <name>', 'pipeline name used to select policies and exceptions')
     .option('--policy <path>', 'policy file or directory (repeatable)', collect)
+    .option('--fail-on <severity>', `quick gate without a policy file, for local use: an inline policy failing on vulnerabilities at or above SEVERITY (${FAIL_ON_LEVELS.join(', ')}), on coverage gaps and on a DB older than --max-db-age (72h); not with --policy`)
+    .option('--exit-code <n>', 'exit code when a policy fails (default 1; 2 stays "could not decide")')
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
+    .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
     .option('--include-os-owned', 'also match language packages owned by OS packages against language advisories')
+    .option('--include-declared', INCLUDE_DECLARED_HELP)
     .option('--max-db-age <hours>', 'DB age that becomes a coverage gap (default 72)')
     .option('--severity <list>', 'display only these severities (comma-separated); does not change pass/fail')
     .option('--ignore-unfixed', 'display only findings with a fix; does not change pass/fail')
@@ -50,12 +56,15 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--only-base', 'display only findings from the base image layers')
     .option('--notify <url>', 'POST a summary when a policy fails or warns (repeatable; Slack webhooks get Slack messages; HMAC secret from $PORTCULLIS_NOTIFY_SECRET)', collect)
     .option('--notify-timeout <ms>', 'timeout of each notification attempt (default 5000)')
-    .option('--report-url <url>', 'link to the full report (e.g. the CI artifact) for notifications');
+    .option('--report-url <url>', 'link to the full report (e.g. the CI artifact) for notifications')
+    .option('--server <url>', 'take policies, exceptions and the base catalog of --pipeline from a Portcullis server (token: $PORTCULLIS_TOKEN), decide here, upload report and decision')
+    .option('--server-max-staleness <duration>', `when the server is unreachable, decide with its cached bundle no older than this (e.g. 24h, 90m, 2d; default ${DEFAULT_MAX_STALENESS})`);
   addCheckOptions(cmd);
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
+  addCacheOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
-    const { opts, global, repository } = resolvedOptions(c, io);
+    const { opts, global, repository } = await resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
     if (image && opts.sbom) throw new PortcullisError('BAD_INPUT', 'give either an IMAGE or --sbom FILE, not both');
     if (opts.onlyApp && opts.onlyBase) throw new PortcullisError('BAD_INPUT', '--only-app and --only-base exclude each other');
@@ -63,12 +72,21 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const severities = parseSeverityList(opts.severity as string | undefined);
     const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
     if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
+    const failCode = parseExitCode(opts.exitCode as string | number | undefined);
+    if (opts.server !== undefined && repository) {
+      throw new PortcullisError('BAD_INPUT', `${repository.where}: exceptions: refused: with --server the exceptions come from the server (the repository's own exceptions are not used)`);
+    }
+    const remote = opts.server !== undefined ? await remoteGate(opts, io) : undefined;
     // policies and exceptions are loaded and validated before the (long) scan: a typo fails fast
-    const gate = await loadGate({
+    const gate = remote ? remote.gate : await loadGate({
       pipeline: opts.pipeline as string | undefined,
       policies: (opts.policy as string[] | undefined) ?? [],
       exceptions: (opts.exceptions as string[] | undefined) ?? [],
+      vex: (opts.vex as string[] | undefined) ?? [],
+      now: io.clock.now(),
       decisionFile: opts.decision as string | undefined,
+      failOn: opts.failOn !== undefined ? parseFailOn(String(opts.failOn)) : undefined,
+      maxDbAgeHours: maxAge,
       repository,
     });
     const lineageInputs = await loadLineageInputs({
@@ -76,6 +94,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       dockerfile: opts.dockerfile as string | undefined,
       gated: gate !== undefined,
     });
+    if (remote) lineageInputs.catalog = remote.catalog;
     // rules and signatures of the content checks, loaded before the image too; an SBOM has no file contents
     const checkOpts = checkOptionsFrom(opts, io.env);
     if (lineageInputs.dockerfile !== undefined) checkOpts.dockerfile = { path: String(opts.dockerfile), text: lineageInputs.dockerfile };
@@ -109,8 +128,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
             maxArchiveBytes: maxArchiveBytes(io.env),
             platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
             onLayer: layerProgress(io, !global.quiet),
+            includeDeclared: opts.includeDeclared === true,
             checks,
             registry: reg,
+            cache: layerCache(opts, io, global.debug ? (m) => io.stderr.write(`debug: ${m}\n`) : undefined),
           });
       if (global.debug) debugInventory(io, inventory, elapsed());
       const now = io.clock.now();
@@ -131,7 +152,8 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
       });
       // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
-      if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
+      const exitCode = decided.exitCode === 0 ? 0 : failCode;
+      if (exitCode !== 0) process.exitCode = exitCode;
       await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined, wide: opts.wide === true });
       // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
       // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
@@ -144,10 +166,32 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         const failures = await notify(report, [...new Set(notifyUrls)].map((url) => ({ url, secret })), { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined });
         for (const f of failures) io.stderr.write(`portcullis: ${f}\n`);
       }
-      if (decided.exitCode !== 0) process.exitCode = decided.exitCode;
+      if (remote) {
+        try {
+          const id = await uploadScan(remote.target, gate!.pipeline, report, decided.record);
+          if (!global.quiet) io.stderr.write(`portcullis: report and decision uploaded to ${remote.target.url} (scan ${id})\n`);
+        } catch (e) {
+          io.stderr.write(`portcullis: warning: could not upload the report to ${remote.target.url}: ${(e as Error).message}\n`);
+        }
+      }
+      if (exitCode !== 0) process.exitCode = exitCode;
     } finally {
       db.close();
     }
+  });
+}
+
+async function remoteGate(opts: Record<string, unknown>, io: CliIo): Promise<RemoteGate> {
+  for (const [flag, key] of [['--policy', 'policy'], ['--exceptions', 'exceptions'], ['--base-catalog', 'baseCatalog']] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new PortcullisError('BAD_INPUT', `--server supplies the policies, exceptions and base catalog: do not give ${flag} with it`);
+  }
+  return loadServerGate({
+    server: String(opts.server),
+    pipeline: opts.pipeline as string | undefined,
+    maxStaleness: opts.serverMaxStaleness as string | undefined,
+    decisionFile: opts.decision as string | undefined,
+    io,
   });
 }
 

@@ -65,17 +65,32 @@ function sourceFor(id: string): { name: string; url?: string } {
   return { name: 'OSV', url: `https://osv.dev/vulnerability/${id}` };
 }
 
+/** OpenVEX justification names → CycloneDX's (their VEX guides map them this way); others pass as detail only. */
+const CDX_JUSTIFICATION: Record<string, string> = {
+  component_not_present: 'code_not_present',
+  vulnerable_code_not_present: 'code_not_present',
+  vulnerable_code_not_in_execute_path: 'code_not_reachable',
+  vulnerable_code_cannot_be_controlled_by_adversary: 'requires_environment',
+  inline_mitigations_already_exist: 'protected_by_mitigating_control',
+};
+const CDX_JUSTIFICATIONS = new Set([...Object.values(CDX_JUSTIFICATION), 'requires_configuration', 'requires_dependency', 'protected_by_compiler', 'protected_at_runtime', 'protected_at_perimeter']);
+
 /**
  * CycloneDX VEX analysis for a suppressed finding. A suppression is accepted risk, never "not affected":
  * the package is affected and the advisory applies, someone decided to ship it anyway. So the state is
  * `exploitable` with response `update` when a fix exists, else `will_not_fix`; a grace period is
- * `in_triage` (the advisory is new and not yet assessed). `not_affected` needs a justification, which
- * only a VEX statement can give: Portcullis has no VEX input yet, so it never writes it.
+ * `in_triage` (the advisory is new and not yet assessed). Only a trusted VEX statement says
+ * `not_affected` (with its justification) or `resolved`.
  */
-export function analysis(v: VulnerabilityFinding, s: Suppression): { state: string; response: string[]; detail: string } {
+export function analysis(v: VulnerabilityFinding, s: Suppression): { state: string; response?: string[]; detail: string; justification?: string } {
+  const detail = s.reason ?? `${s.by} ${s.ruleId}`;
+  if (s.by === 'vex' && s.vex) {
+    if (s.vex.status === 'fixed') return { state: 'resolved', detail };
+    const j = s.vex.justification === undefined ? undefined : (CDX_JUSTIFICATION[s.vex.justification] ?? (CDX_JUSTIFICATIONS.has(s.vex.justification) ? s.vex.justification : undefined));
+    return j !== undefined ? { state: 'not_affected', justification: j, detail } : { state: 'not_affected', detail };
+  }
   const state = s.by === 'grace-period' ? 'in_triage' : 'exploitable';
   const response = v.fixState === 'fixed' ? ['update'] : ['will_not_fix'];
-  const detail = s.reason ?? `${s.by} ${s.ruleId}`;
   return { state, response, detail };
 }
 
@@ -148,30 +163,46 @@ function commonPrefix(a: string, b: string): number {
 
 /**
  * The dependency graph the analyzers resolved (`Package.dependsOn`, purls): one entry per package that
- * has one. A purl installed in several places points at the copy nearest the dependent (the longest
- * shared location path: the nested copy `require()` finds first).
+ * has one, made when written (the indices of those packages are all that is held up front). A purl
+ * installed in several places points at the copy nearest the dependent (the longest shared location
+ * path: the nested copy `require()` finds first).
  */
-function packageDependencies(pkgs: readonly Package[]): { ref: string; dependsOn: string[] }[] {
-  if (!pkgs.some((p) => p.dependsOn?.length)) return [];
-  const byPurl = new Map<string, { ref: string; path: string }[]>();
-  pkgs.forEach((p, i) => {
-    const list = byPurl.get(p.purl) ?? [];
-    list.push({ ref: bomRef(p, i), path: p.locations[0]?.path ?? '' });
-    byPurl.set(p.purl, list);
-  });
-  const out: { ref: string; dependsOn: string[] }[] = [];
-  pkgs.forEach((p, i) => {
-    if (!p.dependsOn?.length) return;
+function packageDependencies(pkgs: readonly Package[]): { count: number; at: (i: number) => { ref: string; dependsOn: string[] } } {
+  const withDeps: number[] = [];
+  for (let i = 0; i < pkgs.length; i++) if (pkgs[i]!.dependsOn?.length) withDeps.push(i);
+  // purl → the index of each copy, built on the first entry written
+  let byPurl: Map<string, number | number[]> | undefined;
+  const copies = (purl: string): readonly number[] => {
+    if (!byPurl) {
+      byPurl = new Map();
+      for (let i = 0; i < pkgs.length; i++) {
+        const k = pkgs[i]!.purl;
+        const got = byPurl.get(k);
+        if (got === undefined) byPurl.set(k, i);
+        else if (typeof got === 'number') byPurl.set(k, [got, i]);
+        else got.push(i);
+      }
+    }
+    const got = byPurl.get(purl);
+    return got === undefined ? [] : typeof got === 'number' ? [got] : got;
+  };
+  const at = (n: number) => {
+    const i = withDeps[n]!;
+    const p = pkgs[i]!;
     const from = p.locations[0]?.path ?? '';
-    const refs = p.dependsOn.flatMap((purl) => {
-      const cands = byPurl.get(purl) ?? [];
-      let best: { ref: string; path: string } | undefined;
-      for (const c of cands) if (!best || commonPrefix(c.path, from) > commonPrefix(best.path, from)) best = c;
-      return best ? [best.ref] : [];
-    });
-    if (refs.length) out.push({ ref: bomRef(p, i), dependsOn: [...new Set(refs)] });
-  });
-  return out;
+    const refs = new Set<string>();
+    for (const purl of p.dependsOn!) {
+      let best = -1;
+      let bestLen = -1;
+      for (const c of copies(purl)) {
+        const len = commonPrefix(pkgs[c]!.locations[0]?.path ?? '', from);
+        if (len > bestLen) [best, bestLen] = [c, len];
+      }
+      if (best >= 0) refs.add(bomRef(pkgs[best]!, best));
+    }
+    return { ref: bomRef(p, i), dependsOn: [...refs] };
+  };
+  return { count: withDeps.length, at };
 }
 
 /** The CycloneDX document; `lazy` makes its long arrays as they are written (report/stream). */
@@ -206,6 +237,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false):
   const shift = osComponent ? 1 : 0;
   const components = list<unknown>(pkgs.length + shift, (i) => (osComponent && i === 0 ? osComponent : component(pkgs[i - shift]!, i - shift)));
   const dependsOn = list<string>(pkgs.length + shift, (i) => (osComponent && i === 0 ? osComponent['bom-ref'] : bomRef(pkgs[i - shift]!, i - shift)));
+  const graph = packageDependencies(pkgs);
   const digest = img.manifestDigest ?? img.configDigest;
   const index = decisionIndex(r);
   const vulns =
@@ -238,7 +270,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false):
       },
     },
     components,
-    dependencies: [{ ref: 'image', dependsOn }, ...packageDependencies(pkgs)],
+    dependencies: list<unknown>(1 + graph.count, (i) => (i === 0 ? { ref: 'image', dependsOn } : graph.at(i - 1))),
     vulnerabilities: vulns,
   };
 }

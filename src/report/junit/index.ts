@@ -9,9 +9,9 @@
 //   checked is never shown as a plain pass. See docs/junit.md.
 import type { Reporter, ScanReport, Violation } from '../../core/report.js';
 import type { Finding } from '../../core/types.js';
-import { write } from '../write.js';
-import { allFindings, escapeXml, findingLine } from '../describe.js';
-import { sanitizeDeep } from '../sanitize.js';
+import { ChunkWriter } from '../stream.js';
+import { allFindings, escapeXml, findingLine, withoutPackages } from '../describe.js';
+import { sanitizeShared } from '../sanitize.js';
 
 /** XML-escaped attribute text, one line: image-derived control characters never reach the log. */
 const x = (s: string): string => escapeXml(s);
@@ -26,22 +26,47 @@ interface Case {
   out?: string;
 }
 
-function suiteXml(name: string, cases: Case[]): string {
-  const failures = cases.filter((c) => c.failure).length;
-  const errors = cases.filter((c) => c.error).length;
-  const skipped = cases.filter((c) => c.skipped !== undefined).length;
-  const body = cases
-    .map((c) => {
-      const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="0"`;
-      const inner: string[] = [];
-      if (c.failure) inner.push(`      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>`);
-      if (c.error) inner.push(`      <error message="${x(c.error.message)}" type="${x(c.error.type)}">${x(c.error.body)}</error>`);
-      if (c.skipped !== undefined) inner.push(`      <skipped message="${x(c.skipped)}"/>`);
-      if (c.out) inner.push(`      <system-out>${x(c.out)}</system-out>`);
-      return inner.length ? `${open}>\n${inner.join('\n')}\n    </testcase>` : `${open}/>`;
-    })
-    .join('\n');
-  return `  <testsuite name="${x(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="0">\n${body}${body ? '\n' : ''}  </testsuite>`;
+type Suites = Map<string, Case[]>;
+
+function addCase(suites: Suites, suite: string, c: Case): void {
+  const cases = suites.get(suite);
+  if (cases) cases.push(c);
+  else suites.set(suite, [c]);
+}
+
+function caseXml(c: Case): string {
+  const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="0"`;
+  const inner: string[] = [];
+  if (c.failure) inner.push(`      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>`);
+  if (c.error) inner.push(`      <error message="${x(c.error.message)}" type="${x(c.error.type)}">${x(c.error.body)}</error>`);
+  if (c.skipped !== undefined) inner.push(`      <skipped message="${x(c.skipped)}"/>`);
+  if (c.out) inner.push(`      <system-out>${x(c.out)}</system-out>`);
+  return inner.length ? `${open}>\n${inner.join('\n')}\n    </testcase>` : `${open}/>`;
+}
+
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function counts(cases: Case[]): Counts {
+  const n: Counts = { tests: cases.length, failures: 0, errors: 0, skipped: 0 };
+  for (const c of cases) {
+    if (c.failure) n.failures++;
+    if (c.error) n.errors++;
+    if (c.skipped !== undefined) n.skipped++;
+  }
+  return n;
+}
+
+/** One suite, a line at a time (the last without its newline). */
+function* suitePieces(name: string, cases: Case[]): Generator<string> {
+  const n = counts(cases);
+  yield `  <testsuite name="${x(name)}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}" time="0">\n`;
+  for (const c of cases) yield caseXml(c) + '\n';
+  yield '  </testsuite>';
 }
 
 function describe(f: Finding, why?: string): string {
@@ -55,11 +80,11 @@ function caseFor(f: Finding, failure: boolean, why?: string): Case {
   return failure ? { name, classname, failure: { message: findingLine(f).slice(0, 300), type: f.severity, body } } : { name, classname, out: body };
 }
 
-function withDecision(r: ScanReport): string[] {
+function withDecision(r: ScanReport): Suites {
   const d = r.decision!;
   const byId = new Map(allFindings(r).map((f) => [f.id, f]));
-  const suites = new Map<string, Case[]>();
-  const add = (suite: string, c: Case) => suites.set(suite, [...(suites.get(suite) ?? []), c]);
+  const suites: Suites = new Map();
+  const add = (suite: string, c: Case) => addCase(suites, suite, c);
   const violationCase = (v: Violation, fails: boolean): Case => {
     const f = v.findingId ? byId.get(v.findingId) : undefined;
     const base = f ? caseFor(f, false) : { name: v.message, classname: `${v.policy}.${v.control}` };
@@ -81,39 +106,52 @@ function withDecision(r: ScanReport): string[] {
     if (![...suites.keys()].some((k) => k.startsWith(`${p}: `))) add(`${p}: verdict`, { name: `${p} passed`, classname: p });
   }
   if (d.allowlisted) add('allowlist', { name: `${d.allowlisted.image} allowlisted until ${d.allowlisted.expires}`, classname: 'allowlist' });
-  return [...suites.keys()].sort().map((k) => suiteXml(k, suites.get(k)!));
+  return suites;
 }
 
-function withoutDecision(r: ScanReport): string[] {
-  const suites = new Map<string, Case[]>();
+function withoutDecision(r: ScanReport): Suites {
+  const suites: Suites = new Map();
   for (const f of allFindings(r)) {
     const suite = f.kind === 'vulnerability' ? `vulnerabilities: ${f.package.type}` : f.kind === 'coverage-gap' ? 'coverage: not checked' : f.kind;
     const c = f.kind === 'coverage-gap' ? { ...caseFor(f, false), skipped: findingLine(f).slice(0, 300) } : caseFor(f, false);
-    suites.set(suite, [...(suites.get(suite) ?? []), c]);
+    addCase(suites, suite, c);
   }
   if (suites.size === 0) suites.set('vulnerabilities', [{ name: 'no known vulnerabilities', classname: 'scan' }]);
-  return [...suites.keys()].sort().map((k) => suiteXml(k, suites.get(k)!));
+  return suites;
+}
+
+/** The JUnit document in pieces of at most one test case each: a 1e5-finding report is never one string. */
+export function* junitPieces(r: ScanReport): Generator<string> {
+  const suites = r.decision ? withDecision(r) : withoutDecision(r);
+  const names = [...suites.keys()].sort();
+  const total: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  for (const cases of suites.values()) {
+    const n = counts(cases);
+    total.tests += n.tests;
+    total.failures += n.failures;
+    total.errors += n.errors;
+  }
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n';
+  yield `<testsuites name="${x(`portcullis ${r.inventory.image.name}`)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" time="0">\n`;
+  for (const name of names) {
+    yield* suitePieces(name, suites.get(name)!);
+    yield '\n';
+  }
+  yield '</testsuites>\n';
 }
 
 export function toJunit(r: ScanReport): string {
-  const suites = r.decision ? withDecision(r) : withoutDecision(r);
-  const tests = suites.reduce((n, s) => n + Number(/tests="(\d+)"/.exec(s)![1]), 0);
-  const failures = suites.reduce((n, s) => n + Number(/failures="(\d+)"/.exec(s)![1]), 0);
-  const errors = suites.reduce((n, s) => n + Number(/errors="(\d+)"/.exec(s)![1]), 0);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${x(`portcullis ${r.inventory.image.name}`)}" tests="${tests}" failures="${failures}" errors="${errors}" time="0">`,
-    ...suites,
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return [...junitPieces(r)].join('');
 }
 
 export const junitReporter: Reporter = {
   format: 'junit',
   modes: ['scan'],
   async render(report, out) {
-    // image- and advisory-derived strings are sanitized first; the body's own newlines stay
-    await write(out, toJunit(sanitizeDeep(report)));
+    // image- and advisory-derived strings are sanitized first (what is clean is not copied; packages
+    // are not part of JUnit); the body's own newlines stay
+    const w = new ChunkWriter(out);
+    for (const piece of junitPieces(sanitizeShared(withoutPackages(report)))) if (w.add(piece)) await w.flush();
+    await w.flush();
   },
 };

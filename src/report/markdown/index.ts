@@ -6,7 +6,7 @@ import type { Finding, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
 import { adviceLine, allFindings, byDecisiveness, exceptionMarks, suppressionBy, suppressionLabel } from '../describe.js';
-import { verdictLine } from '../../core/verdict.js';
+import { policyList, verdictLine } from '../../core/verdict.js';
 import { sanitize } from '../sanitize.js';
 
 const TOP = 25;
@@ -37,7 +37,7 @@ export function toMarkdown(r: ScanReport): string {
   out.push(`### Portcullis: ${verdict} — \`${cell(img.name)}\``, '');
   if (d) {
     out.push(`**${cell(verdictLine(d))}**`, '');
-    out.push(`Pipeline \`${cell(d.pipeline)}\`, policies: ${d.policies.map((p) => `\`${cell(p)}\``).join(', ') || 'none'}`, '');
+    out.push(`Pipeline \`${cell(d.pipeline)}\`, policies: ${policyList(d, (p) => `\`${cell(p)}\``)}`, '');
   }
   if (r.checks) {
     out.push(`Checks: ${r.checks.map((c) => `${cell(c.check)} ${c.state === 'complete' ? '✓' : `**${c.state}**`}`).join(' · ')}`, '');

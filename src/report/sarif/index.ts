@@ -4,12 +4,12 @@
 // (and per policy violation that names no finding) with a stable location, fingerprints that survive
 // rescans, `level` from the verdict, and `automationDetails.id` per pipeline and image repository so
 // uploads of several pipelines for one commit do not replace each other. See docs/sarif.md.
-import { sanitize as t, sanitizeDeep } from '../sanitize.js';
+import { sanitize as t, sanitizeShared } from '../sanitize.js';
 import type { Reporter, ScanReport, Violation } from '../../core/report.js';
 import type { Finding, Severity } from '../../core/types.js';
 import { fingerprint } from '../../core/fingerprint.js';
-import { stableJson, write } from '../write.js';
-import { allFindings, findingLine, findingPath, ruleId, violationsByFinding } from '../describe.js';
+import { LazyArray, writeStableJson } from '../stream.js';
+import { allFindings, findingLine, findingPath, ruleId, violationsByFinding, withoutPackages } from '../describe.js';
 import { bestCvss } from '../../match/describe.js';
 import { normaliseImageName } from '../../source/ref.js';
 
@@ -140,7 +140,7 @@ export function toSarif(r: ScanReport, opts: { dockerfile?: string } = {}): unkn
   const layerNote = (f: Finding) => (f.layer ? ` (layer #${f.layer.index} ${f.layer.diffId.slice(0, 19)})` : '');
   const location = (uri: string, line = 1) => [{ physicalLocation: { artifactLocation: { uri }, region: { startLine: line } }, message: { text: image } }];
 
-  const findingResults = findings.map((f) => {
+  const findingResult = (f: Finding) => {
     const id = ruleId(f);
     const path = findingPath(f);
     const v = violations.get(f.id);
@@ -157,10 +157,11 @@ export function toSarif(r: ScanReport, opts: { dockerfile?: string } = {}): unkn
       suppressions: s ? [{ kind: 'external', status: 'accepted', justification: `${s.by} ${s.ruleId}${s.reason ? `: ${s.reason}` : ''}` }] : undefined,
       properties: { kind: f.kind, severity: f.severity, origin: f.origin, layerDiffId: f.layer?.diffId },
     };
-  });
-  const controlResults = controlOnly.map((v) => {
+  };
+  const warned = new Set(r.decision?.warnings ?? []);
+  const controlResult = (v: Violation) => {
     const id = `policy/${v.control}`;
-    const warning = (r.decision?.warnings ?? []).includes(v);
+    const warning = warned.has(v);
     return {
       ruleId: id,
       ruleIndex: index.get(id)!,
@@ -170,7 +171,26 @@ export function toSarif(r: ScanReport, opts: { dockerfile?: string } = {}): unkn
       partialFingerprints: { 'portcullis/v1': fingerprint('policy', v.policy, v.control, v.message) },
       properties: { kind: 'policy', policy: v.policy, control: v.control, enforcement: v.enforcement },
     };
-  });
+  };
+  // results and rules are made as they are written (report/stream): a 1e5-finding report is never held
+  // as 1e5 result objects, nor as one string
+  const results = new LazyArray(findings.length + controlOnly.length, (i) => (i < findings.length ? findingResult(findings[i]!) : controlResult(controlOnly[i - findings.length]!)));
+  const rule = (id: string) => {
+    const { f, violation } = rules.get(id)!;
+    // one rule per advisory: several packages may share it, so the rule names none of them
+    const title = f ? (f.kind === 'vulnerability' ? `${f.advisoryId}: ${f.title}` : f.title) : `Policy control ${violation!.control}`;
+    const help = f ? helpText(f) : `${violation!.control}: ${violation!.message}${violation!.remediation ? `\nFix: ${violation!.remediation}` : ''}`;
+    return {
+      id,
+      name: id.replace(/[^A-Za-z0-9]/g, ''),
+      shortDescription: { text: fit(title, 160) },
+      fullDescription: { text: fit(title) },
+      helpUri: helpUri(id, f),
+      help: { text: help, markdown: help.split('\n').join('  \n') },
+      defaultConfiguration: { level: f ? severityLevel(f.severity) : 'error' },
+      properties: { 'security-severity': securitySeverity(f), tags: ['security', f?.kind ?? 'policy', f?.severity ?? 'high'], precision: 'very-high' },
+    };
+  };
 
   return {
     $schema: SCHEMA,
@@ -183,25 +203,10 @@ export function toSarif(r: ScanReport, opts: { dockerfile?: string } = {}): unkn
             name: 'Portcullis',
             version: r.scanner.version,
             informationUri: INFO_URI,
-            rules: sortedIds.map((id) => {
-              const { f, violation } = rules.get(id)!;
-              // one rule per advisory: several packages may share it, so the rule names none of them
-              const title = f ? (f.kind === 'vulnerability' ? `${f.advisoryId}: ${f.title}` : f.title) : `Policy control ${violation!.control}`;
-              const help = f ? helpText(f) : `${violation!.control}: ${violation!.message}${violation!.remediation ? `\nFix: ${violation!.remediation}` : ''}`;
-              return {
-                id,
-                name: id.replace(/[^A-Za-z0-9]/g, ''),
-                shortDescription: { text: fit(title, 160) },
-                fullDescription: { text: fit(title) },
-                helpUri: helpUri(id, f),
-                help: { text: help, markdown: help.split('\n').join('  \n') },
-                defaultConfiguration: { level: f ? severityLevel(f.severity) : 'error' },
-                properties: { 'security-severity': securitySeverity(f), tags: ['security', f?.kind ?? 'policy', f?.severity ?? 'high'], precision: 'very-high' },
-              };
-            }),
+            rules: new LazyArray(sortedIds.length, (i) => rule(sortedIds[i]!)),
           },
         },
-        results: [...findingResults, ...controlResults],
+        results,
         invocations: [{ executionSuccessful: true, endTimeUtc: r.createdAt }],
         properties: {
           image,
@@ -219,7 +224,8 @@ export const sarifReporter: Reporter = {
   format: 'sarif',
   modes: ['scan'],
   async render(report, out, opts) {
-    // image- and advisory-derived strings are sanitized first (no control character reaches a code-scanning UI)
-    await write(out, stableJson(toSarif(sanitizeDeep(report), { dockerfile: opts.dockerfile })) + '\n');
+    // image- and advisory-derived strings are sanitized first (no control character reaches a code-scanning
+    // UI); the inventory's packages are not part of SARIF, and what is clean is not copied
+    await writeStableJson(out, toSarif(sanitizeShared(withoutPackages(report)), { dockerfile: opts.dockerfile }));
   },
 };

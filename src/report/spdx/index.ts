@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Package } from '../../core/types.js';
-import { stableJson, write } from '../write.js';
+import { LazyArray, writeStableJson } from '../stream.js';
 import { isSpdxExpression, spdxId } from '../cyclonedx/licenses.js';
 import { PROP } from '../../core/sbom-properties.js';
 import { formatPlatform } from '../../source/ref.js';
@@ -90,10 +90,17 @@ export function toSpdx(r: ScanReport): unknown {
     });
     relationships.push({ spdxElementId: imageRef, relationshipType: 'CONTAINS', relatedSpdxElement: id });
   }
-  r.inventory.packages.forEach((p, i) => {
-    const id = spdxRef('Package', `${p.purl}\u0000${p.locations[0]?.path ?? ''}\u0000${i}`);
-    packages.push({
-      SPDXID: id,
+  // packages and relationships are made as they are written (report/stream): a 1e6-package SBOM is
+  // never held as 1e6 objects, nor as one string. Licences not in the SPDX list are gathered first (the
+  // document lists them before the packages).
+  const pkgs = r.inventory.packages;
+  for (const p of pkgs) if (p.licenses.length > 0) declared(p.licenses, extracted);
+  const pkgId = (p: Package, i: number) => spdxRef('Package', `${p.purl}\u0000${p.locations[0]?.path ?? ''}\u0000${i}`);
+  const head = packages.length;
+  const packageAt = (i: number): Record<string, unknown> => {
+    const p = pkgs[i]!;
+    return {
+      SPDXID: pkgId(p, i),
       name: p.name,
       versionInfo: p.version,
       downloadLocation: 'NOASSERTION',
@@ -105,9 +112,13 @@ export function toSpdx(r: ScanReport): unknown {
       primaryPackagePurpose: 'LIBRARY',
       externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }],
       comment: comment(p),
-    });
-    relationships.push({ spdxElementId: imageRef, relationshipType: 'CONTAINS', relatedSpdxElement: id });
-  });
+    };
+  };
+  const relHead = relationships.length;
+  const allPackages = new LazyArray(head + pkgs.length, (i) => (i < head ? packages[i]! : packageAt(i - head)));
+  const allRelationships = new LazyArray(relHead + pkgs.length, (i) =>
+    i < relHead ? relationships[i]! : { spdxElementId: imageRef, relationshipType: 'CONTAINS', relatedSpdxElement: pkgId(pkgs[i - relHead]!, i - relHead) },
+  );
   return {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',
@@ -115,8 +126,8 @@ export function toSpdx(r: ScanReport): unknown {
     name: img.name,
     documentNamespace: `https://portcullis.invalid/spdx/${encodeURIComponent(img.name)}-${createHash('sha256').update(`${digest}\u0000${r.createdAt}`).digest('hex').slice(0, 32)}`,
     creationInfo: { created: spdxDate(r.createdAt), creators: [`Tool: ${r.scanner.name}-${r.scanner.version}`] },
-    packages,
-    relationships,
+    packages: allPackages,
+    relationships: allRelationships,
     hasExtractedLicensingInfos: extracted.size ? [...extracted.values()].sort((a, b) => (a.licenseId < b.licenseId ? -1 : 1)) : undefined,
   };
 }
@@ -125,6 +136,6 @@ export const spdxReporter: Reporter = {
   format: 'spdx-json',
   modes: ['sbom'],
   async render(report, out) {
-    await write(out, stableJson(toSpdx(report)) + '\n');
+    await writeStableJson(out, toSpdx(report));
   },
 };

@@ -9,7 +9,7 @@ import { write } from '../write.js';
 import { adviceLine, allFindings, byDecisiveness, exceptionMarks, suppressionBy, suppressionLabel, violationsByFinding } from '../describe.js';
 import { DEFAULT_WIDTH, MAX_TITLE_LINES, fitColumns, type Fit } from './wrap.js';
 import type { Violation } from '../../core/report.js';
-import { verdictLine } from '../../core/verdict.js';
+import { policyList, verdictLine } from '../../core/verdict.js';
 
 const COLORS: Record<Severity, string> = {
   critical: '\x1b[1;31m',
@@ -215,7 +215,7 @@ function decisionBlock(r: ScanReport, color: boolean, fit: Fit): string[] {
   const out = [
     '',
     `Verdict   ${paint}${word}${color ? RESET : ''}${line.slice(word.length)}`,
-    `          pipeline ${d.pipeline}; policies: ${d.policies.join(', ') || 'none'}`,
+    `          pipeline ${d.pipeline}; policies: ${policyList(d)}`,
   ];
   const order = byDecisiveness(r);
   const say = (prefix: string, text: string) => pushAll(out, fitColumns([[prefix, text]], fit, Infinity, 1));

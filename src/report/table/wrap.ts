@@ -2,8 +2,7 @@
 // never cut; one longer than the room left stands on its own line), continuation lines start under it.
 // `--wide` keeps every cell on one line, whatever the width.
 
-/** Width used when neither the terminal nor $COLUMNS says (CI logs, files). */
-export const DEFAULT_WIDTH = 120;
+export { DEFAULT_WIDTH, terminalWidth } from '../width.js';
 /** Narrowest room kept for the wrapped column, however many columns precede it. */
 const MIN_LAST = 24;
 /** Titles take at most this many lines unless `--wide`; the rest is cut at a word boundary with `…`. */
@@ -65,11 +64,4 @@ export function fitColumns(rows: string[][], fit: Fit, maxLines = Infinity, gap 
     for (const more of cell.slice(1)) out.push(' '.repeat(indent) + more);
   }
   return out;
-}
-
-/** The width to fit on stdout: the terminal's columns when it is one, else $COLUMNS, else DEFAULT_WIDTH. */
-export function terminalWidth(stdout: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): number {
-  if (stdout.isTTY && typeof stdout.columns === 'number' && stdout.columns >= 40) return stdout.columns;
-  const c = Number(env.COLUMNS);
-  return Number.isInteger(c) && c >= 40 && c <= 1000 ? c : DEFAULT_WIDTH;
 }

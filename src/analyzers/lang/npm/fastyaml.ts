@@ -5,6 +5,10 @@
 // Anything outside the subset (anchors, aliases, tags, block scalars, multi-line scalars, complex keys, tabs)
 // makes it return undefined, and the caller falls back to the full `yaml` parser. Tests check that both give
 // the same result on real lockfiles.
+import { createRequire } from 'node:module';
+
+/** The full YAML parser, loaded only for the lockfiles the fast reader declines (start-up stays light). */
+export const fullYaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /**
  * The largest lockfile handed to the general `yaml` parser when it is outside the fast subset. `yaml` needs

@@ -50,8 +50,21 @@ export function resolveFrom(dir: string, name: string, top: string, has: (p: str
 /** package-lock v2/v3: the graph over `packages`, roots from `""` (and workspace members). */
 export function packagesGraph(packages: Record<string, unknown>, limits: GraphLimits = GRAPH_LIMITS): DepGraph {
   const g = new DepGraph(limits);
+  // no project dependencies and no workspaces: nothing is direct, so no path can be known (a generated
+  // 1e6-entry lockfile builds no graph at all)
+  let links = false;
+  for (const key in packages) {
+    if (Object.hasOwn(packages, key) && prop(packages[key], 'link') === true) {
+      links = true;
+      break;
+    }
+  }
+  if (!links && declaredDeps(packages[''], true).length === 0) return g;
   const linkTo = new Map<string, string>();
-  for (const [key, v] of Object.entries(packages)) {
+  // for-in, not Object.entries: no copy of a 1e6-entry map as pairs
+  for (const key in packages) {
+    if (!Object.hasOwn(packages, key)) continue;
+    const v = packages[key];
     if (!isObj(v)) continue;
     if (v.link === true) {
       const target = str(v, 'resolved');
@@ -67,7 +80,9 @@ export function packagesGraph(packages: Record<string, unknown>, limits: GraphLi
   const target = (p: string) => linkTo.get(p) ?? p;
   // the project and its workspace members (link targets that are not packages) declare the direct dependencies
   const members = new Set(['', ...[...linkTo.values()].filter((t) => !g.has(t))]);
-  for (const [key, v] of Object.entries(packages)) {
+  for (const key in packages) {
+    if (!Object.hasOwn(packages, key)) continue;
+    const v = packages[key];
     if (!isObj(v) || v.link === true) continue;
     const project = members.has(key);
     if (!project && !g.has(key)) continue;

@@ -282,6 +282,9 @@ test('dedupeLockfilePackages: drops lockfile packages of projects with an instal
   assert.deepEqual(dedupeLockfilePackages(all), [...inst, ...lockOther, py]);
   assert.deepEqual(dedupeLockfilePackages([...lockApp, ...lockOther]), [...lockApp, ...lockOther]);
   assert.deepEqual(dedupeLockfilePackages([...lockRoot, ...rootInst]), rootInst);
+  // x@1.0.0 is in the lockfile, not in the tree beside it: declared only, listed (marked) when asked
+  const kept = dedupeLockfilePackages(all, { includeDeclared: true });
+  assert.deepEqual(kept.map((p) => `${p.name}@${p.version}:${p.declaredOnly ?? ''}`), ['x@1.0.0:not-installed', 'ms@2.1.3:', 'ms@2.1.3:', 'ms@2.1.3:']);
 });
 
 // ---- real images --------------------------------------------------------------------------------

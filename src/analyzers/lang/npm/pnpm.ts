@@ -1,8 +1,7 @@
 // pnpm-lock.yaml, lockfileVersion 5.x (`/name/1.2.3_peer`), 6.0 (`/name@1.2.3(peer@1)`) and 9.0
 // (`name@1.2.3(peer)`, dev-ness derived from `importers` + `snapshots`). https://github.com/pnpm/spec/tree/master/lockfile
-import { parseAllDocuments } from 'yaml';
 import { failed, partial } from '../../status.js';
-import { fastYamlDocuments, yamlFallbackAllowed } from './fastyaml.js';
+import { fastYamlDocuments, fullYaml, yamlFallbackAllowed } from './fastyaml.js';
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
 import { isObj, prop, str, type Obj } from '../common.js';
 import { NPM_LOCKFILE, npmPackage, validNpmName, validNpmVersion } from './common.js';
@@ -113,7 +112,7 @@ export function parsePnpmLock(text: string, file: FileInput, ctx: AnalyzerContex
   if (!docs) {
     if (!yamlFallbackAllowed(text, file.path, (m) => failed(ctx, m))) return [];
     try {
-      const parsed = parseAllDocuments(text, { uniqueKeys: false });
+      const parsed = fullYaml().parseAllDocuments(text, { uniqueKeys: false });
       const list = Array.isArray(parsed) ? parsed : [parsed];
       const errors = list.flatMap((d) => d.errors);
       if (errors.length > 0) throw errors[0]!;

@@ -1,8 +1,7 @@
 // yarn.lock: classic v1 (its own indented format) and Berry v2+ (YAML with `__metadata`).
 // https://classic.yarnpkg.com/lang/en/docs/yarn-lock/  https://yarnpkg.com/advanced/lockfile
-import { parse as parseYaml } from 'yaml';
 import { failed, partial } from '../../status.js';
-import { fastYamlDocuments, yamlFallbackAllowed } from './fastyaml.js';
+import { fastYamlDocuments, fullYaml, yamlFallbackAllowed } from './fastyaml.js';
 import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js';
 import { isObj, lines, str } from '../common.js';
 import { NPM_LOCKFILE, npmPackage, validNpmName, validNpmVersion } from './common.js';
@@ -116,7 +115,7 @@ export function parseYarnBerry(text: string, file: FileInput, ctx: AnalyzerConte
   else if (!yamlFallbackAllowed(text, file.path, (m) => failed(ctx, m))) return [];
   else
     try {
-      doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+      doc = fullYaml().parse(text, { maxAliasCount: 100, uniqueKeys: false });
     } catch (e) {
       failed(ctx, `${file.path}: invalid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
       return [];

@@ -3,6 +3,7 @@ import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput } from '../.
 import { cappedWarnings } from '../warn.js';
 import { readInstalled } from './installed.js';
 import { failed, partial } from '../../status.js';
+import { MAX_PACKAGE_DB_BYTES } from '../limits.js';
 
 /** apk-tools 2 keeps the database in /lib/apk/db; apk-tools 3 (and usr-merged systems) in /usr/lib/apk/db. */
 export const APK_INSTALLED_PATHS: readonly string[] = ['/lib/apk/db/installed', '/usr/lib/apk/db/installed'];
@@ -13,6 +14,7 @@ export { MAX_WARNINGS_PER_FILE } from '../warn.js';
 export const apkAnalyzer: Analyzer = {
   name: 'apk',
   version: 1,
+  maxFileBytes: MAX_PACKAGE_DB_BYTES,
   required(path: string, entry: EntryInfo): boolean {
     return PATHS.has(path) && (entry.type === 'file' || entry.type === 'symlink' || entry.type === 'hardlink');
   },

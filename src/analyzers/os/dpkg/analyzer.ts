@@ -5,6 +5,7 @@ import { cappedWarnings } from '../warn.js';
 import { failed, partial } from '../../status.js';
 import { ownerFromFileName, parseList, parseMd5sums } from './owned.js';
 import { readStatus } from './status.js';
+import { MAX_PACKAGE_DB_BYTES } from '../limits.js';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';
 export const DPKG_STATUS_D = '/var/lib/dpkg/status.d/';
@@ -21,6 +22,7 @@ function directChild(path: string, dir: string): string | undefined {
 export const dpkgAnalyzer: Analyzer = {
   name: 'dpkg',
   version: 1,
+  maxFileBytes: MAX_PACKAGE_DB_BYTES,
   required(path: string, entry: EntryInfo): boolean {
     if (entry.type !== 'file' && entry.type !== 'symlink' && entry.type !== 'hardlink') return false;
     if (path === DPKG_STATUS) return true;

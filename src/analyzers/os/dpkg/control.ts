@@ -2,6 +2,7 @@
 // lines; `Field: value` lines; continuation lines start with a space or tab (multi-line Description,
 // Conffiles, ...). Field names are case-insensitive: keys are stored lower-cased. Never throws; problems
 // are reported through `warn` (the caller caps them).
+import { isUtf8 } from 'node:buffer';
 
 export interface Stanza {
   /** 1-based line of the stanza's first field */
@@ -10,11 +11,23 @@ export interface Stanza {
   fields: Map<string, string>;
 }
 
+const FFFD = Buffer.from('\uFFFD', 'utf8');
+
 /** Decodes bytes as UTF-8; invalid sequences become U+FFFD (reported once), a BOM is dropped. */
 export function decodeControl(content: Buffer, warn: (m: string) => void): string {
   const text = content.toString('utf8');
   if (text.includes('\uFFFD')) warn('invalid UTF-8 (replaced with U+FFFD)');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * What `decodeControl` says about `content`, without decoding it: the offset after a BOM. The stanza
+ * parser works on the bytes and decodes only the fields it keeps, so a 100 MB status file is never
+ * also held as a 100 MB string (and kept values are not slices pinning it).
+ */
+function checkControl(content: Buffer, warn: (m: string) => void): number {
+  if (!isUtf8(content) || content.includes(FFFD)) warn('invalid UTF-8 (replaced with U+FFFD)');
+  return content.length >= 3 && content[0] === 0xef && content[1] === 0xbb && content[2] === 0xbf ? 3 : 0;
 }
 
 // deb822: field names are US-ASCII printable characters except colon, not starting with `#` or `-`.
@@ -24,7 +37,7 @@ const FIELD = /^[!-9;-~][!-9;-~]*$/;
  * `keep`: when given, only these (lower-case) fields are stored; the others are still checked for syntax
  * but neither stored nor joined (a status file's Description and Conffiles make up most of its bytes).
  */
-export function parseStanzas(text: string, warn: (m: string) => void, keep?: ReadonlySet<string>): Stanza[] {
+export function parseStanzas(text: string | Buffer, warn: (m: string) => void, keep?: ReadonlySet<string>): Stanza[] {
   const out: Stanza[] = [];
   forEachStanza(text, warn, keep, (st) => void out.push(st));
   return out;
@@ -33,25 +46,50 @@ export function parseStanzas(text: string, warn: (m: string) => void, keep?: Rea
 /** A field longer than this takes no more continuation lines (a hostile multi-megabyte field would build a string too deep to use). */
 export const MAX_FIELD_CHARS = 1024 * 1024;
 
-/** `parseStanzas`, one stanza at a time: a status file of 1e6 packages never holds 1e6 stanzas at once. */
-export function forEachStanza(text: string, warn: (m: string) => void, keep: ReadonlySet<string> | undefined, each: (st: Stanza) => void): void {
-  const out = { push: each };
+/** bytes JS `trim()` removes that are ASCII: tab, LF, VT, FF, CR, space */
+function isAsciiSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+/** `line.trim() === ''` for the bytes [from, to): decoded only when a non-ASCII byte could be Unicode space. */
+function blankBytes(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = buf[i]!;
+    if (b >= 0x80) return buf.toString('utf8', from, to).trim() === '';
+    if (!isAsciiSpace(b)) return false;
+  }
+  return true;
+}
+
+/** The value after `Field:` as `slice(colon + 1).trim()` would give it, decoded into its own string. */
+function valueOf(buf: Buffer, from: number, to: number): string {
+  while (from < to && (buf[from] === 0x20 || buf[from] === 0x09)) from++;
+  while (to > from && (buf[to - 1] === 0x20 || buf[to - 1] === 0x09)) to--;
+  return buf.toString('utf8', from, to).trim();
+}
+
+/**
+ * `parseStanzas`, one stanza at a time: a status file of 1e6 packages never holds 1e6 stanzas at once.
+ * Works on the bytes (a string is encoded first); lines are split at LF, a CR before it is dropped.
+ */
+export function forEachStanza(input: string | Buffer, warn: (m: string) => void, keep: ReadonlySet<string> | undefined, each: (st: Stanza) => void): void {
+  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  let start = typeof input === 'string' ? 0 : checkControl(buf, warn);
   let cur: Stanza | undefined;
   // the field continuation lines belong to; null: a field being ignored (its continuations are too)
   let lastKey: string | null | undefined;
-  let start = 0;
   let lineNo = 0;
-  const len = text.length;
+  const len = buf.length;
   while (start <= len) {
-    let end = text.indexOf('\n', start);
+    let end = buf.indexOf(0x0a, start);
     if (end < 0) end = len;
     lineNo++;
-    let line = text.slice(start, end);
+    const from = start;
+    const to = end > from && buf[end - 1] === 0x0d ? end - 1 : end;
     start = end + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    const c0 = line.charCodeAt(0);
-    if (line.length === 0 || ((c0 === 0x20 || c0 === 0x09) && line.trim() === '')) {
-      if (cur) out.push(cur);
+    const c0 = to > from ? buf[from]! : -1;
+    if (to === from || ((c0 === 0x20 || c0 === 0x09) && blankBytes(buf, from, to))) {
+      if (cur) each(cur);
       cur = undefined;
       lastKey = undefined;
       if (end === len) break;
@@ -69,12 +107,12 @@ export function forEachStanza(text: string, warn: (m: string) => void, keep: Rea
         lastKey = null;
         continue;
       }
-      cur.fields.set(lastKey, prev + '\n' + line.slice(1));
+      cur.fields.set(lastKey, prev + '\n' + buf.toString('utf8', from + 1, to));
       continue;
     }
     if (c0 === 0x23 /* # comment */) continue;
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
+    const colon = buf.indexOf(0x3a, from);
+    const name = colon > from && colon < to ? buf.toString('latin1', from, colon) : '';
     if (!FIELD.test(name) || name.startsWith('-')) {
       warn(`line ${lineNo}: not a "Field: value" line; ignored`);
       lastKey = null;
@@ -91,9 +129,9 @@ export function forEachStanza(text: string, warn: (m: string) => void, keep: Rea
       lastKey = null;
       continue;
     }
-    cur.fields.set(key, line.slice(colon + 1).trim());
+    cur.fields.set(key, valueOf(buf, colon + 1, to));
     lastKey = key;
     if (end === len) break;
   }
-  if (cur) out.push(cur);
+  if (cur) each(cur);
 }

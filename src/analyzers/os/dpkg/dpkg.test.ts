@@ -308,3 +308,25 @@ test('a kept field with a million continuation lines stops growing at the cap wi
   assert.equal(seen[1], 'z 0');
   assert.ok(warnings.some((w) => /longer than 1048576 characters/.test(w)));
 });
+
+test('stanza parser on bytes: BOM, CRLF, invalid UTF-8, Unicode blank lines, non-ASCII field names, values decoded whole', () => {
+  const warnings: string[] = [];
+  const bytes = Buffer.concat([
+    Buffer.from([0xef, 0xbb, 0xbf]),
+    Buffer.from('Package: caf\u00e9\r\nVersion:  1.0 \t\r\nDescription: x\r\n \u00a0\r\n'),
+    Buffer.from('Package: b\xff\n', 'latin1'),
+    Buffer.from('Versi\u00f6n: 2\n\u00a0\nPackage: c\nVersion: 3\n'),
+  ]);
+  const st = parseStanzas(bytes, (m) => warnings.push(m), new Set(['package', 'version']));
+  // " \u00a0" (a continuation line of nothing but spaces, as String#trim sees them) is blank and ends the
+  // first stanza; "\u00a0" at the start of a line is neither blank nor a field (as dpkg: only ASCII space
+  // and tab begin a continuation), so the second stanza runs on: its repeated Package keeps the first value
+  assert.deepEqual(st.map((s) => [s.line, s.fields.get('package'), s.fields.get('version')]), [[1, 'café', '1.0'], [5, 'b\ufffd', '3']]);
+  assert.ok(warnings.some((w) => /line 7: not a "Field: value" line/.test(w)), warnings.join('\n'));
+  assert.ok(warnings.some((w) => /line 8: field Package repeated/.test(w)), warnings.join('\n'));
+  assert.match(warnings[0]!, /invalid UTF-8/);
+  assert.ok(warnings.some((w) => /line 6: not a "Field: value" line/.test(w)), warnings.join('\n'));
+  // a string and its bytes parse alike
+  const text = 'Package: a\nVersion: 1\nDepends: x,\n y\n\nPackage: b\n';
+  assert.deepEqual(parseStanzas(text, () => {}), parseStanzas(Buffer.from(text), () => {}));
+});

@@ -1,8 +1,9 @@
 // dpkg's database of installed packages: /var/lib/dpkg/status (and distroless' status.d/<pkg> files,
 // same stanza format) → Package. See README.md for which Status values count as installed.
 import { buildPurl } from '../../../core/purl.js';
-import type { LayerRef, Package } from '../../../core/types.js';
-import { decodeControl, forEachStanza, type Stanza } from './control.js';
+import { NO_LICENSES, intern, oneLocation } from '../../../core/compact.js';
+import type { LayerRef, Package, PackageLocation } from '../../../core/types.js';
+import { forEachStanza, type Stanza } from './control.js';
 
 /** dpkg's package-name rule (lib/dpkg/parsehelp.c): starts alphanumeric, then alphanumerics and `+-._`. */
 export const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]{0,255}$/;
@@ -38,7 +39,7 @@ export function parseSourceField(value: string, binaryVersion: string): { name: 
   return { name: m[1]!, version: m[2] ?? binaryVersion };
 }
 
-function toPackage(st: Stanza, path: string, layer: LayerRef, opts: StatusOptions, warn: (m: string) => void): Package | 'not-installed' | undefined {
+function toPackage(st: Stanza, locations: PackageLocation[], opts: StatusOptions, warn: (m: string) => void): Package | 'not-installed' | undefined {
   const skip = opts.skip ?? warn;
   const where = `stanza at line ${st.line}`;
   const name = st.fields.get('package');
@@ -78,6 +79,7 @@ function toPackage(st: Stanza, path: string, layer: LayerRef, opts: StatusOption
   }
   if (!DPKG_VERSION.test(version)) warn(`${where} (${name}): version ${JSON.stringify(version)} has characters dpkg does not allow`);
   let arch = st.fields.get('architecture');
+  if (arch !== undefined) arch = intern(arch);
   if (arch !== undefined && !ARCH.test(arch)) {
     warn(`${where} (${name}): invalid Architecture ${JSON.stringify(arch.slice(0, 40))}; ignored`);
     arch = undefined;
@@ -96,8 +98,8 @@ function toPackage(st: Stanza, path: string, layer: LayerRef, opts: StatusOption
     type: 'deb',
     purl: buildPurl({ type: 'deb', namespace: 'debian', name, version, qualifiers: { arch } }),
     source,
-    licenses: [],
-    locations: [{ path, layer }],
+    licenses: NO_LICENSES,
+    locations,
     foundBy: 'dpkg',
     confidence: 'high',
   };
@@ -116,32 +118,39 @@ function cmp(a: string, b: string): number {
  * scanner must not pick one and hide the other).
  */
 export function readStatus(content: Buffer, path: string, layer: LayerRef, warn: (m: string) => void, opts: StatusOptions): StatusResult {
-  const text = decodeControl(content, warn);
-  const seen = new Map<string, Package>();
+  // keyed by the name string the package already holds (no key built per package); several entries
+  // under one name are the architectures of a multi-arch package
+  const seen = new Map<string, Package | Package[]>();
   const packages: Package[] = [];
+  const locations = oneLocation(path, layer);
   let notInstalled = 0;
   let stanzas = 0;
-  forEachStanza(text, warn, FIELDS, (st) => {
+  forEachStanza(content, warn, FIELDS, (st) => {
     stanzas++;
-    const p = toPackage(st, path, layer, opts, warn);
+    const p = toPackage(st, locations, opts, warn);
     if (p === 'not-installed') {
       notInstalled++;
       return;
     }
     if (!p) return;
-    const key = `${p.name}\u0000${p.arch ?? ''}`;
-    const prev = seen.get(key);
+    const got = seen.get(p.name);
+    const prev = got === undefined ? undefined : Array.isArray(got) ? got.find((q) => q.arch === p.arch) : got.arch === p.arch ? got : undefined;
     if (prev) {
       if (prev.version === p.version) {
         warn(`stanza at line ${st.line}: ${p.name} (${p.arch ?? 'no arch'}) listed twice; merged`);
         return;
       }
       warn(`stanza at line ${st.line}: ${p.name} (${p.arch ?? 'no arch'}) listed twice with versions ${prev.version} and ${p.version}; both reported`);
+    } else if (got === undefined) {
+      seen.set(p.name, p);
+    } else if (Array.isArray(got)) {
+      got.push(p);
     } else {
-      seen.set(key, p);
+      seen.set(p.name, [got, p]);
     }
     packages.push(p);
   });
+  seen.clear();
   packages.sort((a, b) => cmp(a.name, b.name) || cmp(a.arch ?? '', b.arch ?? '') || cmp(a.version, b.version));
   return { packages, stanzas, notInstalled };
 }

@@ -151,3 +151,14 @@ test('os-release hostile: no ID, bad ID, binary, unterminated quote, huge line, 
   assert.equal(badUtf8.os?.family, 'debian');
   assert.equal(badUtf8.os?.name, 'Deb\uFFFD(');
 });
+
+test('an os-release over the 64 KiB the parser reads is never buffered: a file-too-large gap, the analyzer partial', async () => {
+  const { walkImage } = await import('../../../walker/index.js');
+  const { memImage } = await import('../../../walker/testkit.js');
+  const { makeTar } = await import('../../../source/testkit.js');
+  const big = `ID=debian\nVERSION_ID="12"\n#${'x'.repeat(70 * 1024)}\n`;
+  const r = await walkImage(memImage([await makeTar([{ name: 'etc/os-release', content: big }])]), [osReleaseAnalyzer]);
+  assert.deepEqual(r.files.flatMap((f) => f.facts), []);
+  assert.ok(r.problems.some((p) => p.reason === 'file-too-large' && p.subject === '/etc/os-release' && /65536/.test(p.detail ?? '')), JSON.stringify(r.problems));
+  assert.equal(r.analyzers.find((a) => a.analyzer === 'os-release')?.state, 'partial');
+});

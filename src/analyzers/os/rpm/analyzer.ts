@@ -8,6 +8,7 @@ import { HeaderError, RpmHeader } from './header.js';
 import { looksLikeNdb, readNdb } from './ndb.js';
 import { headerToPackage } from './package.js';
 import { looksLikeSqlite, readSqlite } from './sqlite.js';
+import { MAX_PACKAGE_DB_BYTES } from '../limits.js';
 
 export const RPMDB_PATHS: readonly string[] = [
   '/var/lib/rpm/rpmdb.sqlite',
@@ -110,6 +111,7 @@ function comparePackages(a: Package, b: Package): number {
 export const rpmAnalyzer: Analyzer = {
   name: 'rpm',
   version: 1,
+  maxFileBytes: MAX_PACKAGE_DB_BYTES,
   required(path: string, entry: EntryInfo): boolean {
     if (entry.type !== 'file' && entry.type !== 'symlink' && entry.type !== 'hardlink') return false;
     return PATH_SET.has(path) || WAL_SET.has(path);

@@ -1,8 +1,12 @@
 // rpm's SQLite database (`rpmdb.sqlite`, rpm >= 4.16: Fedora 33+, RHEL/Alma/Rocky 9+, Amazon Linux 2023):
 // table `Packages (hnum INTEGER PRIMARY KEY, blob BLOB)`, one header blob per row.
 // Opened from memory (better-sqlite3 deserialises the Buffer), read-only; nothing touches the disk.
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { DbRecord } from './bdb.js';
+
+/** better-sqlite3, loaded only when an rpmdb.sqlite is read (start-up stays light). */
+const sqlite = (): typeof Database => createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -46,7 +50,7 @@ export function readSqlite(buf: Buffer, warn: (m: string) => void): DbRecord[] {
   const out: DbRecord[] = [];
   const started = Date.now();
   try {
-    db = new Database(image, { readonly: true });
+    db = new (sqlite())(image, { readonly: true });
     // The file comes from the image: nothing in its schema may run. No function of the schema is
     // trusted, and `Packages` must be the plain table rpm creates, never a view (a view over an endless
     // recursive query would hang the scan) or a virtual table.

@@ -1,0 +1,50 @@
+// The OpenAPI 3.1 document, generated from the route table's schemas (docs/openapi.json is this,
+// committed; a test checks it is current and valid).
+import { ROUTES } from './routes.js';
+import type { JsonSchema } from './route.js';
+
+const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, requestId: { type: 'string' } } };
+
+function parameters(where: 'path' | 'query', s: JsonSchema | undefined): unknown[] {
+  if (!s) return [];
+  const props = (s.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((s.required as string[] | undefined) ?? []);
+  return Object.entries(props).map(([name, schema]) => ({ name, in: where, required: where === 'path' || required.has(name), schema }));
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of ROUTES) {
+    const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
+    const ok = String(r.status ?? 200);
+    const responses: Record<string, unknown> = {
+      [ok]: { description: 'success', content: { 'application/json': { schema: { type: 'object' } } } },
+      '400': { description: 'invalid request', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      '401': { description: 'no token, or an unknown, expired or revoked one', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      '403': { description: `the token's role or pipeline scope does not allow this (allowed roles: ${r.roles.join(', ')})`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      '429': { description: 'rate limit exceeded', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    };
+    if (r.params) responses['404'] = { description: 'not found', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    const op: Record<string, unknown> = {
+      operationId: `${r.method.toLowerCase()}${path.replace(/^\/api\/v1/, '').replace(/[{}]/g, '').split(/[/_-]/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`,
+      summary: r.summary,
+      tags: [r.tag],
+      'x-roles': [...r.roles],
+      security: [{ bearer: [] }],
+      parameters: [...parameters('path', r.params), ...parameters('query', r.query)],
+      responses,
+    };
+    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };
+    (paths[path] ??= {})[r.method.toLowerCase()] = op;
+  }
+  const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Portcullis assurance server', version: '1', description: 'Policies, exceptions, allowlist, base catalog, pipelines, scan reports and decisions. Authenticate with `Authorization: Bearer <token>`.' },
+    paths: sorted,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (portcullis server token create)' } },
+      schemas: { Error: errorSchema },
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Versioned schema migrations. Append a new entry for every change; never edit a released one.
+// The audit table is append-only: triggers refuse UPDATE and DELETE in both databases.
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Migration {
+  version: number;
+  up(d: Dialect): string[];
+}
+
+const id = (d: Dialect) => (d === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY');
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    up: (d) => [
+      // every revision of every object; the latest revision per (kind, name) is the current one
+      `CREATE TABLE objects (
+        kind TEXT NOT NULL, name TEXT NOT NULL, revision INTEGER NOT NULL,
+        state TEXT NOT NULL, file TEXT NOT NULL, position INTEGER NOT NULL,
+        body TEXT NOT NULL, raw TEXT NOT NULL, digest TEXT NOT NULL,
+        author TEXT NOT NULL, created_at TEXT NOT NULL,
+        PRIMARY KEY (kind, name, revision))`,
+      `CREATE TABLE audit (
+        id ${id(d)}, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        kind TEXT NOT NULL, name TEXT NOT NULL, revision INTEGER,
+        before TEXT, after TEXT, request_id TEXT)`,
+      `CREATE TABLE tokens (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, pipelines TEXT NOT NULL,
+        hash TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+        expires_at TEXT NOT NULL, revoked_at TEXT)`,
+      `CREATE TABLE scans (
+        id ${id(d)}, pipeline TEXT NOT NULL, repository TEXT, tag TEXT, digest TEXT,
+        verdict TEXT, uploaded_at TEXT NOT NULL, uploaded_by TEXT NOT NULL,
+        report TEXT NOT NULL, decision TEXT)`,
+      'CREATE INDEX scans_pipeline ON scans (pipeline, id)',
+      'CREATE INDEX scans_digest ON scans (digest, id)',
+      ...(d === 'sqlite'
+        ? [
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+          ]
+        : [
+            "CREATE FUNCTION audit_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
+            'CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()',
+          ]),
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

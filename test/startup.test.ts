@@ -1,0 +1,79 @@
+// Start-up cost without timing: `--version`, `--help` and `sbom --help` run as a user runs them (the real
+// bin/, a child process) with a hook that logs every module loaded (test/helpers/module-log.mjs). A
+// command's dependencies load only when it runs: no SQLite, zod, YAML or server modules for these.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chosenCommand } from '../src/cli/main.js';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const bin = join(root, 'bin', 'portcullis.js');
+/** tsx and its compiler run the TypeScript sources in tests; a user runs dist/ without them */
+const RUNNER = /\/node_modules\/(tsx|esbuild|@esbuild|get-tsconfig|resolve-pkg-maps)\//;
+const HEAVY = ['better-sqlite3', 'zod', 'yaml', 'fastify', 'kysely', 'pg', 'ajv'];
+
+interface Loaded {
+  stdout: string;
+  /** our modules, by path below src/ */
+  own: string[];
+  /** packages loaded from node_modules */
+  packages: Set<string>;
+  total: number;
+}
+
+function loadedBy(args: string[]): Loaded {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-'));
+  try {
+    const log = join(dir, 'modules.log');
+    const r = spawnSync(process.execPath, ['--import', join(root, 'test', 'helpers', 'module-log.mjs'), bin, ...args], {
+      cwd: dir,
+      env: { ...process.env, PORTCULLIS_MODULE_LOG: log },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const urls = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
+      .map((u) => (u.startsWith('file://') ? fileURLToPath(u) : u))
+      .filter((p) => !RUNNER.test(p) && p !== bin);
+    const own = urls.filter((p) => p.startsWith(join(root, 'src') + '/') || p.startsWith(join(root, 'dist') + '/')).map((p) => p.replace(/^.*?\/(src|dist)\//, ''));
+    const packages = new Set(urls.flatMap((p) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p)?.[1] ?? []));
+    return { stdout: r.stdout, own, packages, total: urls.length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('--version loads the CLI entry and commander, nothing of the scanner', () => {
+  const l = loadedBy(['--version']);
+  assert.match(l.stdout, /^\d+\.\d+\.\d+\n$/);
+  assert.deepEqual([...l.packages], ['commander']);
+  assert.deepEqual(l.own.filter((m) => !/^(cli|core)\//.test(m)), []);
+  assert.ok(l.total <= 25, `${l.total} modules loaded`);
+});
+
+test('--help lists every command without loading any', () => {
+  const l = loadedBy(['--help']);
+  for (const c of ['sbom', 'scan', 'db', 'policy', 'base']) assert.match(l.stdout, new RegExp(`^  ${c} `, 'm'));
+  assert.deepEqual(l.own.filter((m) => m.startsWith('cli/commands/')), []);
+  assert.ok(l.total <= 25, `${l.total} modules loaded`);
+});
+
+test('sbom --help loads the sbom command only: no SQLite, zod, YAML, policy, advisory, match or reporters', () => {
+  const l = loadedBy(['sbom', '--help']);
+  assert.match(l.stdout, /^Usage: portcullis sbom \[options\] <image>/);
+  assert.deepEqual(HEAVY.filter((p) => l.packages.has(p)), []);
+  assert.deepEqual(l.own.filter((m) => /^(policy|advisory|match|baseimage|notify|report\/[^/]+\/)/.test(m) || /^cli\/commands\/(scan|db|policy|base)\./.test(m)), []);
+  assert.ok(l.total <= 230, `${l.total} modules loaded`);
+});
+
+test('the command chosen by the arguments, past global flags and their values', () => {
+  assert.equal(chosenCommand(['--version']), undefined);
+  assert.equal(chosenCommand(['sbom', 'x.tar']), 'sbom');
+  assert.equal(chosenCommand(['--config', 'scan', 'db', 'status']), 'db');
+  assert.equal(chosenCommand(['--quiet', '--no-color', 'scan', '--help']), 'scan');
+  assert.equal(chosenCommand(['help', 'policy']), 'policy');
+  assert.equal(chosenCommand(['--', 'sbom']), undefined);
+});
