@@ -103,14 +103,15 @@ export function escapeXml(s: string): string {
 /**
  * One line of base-image advice: `move to debian:12.9-slim: fixes 12 of the base's findings, 3 remain —
  * FROM docker.io/library/debian:12.9-slim@sha256:…`; `rebuild on the current tag` when the tag moved.
+ * `withFrom: false` leaves the FROM line out, for renderings that give it a line of its own.
  */
-export function adviceLine(a: BaseAdvice): string {
+export function adviceLine(a: BaseAdvice, withFrom = true): string {
   // the FROM line carries the full digest; without one (older reports) the short digest says which build
   const short = !a.from && a.digest ? a.digest.slice(0, 19) : '';
   const what = a.kind === 'rebuild' ? `rebuild on the current tag ${a.name} (it moved to a newer build${short ? ` ${short}` : ''})` : `move to ${a.name}${short ? ` (${short})` : ''}`;
   const unchecked = a.unchecked ? `; ${a.unchecked} of its package(s) could not be checked` : '';
   const approval = a.approvedBy === undefined ? '' : a.approvedBy.length ? '' : ' (approved by the base catalog only: no policy in force names approved bases)';
-  return `${what}: fixes ${a.fixes} of the base's findings, ${a.remaining} remain${unchecked}${approval}${a.from ? ` — ${a.from}` : ''}`;
+  return `${what}: fixes ${a.fixes} of the base's findings, ${a.remaining} remain${unchecked}${approval}${withFrom && a.from ? ` — ${a.from}` : ''}`;
 }
 
 export function severitySummary(by: Partial<Record<Severity, number>>): string {

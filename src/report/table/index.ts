@@ -40,7 +40,7 @@ function short(d: string | undefined): string {
   return d.startsWith('sha256:') ? d.slice(0, 19) : d;
 }
 
-function header(r: ScanReport): string[] {
+function header(r: ScanReport, fit: Fit): string[] {
   const img = r.inventory.image;
   const os = r.inventory.os;
   const lines = [
@@ -55,7 +55,11 @@ function header(r: ScanReport): string[] {
       `Base      ${base ? `${base.name}${base.digest ? ' ' + short(base.digest) : ''}` : 'unknown'}  (${r.lineage.method}, ${r.lineage.confidence} confidence${r.lineage.chain.length > 1 ? `; chain: ${r.lineage.chain.map((c) => c.name).join(' → ')}` : ''})`,
     );
   }
-  for (const a of r.lineage?.advice ?? []) lines.push(`Advice    ${adviceLine(a)}`);
+  for (const a of r.lineage?.advice ?? []) {
+    // the advice wraps to the width; the FROM line stands alone, whole, to be copied into the Dockerfile
+    pushAll(lines, fitColumns([['Advice   ', adviceLine(a, false)]], fit, Infinity, 1));
+    if (a.from) lines.push(`          ${a.from}`);
+  }
   if (r.db) lines.push(`DB        built ${r.db.builtAt}, ${r.db.sources.length} source(s)`);
   return lines;
 }
@@ -236,7 +240,7 @@ function decisionBlock(r: ScanReport, color: boolean, fit: Fit): string[] {
 
 export function renderTable(r: ScanReport, opts: RenderOptions): string {
   const fit: Fit = { width: opts.width ?? DEFAULT_WIDTH, wide: opts.wide === true };
-  const lines = header(r);
+  const lines = header(r, fit);
   if (opts.mode === 'sbom') {
     pushAll(lines, layersBlock(r));
     pushAll(lines, sbomTable(r));

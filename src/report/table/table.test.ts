@@ -78,6 +78,12 @@ test('the table fits the width: titles wrap at word boundaries (never mid-word),
   assert.ok(narrow.includes('…'), 'a title longer than two lines ends with … at a word boundary');
   const wide = await renderToString(tableReporter, r, { mode: 'scan', color: false, width: 80, wide: true });
   assert.ok(wide.split('\n').some((l) => l.includes(title)), '--wide: the full title on one line');
+  // base advice wraps too; its FROM line stands whole on a line of its own, to be copied
+  const from = r.lineage!.advice![0]!.from!;
+  const advice = lines.slice(lines.findIndex((l) => l.startsWith('Advice ')), lines.indexOf(`          ${from}`) + 1);
+  assert.ok(advice.length >= 3, advice.join('\n'));
+  assert.ok(advice.slice(0, -1).every((l) => l.length <= 80));
+  assert.equal(advice.at(-1), `          ${from}`);
 });
 
 test('violations first by what decides the verdict: deny/KEV, then severity, then CVSS, then id; package groups follow', async () => {
