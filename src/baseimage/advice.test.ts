@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fixedClock } from '../core/clock.js';
 import { buildDb, openDb } from '../advisory/index.js';
 import { matchInventory } from '../match/index.js';
-import { adviseBases } from './advice.js';
+import { adviseBases, fromLine, isDescendant } from './advice.js';
+import { adviceLine } from '../report/describe.js';
+import { imageMatchesAny, parseImageRef } from '../policy/imageref.js';
 import { attributeOrigin } from './attribute.js';
 import { entryFromInventory, type Catalog } from './catalog.js';
 import { detectLineage } from './detect.js';
@@ -76,9 +78,11 @@ test('advice: approved same-family bases, fixes counted per advisory+package, re
   assert.equal(base.length, 3, 'zlib ×2 + openssl in the base layer');
   assert.equal(findings.filter((f) => f.kind === 'vulnerability' && f.origin === 'app').length, 2);
   const advice = adviseBases({ inventory: image, findings, lineage, catalog, db });
+  const d12_9 = catalog.entries[2]!.digest!;
+  const d12 = catalog.entries[1]!.digest!;
   assert.deepEqual(advice, [
-    { name: 'docker.io/library/debian:12.9', digest: catalog.entries[2]!.digest, kind: 'upgrade', fixes: 3, remaining: 0 },
-    { name: 'docker.io/library/debian:12', digest: catalog.entries[1]!.digest, kind: 'rebuild', fixes: 2, remaining: 1 },
+    { name: 'docker.io/library/debian:12.9', digest: d12_9, kind: 'upgrade', fixes: 3, remaining: 0, from: `FROM docker.io/library/debian:12.9@${d12_9}`, approvedBy: [] },
+    { name: 'docker.io/library/debian:12', digest: d12, kind: 'rebuild', fixes: 2, remaining: 1, from: `FROM docker.io/library/debian:12@${d12}`, approvedBy: [] },
   ]);
 });
 
@@ -126,8 +130,77 @@ test('advice: bases known only by config digest (docker save archives) still get
   assert.equal(lineage.chain[0]!.configDigest, dig('cfg0'));
   const findings = attributeOrigin(matchInventory(image, db).findings, lineage);
   const advice = adviseBases({ inventory: image, findings, lineage, catalog: noManifest, db });
-  assert.deepEqual(advice.map((a) => [a.name, a.kind, a.fixes, a.digest]), [
-    ['docker.io/library/debian:12.9', 'upgrade', 3, undefined],
-    ['docker.io/library/debian:12', 'rebuild', 2, undefined],
-  ]);
+  assert.deepEqual(advice.map((a) => [a.name, a.kind, a.fixes, a.digest, a.from]), [
+    ['docker.io/library/debian:12.9', 'upgrade', 3, undefined, 'FROM docker.io/library/debian:12.9'],
+    ['docker.io/library/debian:12', 'rebuild', 2, undefined, 'FROM docker.io/library/debian:12'],
+  ], 'a config digest cannot be pulled by: the FROM line names the tag');
+});
+
+/** What a policy's `baseImage.approved` globs accept, as scan/decide's baseApproval builds it (no globs: no policy restricts). */
+function approvalOf(policies: string[], globs: string[]) {
+  return {
+    policies,
+    approves: (e: { name: string; digest?: string }) => globs.length === 0 || imageMatchesAny(globs, { ...parseImageRef(e.name), digest: e.digest }),
+  };
+}
+
+test('advice: only bases every policy in force approves are offered, with the policies named', async (t) => {
+  const { db, catalog, pk, deb } = await setup(t);
+  const image = inv({ layers: [A, dig('app')], os: deb, packages: pk('1.0', '1.0', 0) });
+  const lineage = detectLineage(image, catalog);
+  const findings = attributeOrigin(matchInventory(image, db).findings, lineage);
+  // the catalog approves debian:12.9 (the best candidate), but the policy approves only debian:12 builds
+  const advice = adviseBases({ inventory: image, findings, lineage, catalog, db, approval: approvalOf(['production'], ['debian:12']) });
+  assert.deepEqual(advice.map((a) => [a.name, a.kind, a.approvedBy]), [['docker.io/library/debian:12', 'rebuild', ['production']]]);
+  assert.doesNotMatch(adviceLine(advice[0]!), /catalog only/);
+  // a digest-pinned approval: only that build; an approval nothing in the catalog meets: no advice
+  const pinned = adviseBases({ inventory: image, findings, lineage, catalog, db, approval: approvalOf(['production'], [`debian@${catalog.entries[2]!.digest}`]) });
+  assert.deepEqual(pinned.map((a) => a.name), ['docker.io/library/debian:12.9']);
+  assert.deepEqual(adviseBases({ inventory: image, findings, lineage, catalog, db, approval: approvalOf(['production'], ['corp/*']) }), []);
+  // the policy approving a base the catalog does not approve does not make it advice (both must hold)
+  const unapproved = adviseBases({ inventory: image, findings, lineage, catalog, db, approval: approvalOf(['production'], ['debian:*']) });
+  assert.ok(!unapproved.some((a) => a.name.endsWith('debian:12-unapproved')));
+});
+
+test('advice: without a policy the line says the base catalog alone approved it, with the digest-pinned FROM line', async (t) => {
+  const { db, catalog, pk, deb } = await setup(t);
+  const image = inv({ layers: [A, dig('app')], os: deb, packages: pk('1.0', '1.0', 0) });
+  const lineage = detectLineage(image, catalog);
+  const findings = attributeOrigin(matchInventory(image, db).findings, lineage);
+  const [first, second] = adviseBases({ inventory: image, findings, lineage, catalog, db });
+  const d = catalog.entries[2]!.digest!;
+  assert.match(d, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(
+    adviceLine(first!),
+    `move to docker.io/library/debian:12.9: fixes 3 of the base's findings, 0 remain (approved by the base catalog only: no policy in force names approved bases) — FROM docker.io/library/debian:12.9@${d}`,
+  );
+  assert.match(adviceLine(second!), /^rebuild on the current tag docker\.io\/library\/debian:12 \(it moved to a newer build\): .* — FROM docker\.io\/library\/debian:12@sha256:[0-9a-f]{64}$/);
+  // a policy in force that names no approved bases: the catalog's approval, said the same way
+  const none = adviseBases({ inventory: image, findings, lineage, catalog, db, approval: approvalOf([], []) });
+  assert.equal(none.length, 2);
+  assert.match(adviceLine(none[0]!), /approved by the base catalog only/);
+  assert.equal(fromLine('docker.io/library/debian:12.9', d), `FROM docker.io/library/debian:12.9@${d}`);
+  assert.equal(fromLine('docker.io/library/debian:12.9', undefined), 'FROM docker.io/library/debian:12.9');
+});
+
+test('advice: a base built on the current base (a descendant) is never offered, even when it would fix more', async (t) => {
+  const { db, catalog, pk, deb } = await setup(t);
+  // corp/base: debian:12 (old build, layer A) + a layer that upgrades zlib and openssl: by its inventory it fixes all 3
+  const corpInv = inv({ layers: [A, dig('corp')], name: 'corp/base:1.0', os: deb, packages: pk('2.0', '3.0', 1), manifestDigest: dig('m-corp') });
+  corpInv.image.config.created = '2024-05-02T00:00:00Z';
+  const corp = entryFromInventory(corpInv, { approved: true });
+  const c: Catalog = { ...catalog, entries: [...catalog.entries, corp] };
+  const image = inv({ layers: [A, dig('app')], os: deb, packages: pk('1.0', '1.0', 0) });
+  const lineage = detectLineage(image, c);
+  assert.equal(lineage.chain[0]!.name, 'docker.io/library/debian:12');
+  const current = c.entries[0]!;
+  assert.ok(isDescendant(corp, current));
+  assert.ok(!isDescendant(current, corp) && !isDescendant(current, current));
+  const findings = attributeOrigin(matchInventory(image, db).findings, lineage);
+  const advice = adviseBases({ inventory: image, findings, lineage, catalog: c, db });
+  assert.ok(advice.length > 0);
+  assert.ok(!advice.some((a) => a.name === 'docker.io/corp/base:1.0'), advice.map((a) => a.name).join(', '));
+  // approved by a policy too: still never offered
+  const withPolicy = adviseBases({ inventory: image, findings, lineage, catalog: c, db, approval: approvalOf(['production'], ['corp/*', 'debian:*']) });
+  assert.ok(!withPolicy.some((a) => a.name === 'docker.io/corp/base:1.0'));
 });

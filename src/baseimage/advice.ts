@@ -1,5 +1,7 @@
 // Upgrade advice: which approved catalog bases of the same OS family would remove how many of the
-// image's base-layer vulnerabilities. Each candidate's stored inventory is matched against the current
+// image's base-layer vulnerabilities. Approved means: by a policy in force (its `baseImage.approved`)
+// when there is one, else by the catalog (said in the advice); never the current base or a descendant
+// of it; with the exact, digest-pinned FROM line. Each candidate's stored inventory is matched against the current
 // DB; an image finding is fixed by a candidate when the candidate has no finding with the same
 // advisory id for the same package name.
 import type { Finding, VulnerabilityFinding } from '../core/types.js';
@@ -16,6 +18,22 @@ export interface AdviceInput {
   lineage: Lineage;
   catalog: Catalog | undefined;
   db: AdvisoryDb;
+  /**
+   * The policies in force that name approved bases (`baseImage.approved`) and what they all accept:
+   * advice stays inside what the gate accepts. Absent, or `policies` empty: the catalog's approved
+   * bases are offered, and the advice says no policy approved them.
+   */
+  approval?: { policies: string[]; approves: (e: CatalogEntry) => boolean };
+}
+
+/** A catalog entry whose layers start with every layer of `base` (and has more): built on it. */
+export function isDescendant(e: CatalogEntry, base: CatalogEntry): boolean {
+  return e.layers.length > base.layers.length && base.layers.every((l, i) => e.layers[i] === l);
+}
+
+/** The exact FROM line: pinned by manifest digest when the catalog records one (a config digest cannot be pulled by). */
+export function fromLine(name: string, digest: string | undefined): string {
+  return digest ? `FROM ${name}@${digest}` : `FROM ${name}`;
 }
 
 function vulnKey(f: VulnerabilityFinding): string {
@@ -51,8 +69,11 @@ export function adviseBases(input: AdviceInput): BaseAdvice[] {
   const out: BaseAdvice[] = [];
   for (const e of catalog.entries) {
     if (!e.approved || e.os?.family !== family) continue;
+    if (input.approval && !input.approval.approves(e)) continue;
     if (current && entryKey(e) === entryKey(current)) continue;
     if (inChain.has(entryKey(e))) continue;
+    // a child of the current base (corp/base on top of debian:12-slim) carries the same base packages: never advice
+    if (current && isDescendant(e, current)) continue;
     let kind: BaseAdvice['kind'] = 'upgrade';
     if (near && e.name === near.name) {
       // the same repo:tag: advice only when it is a newer build
@@ -73,7 +94,7 @@ export function adviseBases(input: AdviceInput): BaseAdvice[] {
     }
     for (const p of inv.packages) if (uncoveredEcos.has(matchKeys(p, inv.os).ecosystem ?? '')) uncheckedPurls.add(p.purl);
     const fixes = baseVulns.filter((f) => !theirs.has(vulnKey(f))).length;
-    const a: BaseAdvice = { name: e.name, kind, fixes, remaining: theirs.size };
+    const a: BaseAdvice = { name: e.name, kind, fixes, remaining: theirs.size, from: fromLine(e.name, e.digest), approvedBy: input.approval ? input.approval.policies : [] };
     if (e.digest) a.digest = e.digest;
     if (uncheckedPurls.size > 0) a.unchecked = uncheckedPurls.size;
     out.push(a);

@@ -93,6 +93,7 @@ const KEYS: Record<string, KeySpec> = {
   'clamd-stream-max-length': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   // what is shown and where it goes: never changes the verdict
   format: { schema: formatValue, security: false },
+  wide: { schema: z.boolean(), security: false },
   output: { schema: paths, security: false },
   decision: { schema: nonEmpty, security: false },
   dockerfile: { schema: nonEmpty, security: false },

@@ -1,4 +1,5 @@
 // --format F, --output FILE and --output F=FILE (repeatable): where each rendering goes.
+import { DEFAULT_WIDTH, terminalWidth } from '../report/width.js';
 import type { ScanReport } from '../core/report.js';
 import { writeOutputFile } from '../core/outfile.js';
 import { PortcullisError } from '../core/errors.js';
@@ -39,16 +40,18 @@ export async function writeOutputs(
   report: ScanReport,
   targets: OutputTarget[],
   io: CliIo,
-  opts: { mode: 'sbom' | 'scan'; color: boolean; dockerfile?: string },
+  opts: { mode: 'sbom' | 'scan'; color: boolean; dockerfile?: string; wide?: boolean },
 ): Promise<void> {
+  // the table fits the terminal on stdout (or $COLUMNS); files get the documented default width
+  const width = terminalWidth(io.stdout as { isTTY?: boolean; columns?: number }, io.env);
   for (const t of targets) {
     const reporter = await reporterFor(t.format);
     if (!reporter) throw new PortcullisError('BAD_INPUT', `unknown format "${t.format}"`);
     if (t.file) {
       // regular files atomically (temp + rename); devices, FIFOs and symlinks written in place (core/outfile)
-      await writeOutputFile(t.file, (out) => reporter.render(report, out, { ...opts, color: false }));
+      await writeOutputFile(t.file, (out) => reporter.render(report, out, { ...opts, color: false, width: DEFAULT_WIDTH }));
     } else {
-      await reporter.render(report, io.stdout, opts);
+      await reporter.render(report, io.stdout, { ...opts, width });
     }
   }
 }

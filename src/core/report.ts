@@ -3,6 +3,7 @@ import type {
   AnalyzerStatus,
   CheckStatus,
   Finding,
+  DependencyStep,
   ImageConfig,
   LayerRef,
   Origin,
@@ -96,6 +97,10 @@ export interface BaseAdvice {
   remaining: number;
   /** packages of the candidate that could not be checked against the DB (coverage gaps): `fixes` may be too high, `remaining` too low */
   unchecked?: number;
+  /** the Dockerfile line to use: `FROM name@sha256:…` (digest-pinned when the catalog records the manifest digest) */
+  from?: string;
+  /** the policies in force whose `baseImage.approved` accept it; empty: no policy in force, the catalog's approval only */
+  approvedBy?: string[];
 }
 
 export type Verdict = 'pass' | 'fail' | 'error';
@@ -118,6 +123,8 @@ export interface Suppression {
   policy?: string;
   reason?: string;
   expires?: string;
+  /** for `by: exception` and `allowlist`: who owns it (the entry's `owner`) */
+  owner?: string;
   /** for `by: exception`: the file (and line) the exception was read from; for `by: vex`: the VEX file */
   source?: string;
   /** what the suppressed finding is about, e.g. `CVE-2021-44906 in minimist 1.2.0 (pkg:npm/minimist@1.2.0)` */
@@ -175,6 +182,12 @@ export interface Action {
   severity: Severity;
   layer?: LayerRef;
   origin?: Origin;
+  /**
+   * Where the package comes from, for language packages: a direct dependency of the project, transitive
+   * (`path` from the direct dependency to upgrade, down to the package), or unknown (Go binaries, jars,
+   * trees without a manifest: never guessed). Absent for OS packages.
+   */
+  dependency?: { status: 'direct' | 'transitive' | 'unknown'; path?: DependencyStep[] };
 }
 
 export interface ScanReport {
@@ -198,6 +211,10 @@ export interface ScanReport {
 export interface RenderOptions {
   /** colour output (table); false when not a TTY or --no-color */
   color: boolean;
+  /** table: the width to fit (terminal columns; default 120): long titles wrap at word boundaries */
+  width?: number;
+  /** table: full titles, one line each, whatever the width (`--wide`) */
+  wide?: boolean;
   /** `sbom` renders the inventory only; `scan` renders findings (and the decision when present) */
   mode: 'sbom' | 'scan';
   /** the Dockerfile given to `scan --dockerfile`, as typed (repository-relative): where SARIF locates image-level findings */

@@ -184,6 +184,12 @@ export interface PackageLocation {
   layer: LayerRef;
 }
 
+/** One package on a dependency path: "express 4.17.1". */
+export interface DependencyStep {
+  name: string;
+  version: string;
+}
+
 export interface Package {
   name: string;
   version: string;
@@ -217,6 +223,16 @@ export interface Package {
    */
   declaredOnly?: 'os-package' | 'not-installed';
   dev?: boolean;
+  /**
+   * From the project's dependency graph (lockfile or installed tree; analyzers/lang/depgraph.ts): true for
+   * a direct dependency of the project, false for a transitive one; absent when unknown (no graph: Go
+   * binaries, jars, OS packages, or the graph does not reach it). Never guessed.
+   */
+  direct?: boolean;
+  /** for a transitive dependency: the shortest path from a direct dependency to this package, both included */
+  dependencyPath?: DependencyStep[];
+  /** purls of the packages it depends on (capped), as the dependency graph resolved them */
+  dependsOn?: string[];
   /** Go: the toolchain, main module; Maven: groupId; free-form details per analyzer */
   metadata?: Record<string, string>;
 }
@@ -227,7 +243,13 @@ export type Fact =
   | { kind: 'owned-files'; owner: { name: string; type: PackageType }; files: string[] }
   | { kind: 'secret'; hit: SecretHit }
   | { kind: 'malware'; hit: MalwareHit }
-  | { kind: 'config'; issue: ConfigIssue };
+  | { kind: 'config'; issue: ConfigIssue }
+  /**
+   * What a manifest in an installed tree declares it depends on (a package.json, a dist-info METADATA):
+   * scan/inventory resolves these into the dependency graph once every layer is read. `project`: the
+   * project's own manifest (its dependencies are the direct ones), not an installed package's.
+   */
+  | { kind: 'requires'; ecosystem: PackageType; path: string; names: string[]; project?: boolean };
 
 export interface SecretHit {
   rule: string;

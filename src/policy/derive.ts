@@ -262,7 +262,7 @@ function deriveBaseImage(report: ScanReport, c: Controls, now: Date): Derived[] 
   const baseInfo = { name: base.name, digest: base.digest, method: lin!.method };
   if (b.approved && !imageMatchesAny(b.approved, ident)) {
     const advice = lin?.advice?.find((a) => imageMatchesAny(b.approved!, parseImageRef(a.name) ?? {}));
-    const remediation = advice ? `rebuild FROM ${advice.name}${advice.digest ? `@${advice.digest}` : ''}` : rebuild;
+    const remediation = advice ? `rebuild ${advice.from ?? `FROM ${advice.name}${advice.digest ? `@${advice.digest}` : ''}`}` : rebuild;
     const f: BaseImageFinding = {
       id: fingerprint('base-image', 'policy', 'not-approved', base.name, base.digest),
       kind: 'base-image',

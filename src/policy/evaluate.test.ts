@@ -411,7 +411,7 @@ test('no applicable policy → default, else NO_POLICY', () => {
 test('exception suppresses a matching finding and stays in the report with its rule', () => {
   const d = run([vuln()], { vulnerabilities: { failOn: 'high' } }, { ex: set([exc()]) });
   assert.equal(d.verdict, 'pass');
-  assert.deepEqual(d.suppressed, [{ findingId: vuln().id, subject: `CVE-2023-38545 in curl ${vuln().installedVersion} (${vuln().package.purl})`, by: 'exception', ruleId: 'EXC-42', reason: 'not reachable', expires: '2026-12-31' }]);
+  assert.deepEqual(d.suppressed, [{ findingId: vuln().id, subject: `CVE-2023-38545 in curl ${vuln().installedVersion} (${vuln().package.purl})`, by: 'exception', ruleId: 'EXC-42', reason: 'not reachable', expires: '2026-12-31', owner: 'security@example.com' }]);
   assert.deepEqual(d.notices, []);
 });
 

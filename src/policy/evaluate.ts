@@ -241,12 +241,14 @@ export function evaluateWithTrace(
       let sup: Omit<Suppression, 'findingId'> | undefined;
       if (matchedException) {
         sup = { by: 'exception', ruleId: matchedException.id, reason: matchedException.reason, expires: expiryLabel(matchedException) };
+        if (matchedException.owner) sup.owner = matchedException.owner;
         if (matchedException.source !== undefined) sup.source = matchedException.source;
       } else {
         sup = vexSuppression(f, p, image, vex) ?? relaxation(f, j, p, now);
       }
       if (!sup && allow && j.level === 'violation') {
         sup = { by: 'allowlist', ruleId: allow.image, reason: allow.reason, expires: expiryLabel(allow) };
+        if (allow.owner) sup.owner = allow.owner;
       }
       if (sup) {
         const s: Suppression = { findingId: f.id, subject: findingSubject(f), ...sup };

@@ -43,6 +43,17 @@ function actionText(p: Package, to: string): { kind: Action['kind']; text: strin
   return { kind: 'upgrade', text: `upgrade ${p.name} ${p.version} → ${to}` };
 }
 
+function isOsType(p: Package): boolean {
+  return p.type === 'deb' || p.type === 'apk' || p.type === 'rpm';
+}
+
+/** What the dependency graph says about a language package; unknown without one (never guessed). */
+function dependencyOf(p: Package): NonNullable<Action['dependency']> {
+  if (p.direct === true) return { status: 'direct' };
+  if (p.direct === false && p.dependencyPath && p.dependencyPath.length > 1) return { status: 'transitive', path: p.dependencyPath };
+  return { status: 'unknown' };
+}
+
 /** One action per package with vulnerability findings, most important first. */
 export function computeActions(report: ScanReport, db: AdvisoryDb, opts: MatchOptions & { now: Date }): Action[] {
   const byPkg = new Map<string, VulnerabilityFinding[]>();
@@ -74,7 +85,15 @@ export function computeActions(report: ScanReport, db: AdvisoryDb, opts: MatchOp
     const pkgRef = findings[0]!.package;
     const decides = findings.some((f) => violating.has(f.id));
     const top = findings.reduce((a, f) => (severityRank(f.severity) > severityRank(a.severity) ? f : a)).severity;
-    const base = { package: pkgRef, layer: p.layer, origin: findings[0]!.origin, decides, severity: top, kev: findings.some((f) => f.kev !== undefined) };
+    const base = {
+      package: pkgRef,
+      layer: p.layer,
+      origin: findings[0]!.origin,
+      decides,
+      severity: top,
+      kev: findings.some((f) => f.kev !== undefined),
+      ...(isOsType(p) || (p.type === 'golang' && p.name === 'stdlib') ? {} : { dependency: dependencyOf(p) }),
+    };
     if (!best) {
       const since = findings.map((f) => (f.published ? Date.parse(f.published) : NaN)).filter(Number.isFinite);
       const days = since.length ? Math.floor((opts.now.getTime() - Math.min(...since)) / DAY_MS) : undefined;

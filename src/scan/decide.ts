@@ -12,6 +12,8 @@ import { loadExceptions, loadPolicies } from '../policy/load.js';
 import { evaluate, imageOf } from '../policy/evaluate.js';
 import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
 import { DEFAULT_PIPELINE, selectPolicies } from '../policy/select.js';
+import { imageMatchesAny, parseImageRef } from '../policy/imageref.js';
+import type { AdviceInput } from '../baseimage/index.js';
 import { loadVex, type LoadedVex } from '../vex/load.js';
 import { INLINE_NOTE, inlinePolicy, type FailOnLevel } from '../policy/inline.js';
 import { decisionRecord, writeDecisionRecord, type DecisionRecord, type ServerProvenance } from '../policy/record.js';
@@ -135,4 +137,32 @@ export async function decide(report: ScanReport, gate: Gate | undefined, now: Da
     if (gate.decisionFile) await writeDecisionRecord(gate.decisionFile, record);
   }
   return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices, ...(record ? { record } : {}) };
+}
+
+/**
+ * What base-image advice may offer under the policies in force for this image: a catalog base every
+ * selected policy with `baseImage.approved` accepts (by name:tag or name@digest, the anchored globs the
+ * control uses); a policy without the list adds no restriction. `policies` names those with a list
+ * (empty: the catalog's approval alone, said in the advice). Undefined without a gate, or when no
+ * policy applies (decide then reports that).
+ */
+export function baseApproval(report: ScanReport, gate: Gate | undefined): AdviceInput['approval'] {
+  if (!gate) return undefined;
+  let selected;
+  try {
+    selected = selectPolicies(gate.policies.policies, gate.pipeline, imageOf(report));
+  } catch {
+    return undefined; // no policy applies: decide stops the run with the reason
+  }
+  const listed = selected.filter((p) => p.spec.controls?.baseImage?.approved !== undefined);
+  const lists = listed.map((p) => p.spec.controls!.baseImage!.approved!);
+  return {
+    policies: listed.map((p) => p.metadata.name),
+    approves: (e) => {
+      const id = parseImageRef(e.name);
+      if (!id) return false;
+      const img = { ...id, digest: e.digest, id: e.configDigest };
+      return lists.every((l) => imageMatchesAny(l, img));
+    },
+  };
 }

@@ -6,7 +6,7 @@
 //  - language packages whose files an OS package owns are linked to it (`ownedBy`);
 //  - problems met while reading become coverage-gap findings, and so does what is absent: an OS not
 //    identified or not supported, or its package database missing (absent.ts).
-import type { ResolvedImage, Package, LayerRef, OsInfo, Finding, PackageLocation, PackageType } from '../core/types.js';
+import type { ResolvedImage, Package, LayerRef, OsInfo, Fact, Finding, PackageLocation, PackageType } from '../core/types.js';
 import type { Inventory, ImageSummary } from '../core/report.js';
 import type { AnalyzedFile, WalkResult } from '../walker/types.js';
 import { buildPurl, parsePurl, purlQualifiers } from '../core/purl.js';
@@ -145,6 +145,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
   const ownedFiles = new Map<string, { name: string; type: PackageType }>();
   let packages: Package[] = [];
   let overCap = 0;
+  const requires: Extract<Fact, { kind: 'requires' }>[] = [];
   for (const f of effective) {
     for (const fact of f.facts) {
       if (fact.kind === 'os') osCandidates.push({ os: fact.os, path: f.path });
@@ -152,6 +153,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
         if (packages.length < maxPackages) packages.push(fact.pkg);
         else overCap++;
       } else if (fact.kind === 'owned-files') for (const p of fact.files) ownedFiles.set(p, fact.owner);
+      else if (fact.kind === 'requires') requires.push(fact);
     }
   }
   const os = inventoryRules.pickOs(osCandidates);
@@ -199,6 +201,7 @@ export function buildInventory(image: ResolvedImage, walk: WalkResult, opts: { m
     }
   }
   packages = inventoryRules.packageDedupers.reduce((ps, dedupe) => dedupe(ps, opts), packages).sort(comparePackages);
+  for (const annotate of inventoryRules.dependencyGraphs) annotate(packages, requires);
 
   const gaps: Finding[] = walk.problems.map((pr) => ({
     id: pr.analyzer === undefined ? fingerprint('coverage-gap', pr.reason, pr.subject) : fingerprint('coverage-gap', pr.reason, pr.subject, pr.analyzer),

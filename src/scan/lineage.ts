@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { ScanReport } from '../core/report.js';
 import type { AdvisoryDb } from '../advisory/index.js';
 import { adviseBases, attributeOrigin, DEFAULT_CATALOG_FILE, detectLineage, loadCatalog, type Catalog } from '../baseimage/index.js';
+import type { AdviceInput } from '../baseimage/index.js';
 
 export interface LineageOptions {
   /** base catalog path; default: ./base-catalog.yaml when it exists */
@@ -57,12 +58,12 @@ export async function applyLineage(report: ScanReport, db: AdvisoryDb, opts: Lin
   return applyLineageWith(report, db, await loadLineageInputs(opts));
 }
 
-export function applyLineageWith(report: ScanReport, db: AdvisoryDb, inputs: LineageInputs): ScanReport {
+export function applyLineageWith(report: ScanReport, db: AdvisoryDb, inputs: LineageInputs, approval?: AdviceInput['approval']): ScanReport {
   const { catalog, dockerfile } = inputs;
   const lineage = detectLineage(report.inventory, catalog, { dockerfile });
   if (inputs.note) lineage.detail = lineage.detail ? `${lineage.detail}; ${inputs.note}` : inputs.note;
   const findings = attributeOrigin(report.findings, lineage);
-  const advice = adviseBases({ inventory: report.inventory, findings, lineage, catalog, db });
+  const advice = adviseBases({ inventory: report.inventory, findings, lineage, catalog, db, approval });
   if (advice.length) lineage.advice = advice;
   return { ...report, findings, lineage };
 }

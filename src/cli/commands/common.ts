@@ -12,7 +12,8 @@ export const INCLUDE_DECLARED_HELP = 'also list (and match) packages that lockfi
 export function addOutputOptions(cmd: Command): Command {
   return cmd
     .option('-f, --format <format>', 'output format for stdout (or for a plain --output FILE)')
-    .option('-o, --output <target>', 'write to FILE, or FORMAT=FILE (repeatable)', collect);
+    .option('-o, --output <target>', 'write to FILE, or FORMAT=FILE (repeatable)', collect)
+    .option('--wide', 'table: full titles on one line each, whatever the terminal width');
 }
 
 export interface GlobalFlags {

@@ -41,6 +41,6 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
       inventory,
       findings: inventory.gaps,
     };
-    await writeOutputs(report, targets, io, { mode: 'sbom', color: global.color });
+    await writeOutputs(report, targets, io, { mode: 'sbom', color: global.color, wide: opts.wide === true });
   });
 }

@@ -17,7 +17,7 @@ import { addCacheOptions, layerCache } from '../cache.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes, INCLUDE_DECLARED_HELP } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
-import { decide, loadGate } from '../../scan/decide.js';
+import { baseApproval, decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
 import { notify } from '../../notify/index.js';
 import type { Gate } from '../../scan/decide.js';
@@ -144,7 +144,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
           maxDbAgeHours: maxAge,
           checkResults,
         });
-        report = applyLineageWith(report, db, lineageInputs);
+        report = applyLineageWith(report, db, lineageInputs, baseApproval(report, gate));
         const decided = await decide(report, gate, now);
         report = decided.report;
         report = { ...report, actions: computeActions(report, db, { now, includeOsOwned: opts.includeOsOwned === true }) };
@@ -156,7 +156,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
         const exitCode = decided.exitCode === 0 ? 0 : failCode;
         if (exitCode !== 0) process.exitCode = exitCode;
-        await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
+        await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined, wide: opts.wide === true });
         // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
         // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
         const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));

@@ -6,6 +6,7 @@ import { licenseChoice } from './licenses.js';
 import { sampleReport } from '../testdata/sample.js';
 import { assertGolden, renderToString } from '../golden.js';
 import { cyclonedxValidator } from '../schemas.js';
+import { LazyArray } from '../stream.js';
 
 const golden = (n: string) => fileURLToPath(new URL(`./testdata/${n}`, import.meta.url));
 
@@ -80,4 +81,32 @@ test('licenses: ids, expressions and free text', () => {
   assert.deepEqual(licenseChoice(['MIT OR Apache-2.0']), [{ expression: 'MIT OR Apache-2.0' }]);
   assert.deepEqual(licenseChoice(['Custom License v1']), [{ license: { name: 'Custom License v1' } }]);
   assert.equal(licenseChoice([]), undefined);
+});
+
+test('dependencies: the resolved graph, each purl at the copy nearest its dependent, made as written', async () => {
+  const r = sampleReport(false);
+  const L2 = r.inventory.packages[1]!.layer!;
+  const npm = (name: string, version: string, path: string, dependsOn?: string[]) => ({
+    name, version, type: 'npm' as const, purl: `pkg:npm/${name}@${version}`, licenses: [], layer: L2, foundBy: 'npm-installed',
+    locations: [{ path: `${path}/package.json`, layer: L2 }], ...(dependsOn ? { dependsOn } : {}),
+  });
+  r.inventory.packages.push(
+    npm('express', '4.17.1', '/srv/app/node_modules/express', ['pkg:npm/qs@6.7.0', 'pkg:npm/gone@1.0.0']),
+    npm('qs', '6.7.0', '/srv/app/node_modules/qs'),
+    npm('qs', '6.7.0', '/srv/app/node_modules/express/node_modules/qs'),
+    npm('body-parser', '1.19.0', '/srv/app/node_modules/body-parser', ['pkg:npm/qs@6.7.0']),
+  );
+  const lazy = toCycloneDx(r, 'sbom', true) as { dependencies: LazyArray<unknown> };
+  assert.ok(lazy.dependencies instanceof LazyArray, 'streamed like the components');
+  assert.equal(lazy.dependencies.length, 3, 'the image and the two packages with a graph');
+  const doc = JSON.parse(JSON.stringify(toCycloneDx(r, 'sbom'))) as { dependencies: { ref: string; dependsOn: string[] }[] };
+  assert.deepEqual(JSON.parse(JSON.stringify(lazy)).dependencies, doc.dependencies);
+  const of = (ref: string) => doc.dependencies.find((d) => d.ref === ref)?.dependsOn;
+  // indices: curl 0, lodash 1, express 2, qs 3 (hoisted), qs 4 (nested under express), body-parser 5
+  assert.deepEqual(of('pkg:npm/express@4.17.1#2'), ['pkg:npm/qs@6.7.0#4'], 'the nested copy require() finds first; an unknown purl is dropped');
+  assert.deepEqual(of('pkg:npm/body-parser@1.19.0#5'), ['pkg:npm/qs@6.7.0#3']);
+  assert.equal(cyclonedxValidator()(doc), true);
+  // streamed bytes equal the whole-string rendering
+  const streamed = await renderToString(cyclonedxReporter, r, { mode: 'sbom', color: false });
+  assert.deepEqual(JSON.parse(streamed).dependencies, doc.dependencies);
 });

@@ -155,6 +155,56 @@ function decisionProps(r: ScanReport): [string, string | undefined][] {
   ];
 }
 
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * The dependency graph the analyzers resolved (`Package.dependsOn`, purls): one entry per package that
+ * has one, made when written (the indices of those packages are all that is held up front). A purl
+ * installed in several places points at the copy nearest the dependent (the longest shared location
+ * path: the nested copy `require()` finds first).
+ */
+function packageDependencies(pkgs: readonly Package[]): { count: number; at: (i: number) => { ref: string; dependsOn: string[] } } {
+  const withDeps: number[] = [];
+  for (let i = 0; i < pkgs.length; i++) if (pkgs[i]!.dependsOn?.length) withDeps.push(i);
+  // purl → the index of each copy, built on the first entry written
+  let byPurl: Map<string, number | number[]> | undefined;
+  const copies = (purl: string): readonly number[] => {
+    if (!byPurl) {
+      byPurl = new Map();
+      for (let i = 0; i < pkgs.length; i++) {
+        const k = pkgs[i]!.purl;
+        const got = byPurl.get(k);
+        if (got === undefined) byPurl.set(k, i);
+        else if (typeof got === 'number') byPurl.set(k, [got, i]);
+        else got.push(i);
+      }
+    }
+    const got = byPurl.get(purl);
+    return got === undefined ? [] : typeof got === 'number' ? [got] : got;
+  };
+  const at = (n: number) => {
+    const i = withDeps[n]!;
+    const p = pkgs[i]!;
+    const from = p.locations[0]?.path ?? '';
+    const refs = new Set<string>();
+    for (const purl of p.dependsOn!) {
+      let best = -1;
+      let bestLen = -1;
+      for (const c of copies(purl)) {
+        const len = commonPrefix(pkgs[c]!.locations[0]?.path ?? '', from);
+        if (len > bestLen) [best, bestLen] = [c, len];
+      }
+      if (best >= 0) refs.add(bomRef(pkgs[best]!, best));
+    }
+    return { ref: bomRef(p, i), dependsOn: [...refs] };
+  };
+  return { count: withDeps.length, at };
+}
+
 /** The CycloneDX document; `lazy` makes its long arrays as they are written (report/stream). */
 export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false): unknown {
   const list = <T>(n: number, at: (i: number) => T): LazyArray<T> | T[] => (lazy ? new LazyArray(n, at) : Array.from({ length: n }, (_, i) => at(i)));
@@ -187,6 +237,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false):
   const shift = osComponent ? 1 : 0;
   const components = list<unknown>(pkgs.length + shift, (i) => (osComponent && i === 0 ? osComponent : component(pkgs[i - shift]!, i - shift)));
   const dependsOn = list<string>(pkgs.length + shift, (i) => (osComponent && i === 0 ? osComponent['bom-ref'] : bomRef(pkgs[i - shift]!, i - shift)));
+  const graph = packageDependencies(pkgs);
   const digest = img.manifestDigest ?? img.configDigest;
   const index = decisionIndex(r);
   const vulns =
@@ -219,7 +270,7 @@ export function toCycloneDx(r: ScanReport, mode: 'sbom' | 'scan', lazy = false):
       },
     },
     components,
-    dependencies: [{ ref: 'image', dependsOn }],
+    dependencies: list<unknown>(1 + graph.count, (i) => (i === 0 ? { ref: 'image', dependsOn } : graph.at(i - 1))),
     vulnerabilities: vulns,
   };
 }

@@ -73,6 +73,8 @@ test('renders in headless Chromium: verdict, first action and exception id are v
     assert.equal(await page.locator('ol.actions li').first().isVisible(), true);
     assert.match(await page.locator('ol.actions li').first().innerText(), /upgrade curl 7\.88\.1-10\+deb12u1 → 7\.88\.1-10\+deb12u4: fixes 1/);
     assert.equal(await page.getByText('EXC-2026-017').isVisible(), true);
+    // base-image advice: the exact, digest-pinned FROM line to write
+    assert.match(await page.locator('code.from').first().innerText(), /^FROM docker\.io\/library\/debian:12-slim@sha256:4{64}$/);
     assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'no network fetches');
     if (process.env.PORTCULLIS_UPDATE_SCREENSHOT === '1') await page.screenshot({ path: join(REPO_ROOT, 'docs', 'img', 'report.png'), fullPage: true });
   } finally {

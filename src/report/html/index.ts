@@ -5,7 +5,7 @@
 import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding } from '../../core/types.js';
 import { SEVERITY_ORDER } from '../../core/types.js';
-import { actionLine } from '../describe.js';
+import { actionLine, byDecisiveness } from '../describe.js';
 
 // eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -78,24 +78,24 @@ export function toHtml(r: ScanReport): string {
   }
   if (d?.violations.length) {
     o.push(`<h2>Violations (${d.violations.length})</h2><table><tr><th>control</th><th>what</th><th>fix</th></tr>`);
-    for (const x of d.violations) o.push(`<tr><td><code>${esc(x.policy)}/${esc(x.control)}</code></td><td>${esc(x.message)}</td><td class="fix">${esc(x.remediation ?? '')}</td></tr>`);
+    for (const x of [...d.violations].sort(byDecisiveness(r))) o.push(`<tr><td><code>${esc(x.policy)}/${esc(x.control)}</code></td><td>${esc(x.message)}</td><td class="fix">${esc(x.remediation ?? '')}</td></tr>`);
     o.push('</table>');
   }
   const advice = r.lineage?.advice ?? [];
   if (r.lineage) {
     const base = r.lineage.chain[0];
     o.push(`<h2>Base image</h2><p>${base ? `<code>${esc(base.name)}</code>` : 'unknown'} <span class="mut">(${esc(r.lineage.method)}, ${esc(r.lineage.confidence)} confidence)</span></p>`);
-    if (advice.length) o.push(`<ul>${advice.map((a) => `<li>${esc(a.kind === 'rebuild' ? 'rebuild on' : 'move to')} <code>${esc(a.name)}${a.digest ? `@${esc(a.digest)}` : ''}</code>: fixes ${a.fixes}, ${a.remaining} remain</li>`).join('')}</ul>`);
+    if (advice.length) o.push(`<ul>${advice.map((a) => `<li>${esc(a.kind === 'rebuild' ? 'rebuild on the current tag' : 'move to')} <code>${esc(a.name)}</code>: fixes ${a.fixes}, ${a.remaining} remain${a.approvedBy && a.approvedBy.length === 0 ? ' <span class="mut">(approved by the base catalog only: no policy in force names approved bases)</span>' : ''}<br><code class="from">${esc(a.from ?? `FROM ${a.name}${a.digest ? `@${a.digest}` : ''}`)}</code></li>`).join('')}</ul>`);
   }
   if (d?.suppressed.length) {
-    o.push(`<h2>Suppressed (${d.suppressed.length})</h2><table><tr><th>finding</th><th>by</th><th>rule / exception</th><th>expires</th><th>reason</th></tr>`);
+    o.push(`<h2>Suppressed (${d.suppressed.length})</h2><table><tr><th>finding</th><th>by</th><th>rule / exception</th><th>owner</th><th>expires</th><th>reason</th></tr>`);
     for (const s of d.suppressed) {
-      o.push(`<tr><td>${esc(findingLabel(byId.get(s.findingId)) || s.findingId)}</td><td>${esc(s.by)}</td><td><code class="exception-id">${esc(s.ruleId)}</code></td><td>${esc(s.expires ?? '')}</td><td>${esc(s.reason ?? '')}</td></tr>`);
+      o.push(`<tr><td>${esc(findingLabel(byId.get(s.findingId)) || s.findingId)}</td><td>${esc(s.by)}</td><td><code class="exception-id">${esc(s.ruleId)}</code></td><td>${esc(s.owner ?? '')}</td><td>${esc(s.expires ?? '')}</td><td>${esc(s.reason ?? '')}</td></tr>`);
     }
     o.push('</table>');
   }
   if (d?.warnings.length) {
-    o.push(`<details><summary>Warnings (${d.warnings.length})</summary><ul>${d.warnings.map((w) => `<li><code>${esc(w.policy)}/${esc(w.control)}</code> ${esc(w.message)}</li>`).join('')}</ul></details>`);
+    o.push(`<details><summary>Warnings (${d.warnings.length})</summary><ul>${[...d.warnings].sort(byDecisiveness(r)).map((w) => `<li><code>${esc(w.policy)}/${esc(w.control)}</code> ${esc(w.message)}</li>`).join('')}</ul></details>`);
   }
   const counts = new Map<string, number>();
   for (const f of r.findings) if (f.kind === 'vulnerability') counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);

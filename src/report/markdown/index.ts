@@ -5,7 +5,7 @@ import type { Reporter, ScanReport } from '../../core/report.js';
 import type { Finding, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
-import { adviceLine, allFindings, exceptionMarks, suppressionLabel } from '../describe.js';
+import { adviceLine, allFindings, byDecisiveness, exceptionMarks, suppressionBy, suppressionLabel } from '../describe.js';
 import { policyList, verdictLine } from '../../core/verdict.js';
 import { sanitize } from '../sanitize.js';
 
@@ -60,12 +60,12 @@ export function toMarkdown(r: ScanReport): string {
   out.push('| critical | high | medium | low | negligible | unknown | not checked |', '|---:|---:|---:|---:|---:|---:|---:|', `| ${counts.join(' | ')} | ${gaps.length} |`, '');
   if (d && d.violations.length) {
     out.push(`#### Violations (${d.violations.length})`, '');
-    for (const v of d.violations) out.push(`- **${cell(v.policy)} / ${cell(v.control)}**: ${cell(v.message)}${v.remediation ? `  \n  Fix: ${cell(v.remediation)}` : ''}`);
+    for (const v of [...d.violations].sort(byDecisiveness(r))) out.push(`- **${cell(v.policy)} / ${cell(v.control)}**: ${cell(v.message)}${v.remediation ? `  \n  Fix: ${cell(v.remediation)}` : ''}`);
     out.push('');
   }
   if (d && d.warnings.length) {
     out.push(`<details><summary>Warnings (${d.warnings.length})</summary>`, '');
-    for (const v of d.warnings) out.push(`- ${cell(v.policy)} / ${cell(v.control)}: ${cell(v.message)}`);
+    for (const v of [...d.warnings].sort(byDecisiveness(r))) out.push(`- ${cell(v.policy)} / ${cell(v.control)}: ${cell(v.message)}`);
     out.push('', '</details>', '');
   }
   if (vulns.length) {
@@ -85,10 +85,7 @@ export function toMarkdown(r: ScanReport): string {
   if (d && d.suppressed.length) {
     const byId = new Map(findings.map((f) => [f.id, f]));
     out.push(`<details><summary>Suppressed (${d.suppressed.length})</summary>`, '');
-    for (const s of d.suppressed) {
-      const by = s.by === 'exception' ? `exception ${s.ruleId}` : s.by === 'allowlist' ? `allowlist ${s.ruleId}` : `${s.policy ? `${s.policy}: ` : ''}${s.ruleId}`;
-      out.push(`- ${cell(suppressionLabel(byId.get(s.findingId), s.findingId))}: by ${cell(by)}${s.expires ? ` until ${cell(s.expires)}` : ''}`);
-    }
+    for (const s of d.suppressed) out.push(`- ${cell(suppressionLabel(byId.get(s.findingId), s.findingId))}: ${cell(suppressionBy(s))}`);
     out.push('', '</details>', '');
   }
   if (d) for (const n of d.notices) out.push(`> ${cell(n)}`);

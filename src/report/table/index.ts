@@ -6,7 +6,9 @@ import type { Reporter, ScanReport, RenderOptions } from '../../core/report.js';
 import type { Finding, MalwareFinding, Package, Severity, VulnerabilityFinding } from '../../core/types.js';
 import { SEVERITY_ORDER, severityRank } from '../../core/types.js';
 import { write } from '../write.js';
-import { adviceLine, allFindings, exceptionMarks, suppressionLabel } from '../describe.js';
+import { adviceLine, allFindings, byDecisiveness, exceptionMarks, suppressionBy, suppressionLabel, violationsByFinding } from '../describe.js';
+import { DEFAULT_WIDTH, MAX_TITLE_LINES, fitColumns, type Fit } from './wrap.js';
+import type { Violation } from '../../core/report.js';
 import { policyList, verdictLine } from '../../core/verdict.js';
 
 const COLORS: Record<Severity, string> = {
@@ -30,14 +32,7 @@ function pushAll(into: string[], more: Iterable<string>): void {
 }
 
 export function columns(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c).length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c).length))).join('  ').trimEnd());
-}
-
-function visible(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;]*m/g, '');
+  return fitColumns(rows, { width: Infinity, wide: true });
 }
 
 function short(d: string | undefined): string {
@@ -45,7 +40,7 @@ function short(d: string | undefined): string {
   return d.startsWith('sha256:') ? d.slice(0, 19) : d;
 }
 
-function header(r: ScanReport): string[] {
+function header(r: ScanReport, fit: Fit): string[] {
   const img = r.inventory.image;
   const os = r.inventory.os;
   const lines = [
@@ -60,7 +55,11 @@ function header(r: ScanReport): string[] {
       `Base      ${base ? `${base.name}${base.digest ? ' ' + short(base.digest) : ''}` : 'unknown'}  (${r.lineage.method}, ${r.lineage.confidence} confidence${r.lineage.chain.length > 1 ? `; chain: ${r.lineage.chain.map((c) => c.name).join(' → ')}` : ''})`,
     );
   }
-  for (const a of r.lineage?.advice ?? []) lines.push(`Advice    ${adviceLine(a)}`);
+  for (const a of r.lineage?.advice ?? []) {
+    // the advice wraps to the width; the FROM line stands alone, whole, to be copied into the Dockerfile
+    pushAll(lines, fitColumns([['Advice   ', adviceLine(a, false)]], fit, Infinity, 1));
+    if (a.from) lines.push(`          ${a.from}`);
+  }
   if (r.db) lines.push(`DB        built ${r.db.builtAt}, ${r.db.sources.length} source(s)`);
   return lines;
 }
@@ -116,7 +115,29 @@ export function severityCounts(findings: Finding[]): Record<Severity, number> {
   return c;
 }
 
-function vulnBlock(vulns: VulnerabilityFinding[], color: boolean, marks: Map<string, string> = new Map()): string[] {
+/**
+ * Package groups in the order that decides the verdict: packages with a violation first (by their most
+ * decisive one), then those with a warning, then the rest by top severity; name breaks ties.
+ */
+function groupOrder(r: ScanReport, groups: Map<string, VulnerabilityFinding[]>): string[] {
+  const { violations, warnings } = violationsByFinding(r);
+  const cmp = byDecisiveness(r);
+  const best = (g: VulnerabilityFinding[], index: Map<string, Violation[]>) =>
+    g.flatMap((f) => index.get(f.id) ?? []).sort(cmp)[0];
+  const keyed = [...groups].map(([k, g]) => ({ k, v: best(g, violations), w: best(g, warnings), top: g.reduce((m, f) => Math.max(m, severityRank(f.severity)), -1) }));
+  return keyed
+    .sort((a, b) => {
+      const tier = (x: typeof a) => (x.v ? 0 : x.w ? 1 : 2);
+      const t = tier(a) - tier(b);
+      if (t !== 0) return t;
+      const va = a.v ?? a.w;
+      const vb = b.v ?? b.w;
+      return (va && vb ? cmp(va, vb) : 0) || b.top - a.top || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0);
+    })
+    .map((x) => x.k);
+}
+
+function vulnBlock(r: ScanReport, vulns: VulnerabilityFinding[], color: boolean, fit: Fit, marks: Map<string, string> = new Map()): string[] {
   const groups = new Map<string, VulnerabilityFinding[]>();
   for (const v of vulns) {
     const k = `${v.package.name}\u0000${v.package.version}\u0000${v.package.path ?? ''}`;
@@ -125,8 +146,7 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean, marks: Map<str
     else groups.set(k, [v]);
   }
   const out: string[] = [];
-  const keys = [...groups.keys()].sort();
-  for (const k of keys) {
+  for (const k of groupOrder(r, groups)) {
     const g = groups.get(k)!.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.advisoryId < b.advisoryId ? -1 : 1));
     const p = g[0]!;
     const where = [p.package.type, p.layer ? `layer #${p.layer.index}` : '', p.origin ?? '', p.package.path && !['deb', 'apk', 'rpm'].includes(p.package.type) ? p.package.path : '']
@@ -137,9 +157,9 @@ function vulnBlock(vulns: VulnerabilityFinding[], color: boolean, marks: Map<str
       '  ' + sev(v.severity, color),
       v.advisoryId + (v.kev ? ' [KEV]' : ''),
       v.fixState === 'fixed' ? `fixed in ${v.fixedVersion}` : v.fixState.replace('-', ' '),
-      oneLine(v.title, 70) + (marks.has(v.id) ? `  [${marks.get(v.id)}]` : ''),
+      oneLine(v.title, Infinity) + (marks.has(v.id) ? `  [${marks.get(v.id)}]` : ''),
     ]);
-    pushAll(out, columns(rows));
+    pushAll(out, fitColumns(rows, fit, MAX_TITLE_LINES));
   }
   return out;
 }
@@ -165,37 +185,32 @@ function malwareBlock(findings: MalwareFinding[], color: boolean): string[] {
   return ['', `malware (${findings.length})`, ...columns(rows)];
 }
 
-function otherBlock(title: string, findings: Finding[], color: boolean, marks: Map<string, string> = new Map()): string[] {
+function otherBlock(title: string, findings: Finding[], color: boolean, fit: Fit, marks: Map<string, string> = new Map()): string[] {
   if (findings.length === 0) return [];
-  const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(findingLine(f), 140) + (marks.has(f.id) ? `  [${marks.get(f.id)}]` : '')]);
-  return ['', `${title} (${findings.length})`, ...columns(rows)];
+  const rows = findings.map((f) => ['  ' + sev(f.severity, color), oneLine(findingLine(f), Infinity) + (marks.has(f.id) ? `  [${marks.get(f.id)}]` : '')]);
+  return ['', `${title} (${findings.length})`, ...fitColumns(rows, fit, MAX_TITLE_LINES + 1)];
 }
 
 /** What to change first: one line per package (actions that decide the verdict marked ✗), then the packages with no fix. */
-function actionsBlock(r: ScanReport): string[] {
+function actionsBlock(r: ScanReport, fit: Fit): string[] {
   const actions = r.actions ?? [];
   if (actions.length === 0) return [];
   const fixable = actions.filter((a) => a.kind !== 'no-fix');
   const noFix = actions.filter((a) => a.kind === 'no-fix');
   const out = ['', `Actions (${fixable.length} change${fixable.length === 1 ? '' : 's'} fix ${fixable.reduce((n, a) => n + a.fixes.ids.length, 0)} vulnerabilities)`];
-  for (const a of fixable) out.push(`  ${a.decides ? '✗' : '•'} ${actionLine(a)}`);
-  if (noFix.length) out.push(`  no fix yet: ${noFix.map((a) => `${a.package.name} ${a.package.version}`).join(', ')}`);
+  for (const a of fixable) pushAll(out, fitColumns([[`  ${a.decides ? '✗' : '•'}`, actionLine(a)]], fit, Infinity, 1));
+  if (noFix.length) pushAll(out, fitColumns([['  no fix yet:', noFix.map((a) => `${a.package.name} ${a.package.version}`).join(', ')]], fit, Infinity, 1));
   return out;
 }
 
-function suppressedLines(r: ScanReport): string[] {
+/** Suppressed findings with the exception (id, owner, expiry) or rule that suppressed each. */
+function suppressedRows(r: ScanReport): [string, string][] {
   const d = r.decision!;
-  if (d.suppressed.length === 0) return [];
   const byId = new Map(allFindings(r).map((f) => [f.id, f]));
-  const out = [`  Suppressed (${d.suppressed.length}):`];
-  for (const s of d.suppressed) {
-    const by = s.by === 'exception' ? `exception ${s.ruleId}` : s.by === 'allowlist' ? `allowlist ${s.ruleId}` : `${s.policy ? `[${s.policy}] ` : ''}${s.ruleId}`;
-    out.push(`  ~ ${suppressionLabel(byId.get(s.findingId), s.findingId)}: by ${by}${s.expires ? ` until ${s.expires}` : ''}`);
-  }
-  return out;
+  return d.suppressed.map((s) => ['  ~', `${suppressionLabel(byId.get(s.findingId), s.findingId)}: ${suppressionBy(s)}`]);
 }
 
-function decisionBlock(r: ScanReport, color: boolean): string[] {
+function decisionBlock(r: ScanReport, color: boolean, fit: Fit): string[] {
   const d = r.decision;
   if (!d) return [];
   const line = verdictLine(d);
@@ -206,25 +221,30 @@ function decisionBlock(r: ScanReport, color: boolean): string[] {
     `Verdict   ${paint}${word}${color ? RESET : ''}${line.slice(word.length)}`,
     `          pipeline ${d.pipeline}; policies: ${policyList(d)}`,
   ];
-  for (const v of d.violations) {
-    out.push(`  ✗ [${v.policy}/${v.control}] ${v.message}`);
-    if (v.remediation) out.push(`      fix: ${v.remediation}`);
+  const order = byDecisiveness(r);
+  const say = (prefix: string, text: string) => pushAll(out, fitColumns([[prefix, text]], fit, Infinity, 1));
+  for (const v of [...d.violations].sort(order)) {
+    say('  ✗', `[${v.policy}/${v.control}] ${v.message}`);
+    if (v.remediation) say('     ', `fix: ${v.remediation}`);
   }
-  for (const w of d.warnings) {
-    out.push(`  ! [${w.policy}/${w.control}] ${w.message}`);
-    if (w.remediation) out.push(`      fix: ${w.remediation}`);
+  for (const w of [...d.warnings].sort(order)) {
+    say('  !', `[${w.policy}/${w.control}] ${w.message}`);
+    if (w.remediation) say('     ', `fix: ${w.remediation}`);
   }
-  pushAll(out, suppressedLines(r));
-  for (const n of d.notices) out.push(`  note: ${n}`);
+  const sup = suppressedRows(r);
+  if (sup.length) out.push(`  Suppressed (${sup.length}):`);
+  for (const [p, t] of sup) say(p, t);
+  for (const n of d.notices) say('  note:', n);
   return out;
 }
 
 export function renderTable(r: ScanReport, opts: RenderOptions): string {
-  const lines = header(r);
+  const fit: Fit = { width: opts.width ?? DEFAULT_WIDTH, wide: opts.wide === true };
+  const lines = header(r, fit);
   if (opts.mode === 'sbom') {
     pushAll(lines, layersBlock(r));
     pushAll(lines, sbomTable(r));
-    pushAll(lines, otherBlock('Coverage gaps', r.findings.filter((f) => f.kind === 'coverage-gap'), opts.color));
+    pushAll(lines, otherBlock('Coverage gaps', r.findings.filter((f) => f.kind === 'coverage-gap'), opts.color, fit));
     return lines.join('\n') + '\n';
   }
   const vulns = r.findings.filter((f): f is VulnerabilityFinding => f.kind === 'vulnerability');
@@ -237,14 +257,14 @@ export function renderTable(r: ScanReport, opts: RenderOptions): string {
     `Findings  ${vulns.length} vulnerabilities: ${[...SEVERITY_ORDER].reverse().map((s) => `${counts[s]} ${s}`).join(', ')}; ${gaps.length} coverage gap(s)`,
   );
   const marks = exceptionMarks(r);
-  pushAll(lines, vulnBlock(vulns, opts.color, marks));
+  pushAll(lines, vulnBlock(r, vulns, opts.color, fit, marks));
   pushAll(lines, malwareBlock(r.findings.filter((f): f is MalwareFinding => f.kind === 'malware'), opts.color));
   for (const kind of ['secret', 'config', 'license', 'base-image'] as const) {
-    pushAll(lines, otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color, marks));
+    pushAll(lines, otherBlock(kind, r.findings.filter((f) => f.kind === kind), opts.color, fit, marks));
   }
-  pushAll(lines, otherBlock('Coverage gaps (not checked)', gaps, opts.color, marks));
-  pushAll(lines, actionsBlock(r));
-  pushAll(lines, decisionBlock(r, opts.color));
+  pushAll(lines, otherBlock('Coverage gaps (not checked)', gaps, opts.color, fit, marks));
+  pushAll(lines, actionsBlock(r, fit));
+  pushAll(lines, decisionBlock(r, opts.color, fit));
   return lines.join('\n') + '\n';
 }
 

@@ -83,7 +83,7 @@ export function sampleReport(withDecision = true): ScanReport {
     lineage: {
       method: 'layer-match', confidence: 'high', baseLayers: 1,
       chain: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:3333333333333333333333333333333333333333333333333333333333333333', layers: 1 }],
-      advice: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:4444444444444444444444444444444444444444444444444444444444444444', kind: 'rebuild', fixes: 3, remaining: 1 }],
+      advice: [{ name: 'docker.io/library/debian:12-slim', digest: 'sha256:4444444444444444444444444444444444444444444444444444444444444444', kind: 'rebuild', fixes: 3, remaining: 1, from: 'FROM docker.io/library/debian:12-slim@sha256:4444444444444444444444444444444444444444444444444444444444444444', approvedBy: ['production'] }],
     },
     checks: [
       { check: 'vulnerabilities', state: 'complete', detail: '3 package(s) matched against the advisory database', reasons: [] },
@@ -93,6 +93,21 @@ export function sampleReport(withDecision = true): ScanReport {
       { check: 'licenses', state: 'partial', detail: 'no license data for deb (1 package)', reasons: ['deb: none of 1 package(s) carries license data'] },
     ],
     db: { schemaVersion: 1, builtAt: '2026-11-29T00:00:00.000Z', sources: [{ name: 'ghsa', kind: 'osv', records: 44, updatedAt: '2026-11-28T00:00:00Z' }], ecosystems: ['Debian:12', 'npm'] },
+    actions: withDecision
+      ? [
+          {
+            package: { name: 'curl', version: '7.88.1-10+deb12u3', type: 'deb', purl: 'pkg:deb/debian/curl@7.88.1-10%2Bdeb12u3?arch=amd64&distro=debian-12', source: { name: 'curl', version: '7.88.1-10+deb12u3' } },
+            kind: 'upgrade', to: '7.88.1-10+deb12u4', text: 'upgrade curl 7.88.1-10+deb12u3 → 7.88.1-10+deb12u4',
+            fixes: { ids: ['CVE-2023-38545'], bySeverity: { critical: 1 } }, remaining: [], decides: true, kev: true, severity: 'critical', layer: L1, origin: 'app',
+          },
+          {
+            package: { name: 'lodash', version: '4.17.15', type: 'npm', purl: 'pkg:npm/lodash@4.17.15', path: '/srv/app/node_modules/lodash/package.json' },
+            kind: 'upgrade', to: '4.17.19', text: 'upgrade lodash 4.17.15 → 4.17.19',
+            fixes: { ids: ['CVE-2020-8203'], bySeverity: { high: 1 } }, remaining: [], decides: false, kev: false, severity: 'high', layer: L2, origin: 'app',
+            dependency: { status: 'transitive', path: [{ name: 'express-utils', version: '1.0.0' }, { name: 'lodash', version: '4.17.15' }] },
+          },
+        ]
+      : undefined,
     decision: withDecision
       ? {
           verdict: 'fail', pipeline: 'release-1', policies: ['production'],
@@ -101,7 +116,7 @@ export function sampleReport(withDecision = true): ScanReport {
             { policy: 'production', control: 'user', message: 'the image runs as root (no USER)', remediation: 'add USER 10001 to the Dockerfile', enforcement: 'block' },
           ],
           warnings: [],
-          suppressed: [{ findingId: 'vulnerability:bbbbbbbbbbbbbbbb', by: 'exception', ruleId: 'EXC-42', reason: 'not reachable', expires: '2026-12-31' }],
+          suppressed: [{ findingId: 'vulnerability:bbbbbbbbbbbbbbbb', by: 'exception', ruleId: 'EXC-42', reason: 'not reachable', expires: '2026-12-31', owner: 'shop-team@example.com' }],
           notices: ['exception EXC-42 expires in 2 days (2026-12-01)'],
           evaluatedAt: '2026-11-29T12:00:00.000Z',
           image: { name: 'registry.example.com/shop/orders-api', tag: '1.4.2', digest: 'sha256:1111111111111111111111111111111111111111111111111111111111111111' },

@@ -7,7 +7,7 @@ import { parsePackageLock } from './packagelock.js';
 import { parsePnpmLock } from './pnpm.js';
 import { isYarnBerry, parseYarnBerry, parseYarnV1 } from './yarn.js';
 
-export { npmInstalledAnalyzer, isInstalledPackageJson, MAX_PACKAGE_JSON_BYTES } from './installed.js';
+export { npmInstalledAnalyzer, npmInstalledGraphs, isInstalledPackageJson, MAX_PACKAGE_JSON_BYTES } from './installed.js';
 export { dedupeLockfilePackages } from './dedupe.js';
 export { NPM_INSTALLED, NPM_LOCKFILE } from './common.js';
 

@@ -2,8 +2,10 @@
 // One package per installed copy (nested and hoisted copies are separate files, so separate packages).
 import type { Analyzer, FileInput, AnalyzerContext, Fact } from '../../../core/types.js';
 import { failed } from '../../status.js';
-import { MIB, readJson, str } from '../common.js';
+import { MIB, decodeText, readJson, str } from '../common.js';
 import { NPM_INSTALLED, npmLicenses, npmPackage, validNpmName, validNpmVersion } from './common.js';
+import { annotateInstalledTree, declaredDeps } from './graph.js';
+import type { Package } from '../../../core/types.js';
 
 /** package.json of an installed package larger than this is skipped with a warning */
 export const MAX_PACKAGE_JSON_BYTES = 20 * MIB;
@@ -25,14 +27,31 @@ export function isInstalledPackageJson(path: string): boolean {
   return s3 >= 0 && path.slice(s3 + 1, s2) === 'node_modules';
 }
 
+/** A project's own package.json (outside any node_modules): its dependencies are the direct ones. */
+export function isProjectPackageJson(path: string): boolean {
+  return path.endsWith('/package.json') && !path.includes('/node_modules/');
+}
+
 export const npmInstalledAnalyzer: Analyzer = {
   name: NPM_INSTALLED,
-  version: 1,
+  version: 2,
   maxFileBytes: MAX_PACKAGE_JSON_BYTES,
   required(path) {
-    return isInstalledPackageJson(path);
+    return isInstalledPackageJson(path) || isProjectPackageJson(path);
   },
   async analyze(file: FileInput, ctx: AnalyzerContext): Promise<Fact[]> {
+    if (!isInstalledPackageJson(file.path)) {
+      // a project manifest is not a package; one that does not parse only loses the dependency paths
+      let doc: unknown;
+      try {
+        doc = JSON.parse(decodeText(file.content));
+      } catch {
+        ctx.warn(`${file.path}: not valid JSON, its dependencies are unknown`);
+        return [];
+      }
+      const names = declaredDeps(doc, true);
+      return [{ kind: 'requires', ecosystem: 'npm', path: file.path, names, project: true }];
+    }
     const manifest = readJson(file, ctx, MAX_PACKAGE_JSON_BYTES);
     if (manifest === undefined) return [];
     const name = str(manifest, 'name');
@@ -43,6 +62,20 @@ export const npmInstalledAnalyzer: Analyzer = {
       failed(ctx, `${file.path}: invalid npm name or version ${JSON.stringify(name.slice(0, 100))}@${JSON.stringify(version.slice(0, 100))}`);
       return [];
     }
-    return [{ kind: 'package', pkg: npmPackage(name, version, NPM_INSTALLED, file, ctx, { licenses: npmLicenses(manifest) }) }];
+    return [
+      { kind: 'package', pkg: npmPackage(name, version, NPM_INSTALLED, file, ctx, { licenses: npmLicenses(manifest) }) },
+      { kind: 'requires', ecosystem: 'npm', path: file.path, names: declaredDeps(manifest, false) },
+    ];
   },
 };
+
+/** Inventory rule: dependency paths of every installed node_modules tree whose project package.json was read. */
+export function npmInstalledGraphs(pkgs: Package[], requires: Extract<Fact, { kind: 'requires' }>[]): void {
+  const manifests = requires
+    .filter((r) => r.ecosystem === 'npm')
+    .map((r) => ({ dir: r.path.slice(0, -'/package.json'.length) || '/', names: r.names, project: r.project === true }));
+  annotateInstalledTree(
+    pkgs.filter((p) => p.foundBy === NPM_INSTALLED),
+    manifests,
+  );
+}

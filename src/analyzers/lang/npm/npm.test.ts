@@ -350,11 +350,11 @@ test('snyk npm7 images: node_modules only (82 copies), package-lock v1 and yarn 
   const yl = sharedOrSkip(t, `${SNYK}/npm/npm-without-lockfiles/yarn-with-lock-file.tar`);
   if (!pl || !yl) return;
   const b = await analyzeImage(pl, [npmInstalledAnalyzer, npmLockfileAnalyzer]);
-  assert.equal(b.files.length, 1);
-  assert.equal(b.files[0]!.path, '/goof/package-lock.json');
+  // the project's package.json is read too (its dependencies are the direct ones), it yields no package
+  assert.deepEqual(b.files.map((f) => f.path), ['/goof/package.json', '/goof/package-lock.json']);
   assert.equal(b.pkgs.length, 64);
   const c = await analyzeImage(yl, [npmInstalledAnalyzer, npmLockfileAnalyzer]);
-  assert.equal(c.files[0]!.path, '/goof/yarn.lock');
+  assert.deepEqual(c.files.map((f) => f.path), ['/goof/package.json', '/goof/yarn.lock']);
   assert.equal(c.pkgs.length, 64);
   // the three describe the same application
   assert.deepEqual(ids(b.pkgs), ids(a.pkgs));
@@ -365,7 +365,7 @@ test('snyk pnpm v9 image', async (t) => {
   const p = sharedOrSkip(t, `${SNYK}/pnpm/pnpmlockv9.tar`);
   if (!p) return;
   const a = await analyzeImage(p, [npmInstalledAnalyzer, npmLockfileAnalyzer]);
-  assert.deepEqual(a.files.map((f) => f.path), ['/app/pnpm-lock.yaml']);
+  assert.deepEqual(a.files.map((f) => f.path), ['/app/package.json', '/app/pnpm-lock.yaml']);
   assert.deepEqual(ids(a.pkgs), ['debug@4.3.4', 'ms@2.1.2']);
   assert.ok(a.pkgs.every((p) => !p.dev));
 });

@@ -4,6 +4,8 @@ import type { AnalyzerContext, FileInput, Package } from '../../../core/types.js
 import { failed, partial } from '../../status.js';
 import { isObj, prop, str } from '../common.js';
 import { NPM_LOCKFILE, npmLicenses, npmPackage, validNpmName, validNpmVersion } from './common.js';
+import { annotatePackages } from '../depgraph.js';
+import { dependenciesGraph, packagesGraph } from './graph.js';
 
 const LOCAL = /^(?:file|link|workspace|portal):/;
 
@@ -36,7 +38,11 @@ export function parsePackageLock(doc: unknown, file: FileInput, ctx: AnalyzerCon
   if (!isObj(packages) && prop(doc, 'dependencies') === undefined && prop(doc, 'lockfileVersion') === undefined) {
     failed(ctx, `${file.path}: neither "packages" nor "dependencies": not a package-lock file`);
   }
-  return out;
+  // dependency paths: the graph is read from the same document; duplicates of a name@version get the
+  // same (shared) answer, and lockfileFacts keeps the first
+  const graph = isObj(packages) ? packagesGraph(packages) : dependenciesGraph(prop(doc, 'dependencies'));
+  if (graph.truncated) ctx.warn(`${file.path}: dependency paths incomplete: ${graph.truncated}`);
+  return annotatePackages(out, graph.resolve());
 }
 
 /** name from an install path: the part after the last `node_modules/` */

@@ -10,3 +10,4 @@ export {
   MAX_LOCKFILE_BYTES,
 } from './lockfiles.js';
 export { PYTHON_INSTALLED, PYTHON_LOCKFILE } from './common.js';
+export { pythonInstalledGraphs, requiresDistNames } from './graph.js';

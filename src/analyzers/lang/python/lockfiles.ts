@@ -7,6 +7,8 @@ import { failed, partial } from '../../status.js';
 import { MIB, baseName, isObj, lines, prop, readJson, readText, lockfileFacts, str } from '../common.js';
 import { parseToml, tomlGet, tomlString, tomlTable, tomlTables, type TomlTable } from '../toml.js';
 import { PYTHON_LOCKFILE, pyPackage, validPyName, validPyVersion } from './common.js';
+import { annotatePackages, type DepGraph } from '../depgraph.js';
+import { pep503, poetryGraph, uvGraph } from './graph.js';
 
 export const MAX_LOCKFILE_BYTES = 64 * MIB;
 
@@ -19,8 +21,9 @@ export function isPythonLockfile(path: string): boolean {
   return base.startsWith('requirements') && base.endsWith('.txt');
 }
 
-function pep503(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
+function withGraph(pkgs: Package[], g: DepGraph, file: FileInput, ctx: AnalyzerContext): Package[] {
+  if (g.truncated) ctx.warn(`${file.path}: dependency paths incomplete: ${g.truncated}`);
+  return annotatePackages(pkgs, g.resolve());
 }
 
 function parseTomlOrWarn(text: string, file: FileInput, ctx: AnalyzerContext): TomlTable | undefined {
@@ -58,13 +61,14 @@ function tomlPackages(
 export function parsePoetryLock(text: string, file: FileInput, ctx: AnalyzerContext): Package[] {
   const doc = parseTomlOrWarn(text, file, ctx);
   if (!doc) return [];
-  return tomlPackages(doc, file, ctx, (p) => {
+  const pkgs = tomlPackages(doc, file, ctx, (p) => {
     const category = tomlString(tomlGet(p, 'category'));
     if (category !== undefined) return category === 'dev';
     const groups = tomlGet(p, 'groups');
     // poetry 2: `groups = ["main", "dev"]`; dev-only when "main" is not among them
     return Array.isArray(groups) && groups.length > 0 && !groups.includes('main');
   });
+  return withGraph(pkgs, poetryGraph(doc), file, ctx);
 }
 
 /** uv.lock: the project itself (editable/virtual source) is skipped; dev = reachable only from dev-dependencies */
@@ -112,7 +116,8 @@ export function parseUvLock(text: string, file: FileInput, ctx: AnalyzerContext)
   };
   const prod = walk(prodRoots);
   const dev = walk(devRoots);
-  return tomlPackages(doc, file, ctx, (_p, name) => dev.has(pep503(name)) && !prod.has(pep503(name)), isRoot);
+  const out = tomlPackages(doc, file, ctx, (_p, name) => dev.has(pep503(name)) && !prod.has(pep503(name)), isRoot);
+  return withGraph(out, uvGraph(doc, isRoot), file, ctx);
 }
 
 export function parsePipfileLock(doc: unknown, file: FileInput, ctx: AnalyzerContext): Package[] {

@@ -5,6 +5,7 @@ import type { Analyzer, AnalyzerContext, Fact, FileInput } from '../../../core/t
 import { failed } from '../../status.js';
 import { MIB, lines, readText } from '../common.js';
 import { PYTHON_INSTALLED, pyPackage, validPyName, validPyVersion } from './common.js';
+import { requiresDistNames } from './graph.js';
 
 export const MAX_METADATA_BYTES = 8 * MIB;
 
@@ -124,7 +125,7 @@ export function pyLicenses(h: Map<string, string[]>): string[] {
 
 export const pythonInstalledAnalyzer: Analyzer = {
   name: PYTHON_INSTALLED,
-  version: 1,
+  version: 2,
   maxFileBytes: MAX_METADATA_BYTES,
   required(path, entry) {
     return isInstalledMetadata(path, entry.type);
@@ -143,6 +144,9 @@ export const pythonInstalledAnalyzer: Analyzer = {
       failed(ctx, `${file.path}: invalid Python name or version ${JSON.stringify(name.slice(0, 100))} ${JSON.stringify(version.slice(0, 100))}`);
       return [];
     }
-    return [{ kind: 'package', pkg: pyPackage(name, version, PYTHON_INSTALLED, file, ctx, { licenses: pyLicenses(h) }) }];
+    const pkg: Fact = { kind: 'package', pkg: pyPackage(name, version, PYTHON_INSTALLED, file, ctx, { licenses: pyLicenses(h) }) };
+    // egg-info keeps its requirements in requires.txt, not read: its dependencies stay unknown
+    if (!file.path.endsWith('.dist-info/METADATA')) return [pkg];
+    return [pkg, { kind: 'requires', ecosystem: 'pypi', path: file.path, names: requiresDistNames(h.get('requires-dist') ?? []) }];
   },
 };

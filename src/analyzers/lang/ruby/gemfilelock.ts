@@ -4,6 +4,7 @@ import type { Analyzer, AnalyzerContext, Fact, FileInput, Package } from '../../
 import { failed, partial } from '../../status.js';
 import { MIB, lines, makePackage, readText, lockfileFacts } from '../common.js';
 import { validGemName, validGemVersion } from './gemspec.js';
+import { DepGraph, annotatePackages } from '../depgraph.js';
 
 export const GEM_LOCKFILE = 'gem-lockfile';
 export const MAX_GEMFILE_LOCK_BYTES = 64 * MIB;
@@ -20,8 +21,17 @@ export function parseGemfileLock(text: string, file: FileInput, ctx: AnalyzerCon
   let inSpecs = false;
   let bad = 0;
   let sawSection = false;
+  // the graph: 6-space lines under a spec are its dependencies; DEPENDENCIES lists the Gemfile's own
+  const requires = new Map<string, string[]>();
+  const direct: string[] = [];
+  let spec: string | undefined;
   for (const line of lines(text)) {
     if (line === '' || line.trim() === '') continue;
+    if (section === 'DEPENDENCIES' && line.startsWith('  ') && !line.startsWith('   ')) {
+      const d = /^ {2}([^\s!(]+)/.exec(line);
+      if (d) direct.push(d[1]!);
+      continue;
+    }
     if (!line.startsWith(' ')) {
       section = line.trim();
       sawSection = true;
@@ -36,14 +46,24 @@ export function parseGemfileLock(text: string, file: FileInput, ctx: AnalyzerCon
       inSpecs = false; // `  remote:`, `  revision:` …
       continue;
     }
-    if (!inSpecs || line.startsWith('     ')) continue; // 6-space lines are dependencies of the spec above
-    if (section !== 'GEM' && section !== 'GIT') continue;
+    if (!inSpecs) continue;
+    if (line.startsWith('     ')) {
+      // 6-space lines are dependencies of the spec above
+      const d = /^ {6}([^\s(]+)/.exec(line);
+      if (d && spec !== undefined) requires.get(spec)!.push(d[1]!);
+      continue;
+    }
+    spec = undefined;
+    if (section !== 'GEM' && section !== 'GIT' && section !== 'PATH') continue;
     const m = /^ {4}(\S+) \(([^()\s]+)\)\s*$/.exec(line);
     if (!m) {
       bad++;
       continue;
     }
     const name = m[1]!;
+    spec = name;
+    if (!requires.has(name)) requires.set(name, []);
+    if (section === 'PATH') continue; // local code: part of the project, not a package; its dependencies are direct
     const { version, platform } = splitPlatform(m[2]!);
     if (!validGemName(name) || !validGemVersion(version)) {
       bad++;
@@ -56,7 +76,17 @@ export function parseGemfileLock(text: string, file: FileInput, ctx: AnalyzerCon
   }
   if (!sawSection) failed(ctx, `${file.path}: no sections: not a Gemfile.lock`);
   if (bad > 0) partial(ctx, `${file.path}: ${bad} spec lines not of the form "name (version)" skipped`);
-  return out;
+  return annotatePackages(out, gemGraph(out, requires, direct).resolve());
+}
+
+/** Gems by name (a lock holds one version of each; platform variants share it). PATH gems are the project's own: their dependencies are direct. */
+function gemGraph(pkgs: Package[], requires: Map<string, string[]>, direct: string[]): DepGraph {
+  const g = new DepGraph();
+  for (const p of pkgs) g.node(p.name, p.name, p.version);
+  const local = [...requires.keys()].filter((n) => !g.has(n));
+  for (const n of [...direct, ...local.flatMap((l) => requires.get(l) ?? [])]) if (g.has(n)) g.root(n);
+  for (const [from, deps] of requires) if (g.has(from)) for (const d of deps) if (g.has(d)) g.edge(from, d);
+  return g;
 }
 
 export const gemLockfileAnalyzer: Analyzer = {

@@ -5,7 +5,8 @@ import type { Analyzer, AnalyzerContext, EntryInfo, Fact, FileInput, Package } f
 import { detectFormat, isCandidateExecutable, MAX_BINARY_BYTES } from '../binfmt/index.js';
 import { firstPerPurlFacts } from '../common.js';
 import { readAuditable } from './auditable.js';
-import { parseCargoLock } from './cargolock.js';
+import { cargoGraph, parseCargoLock } from './cargolock.js';
+import { annotatePackages } from '../depgraph.js';
 
 export const CARGO_LOCK_ANALYZER = 'cargo-lock';
 export const RUST_BINARY_ANALYZER = 'rust-binary';
@@ -41,15 +42,16 @@ async function analyzeLock(file: FileInput, ctx: AnalyzerContext): Promise<Fact[
     return [];
   }
   if (r.skipped) partial(ctx, `${file.path}: ${r.skipped} [[package]] entr${r.skipped === 1 ? 'y' : 'ies'} without name or version skipped`);
-  return firstPerPurlFacts(
-    r.crates.map((c) =>
-      cratePackage(c.name, c.version, file, CARGO_LOCK_ANALYZER, {
-        lockVersion: String(r.lockVersion),
-        // no source: a workspace member or path dependency, built from local code (not from a registry)
-        source: c.source ?? 'local',
-      }),
-    ),
+  const pkgs = r.crates.map((c) =>
+    cratePackage(c.name, c.version, file, CARGO_LOCK_ANALYZER, {
+      lockVersion: String(r.lockVersion),
+      // no source: a workspace member or path dependency, built from local code (not from a registry)
+      source: c.source ?? 'local',
+    }),
   );
+  const graph = cargoGraph(r.crates);
+  if (graph.truncated) ctx.warn(`${file.path}: dependency paths incomplete: ${graph.truncated}`);
+  return firstPerPurlFacts(annotatePackages(pkgs, graph.resolve()));
 }
 
 export const cargoLockAnalyzer: Analyzer = {
