@@ -86,3 +86,17 @@ export async function countScans(store: Store): Promise<number> {
   const r = await store.db.selectFrom('scans').select((e) => e.fn.countAll().as('n')).executeTakeFirst();
   return Number(r?.n ?? 0);
 }
+
+/** The newest decision record uploaded for (pipeline, image digest), unverified; undefined when none (for the admission webhook). */
+export async function latestDecision(store: Store, pipeline: string, digest: string): Promise<unknown> {
+  const r = await store.db
+    .selectFrom('scans')
+    .select('decision')
+    .where('pipeline', '=', pipeline)
+    .where('digest', '=', digest)
+    .where('decision', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r?.decision ? (JSON.parse(r.decision) as unknown) : undefined;
+}
