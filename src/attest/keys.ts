@@ -39,8 +39,8 @@ export function loadPrivateKey(pem: string, source: string, password?: string): 
   try {
     k = createPrivateKey(password ? { key: pem, format: 'pem', passphrase: password } : { key: pem, format: 'pem' });
   } catch (e) {
-    const msg = (e as Error).message;
-    throw new PortcullisError('BAD_INPUT', `${source}: not a usable private key${/passphrase|decrypt|bad decrypt/i.test(msg) ? ' (encrypted: set PORTCULLIS_KEY_PASSWORD, or it is wrong)' : ''}`, { cause: e });
+    const encrypted = pem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+    throw new PortcullisError('BAD_INPUT', `${source}: not a usable private key${encrypted ? ' (encrypted: set PORTCULLIS_KEY_PASSWORD, or it is wrong)' : ''}`, { cause: e });
   }
   checkCurve(k, source);
   return k;
