@@ -52,9 +52,9 @@ function isRecord(v: unknown): v is DecisionRecord {
 }
 
 /** Why a record does not count for (digest, pipeline) now, or undefined when it does. */
-export function refusal(v: unknown, digest: string, pipeline: string, now: Date, maxAgeHours: number, policyDigests?: string[]): string | undefined {
+export function refusal(v: unknown, digest: string, pipeline: string, now: Date, maxAgeHours: number, policyDigests?: string[], verify: (r: DecisionRecord) => boolean = verifyDecisionRecord): string | undefined {
   if (!isRecord(v)) return 'not a decision record';
-  if (!verifyDecisionRecord(v)) return 'its recordDigest does not match its content';
+  if (!verify(v)) return 'its recordDigest does not match its content';
   if (v.image.digest !== digest) return `made for another image digest (${v.image.digest ?? 'none'})`;
   if (v.pipeline !== pipeline) return `made for pipeline ${v.pipeline}, not ${pipeline}`;
   if (policyDigests && !policyDigests.includes(v.policies.digest)) return `made under policy digest ${v.policies.digest}, not a trusted one`;
@@ -78,6 +78,15 @@ export function blocking(r: DecisionRecord, max = 5): string {
 
 export class Judge {
   private readonly cache = new Map<string, { at: number; value: unknown }>();
+  /** lookups under way: concurrent requests for one digest share one query */
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  /** recordDigest checks of cached records (a big record is hashed once, not per request) */
+  private readonly verified = new WeakMap<object, boolean>();
+  private readonly verify = (r: DecisionRecord): boolean => {
+    let ok = this.verified.get(r);
+    if (ok === undefined) this.verified.set(r, (ok = verifyDecisionRecord(r)));
+    return ok;
+  };
   constructor(private readonly opts: JudgeOptions) {}
 
   private async stored(digest: string): Promise<unknown> {
@@ -85,10 +94,15 @@ export class Judge {
     const ttl = this.opts.cacheMs ?? 5000;
     const hit = this.cache.get(digest);
     if (hit && now - hit.at < ttl) return hit.value;
-    const value = await this.opts.store!.latest(this.opts.pipeline, digest);
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
-    if (ttl > 0) this.cache.set(digest, { at: now, value });
-    return value;
+    const running = this.inflight.get(digest);
+    if (running) return running;
+    const p = this.opts.store!.latest(this.opts.pipeline, digest).then((value) => {
+      if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+      if (ttl > 0) this.cache.set(digest, { at: now, value });
+      return value;
+    }).finally(() => this.inflight.delete(digest));
+    this.inflight.set(digest, p);
+    return p;
   }
 
   async judge(image: string, name: string, digest: string): Promise<Judgement> {
@@ -98,8 +112,16 @@ export class Judge {
     const refused: string[] = [];
     const what = `${image} (${short(digest)})`;
     if (this.opts.signed) {
-      for (const s of await this.opts.signed.find(name, digest)) {
-        const why = refusal(s.record, digest, pipeline, now, maxAge, this.opts.policyDigests ?? []);
+      let signed: { record: unknown; key: string }[] = [];
+      try {
+        signed = await this.opts.signed.find(name, digest);
+      } catch (e) {
+        // with a store the decision can still come from there; without one this is an internal error
+        if (!this.opts.store) throw e;
+        refused.push(`signed decisions could not be read: ${(e as Error).message}`);
+      }
+      for (const s of signed) {
+        const why = refusal(s.record, digest, pipeline, now, maxAge, this.opts.policyDigests ?? [], this.verify);
         if (why) refused.push(`signed decision (key ${s.key}): ${why}`);
         else if ((s.record as DecisionRecord).verdict === 'pass') {
           const r = s.record as DecisionRecord;
@@ -110,7 +132,7 @@ export class Judge {
     if (this.opts.store) {
       const v = await this.stored(digest);
       if (v !== undefined && v !== null) {
-        const why = refusal(v, digest, pipeline, now, maxAge);
+        const why = refusal(v, digest, pipeline, now, maxAge, undefined, this.verify);
         if (why) refused.push(`stored decision: ${why}`);
         else {
           const r = v as DecisionRecord;

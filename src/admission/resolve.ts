@@ -42,6 +42,8 @@ interface Entry {
 export class DigestResolver {
   private readonly clients = new Map<string, RegistryClient>();
   private readonly cache = new Map<string, Entry>();
+  /** lookups under way: concurrent requests for one reference share one registry round trip */
+  private readonly inflight = new Map<string, Promise<string>>();
   private readonly ttl: number;
   private readonly max: number;
   /** registry round trips made (tests and metrics) */
@@ -69,6 +71,18 @@ export class DigestResolver {
     const now = this.opts.clock.now().getTime();
     const hit = this.cache.get(key);
     if (hit && (img.digest !== undefined || now - hit.at < this.ttl)) return hit.digest;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const p = this.lookup(img, reference).then((digest) => {
+      if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, { digest, at: now });
+      return digest;
+    }).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async lookup(img: ImageName, reference: string): Promise<string> {
     const { domain, path } = splitRepository(img.name);
     const client = this.client(domain);
     this.lookups++;
@@ -83,8 +97,6 @@ export class DigestResolver {
       const d = pickFromIndex(index, this.opts.platform ?? DEFAULT_PLATFORM, `${img.name}: index ${m.digest}`);
       m = { ...m, digest: d.digest };
     }
-    if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { digest: m.digest, at: now });
     return m.digest;
   }
 }
