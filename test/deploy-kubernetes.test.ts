@@ -20,6 +20,7 @@ import { buildProgram } from '../src/cli/main.js';
 import { captureIo } from '../src/cli/testio.js';
 
 const DIR = join(REPO_ROOT, 'deploy/kubernetes');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 function load(): Obj[] {

@@ -68,19 +68,23 @@ export function selfSigned(dir: string): { cert: string; key: string } {
 }
 
 /** A fixture body with its image placeholders replaced (and optional edits to the parsed review). */
-export function fixture(name: string, images: { main: string; init?: string; ephemeral?: string }, edit?: (review: Record<string, any>) => void): Buffer {
+export function fixture(name: string, images: { main: string; init?: string; ephemeral?: string }, edit?: (review: Doc) => void): Buffer {
   const text = readFileSync(join(TESTDATA, `${name}.json`), 'utf8')
     .replaceAll('__IMAGE__', images.main)
     .replaceAll('__INIT_IMAGE__', images.init ?? images.main)
     .replaceAll('__EPHEMERAL_IMAGE__', images.ephemeral ?? images.main);
-  const review = JSON.parse(text) as Record<string, any>;
+  const review = JSON.parse(text) as Doc;
   edit?.(review);
   return Buffer.from(JSON.stringify(review));
 }
 
+/** A parsed JSON document as tests poke at it (fixtures, replies). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Doc = any;
+
 export interface Reply {
   status: number;
-  body: any;
+  body: Doc;
 }
 
 /** POST like the API server: HTTPS, verifying the webhook's certificate against the caBundle. */

@@ -16,7 +16,7 @@ import { movableClock } from '../server/testkit.js';
 import { Judge } from './judge.js';
 import { DigestResolver } from './resolve.js';
 import { startWebhook, type Webhook, type WebhookOptions } from './webhook.js';
-import { CRITICAL, fixture, post, pushImage, record, selfSigned } from './testkit.js';
+import { CRITICAL, fixture, post, pushImage, record, selfSigned, type Doc } from './testkit.js';
 
 const missing = haveTools('docker-registry', 'skopeo', 'openssl');
 const skip = missing.length ? `SKIPPED: ${missing.join(', ')} not installed` : undefined;
@@ -50,7 +50,7 @@ async function hook(o: Partial<WebhookOptions> = {}): Promise<number> {
   return h.port;
 }
 
-const review = (name: string, main: string, extra: { init?: string; ephemeral?: string } = {}, edit?: (r: Record<string, any>) => void) => fixture(name, { main, ...extra }, edit);
+const review = (name: string, main: string, extra: { init?: string; ephemeral?: string } = {}, edit?: (r: Doc) => void) => fixture(name, { main, ...extra }, edit);
 
 before(async () => {
   if (skip) return;
@@ -139,7 +139,7 @@ test('a tag whose digest moved is judged by the new digest (after the tag cache 
 });
 
 test('break-glass admits until its expiry and is audited; dryRun never writes; a stale break-glass is refused', { skip }, async () => {
-  const glass = (expires: string, dryRun = false) => (r: Record<string, any>) => {
+  const glass = (expires: string, dryRun = false) => (r: Doc) => {
     r.request.object.metadata.annotations['portcullis.dev/break-glass'] = 'INC-4711: hotfix while the scanner is down';
     r.request.object.metadata.annotations['portcullis.dev/break-glass-expires'] = expires;
     r.request.dryRun = dryRun;

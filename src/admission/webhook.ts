@@ -161,7 +161,7 @@ export function breakGlass(a: Record<string, string>, now: Date, maxHours: numbe
   if (!Number.isFinite(t)) return { ok: false, problem: `${BREAK_GLASS_EXPIRES}: not an RFC 3339 time: ${exp.slice(0, 64)}` };
   if (t <= now.getTime()) return { ok: false, problem: `break-glass expired at ${exp}` };
   if (t > now.getTime() + maxHours * 3_600_000) return { ok: false, problem: `${BREAK_GLASS_EXPIRES} ${exp} is more than ${maxHours}h ahead` };
-  return { ok: true, reason: reason.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 1024), expires: new Date(t).toISOString() };
+  return { ok: true, reason: [...reason].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').slice(0, 1024), expires: new Date(t).toISOString() };
 }
 
 export interface Webhook {

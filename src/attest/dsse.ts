@@ -76,7 +76,7 @@ export function verifyEnvelope(env: Envelope, keys: readonly PublicKey[]): Verif
   for (const s of env.signatures) {
     const sig = Buffer.from(s.sig, 'base64');
     for (const k of keys) {
-      let ok = false;
+      let ok: boolean;
       try {
         ok = verify('sha256', msg, k.key, sig);
       } catch {

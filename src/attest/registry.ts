@@ -6,6 +6,7 @@
 // Fetch: GET /v2/<repo>/referrers/<digest>, falling back to the `.att` tag when it is not served.
 // https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-referrers
 // https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md
+import { sign, type KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { PortcullisError, isPortcullisError } from '../core/errors.js';
 import { splitRepository } from '../source/ref.js';
@@ -183,4 +184,42 @@ export class RegistrySignedDecisions {
     this.cache.set(key, { at: now, value: found });
     return found;
   }
+}
+
+export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+
+export function sigTag(digest: string): string {
+  return `${digest.replace(':', '-')}.sig`;
+}
+
+/**
+ * A sigstore (cosign) image signature, the format containers/image verifies for Podman, CRI-O and
+ * skopeo under a `sigstoreSigned` policy: a simple-signing payload naming `dockerReference` and the
+ * manifest digest, signed with `key` (ECDSA P-256, SHA-256, DER), as a layer of the manifest tagged
+ * `sha256-<hex>.sig` (appended to an existing one).
+ */
+export async function attachSignature(name: string, digest: string, dockerReference: string, key: KeyObject, opts: RegistryOptions): Promise<string> {
+  const { domain: host, path: repo } = splitRepository(name);
+  const client = makeClient(host, opts);
+  await getManifest(client, repo, digest); // the image must be there
+  const payload = Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: null }));
+  const sig = sign('sha256', payload, key).toString('base64');
+  const layer = await pushBlob(client, repo, payload);
+  const config = await pushBlob(client, repo, EMPTY_CONFIG.bytes);
+  const tag = sigTag(digest);
+  let layers: Json[] = [];
+  try {
+    const old = JSON.parse((await getManifest(client, repo, tag)).body.toString('utf8')) as { layers?: Json[] };
+    layers = (old.layers ?? []).filter((l) => l.digest !== layer.digest);
+  } catch (e) {
+    if (!(isPortcullisError(e) && e.code === 'NOT_FOUND')) throw e;
+  }
+  const m: Json = {
+    schemaVersion: 2,
+    mediaType: MEDIA.ociManifest,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+    layers: [...layers, { mediaType: SIMPLESIGNING_MEDIA_TYPE, digest: layer.digest, size: layer.size, annotations: { 'dev.cosignproject.cosign/signature': sig } }].slice(-MAX_LAYERS),
+  };
+  await putManifest(client, repo, tag, m);
+  return `${host}/${repo}:${tag}`;
 }

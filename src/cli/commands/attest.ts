@@ -5,9 +5,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
 import { readUserFileSync } from '../../core/userfile.js';
-import { generateKeys, loadPublicKey } from '../../attest/keys.js';
-import { decisionFor, parseEnvelope, type Statement } from '../../attest/dsse.js';
-import { attach, verifiedDecisions } from '../../attest/registry.js';
+import { generateKeys, loadPrivateKey, loadPublicKey, publicOf } from '../../attest/keys.js';
+import { decisionFor, parseEnvelope, verifyEnvelope, type Statement } from '../../attest/dsse.js';
+import { attach, attachSignature, verifiedDecisions } from '../../attest/registry.js';
 import { DigestResolver, parseImage } from '../../admission/resolve.js';
 import { refusal } from '../../admission/judge.js';
 import type { DecisionRecord } from '../../policy/record.js';
@@ -53,6 +53,7 @@ export function registerAttestCommand(program: Command, io: CliIo): void {
     .argument('<image>', 'the image in its registry (registry.example.com/shop/api:1.2 or …@sha256:…)')
     .description('attach a signed decision (scan --sign-key --decision FILE) to the image in its registry: OCI 1.1 referrers, or cosign\'s sha256-<hex>.att tag where the registry has no referrers API')
     .option('--decision <file>', 'the DSSE envelope written by `scan --sign-key KEY --decision FILE`')
+    .option('--sign-key <file>', 'also sign the image itself in the sigstore format Podman, CRI-O and skopeo verify (policy.json sigstoreSigned), when the decision passed')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default linux/amd64)');
   addRegistryOptions(cmd);
   cmd.action(async (image: string, _o: unknown, c: Command) => {
@@ -67,6 +68,15 @@ export function registerAttestCommand(program: Command, io: CliIo): void {
     if ('error' in d) throw new PortcullisError('BAD_INPUT', `${String(opts.decision)}: ${d.error} (${image} is ${digest})`);
     const r = await attach(img.name, digest, envelope, reg);
     io.stderr.write(`portcullis: attached the signed decision to ${img.name}@${digest} (${r.via === 'referrers' ? 'OCI referrers' : `tag ${r.reference}`})\n`);
+    if (opts.signKey !== undefined) {
+      const key = loadPrivateKey(readUserFileSync(String(opts.signKey), 64 * 1024, '--sign-key').toString('utf8'), String(opts.signKey), io.env.PORTCULLIS_KEY_PASSWORD);
+      const verified = verifyEnvelope(envelope, [{ key: publicOf(key), keyId: '', source: String(opts.signKey) }]);
+      if ('error' in verified) throw new PortcullisError('BAD_INPUT', `${String(opts.decision)}: not signed by --sign-key ${String(opts.signKey)}: the image is signed only with the key that signed its decision`);
+      const verdict = (d.record as DecisionRecord | undefined)?.verdict;
+      if (verdict !== 'pass') throw new PortcullisError('BAD_INPUT', `${String(opts.decision)}: the decision is ${String(verdict)}: only images that passed are signed`);
+      const where = await attachSignature(img.name, digest, img.tag !== undefined ? `${img.name}:${img.tag}` : img.name, key, reg);
+      io.stderr.write(`portcullis: signed ${img.name}@${digest} for Podman/CRI-O (sigstore signature at ${where})\n`);
+    }
   });
 }
 
