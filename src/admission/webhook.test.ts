@@ -178,6 +178,10 @@ test('modes: /validate/warn admits with warnings, audit admits and logs, namespa
   assert.equal((await post(nsPort, tls.cert, '/validate/enforce', review('deployment', img.bad!))).body.response.allowed, false);
   const ks = await post(port, tls.cert, '/validate', review('deployment', img.bad!, {}, (r) => (r.request.namespace = 'kube-system')));
   assert.equal(ks.body.response.allowed, true);
+  const metrics = hooks[0]!.metrics.render();
+  assert.match(metrics, /portcullis_admission_requests_total\{mode="warn",result="allowed"\} [1-9]/);
+  assert.match(metrics, /portcullis_admission_requests_total\{mode="default",result="denied"\} [1-9]/);
+  assert.match(metrics, /portcullis_admission_duration_seconds_count [1-9]/);
 });
 
 test('internal errors fail closed by default; --on-error allow admits with a warning', { skip }, async () => {

@@ -2,7 +2,7 @@
 // pod-templated workload must have a valid passing decision under the cluster's pipeline.
 //   POST /validate            mode from the namespace globs, else the default mode
 //   POST /validate/enforce|warn|audit   mode chosen by the webhook entry (namespaceSelector in the cluster)
-//   GET  /healthz, /readyz
+//   GET  /healthz, /readyz, /metrics (Prometheus: answers by mode and result, handling time)
 // enforce: deny; warn: admit with AdmissionReview warnings; audit: admit, record in the audit log.
 // Internal errors (registry, store, deadline) follow `onError` (deny = fail closed, the default).
 // A break-glass annotation admits until its expiry and is written to the audit log; dryRun never writes.
@@ -166,7 +166,44 @@ export function breakGlass(a: Record<string, string>, now: Date, maxHours: numbe
 
 export interface Webhook {
   port: number;
+  metrics: AdmissionMetrics;
   close(): Promise<void>;
+}
+
+const BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+/** Prometheus counters of answers by mode and result, and a histogram of handling time (body read to answer). */
+export class AdmissionMetrics {
+  private readonly counts = new Map<string, number>();
+  private readonly buckets = new Array<number>(BUCKETS_MS.length + 1).fill(0);
+  private sumMs = 0;
+  private n = 0;
+  observe(mode: string, result: 'allowed' | 'denied' | 'bad-request', ms: number): void {
+    const k = `mode="${mode}",result="${result}"`;
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    const i = BUCKETS_MS.findIndex((b) => ms <= b);
+    this.buckets[i === -1 ? BUCKETS_MS.length : i]!++;
+    this.sumMs += ms;
+    this.n++;
+  }
+  /** the smallest bucket bound at or above the p-th percentile of handling time (ms) */
+  percentileBound(p: number): number {
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i]!;
+      if (seen >= (p / 100) * this.n) return BUCKETS_MS[i] ?? Infinity;
+    }
+    return Infinity;
+  }
+  render(): string {
+    const out = ['# HELP portcullis_admission_requests_total AdmissionReview answers by mode and result', '# TYPE portcullis_admission_requests_total counter'];
+    for (const [k, v] of [...this.counts].sort()) out.push(`portcullis_admission_requests_total{${k}} ${v}`);
+    out.push('# HELP portcullis_admission_duration_seconds time from the request body to the answer', '# TYPE portcullis_admission_duration_seconds histogram');
+    let cum = 0;
+    BUCKETS_MS.forEach((b, i) => out.push(`portcullis_admission_duration_seconds_bucket{le="${b / 1000}"} ${(cum += this.buckets[i]!)}`));
+    out.push(`portcullis_admission_duration_seconds_bucket{le="+Inf"} ${this.n}`, `portcullis_admission_duration_seconds_sum ${(this.sumMs / 1000).toFixed(6)}`, `portcullis_admission_duration_seconds_count ${this.n}`);
+    return out.join('\n') + '\n';
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -174,9 +211,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: WebhookOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, o: WebhookOptions, metrics: AdmissionMetrics): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://x');
   if (req.method === 'GET' && (url.pathname === '/healthz' || url.pathname === '/readyz')) return send(res, 200, { status: 'ok' });
+  if (req.method === 'GET' && url.pathname === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
   const m = /^\/validate(?:\/(enforce|warn|audit))?$/.exec(url.pathname);
   if (!m) return send(res, 404, { error: 'no such route' });
   if (req.method !== 'POST') return send(res, 405, { error: 'POST an AdmissionReview' });
@@ -187,20 +225,25 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: WebhookOptio
     if (n > MAX_REVIEW_BYTES) return send(res, 413, { error: `AdmissionReview larger than ${MAX_REVIEW_BYTES} bytes` });
     chunks.push(c);
   }
+  const t0 = process.hrtime.bigint();
+  const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
   let review: ReviewRequest;
   try {
     review = parseReview(Buffer.concat(chunks));
   } catch (e) {
+    metrics.observe(m[1] ?? 'default', 'bad-request', ms());
     return send(res, 400, { error: describeError(e) });
   }
   const r = await admit(review, m[1] as Mode | undefined, o);
   send(res, 200, reviewResponse(review.uid, r));
+  metrics.observe(m[1] ?? 'default', r.allowed ? 'allowed' : 'denied', ms());
 }
 
 /** Listen on host:port with TLS (port 0: a free one). */
 export async function startWebhook(o: WebhookOptions & { tls: { cert: string | Buffer; key: string | Buffer }; host?: string; port?: number }): Promise<Webhook> {
+  const metrics = new AdmissionMetrics();
   const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, keepAlive: true }, (req, res) => {
-    handle(req, res, o).catch((e: unknown) => {
+    handle(req, res, o, metrics).catch((e: unknown) => {
       o.log?.(`request failed: ${describeError(e)}`);
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();
@@ -214,6 +257,7 @@ export async function startWebhook(o: WebhookOptions & { tls: { cert: string | B
   });
   return {
     port: (server.address() as AddressInfo).port,
+    metrics,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
