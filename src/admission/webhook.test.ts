@@ -15,7 +15,8 @@ import { appendAudit, listAudit } from '../server/store/objects.js';
 import { movableClock } from '../server/testkit.js';
 import { Judge } from './judge.js';
 import { DigestResolver } from './resolve.js';
-import { startWebhook, type Webhook, type WebhookOptions } from './webhook.js';
+import { admit, startWebhook, type Webhook, type WebhookOptions } from './webhook.js';
+import { parseReview } from './review.js';
 import { CRITICAL, fixture, post, pushImage, record, selfSigned, type Doc } from './testkit.js';
 
 const missing = haveTools('docker-registry', 'skopeo', 'openssl');
@@ -219,4 +220,21 @@ test('hostile requests get a one-line 400; bad image references are denied, neve
   assert.equal(scale.body.response.allowed, true, 'a scale subresource does not change images');
   const secret = await post(port, tls.cert, '/validate', review('pod', img.good!, {}, (r) => (r.request.kind.kind = 'Secret')));
   assert.equal(secret.body.response.allowed, false, 'a kind without a pod template is an error: fail closed');
+});
+
+test('a pinned digest with a decision needs no registry; break-glass without an audit log is refused', { skip }, async () => {
+  const pinned = `127.0.0.1:9/shop/good@${dig.good}`; // nothing listens there: the digest alone decides
+  const r = await post(port, tls.cert, '/validate', review('pod', pinned, { init: `${img.init!.replace(/:1$/, '')}@${dig.init}` }));
+  assert.equal(r.body.response.allowed, true, JSON.stringify(r.body));
+  const bad = await post(port, tls.cert, '/validate', review('pod', `127.0.0.1:9/shop/bad@${dig.bad}`));
+  assert.equal(bad.body.response.allowed, false);
+  assert.match(bad.body.response.status.message, /failed pipeline prod-cluster/);
+  const judge = new Judge({ pipeline: PIPELINE, clock, store: { latest: (p, d) => latestDecision(store, p, d) } });
+  const req = parseReview(review('deployment', img.bad!, {}, (x) => {
+    x.request.object.metadata.annotations['portcullis.dev/break-glass'] = 'INC-1';
+    x.request.object.metadata.annotations['portcullis.dev/break-glass-expires'] = '2026-03-01T12:00:00Z';
+  }));
+  const res = await admit(req, undefined, { judge, resolver: new DigestResolver({ registry: {}, clock }), clock, mode: 'enforce' });
+  assert.equal(res.allowed, false);
+  assert.match(res.message ?? '', /break-glass refused: no audit log is configured/);
 });

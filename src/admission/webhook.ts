@@ -81,7 +81,8 @@ export async function admit(req: ReviewRequest, pathMode: Mode | undefined, o: W
     return { allowed: false, code: 400, message: describeError(e) };
   }
   const notes: string[] = [];
-  const glass = breakGlass(annotationsOf(req), now, o.breakGlassMaxHours ?? 24);
+  let glass = breakGlass(annotationsOf(req), now, o.breakGlassMaxHours ?? 24);
+  if (glass.ok && !o.audit) glass = { ok: false, problem: 'no audit log is configured, and break-glass is only honoured when it is audited' };
   if (glass.ok) {
     try {
       await write({ action: 'admission.break-glass', name: what, after: { reason: glass.reason, expires: glass.expires, images, mode } });
@@ -125,6 +126,16 @@ async function judgeImage(image: string, o: WebhookOptions): Promise<Judgement> 
     img = parseImage(image);
   } catch (e) {
     return { outcome: 'fail', refused: [], message: `${image.slice(0, 200)}: ${isPortcullisError(e) ? e.message : 'not a valid image reference'}` };
+  }
+  // a pinned digest is what the kubelet pulls and verifies: its decision counts without the registry
+  // (an index digest has none of its own and is resolved to the nodes' platform below)
+  if (img.digest !== undefined) {
+    try {
+      const pinned = await o.judge.judge(image, img.name, img.digest);
+      if (pinned.outcome !== 'missing') return pinned;
+    } catch (e) {
+      throw new InternalError(`${image}: cannot look up its decision: ${describeError(e)}`);
+    }
   }
   let digest: string;
   try {

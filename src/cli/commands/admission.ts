@@ -97,9 +97,10 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
       cacheMs: num('decision-cache', opts.decisionCache, 0),
     });
     const resolver = new DigestResolver({ registry, clock: io.clock, tagTtlMs: num('tag-ttl', opts.tagTtl, 0) * 1000, platform: registry.platform });
+    // the audit log is the server's audit table; without a database, one JSON line per entry on stderr (the pod's log)
     const audit = store
       ? async (e: AuditEntry) => appendAudit(store.db, { at: e.at, actor: { name: `kubernetes:${e.actor}`, requestId: e.requestId }, action: e.action, kind: 'admission', name: e.name, after: e.after })
-      : undefined;
+      : async (e: AuditEntry) => void io.stderr.write(`${JSON.stringify({ audit: e })}\n`);
     let hook;
     try {
       hook = await startWebhook({
