@@ -134,20 +134,32 @@ export class Judge {
       if (v !== undefined && v !== null) {
         const why = refusal(v, digest, pipeline, now, maxAge, undefined, this.verify);
         if (why) refused.push(`stored decision: ${why}`);
-        else {
-          const r = v as DecisionRecord;
-          if (r.verdict === 'pass') return { outcome: 'pass', by: 'store', refused, allowlisted: r.allowlisted !== undefined, message: `${what} passed pipeline ${pipeline} (decision of ${r.evaluatedAt})${allowNote(r)}` };
-          return {
-            outcome: 'fail',
-            by: 'store',
-            refused,
-            message: `${what} failed pipeline ${pipeline} (decision of ${r.evaluatedAt}): ${blocking(r)}; fix these and rescan with \`portcullis scan ${r.image.name ?? image} --pipeline ${pipeline}\``,
-          };
-        }
+        else return this.verdictOf(image, what, v as DecisionRecord, refused);
       }
     }
     const detail = refused.length ? `: ${refused.join('; ')}` : '';
     return { outcome: 'missing', refused, message: `${what} has no valid decision for pipeline ${pipeline}${detail}; scan it in CI with \`portcullis scan ${image} --pipeline ${pipeline} --server …\`` };
+  }
+
+  /** A record just made for this digest (scan on admission): judged like a stored one, and cached as one. */
+  judgeRecord(image: string, digest: string, record: unknown): Judgement {
+    const now = this.opts.clock.now();
+    const what = `${image} (${short(digest)})`;
+    if (this.opts.store) this.cache.set(digest, { at: now.getTime(), value: record });
+    const why = refusal(record, digest, this.opts.pipeline, now, this.opts.maxDecisionAgeHours ?? 168, undefined, this.verify);
+    if (why) return { outcome: 'missing', refused: [`scan on admission: ${why}`], message: `${what}: the scan on admission gave no valid decision: ${why}` };
+    return this.verdictOf(image, what, record as DecisionRecord, []);
+  }
+
+  private verdictOf(image: string, what: string, r: DecisionRecord, refused: string[]): Judgement {
+    const { pipeline } = this.opts;
+    if (r.verdict === 'pass') return { outcome: 'pass', by: 'store', refused, allowlisted: r.allowlisted !== undefined, message: `${what} passed pipeline ${pipeline} (decision of ${r.evaluatedAt})${allowNote(r)}` };
+    return {
+      outcome: 'fail',
+      by: 'store',
+      refused,
+      message: `${what} failed pipeline ${pipeline} (decision of ${r.evaluatedAt}): ${blocking(r)}; fix these and rescan with \`portcullis scan ${r.image.name ?? image} --pipeline ${pipeline}\``,
+    };
   }
 }
 

@@ -15,6 +15,7 @@ import { globMatch } from '../core/glob.js';
 import type { Judge, Judgement } from './judge.js';
 import { annotationsOf, containerImages, judgedKind, MAX_REVIEW_BYTES, objectName, parseReview, reviewResponse, type ReviewRequest, type ReviewResponse } from './review.js';
 import { parseImage, type ImageName } from './resolve.js';
+import type { ScanQueue } from './scanq.js';
 
 export const MODES = ['enforce', 'warn', 'audit'] as const;
 export type Mode = (typeof MODES)[number];
@@ -39,8 +40,10 @@ export interface WebhookOptions {
   namespaceModes?: { pattern: string; mode: Mode }[];
   /** namespaces never judged (default kube-system) */
   exempt?: string[];
-  /** no valid decision for a digest: deny (default) or warn (admit with a warning) */
-  noDecision?: 'deny' | 'warn';
+  /** no valid decision for a digest: deny (default), warn (admit with a warning), or scan (with `scanner`) */
+  noDecision?: 'deny' | 'warn' | 'scan';
+  /** scan on admission (noDecision: scan) */
+  scanner?: ScanQueue;
   /** internal errors: deny (fail closed, default) or allow (fail open, with a warning and an audit entry) */
   onError?: 'deny' | 'allow';
   /** deadline for judging one request (default 8000 ms; keep it below the webhook's timeoutSeconds) */
@@ -102,7 +105,7 @@ export async function admit(req: ReviewRequest, pathMode: Mode | undefined, o: W
   } catch (e) {
     return failure(o, write, what, describeError(e));
   }
-  const bad = judged.filter((j) => j.outcome === 'fail' || (j.outcome === 'missing' && (o.noDecision ?? 'deny') === 'deny'));
+  const bad = judged.filter((j) => j.outcome === 'fail' || (j.outcome === 'missing' && o.noDecision !== 'warn'));
   const warned = judged.filter((j) => j.outcome === 'missing' && o.noDecision === 'warn');
   const warnings = [...warned.map((j) => `Portcullis: ${j.message} (admitted: no-decision is warn)`), ...notes.map((n) => `Portcullis: ${n}`)];
   if (bad.length === 0) {
@@ -143,11 +146,21 @@ async function judgeImage(image: string, o: WebhookOptions): Promise<Judgement> 
   } catch (e) {
     throw new InternalError(`${image}: cannot resolve its digest: ${describeError(e)}`);
   }
+  let j: Judgement;
   try {
-    return await o.judge.judge(image, img.name, digest);
+    j = await o.judge.judge(image, img.name, digest);
   } catch (e) {
     throw new InternalError(`${image}: cannot look up its decision: ${describeError(e)}`);
   }
+  if (j.outcome !== 'missing' || o.noDecision !== 'scan' || !o.scanner) return j;
+  let made: unknown;
+  try {
+    made = await o.scanner.decide(img.name, digest);
+  } catch (e) {
+    throw new InternalError(`${image}: scan on admission failed: ${describeError(e)}`);
+  }
+  if (made === 'deadline') return { ...j, message: `${j.message}; a scan on admission started and did not finish within ${o.scanner.deadlineMs} ms: it goes on, retry shortly` };
+  return o.judge.judgeRecord(image, digest, made);
 }
 
 async function failure(o: WebhookOptions, write: (e: Omit<AuditEntry, 'at' | 'actor' | 'requestId'>) => Promise<void>, what: string, why: string): Promise<ReviewResponse> {

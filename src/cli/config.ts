@@ -84,6 +84,7 @@ const KEYS: Record<string, KeySpec> = {
   'exempt-namespace': { schema: paths, security: true },
   'missing-decision': { schema: z.enum(['deny', 'warn', 'scan']), security: true },
   'on-error': { schema: z.enum(['deny', 'allow']), security: true },
+  'scan-deadline': { schema: z.union([nonEmpty, z.number().int().positive()]), security: true },
   'tag-ttl': { schema: z.union([nonEmpty, z.number().min(0)]), security: true },
   'decision-cache': { schema: z.union([nonEmpty, z.number().min(0)]), security: true },
   'max-decision-age': { schema: z.union([nonEmpty, z.number().positive()]), security: true },

@@ -25,7 +25,8 @@ test('admission: what is missing or unsafe is a one-line exit 2', async () => {
   const cases: [string[], RegExp][] = [
     [['admission', ...TLS], /needs --pipeline NAME/],
     [['admission', '--pipeline', 'prod'], /needs --tls-cert and --tls-key/],
-    [['admission', '--pipeline', 'prod', ...TLS, '--missing-decision', 'scan'], /--missing-decision scan is not implemented yet/],
+    [['admission', '--pipeline', 'prod', ...TLS, '--missing-decision', 'scan'], /--missing-decision scan needs --policy PATH/],
+    [['admission', '--pipeline', 'prod', ...TLS, '--missing-decision', 'scan', '--scan-deadline', '9000'], /--scan-deadline 9000 must be below --timeout 8000/],
     [['admission', '--pipeline', 'prod', ...TLS, '--missing-decision', 'allow'], /--missing-decision: expected one of deny, warn, scan/],
     [['admission', '--pipeline', 'prod', ...TLS, '--mode', 'permissive'], /--mode: expected one of enforce, warn, audit/],
     [['admission', '--pipeline', 'prod', ...TLS, '--namespace-mode', 'prod-*'], /--namespace-mode: expected GLOB=MODE/],

@@ -10,6 +10,7 @@ import { Judge, type DecisionStore } from '../../admission/judge.js';
 import { DigestResolver } from '../../admission/resolve.js';
 import { MODES, startWebhook, type AuditEntry, type Mode } from '../../admission/webhook.js';
 import { parsePlatform } from '../../source/ref.js';
+import { defaultDbPath } from '../../advisory/paths.js';
 import { openStore, type Store } from '../../server/store/db.js';
 import { latestDecision } from '../../server/store/scans.js';
 import { appendAudit } from '../../server/store/objects.js';
@@ -51,7 +52,11 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
     .option('--mode <mode>', `what a failing image gets: ${MODES.join(', ')} (warn: admitted with warnings; audit: admitted and logged)`, 'enforce')
     .option('--namespace-mode <glob=mode>', 'mode for namespaces matching an anchored glob, first match wins (repeatable; a /validate/<mode> path wins over it)', collect)
     .option('--exempt-namespace <glob>', 'namespaces never judged (repeatable; default kube-system; giving any replaces the default)', collect)
-    .option('--missing-decision <action>', 'an image digest without a valid decision: deny or warn (scan is not implemented yet)', 'deny')
+    .option('--missing-decision <action>', 'an image digest without a valid decision: deny, warn (admit with a warning), or scan (scan it now with --policy/--exceptions/--db within --scan-deadline; deny meanwhile)', 'deny')
+    .option('--scan-deadline <ms>', 'with --missing-decision scan: how long a request waits for the scan (it goes on in the background and stores its decision)', '6000')
+    .option('--policy <path>', 'with --missing-decision scan: policy file or directory (repeatable)', collect)
+    .option('--exceptions <path>', 'with --missing-decision scan: exceptions file or directory (repeatable)', collect)
+    .option('--db <path>', 'with --missing-decision scan: the advisory DB (default: $PORTCULLIS_DB or the cache dir)')
     .option('--on-error <action>', 'internal errors (registry, database, deadline): deny (fail closed) or allow (fail open, warned and audited)', 'deny')
     .option('--timeout <ms>', 'deadline for judging one request; keep below the webhook\'s timeoutSeconds', '8000')
     .option('--tag-ttl <seconds>', 'how long a tag → digest answer from the registry is reused', '30')
@@ -68,7 +73,6 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
     if (!pipeline) throw new PortcullisError('BAD_INPUT', 'admission needs --pipeline NAME: the pipeline whose decisions admit images (e.g. prod-cluster)');
     if (opts.tlsCert === undefined || opts.tlsKey === undefined) throw new PortcullisError('BAD_INPUT', 'admission needs --tls-cert and --tls-key: the API server only calls webhooks over TLS');
     const noDecision = oneOf('missing-decision', opts.missingDecision, ['deny', 'warn', 'scan'] as const);
-    if (noDecision === 'scan') throw new PortcullisError('BAD_INPUT', '--missing-decision scan is not implemented yet: use deny (scan in CI before deploying) or warn');
     const mode = oneOf('mode', opts.mode, MODES);
     const namespaceModes = ((opts.namespaceMode as string[] | undefined) ?? []).map((s) => {
       const i = s.lastIndexOf('=');
@@ -96,6 +100,20 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
       maxDecisionAgeHours: num('max-decision-age', opts.maxDecisionAge, 1),
       cacheMs: num('decision-cache', opts.decisionCache, 0),
     });
+    const timeoutMs = num('timeout', opts.timeout, 100);
+    let scanner;
+    if (noDecision === 'scan') {
+      const deadlineMs = num('scan-deadline', opts.scanDeadline, 1);
+      if (deadlineMs >= timeoutMs) {
+        await store?.close();
+        throw new PortcullisError('BAD_INPUT', `--scan-deadline ${deadlineMs} must be below --timeout ${timeoutMs}: the answer must reach the API server in time`);
+      }
+      const { scanOnAdmission } = await import('./admission-scan.js');
+      scanner = await scanOnAdmission({ pipeline, policies: (opts.policy as string[] | undefined) ?? [], exceptions: (opts.exceptions as string[] | undefined) ?? [], db: (opts.db as string | undefined) ?? defaultDbPath(io.env), registry, io, store, deadlineMs }).catch(async (e: unknown) => {
+        await store?.close();
+        throw e;
+      });
+    }
     const resolver = new DigestResolver({ registry, clock: io.clock, tagTtlMs: num('tag-ttl', opts.tagTtl, 0) * 1000, platform: registry.platform });
     // the audit log is the server's audit table; without a database, one JSON line per entry on stderr (the pod's log)
     const audit = store
@@ -111,8 +129,9 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
         namespaceModes,
         exempt: (opts.exemptNamespace as string[] | undefined) ?? ['kube-system'],
         noDecision,
+        scanner,
         onError: oneOf('on-error', opts.onError, ['deny', 'allow'] as const),
-        timeoutMs: num('timeout', opts.timeout, 100),
+        timeoutMs,
         breakGlassMaxHours: num('break-glass-max-hours', opts.breakGlassMaxHours, 1),
         audit,
         log: (l) => io.stderr.write(`portcullis: admission: ${l}\n`),
