@@ -198,6 +198,8 @@ test('internal errors fail closed by default; --on-error allow admits with a war
 });
 
 test('hostile requests get a one-line 400; bad image references are denied, never admitted', { skip }, async () => {
+  const huge = await post(port, tls.cert, '/validate', Buffer.alloc(5 * 1024 * 1024, 0x20));
+  assert.equal(huge.status, 413);
   const notJson = await post(port, tls.cert, '/validate', Buffer.from('{"apiVersion":'));
   assert.equal(notJson.status, 400);
   assert.match(notJson.body.error, /^AdmissionReview: body is not JSON$/);

@@ -246,8 +246,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: WebhookOptio
   let n = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > MAX_REVIEW_BYTES) return send(res, 413, { error: `AdmissionReview larger than ${MAX_REVIEW_BYTES} bytes` });
-    chunks.push(c);
+    if (n <= MAX_REVIEW_BYTES) chunks.push(c);
+    else if (n > 4 * MAX_REVIEW_BYTES) break; // drained enough to answer; the connection is closed below
+  }
+  if (n > MAX_REVIEW_BYTES) {
+    res.setHeader('connection', 'close');
+    return send(res, 413, { error: `AdmissionReview larger than ${MAX_REVIEW_BYTES} bytes` });
   }
   const t0 = process.hrtime.bigint();
   const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
