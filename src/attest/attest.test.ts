@@ -180,3 +180,46 @@ test('referrers API (recorded responses, served in-process): envelopes are found
     await new Promise((r) => server.close(r));
   }
 });
+
+test('attach to a registry with the referrers API (recorded responses, served in-process): pushed by digest, no .att tag', async () => {
+  const k = generateKeys();
+  const image = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'3'.repeat(64)}`, size: 2 }, layers: [] }));
+  const digest = sha256(image);
+  const env = signStatement(decisionStatement('127.0.0.1/shop/app', digest, { any: 'record' }), loadPrivateKey(k.privatePem, 'k'));
+  const seen: string[] = [];
+  const blobs = new Map<string, Buffer>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      seen.push(`${req.method} ${u.pathname}`);
+      // as distribution 3 / zot answer (OCI distribution-spec 1.1): uploads, then a manifest with `subject`
+      if (req.method === 'GET' && u.pathname === `/v2/shop/app/manifests/${digest}`) return void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digest }).end(image);
+      if (req.method === 'HEAD' && u.pathname.startsWith('/v2/shop/app/blobs/')) return void res.writeHead(blobs.has(u.pathname.slice(19)) ? 200 : 404).end();
+      if (req.method === 'POST' && u.pathname === '/v2/shop/app/blobs/uploads/') return void res.writeHead(202, { location: '/v2/shop/app/blobs/uploads/u1?_state=x' }).end();
+      if (req.method === 'PUT' && u.pathname === '/v2/shop/app/blobs/uploads/u1') {
+        const body = Buffer.concat(chunks);
+        assert.equal(sha256(body), u.searchParams.get('digest'));
+        blobs.set(u.searchParams.get('digest')!, body);
+        return void res.writeHead(201, { 'docker-content-digest': sha256(body) }).end();
+      }
+      if (req.method === 'PUT' && u.pathname.startsWith('/v2/shop/app/manifests/sha256:')) {
+        const m = JSON.parse(Buffer.concat(chunks).toString()) as { subject?: { digest: string }; artifactType?: string };
+        assert.equal(m.subject?.digest, digest);
+        assert.equal(m.artifactType, DSSE_MEDIA_TYPE);
+        return void res.writeHead(201, { 'oci-subject': digest, 'docker-content-digest': u.pathname.slice(23) }).end();
+      }
+      res.writeHead(404).end();
+    });
+  });
+  const port = await listen(server);
+  try {
+    const r = await attach(`127.0.0.1:${port}/shop/app`, digest, env, { retries: 0 });
+    assert.equal(r.via, 'referrers');
+    assert.ok(!seen.some((s) => s.includes('.att')), seen.join('\n'));
+    assert.equal(blobs.get(sha256(Buffer.from(JSON.stringify(env))))?.toString(), JSON.stringify(env));
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
