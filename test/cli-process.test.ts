@@ -47,9 +47,12 @@ interface Run {
   stdoutBytes: number;
 }
 
+/** the layer cache of these runs: private, and apart from the TMPDIR whose emptiness the tests check */
+let cacheDir: string | undefined;
+
 function run(args: string[], tmp: string, opts: { closeStdoutAfterFirstChunk?: boolean; onStart?: (pid: number) => void } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', PORTCULLIS_CACHE_DIR: (cacheDir ??= mkdtempSync(join(tmpdir(), 'portcullis-cli-cache-'))) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdoutBytes = 0;
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

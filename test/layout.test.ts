@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   report: 5,
   scan: 6,
   notify: 6,
+  compare: 6,
   server: 7,
   admission: 7,
   attest: 6,

@@ -17,6 +17,7 @@ import type { ScanReport } from '../src/core/report.js';
 import { runCli } from '../src/cli/main.js';
 import { captureIo } from '../src/cli/testio.js';
 import { haveTools, push, startRegistry, type RegistryHandle } from '../src/source/registry/testregistry.js';
+import { transferStats } from '../src/source/registry/client.js';
 import { sharedDb, SCAN_NOW } from './helpers/shared-db.js';
 
 const execFileAsync = promisify(execFile);
@@ -210,4 +211,40 @@ test('multi-platform index pushed with skopeo --all: --platform picks, absent pl
   const absent = await cli(['sbom', `${basic!.host}/base/debian:multi`, '--platform', 'linux/s390x', '--quiet'], undefined, env);
   assert.equal(absent.code, 2);
   assert.match(absent.stderr, /no image for platform linux\/s390x \(available: linux\/arm64\/v8, linux\/amd64\)/);
+});
+
+test('layer cache: a second image on a scanned base downloads only its own layers; a warm rescan downloads none and reports the same', async (t) => {
+  if (skipMsg) return t.skip(skipMsg);
+  const slim = sharedOrSkip(t, SLIM);
+  const archive = sharedOrSkip(t, ORDERS);
+  if (!slim || !archive) return;
+  const reg = await startRegistry({});
+  regs.push(reg);
+  await push(`oci-archive:${slim}`, reg, 'base/debian:12-slim');
+  await push(`docker-archive:${archive}`, reg, 'shop/orders-api:1.4.2');
+  const env = { PORTCULLIS_CACHE_DIR: mkdtempSync(join(work, 'cache-')) };
+  const sbom = async (ref: string): Promise<{ bytes: number; report: ScanReport; stdout: string; stderr: string }> => {
+    const before = transferStats.bytes;
+    const r = await cli(['sbom', `${reg.host}/${ref}`, '--format', 'json', '--debug'], undefined, env);
+    assert.equal(r.code, 0, r.stderr);
+    return { bytes: transferStats.bytes - before, report: JSON.parse(r.stdout) as ScanReport, stdout: r.stdout, stderr: r.stderr };
+  };
+  const base = await sbom('base/debian:12-slim');
+  const app = await sbom('shop/orders-api:1.4.2');
+  const baseBlobs = new Set(base.report.inventory.image.layers.map((l) => l.digest));
+  const own = app.report.inventory.image.layers.filter((l) => !baseBlobs.has(l.digest));
+  assert.ok(own.length > 0 && own.length < app.report.inventory.image.layers.length, 'orders-api shares its base with debian-12-slim');
+  const ownBytes = own.reduce((n, l) => n + (l.size ?? 0), 0);
+  // manifests and the config are a few KiB: everything else downloaded is the image's own layers
+  assert.ok(app.bytes >= ownBytes && app.bytes < ownBytes + 256 * 1024, `downloaded ${app.bytes}, own layers ${ownBytes}`);
+  assert.match(app.stderr, new RegExp(`layer cache: ${app.report.inventory.image.layers.length - own.length} of \\d+ layer\\(s\\) replayed from the cache, ${app.report.inventory.image.layers.length - own.length} not downloaded`));
+  const warm = await sbom('shop/orders-api:1.4.2');
+  assert.ok(warm.bytes < 256 * 1024, `warm rescan downloaded ${warm.bytes} bytes`);
+  assert.equal(warm.stdout, app.stdout);
+  // the same image from its archive, through the same cache: the same inventory
+  const fromArchive = await cli(['sbom', archive, '--format', 'json', '--quiet'], undefined, env);
+  assert.deepEqual(
+    (JSON.parse(fromArchive.stdout) as ScanReport).inventory.packages.map((p) => p.purl),
+    app.report.inventory.packages.map((p) => p.purl),
+  );
 });

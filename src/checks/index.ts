@@ -28,3 +28,8 @@ export async function finishChecks(runs: CheckRun[], inventory: Inventory): Prom
   }
   return out;
 }
+
+/** Close what prepared checks hold (worker threads); never throws. */
+export async function closeChecks(checks: ContentCheck[]): Promise<void> {
+  await Promise.all(checks.map((c) => c.close?.().catch(() => undefined)));
+}

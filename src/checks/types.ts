@@ -40,6 +40,8 @@ export interface ContentCheck {
   /** digest of the rules/signatures/options in use (layer cache key, decision record) */
   rulesDigest: string;
   start(ctx: CheckContext): CheckRun;
+  /** Release what the check holds beyond a scan (the malware worker thread); called once the scan is over. */
+  close?(): Promise<void>;
 }
 
 /** Settings a user gives checks (flags, portcullis.yaml); each check reads its own. */

@@ -108,3 +108,10 @@ test('every flag of every command is classified in the config schema (type and w
   for (const k of ['policy', 'exceptions', 'pipeline', 'base-catalog', 'db', 'max-db-age', 'platform', 'sbom']) assert.ok(isSecurityKey(k), k);
   for (const k of ['format', 'severity', 'only-app', 'output']) assert.equal(isSecurityKey(k), false, k);
 });
+
+test('config file: no-cache: true is the flag --no-cache (kept as cache: false); both keys at once is an error', () => {
+  assert.deepEqual(loadConfigFile(undefined, configDir('no-cache: true\ncache-max-size: 10G\n')).values, { cache: false, cacheMaxSize: '10G' });
+  assert.deepEqual(loadConfigFile(undefined, configDir('no-cache: false\n')).values, { cache: true });
+  rejects(() => loadConfigFile(undefined, configDir('no-cache: true\ncache: true\n')), /given twice/);
+  assert.equal(isSecurityKey('no-cache'), false);
+});

@@ -134,6 +134,12 @@ const KEYS: Record<string, KeySpec> = {
   'password-stdin': { schema: z.boolean(), security: false },
   'registry-timeout': { schema: z.number().int().positive(), security: false },
   'registry-retries': { schema: z.number().int().min(0), security: false },
+  // the layer analysis cache: a hit replays what a scan of the same verified layer bytes found, never less
+  'no-cache': { schema: z.boolean(), security: false },
+  cache: { schema: z.boolean(), security: false },
+  'cache-max-size': { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
+  // compare: our report beside other scanners' (read only, decides nothing)
+  ours: { schema: nonEmpty, security: false },
 };
 
 export const CONFIG_KEYS = Object.keys(KEYS).sort();
@@ -210,6 +216,12 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
     const key = camel(kebab(k));
     if (key in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as ${kebab(k)} and ${key})`, { subject: path });
     values[key] = key === 'severity' && Array.isArray(v) ? v.join(',') : v;
+    // `no-cache: true` is the flag --no-cache, which commander keeps as `cache: false`
+    if (key === 'noCache') {
+      if ('cache' in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as no-cache and cache)`, { subject: path });
+      values.cache = v !== true;
+      delete values[key];
+    }
   }
   return { values, path, implicit, lines };
 }

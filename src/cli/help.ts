@@ -61,6 +61,11 @@ export const EXAMPLES: Record<string, string[]> = {
   ],
   'policy push': ['portcullis policy push policies/ --server https://portcullis.example.com', 'portcullis policy push policies/ --server https://portcullis.example.com --prune'],
   'policy pull': ['portcullis policy pull policies/ --server https://portcullis.example.com'],
+  compare: [
+    `portcullis scan ${IMG} --format json --output portcullis.json`,
+    'portcullis compare trivy.json grype.json --ours portcullis.json',
+    'portcullis compare trivy.json --ours portcullis.json --db portcullis.db --format json --output compare.json',
+  ],
   server: ['portcullis server', 'portcullis server --database postgres://portcullis@db.example.com/portcullis --listen 0.0.0.0:8443 --tls-cert server.pem --tls-key server.key'],
   'server token': ['portcullis server token create --name jenkins --role ci --pipeline release-*', 'portcullis server token list'],
   'server token create': ['portcullis server token create --name alice --role security', 'portcullis server token create --name jenkins --role ci --pipeline release-* --expires-in-days 30'],

@@ -24,6 +24,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   { name: 'keys', summary: 'signing keys for decisions (ECDSA P-256)', load: async () => (await import('./commands/attest.js')).registerKeysCommands },
   { name: 'attest', summary: 'attach a signed decision to an image in its registry', load: async () => (await import('./commands/attest.js')).registerAttestCommand },
   { name: 'verify', summary: 'check the signed decisions attached to an image', load: async () => (await import('./commands/attest.js')).registerVerifyCommand },
+  { name: 'compare', summary: "compare Trivy and Grype JSON reports with Portcullis's for the same image", load: async () => (await import('./commands/compare.js')).registerCompareCommand },
   { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
 ];
 

@@ -90,6 +90,14 @@ export interface ResolvedImage {
   layers: LayerInfo[];
   openLayer(diffId: string, signal?: AbortSignal): Promise<LayerContent>;
   close(): Promise<void>;
+  /**
+   * How a layer's identity is established, for the layer analysis cache (walker/layercache.ts); absent:
+   * the layer is never cached. `diff-id`: the stream openLayer gives fails unless its bytes hash to the
+   * layer's diffId. `pinned-blob`: that, and each LayerInfo.digest is pinned by a manifest hashed in this
+   * run and checked against the blob's bytes (a registry pull): a blob whose diff_id the cache recorded
+   * from bytes it hashed need not be downloaded again.
+   */
+  layerIdentity?: 'diff-id' | 'pinned-blob';
 }
 
 export interface ImageSource {

@@ -3,7 +3,7 @@ import type { Analyzer, Platform } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import type { WalkLimits } from '../core/types.js';
 import { openImage, type OpenOptions } from '../source/index.js';
-import { walkImage } from '../walker/index.js';
+import { walkImage, type WalkCache } from '../walker/index.js';
 import { analyzers as allAnalyzers } from '../analyzers/registry.js';
 import { buildInventory } from './inventory.js';
 import { FileTracker } from '../walker/tracker.js';
@@ -23,6 +23,14 @@ export interface CollectOptions {
   registry?: OpenOptions['registry'];
   /** keep packages lockfiles declare but the image does not install (analyzers/declared.ts) */
   includeDeclared?: boolean;
+  /** the layer analysis cache (absent: --no-cache); its salt should name the scanner version */
+  cache?: WalkCache;
+}
+
+/** The cache with the content checks that ride the walk added to its key: their names, versions and rule/signature digests. */
+function withChecks(cache: WalkCache | undefined, checks: ContentCheck[]): WalkCache | undefined {
+  if (!cache) return undefined;
+  return { ...cache, salt: [...cache.salt, checks.map((c) => [c.name, c.version, c.rulesDigest])] };
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
@@ -32,6 +40,7 @@ export async function collectInventory(input: string, opts: CollectOptions = {})
       signal: opts.signal,
       limits: opts.limits,
       onLayer: opts.onLayer,
+      cache: withChecks(opts.cache, []),
     });
     return buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
   } finally {
@@ -56,6 +65,7 @@ export async function collectWithChecks(input: string, opts: ScanCollectOptions 
       onLayer: opts.onLayer,
       observers: runs,
       tracker,
+      cache: withChecks(opts.cache, opts.checks ?? []),
     });
     const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
     return { inventory, checkResults: await finishChecks(runs, inventory) };

@@ -11,6 +11,7 @@ import { openApiDocument } from './api/openapi.js';
 import { ping, type Store } from './store/db.js';
 import { verifyToken, type TokenInfo } from './store/tokens.js';
 import { Metrics, RateLimiter, securityHeaders } from './ops.js';
+import { defaultConsoleDir, registerConsole } from './console/serve.js';
 
 export interface ServerOptions {
   store: Store;
@@ -22,6 +23,8 @@ export interface ServerOptions {
   /** requests per minute per token (default 1200; 0 = unlimited) */
   rateLimit?: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** the web console's built bundle (default: dist/server/console/assets); none: /console/ says how to build it */
+  consoleDir?: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -103,6 +106,7 @@ export async function buildServer(opts: ServerOptions): Promise<Server> {
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
   app.get('/api/v1/openapi.json', async () => openApiDocument());
+  registerConsole(app, opts.consoleDir ?? defaultConsoleDir());
 
   for (const r of ROUTES) register(app, ctx, r, limiter);
 

@@ -71,6 +71,8 @@ export function makeImage(parts: ImageParts): ResolvedImage {
     },
     close: () => parts.store.close(),
   };
+  // every layer stream below checks the diff_id (and the blob digest when known) of what it gives
+  image.layerIdentity = parts.layerIdentity ?? 'diff-id';
   if (parts.manifestDigest) image.manifestDigest = parts.manifestDigest;
   if (parts.configDigest) image.configDigest = parts.configDigest;
   return image;

@@ -7,6 +7,8 @@ interface Entry {
   name: string;
   sink: ContentSink;
   dead: boolean;
+  /** threw (or had no cached outcome): its result for this file is not whole */
+  failed: boolean;
 }
 
 export class SinkFan {
@@ -16,11 +18,12 @@ export class SinkFan {
     sinks: { name: string; sink: ContentSink }[],
     private readonly onError: (name: string, e: unknown) => void,
   ) {
-    this.entries = sinks.map((s) => ({ ...s, dead: false }));
+    this.entries = sinks.map((s) => ({ ...s, dead: false, failed: false }));
   }
 
   private fail(x: Entry, e: unknown): void {
     x.dead = true;
+    x.failed = true;
     try {
       x.sink.abort(`check failed: ${e instanceof Error ? e.message : String(e)}`);
     } catch {
@@ -63,6 +66,55 @@ export class SinkFan {
       } catch (e) {
         this.onError(x.name, e);
       }
+    }
+  }
+
+  /** Layer cache: each sink's outcome for this file (ContentSink.save), or undefined when one cannot say (no save, failed); a promise while a sink's outcome is still being computed. */
+  saved(): [string, unknown][] | Promise<[string, unknown][] | undefined> | undefined {
+    const out: [string, unknown][] = [];
+    const later: Promise<void>[] = [];
+    for (const x of this.entries) {
+      if (x.failed || !x.sink.save) return undefined;
+      try {
+        const v = x.sink.save();
+        const slot: [string, unknown] = [x.name, v];
+        out.push(slot);
+        // an outcome still being computed (the malware worker): filled in when it arrives; none → not recordable
+        if (v instanceof Promise) {
+          later.push(
+            v.then((r: unknown) => {
+              if (r === undefined) throw new Error('no outcome');
+              slot[1] = r;
+            }),
+          );
+        }
+      } catch {
+        return undefined;
+      }
+    }
+    if (later.length === 0) return out;
+    return Promise.all(later).then(
+      () => (this.entries.some((x) => x.failed) ? undefined : out),
+      () => undefined,
+    );
+  }
+
+  /** Layer cache: give each sink the outcome a run over the same file saved, instead of the content. A sink without one fails (a gap), never passes. */
+  async restore(saved: [string, unknown][] | undefined): Promise<void> {
+    for (const [i, x] of this.entries.entries()) {
+      if (x.dead) continue;
+      const s = saved?.[i];
+      if (!s || s[0] !== x.name || !x.sink.restore) {
+        this.fail(x, new Error('the layer cache holds no result of this check for the file'));
+        continue;
+      }
+      try {
+        const r = x.sink.restore(s[1]);
+        if (r) await r;
+      } catch (e) {
+        this.fail(x, e);
+      }
+      x.dead = true;
     }
   }
 }

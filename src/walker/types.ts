@@ -2,6 +2,7 @@
 // file is still present in the final filesystem (not overwritten, deleted by a whiteout or hidden by an
 // opaque directory in a later layer). Inventory building (scan/inventory.ts) merges these.
 import type { FileTracker } from './tracker.js';
+import type { LayerCache } from './layercache.js';
 import type { EntryInfo, Fact, LayerRef, WalkLimits, AnalyzerStatus, GapReason } from '../core/types.js';
 
 export interface AnalyzedFile {
@@ -27,7 +28,16 @@ export interface WalkResult {
   files: AnalyzedFile[];
   analyzers: AnalyzerStatus[];
   problems: WalkProblem[];
-  stats: { layers: number; entries: number; bytes: number; analyzedFiles: number };
+  stats: {
+    layers: number;
+    entries: number;
+    bytes: number;
+    analyzedFiles: number;
+    /** layers replayed from the layer analysis cache */
+    cachedLayers: number;
+    /** of those, layers whose blob was not even read (registry, pinned blob known to the cache) */
+    notDownloaded: number;
+  };
 }
 
 export interface WalkOptions {
@@ -39,6 +49,16 @@ export interface WalkOptions {
   observers?: EntryObserver[];
   /** the tracker whose `track()` the observers use: the walker applies whiteouts and overwrites to it */
   tracker?: FileTracker;
+  /** the layer analysis cache (layercache.ts): layers found there are replayed, not walked; others are recorded */
+  cache?: WalkCache;
+}
+
+export interface WalkCache {
+  store: LayerCache;
+  /** what the analysis depends on besides analyzers and limits: scanner version, content checks' names, versions and rule digests */
+  salt: unknown[];
+  /** a cache problem worth a --debug line (a record not stored, ...) */
+  onNote?: (message: string) => void;
 }
 
 export const DEFAULT_LIMITS: WalkLimits = {
@@ -78,6 +98,14 @@ export interface ContentSink {
   end(): void | Promise<void>;
   /** the file could not be read to its end (the walker names the reason); what was given is partial */
   abort(reason: string): void;
+  /**
+   * Layer analysis cache: after end() or abort(), what this file contributed to the check, as JSON-able
+   * data holding no secret (it is written to disk), or a promise of it while the outcome is still being
+   * computed (resolving to undefined: none). A sink without save() makes its layer uncacheable.
+   */
+  save?(): unknown;
+  /** Layer analysis cache: apply what save() returned for the same file, instead of write()/end(). */
+  restore?(saved: unknown): void | Promise<void>;
 }
 
 /** Sees every entry of every layer in order (whiteout markers excluded), including entries a later layer hides. */

@@ -50,6 +50,24 @@ function hashKind(h: string): 'empty' | 'none' | 'locked-hash' | 'hash' {
   return locked ? 'locked-hash' : 'hash';
 }
 
+/**
+ * The text with every password field (second field) replaced by a stand-in of the same kind (empty, x,
+ * none, locked hash, hash): what the checks here need, without the hashes (for the layer cache).
+ */
+export function scrubPasswords(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => {
+      if (l.trim() === '' || l.startsWith('#') || l.startsWith('+') || l.startsWith('-')) return l;
+      const f = l.split(':');
+      if (f.length < 2 || f[1] === '' || f[1] === 'x') return l;
+      const k = hashKind(f[1]!.replace(/\r$/, ''));
+      f[1] = (k === 'none' ? '*' : k === 'locked-hash' ? '!$6$' : '$6$') + (f.length === 2 && f[1]!.endsWith('\r') ? '\r' : '');
+      return f.join(':');
+    })
+    .join('\n');
+}
+
 export function accountChecks(files: AccountFiles): ConfigFinding[] {
   const out: ConfigFinding[] = [];
   if (files.passwd) {

@@ -5,6 +5,7 @@
 // secrets check's business: its bytes stay in the layer).
 import type { EntryInfo, LayerRef } from '../../core/types.js';
 import type { ContentSink, EntryExtra, TrackedFile } from '../types.js';
+import { scrubPasswords } from './accounts.js';
 
 export const MAX_TRACKED = 200_000;
 const MAX_ACCOUNT_FILE = 4 * 1024 * 1024;
@@ -120,6 +121,14 @@ export class FileFacts {
       },
       abort(reason) {
         rec.problem = `${entry.path}: not read whole (${reason})`;
+      },
+      // layer cache: the account file's text with its password hashes replaced by stand-ins of their kind
+      save: () => (rec.text !== undefined ? { text: scrubPasswords(rec.text) } : { problem: rec.problem ?? `${entry.path}: not read` }),
+      restore(v) {
+        const o = v as { text?: unknown; problem?: unknown } | null;
+        if (typeof o?.text === 'string') rec.text = o.text;
+        else if (typeof o?.problem === 'string') rec.problem = o.problem;
+        else throw new Error('malformed cached account file');
       },
     };
   }

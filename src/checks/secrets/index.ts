@@ -31,10 +31,34 @@ export interface SecretsSettings {
   scanPaths: string[];
 }
 
+/** A hit without its secret: what findings need (the secret's digest, the redacted excerpt). What the layer cache stores. */
+interface SafeHit {
+  /** index of the rule in the rule set */
+  rule: number;
+  line?: number;
+  /** secretDigest of the secret (absent for path-only rules) */
+  digest?: string;
+  match: string;
+}
+
 interface FileHits {
-  hits: RawHit[];
+  hits: SafeHit[];
   layer: LayerRef;
   tracked: TrackedFile;
+}
+
+/** One file's outcome, as the layer cache keeps it (ContentSink.save). */
+type SavedFile = { end: { hits: SafeHit[]; binary: boolean; bytes: number } } | { abort: { why: string; hits: SafeHit[] } };
+
+function safeHits(raw: RawHit[], ruleIndex: Map<unknown, number>): SafeHit[] {
+  return raw.map((h) => {
+    const s: SafeHit = { rule: ruleIndex.get(h.rule)!, match: h.line === undefined ? `file name matches ${h.rule.id}` : redactSecret(h.secret) };
+    if (h.line !== undefined) {
+      s.line = h.line;
+      s.digest = secretDigest(h.secret);
+    }
+    return s;
+  });
 }
 
 function layerLabel(l: LayerRef): string {
@@ -76,6 +100,9 @@ export function makeSecretsCheck(settings: SecretsSettings): ContentCheck {
 
 function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: CompiledRules, skip: PathTest[], always: PathTest[], rulesDigest: string): CheckRun {
   const files: FileHits[] = [];
+  const ruleIndex = new Map<unknown, number>(settings.rules.rules.map((r, i) => [r, i]));
+  const validHits = (v: unknown): v is SafeHit[] =>
+    Array.isArray(v) && v.every((h: SafeHit) => h && Number.isInteger(h.rule) && settings.rules.rules[h.rule] !== undefined && typeof h.match === 'string');
   const reasons: string[] = [];
   const gaps: CoverageGapFinding[] = [];
   const stats = { rules: settings.rules.rules.length, filesScanned: 0, bytesScanned: 0, binarySkipped: 0, allowlistedPaths: 0, skippedPaths: 0, tooLarge: 0, unreadable: 0 };
@@ -112,30 +139,46 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
         });
         return undefined;
       }
-      const scanner = new TextScanner(compiled, path, true, forced);
+      // made on the first chunk: a file replayed from the layer cache never needs one
+      let made: TextScanner | undefined;
+      const scanner = (): TextScanner => (made ??= new TextScanner(compiled, path, true, forced));
+      let saved: SavedFile | undefined;
+      const ended = (binary: boolean, bytes: number, hits: SafeHit[]): void => {
+        saved = { end: { hits, binary, bytes } };
+        if (binary) stats.binarySkipped++;
+        else {
+          stats.filesScanned++;
+          stats.bytesScanned += bytes;
+        }
+        if (hits.length) files.push({ hits, layer, tracked: ctx.track(path, layer) });
+      };
+      const aborted = (why: string, hits: SafeHit[]): void => {
+        saved = { abort: { why, hits } };
+        stats.unreadable++;
+        reason(`${path} (${layerLabel(layer)}): not read to its end: ${why}`);
+        if (hits.length) files.push({ hits, layer, tracked: ctx.track(path, layer) });
+      };
       return {
-        write: (chunk) => scanner.write(chunk),
+        write: (chunk) => scanner().write(chunk),
         end: () => {
-          const hits = scanner.end();
-          if (scanner.binary) stats.binarySkipped++;
-          else {
-            stats.filesScanned++;
-            stats.bytesScanned += scanner.bytes;
-          }
-          if (hits.length) files.push({ hits, layer, tracked: ctx.track(path, layer) });
+          const s = scanner();
+          const hits = safeHits(s.end(), ruleIndex);
+          ended(s.binary, s.bytes, hits);
         },
-        abort: (why) => {
-          stats.unreadable++;
-          reason(`${path} (${layerLabel(layer)}): not read to its end: ${why}`);
-          const hits = scanner.end();
-          if (hits.length) files.push({ hits, layer, tracked: ctx.track(path, layer) });
+        abort: (why) => aborted(why, safeHits(scanner().end(), ruleIndex)),
+        save: () => saved,
+        restore: (v) => {
+          const o = v as SavedFile | null;
+          if (o && 'end' in o && validHits(o.end.hits) && typeof o.end.binary === 'boolean' && Number.isSafeInteger(o.end.bytes)) ended(o.end.binary, o.end.bytes, o.end.hits);
+          else if (o && 'abort' in o && validHits(o.abort.hits) && typeof o.abort.why === 'string') aborted(o.abort.why, o.abort.hits);
+          else throw new Error('malformed cached secrets result');
         },
       };
     },
     async finish(inventory: Inventory): Promise<CheckResult> {
       const owners = ownerIndex(inventory);
       const findings: Finding[] = [];
-      for (const f of files) for (const h of f.hits) findings.push(fileFinding(h, f, owners));
+      for (const f of files) for (const h of f.hits) findings.push(fileFinding(h, f, owners, settings.rules));
       findings.push(...configFindings(ctx.config, ctx.layers, compiled));
       const unique = dedupe(findings).map((f) => (f.layer ? { ...f, layer: redactLayerRef(f.layer) } : f));
       unique.push(...gaps);
@@ -169,21 +212,22 @@ function ownerIndex(inventory: Inventory): () => Map<string, PackageRef> {
   };
 }
 
-function fileFinding(h: RawHit, f: FileHits, owners: () => Map<string, PackageRef>): SecretFinding {
+function fileFinding(h: SafeHit, f: FileHits, owners: () => Map<string, PackageRef>, rules: RuleSet): SecretFinding {
+  const rule = rules.rules[h.rule]!;
   const path = f.tracked.path;
   const removed = f.tracked.removedIn;
   const pkg = owners().get(path);
   const where = `${path}${h.line !== undefined ? `:${h.line}` : ''}`;
-  const title = `${h.rule.description}${removed ? ` (removed in ${layerLabel(removed)}, still in ${layerLabel(f.layer)})` : ''}`;
+  const title = `${rule.description}${removed ? ` (removed in ${layerLabel(removed)}, still in ${layerLabel(f.layer)})` : ''}`;
   const finding: SecretFinding = {
-    id: fingerprint('secret', h.rule.id, path, h.line === undefined ? 'path' : secretDigest(h.secret)),
+    id: fingerprint('secret', rule.id, path, h.digest ?? 'path'),
     kind: 'secret',
     title,
-    severity: h.rule.severity,
-    rule: h.rule.id,
+    severity: rule.severity,
+    rule: rule.id,
     path,
     line: h.line,
-    match: h.line === undefined ? `file name matches ${h.rule.id}` : redactSecret(h.secret),
+    match: h.match,
     layer: f.layer,
     remediation: pkg
       ? `${where} comes with the ${pkg.type} package ${pkg.name} ${pkg.version}: check whether it is a real credential; if so, remove the package or the file`

@@ -111,9 +111,14 @@ export async function resolvedOptions(cmd: Command, io: CliIo): Promise<{ opts: 
 export function maxArchiveBytes(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.PORTCULLIS_MAX_ARCHIVE_BYTES;
   if (raw === undefined || raw === '') return undefined;
+  return parseSize('PORTCULLIS_MAX_ARCHIVE_BYTES', raw);
+}
+
+/** A size in bytes, or with a K/M/G/T suffix (powers of 1024): `8G`, `512M`, `8589934592`. */
+export function parseSize(name: string, raw: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?)?$/i.exec(raw.trim());
   const unit = m?.[2] ? 1024 ** ('KMGT'.indexOf(m[2][0]!.toUpperCase()) + 1) : 1;
   const n = m ? Math.floor(Number(m[1]) * unit) : NaN;
-  if (!(n > 0)) throw new PortcullisError('BAD_INPUT', `PORTCULLIS_MAX_ARCHIVE_BYTES: expected a size such as 8G or 8589934592, got "${raw}"`);
+  if (!(n > 0)) throw new PortcullisError('BAD_INPUT', `${name}: expected a size such as 8G or 8589934592, got "${raw}"`);
   return n;
 }

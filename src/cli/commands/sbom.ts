@@ -7,6 +7,7 @@ import { parsePlatform } from '../../source/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
+import { addCacheOptions, layerCache } from '../cache.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, resolvedOptions, maxArchiveBytes, INCLUDE_DECLARED_HELP } from './common.js';
 import { debugInventory, timer } from '../debug.js';
@@ -19,6 +20,7 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
     .option('--include-declared', INCLUDE_DECLARED_HELP);
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
+  addCacheOptions(cmd);
   cmd.action(async (image: string, _o: unknown, c: Command) => {
     const { opts, global } = await resolvedOptions(c, io);
     const targets = outputTargets('sbom', opts.format as string | undefined, opts.output as string[] | undefined);
@@ -29,6 +31,7 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
       onLayer: layerProgress(io, !global.quiet),
       includeDeclared: opts.includeDeclared === true,
       registry: await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`)),
+      cache: layerCache(opts, io, global.debug ? (m) => io.stderr.write(`debug: ${m}\n`) : undefined),
     });
     if (global.debug) debugInventory(io, inventory, elapsed());
     const report: ScanReport = {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { PortcullisError } from '../../core/errors.js';
 import { collectWithChecks } from '../../scan/collect.js';
-import { prepareChecks } from '../../checks/index.js';
+import { closeChecks, prepareChecks } from '../../checks/index.js';
 import { addCheckOptions, checkOptionsFrom } from './checks.js';
 import { scanInventory } from '../../scan/scan.js';
 import { parsePlatform } from '../../source/index.js';
@@ -13,6 +13,7 @@ import { openDb, defaultDbPath, DEFAULT_SOURCE, updateDb } from '../../advisory/
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
+import { addCacheOptions, layerCache } from '../cache.js';
 import { SCANNER } from '../version.js';
 import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes, INCLUDE_DECLARED_HELP } from './common.js';
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
@@ -63,6 +64,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
   addCheckOptions(cmd);
   addOutputOptions(cmd);
   addRegistryOptions(cmd);
+  addCacheOptions(cmd);
   cmd.action(async (image: string | undefined, _o: unknown, c: Command) => {
     const { opts, global, repository } = await resolvedOptions(c, io);
     if (!image && !opts.sbom) throw new PortcullisError('BAD_INPUT', 'scan needs an IMAGE argument or --sbom FILE');
@@ -103,83 +105,89 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const checkOpts = checkOptionsFrom(opts, io.env);
     if (lineageInputs.dockerfile !== undefined) checkOpts.dockerfile = { path: String(opts.dockerfile), text: lineageInputs.dockerfile };
     const checks = opts.sbom ? [] : await prepareChecks(checkOpts);
-    const reg = await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`));
-    const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
-    // a missing DB is fetched only from a configured source (never a surprise download of the OSV exports)
-    const dbSource = opts.dbSource as string | undefined;
-    if (!existsSync(dbPath) && (dbSource !== undefined || opts.offline === true)) {
-      const source = dbSource ?? DEFAULT_SOURCE;
-      if (opts.offline === true) {
-        throw new PortcullisError('DB_MISSING', `no advisory DB at ${dbPath} and --offline: run \`portcullis db update --source ${source} --db ${dbPath}\` first`, { subject: dbPath });
-      }
-      if (!global.quiet) io.stderr.write(`portcullis: no advisory DB at ${dbPath}; fetching one from ${source}\n`);
-      // --username/--password-stdin are for the image's registry: never sent to the DB's
-      const { username: _u, password: _p, ...forDb } = reg;
-      await updateDb({
-        db: dbPath,
-        source,
-        registry: forDb,
-        clock: io.clock,
-        log: global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`),
-      });
-    }
-    const db = openDb(dbPath);
+    // the malware worker thread ends with the scan, whatever happens (one still starting would outlive it)
     try {
-      const elapsed = timer();
-      const { inventory, checkResults } = opts.sbom
-        ? { inventory: await readSbom(String(opts.sbom)), checkResults: [] }
-        : await collectWithChecks(image!, {
-            maxArchiveBytes: maxArchiveBytes(io.env),
-            platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
-            onLayer: layerProgress(io, !global.quiet),
-            includeDeclared: opts.includeDeclared === true,
-            checks,
-            registry: reg,
-          });
-      if (global.debug) debugInventory(io, inventory, elapsed());
-      const now = io.clock.now();
-      let report = scanInventory(inventory, db, {
-        now,
-        scanner: SCANNER,
-        includeOsOwned: opts.includeOsOwned === true,
-        maxDbAgeHours: maxAge,
-        checkResults,
-      });
-      report = applyLineageWith(report, db, lineageInputs);
-      const decided = await decide(report, gate, now);
-      report = decided.report;
-      report = { ...report, actions: computeActions(report, db, { now, includeOsOwned: opts.includeOsOwned === true }) };
-      const shown = applyDisplayFilters(report, {
-        severities,
-        ignoreUnfixed: opts.ignoreUnfixed === true,
-        only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
-      });
-      // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
-      const exitCode = decided.exitCode === 0 ? 0 : failCode;
-      if (exitCode !== 0) process.exitCode = exitCode;
-      await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
-      // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
-      // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
-      const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
-      if (!global.quiet && !shownOnStdout) for (const n of [...decided.notices.map((x) => `portcullis: ${x}`), ...verdictLines(report)]) io.stderr.write(`${n}\n`);
-      const notifyUrls = [...((opts.notify as string[] | undefined) ?? []), ...notifyUrlsOf(gate, report)];
-      if (notifyUrls.length) {
-        const timeout = opts.notifyTimeout !== undefined ? Number(opts.notifyTimeout) : undefined;
-        const secret = io.env.PORTCULLIS_NOTIFY_SECRET;
-        const failures = await notify(report, [...new Set(notifyUrls)].map((url) => ({ url, secret })), { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined });
-        for (const f of failures) io.stderr.write(`portcullis: ${f}\n`);
-      }
-      if (remote) {
-        try {
-          const id = await uploadScan(remote.target, gate!.pipeline, report, decided.record);
-          if (!global.quiet) io.stderr.write(`portcullis: report and decision uploaded to ${remote.target.url} (scan ${id})\n`);
-        } catch (e) {
-          io.stderr.write(`portcullis: warning: could not upload the report to ${remote.target.url}: ${(e as Error).message}\n`);
+      const reg = await registryOptions(opts, io, global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`));
+      const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+      // a missing DB is fetched only from a configured source (never a surprise download of the OSV exports)
+      const dbSource = opts.dbSource as string | undefined;
+      if (!existsSync(dbPath) && (dbSource !== undefined || opts.offline === true)) {
+        const source = dbSource ?? DEFAULT_SOURCE;
+        if (opts.offline === true) {
+          throw new PortcullisError('DB_MISSING', `no advisory DB at ${dbPath} and --offline: run \`portcullis db update --source ${source} --db ${dbPath}\` first`, { subject: dbPath });
         }
+        if (!global.quiet) io.stderr.write(`portcullis: no advisory DB at ${dbPath}; fetching one from ${source}\n`);
+        // --username/--password-stdin are for the image's registry: never sent to the DB's
+        const { username: _u, password: _p, ...forDb } = reg;
+        await updateDb({
+          db: dbPath,
+          source,
+          registry: forDb,
+          clock: io.clock,
+          log: global.quiet ? undefined : (m) => io.stderr.write(`portcullis: ${m}\n`),
+        });
       }
-      if (exitCode !== 0) process.exitCode = exitCode;
+      const db = openDb(dbPath);
+      try {
+        const elapsed = timer();
+        const { inventory, checkResults } = opts.sbom
+          ? { inventory: await readSbom(String(opts.sbom)), checkResults: [] }
+          : await collectWithChecks(image!, {
+              maxArchiveBytes: maxArchiveBytes(io.env),
+              platform: opts.platform ? parsePlatform(String(opts.platform)) : undefined,
+              onLayer: layerProgress(io, !global.quiet),
+              includeDeclared: opts.includeDeclared === true,
+              checks,
+              registry: reg,
+              cache: layerCache(opts, io, global.debug ? (m) => io.stderr.write(`debug: ${m}\n`) : undefined),
+            });
+        if (global.debug) debugInventory(io, inventory, elapsed());
+        const now = io.clock.now();
+        let report = scanInventory(inventory, db, {
+          now,
+          scanner: SCANNER,
+          includeOsOwned: opts.includeOsOwned === true,
+          maxDbAgeHours: maxAge,
+          checkResults,
+        });
+        report = applyLineageWith(report, db, lineageInputs);
+        const decided = await decide(report, gate, now);
+        report = decided.report;
+        report = { ...report, actions: computeActions(report, db, { now, includeOsOwned: opts.includeOsOwned === true }) };
+        const shown = applyDisplayFilters(report, {
+          severities,
+          ignoreUnfixed: opts.ignoreUnfixed === true,
+          only: opts.onlyApp ? 'app' : opts.onlyBase ? 'base' : undefined,
+        });
+        // the verdict's exit code is known before writing: a reader closing stdout early (`| head`) ends the run with it
+        const exitCode = decided.exitCode === 0 ? 0 : failCode;
+        if (exitCode !== 0) process.exitCode = exitCode;
+        await writeOutputs(shown, targets, io, { mode: 'scan', color: global.color, dockerfile: opts.dockerfile as string | undefined });
+        // exception notices (expired, expiring, unused) and the one-line verdict (with stale-DB notices) reach
+        // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
+        const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
+        if (!global.quiet && !shownOnStdout) for (const n of [...decided.notices.map((x) => `portcullis: ${x}`), ...verdictLines(report)]) io.stderr.write(`${n}\n`);
+        const notifyUrls = [...((opts.notify as string[] | undefined) ?? []), ...notifyUrlsOf(gate, report)];
+        if (notifyUrls.length) {
+          const timeout = opts.notifyTimeout !== undefined ? Number(opts.notifyTimeout) : undefined;
+          const secret = io.env.PORTCULLIS_NOTIFY_SECRET;
+          const failures = await notify(report, [...new Set(notifyUrls)].map((url) => ({ url, secret })), { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined });
+          for (const f of failures) io.stderr.write(`portcullis: ${f}\n`);
+        }
+        if (remote) {
+          try {
+            const id = await uploadScan(remote.target, gate!.pipeline, report, decided.record);
+            if (!global.quiet) io.stderr.write(`portcullis: report and decision uploaded to ${remote.target.url} (scan ${id})\n`);
+          } catch (e) {
+            io.stderr.write(`portcullis: warning: could not upload the report to ${remote.target.url}: ${(e as Error).message}\n`);
+          }
+        }
+        if (exitCode !== 0) process.exitCode = exitCode;
+      } finally {
+        db.close();
+      }
     } finally {
-      db.close();
+      await closeChecks(checks);
     }
   });
 }

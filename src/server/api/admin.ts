@@ -24,6 +24,9 @@ const auditQuery = {
     limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
     kind: { type: 'string', pattern: NAME_PATTERN },
     name: { type: 'string', maxLength: 200 },
+    action: { type: 'string', enum: ['create', 'update', 'restore', 'revoke'] },
+    actor: { type: 'string', minLength: 1, maxLength: 200 },
+    order: { type: 'string', enum: ['asc', 'desc'] },
     format: { type: 'string', enum: ['json', 'jsonl'] },
   },
 };
@@ -55,15 +58,16 @@ export const adminRoutes: Route[] = [
     },
   },
   {
-    method: 'GET', url: '/api/v1/audit', summary: 'The audit log, oldest first (cursor pagination; format=jsonl exports everything after the cursor)', tag: 'audit', roles: EDITORS, query: auditQuery,
+    method: 'GET', url: '/api/v1/audit', summary: 'The audit log, oldest first (order=desc: newest first, the cursor then pages backwards; filters by kind, name, action and actor substring; cursor pagination; format=jsonl exports everything after the cursor)', tag: 'audit', roles: EDITORS, query: auditQuery,
     handler: async (ctx, call) => {
       const q = call.query;
       const after = q.cursor !== undefined ? Number(q.cursor) : undefined;
+      const filter = { kind: q.kind, name: q.name, action: q.action, actor: q.actor };
       if (q.format === 'jsonl') {
         const lines: string[] = [];
         let cursor = after;
         for (;;) {
-          const page = await listAudit(ctx.store, { after: cursor, limit: 1000, kind: q.kind, name: q.name });
+          const page = await listAudit(ctx.store, { after: cursor, limit: 1000, ...filter });
           for (const e of page) lines.push(JSON.stringify(e));
           if (page.length < 1000) break;
           cursor = page[page.length - 1]!.id;
@@ -72,7 +76,7 @@ export const adminRoutes: Route[] = [
         return lines.join('\n') + (lines.length ? '\n' : '');
       }
       const limit = Math.min(Number(q.limit ?? 100), 1000);
-      const items = await listAudit(ctx.store, { after, limit, kind: q.kind, name: q.name });
+      const items = await listAudit(ctx.store, { after, limit, newestFirst: q.order === 'desc', ...filter });
       return { items, nextCursor: items.length === limit ? String(items[items.length - 1]!.id) : null };
     },
   },

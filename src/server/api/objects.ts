@@ -108,6 +108,7 @@ const pushBody = {
   additionalProperties: false,
   properties: {
     prune: { type: 'boolean' },
+    dryRun: { type: 'boolean' },
     documents: {
       type: 'array',
       maxItems: 10000,
@@ -183,9 +184,9 @@ export const objectRoutes: Route[] = [
     }),
   },
   {
-    method: 'POST', url: '/api/v1/documents', summary: 'Push a folder of policy-as-code documents (all validated before any is stored; prune revokes the ones not pushed)', tag: 'documents', roles: EDITORS, body: pushBody,
+    method: 'POST', url: '/api/v1/documents', summary: 'Push a folder of policy-as-code documents (all validated before any is stored; prune revokes the ones not pushed; dryRun validates and stores nothing)', tag: 'documents', roles: EDITORS, body: pushBody,
     handler: async (ctx, call) => {
-      const b = call.body as { prune?: boolean; documents: { file: string; position: number; raw: string }[] };
+      const b = call.body as { prune?: boolean; dryRun?: boolean; documents: { file: string; position: number; raw: string }[] };
       const docs = b.documents.map((d) => {
         if (!FILE_RE.test(d.file) || d.file.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, `file: expected a relative path of plain names ending in .yaml, got ${JSON.stringify(d.file.slice(0, 80))}`);
         const where = `${d.file}#${d.position + 1}`;
@@ -203,6 +204,7 @@ export const objectRoutes: Route[] = [
       // uniqueness against what stays: everything when not pruning, nothing stored when pruning
       await checkUniqueWith(ctx, docs.filter((d) => d.v.kind !== 'BaseImageCatalog').map((d) => d.v.raw), b.prune ? current : docs.map((d) => d.v));
       const out = { created: [] as string[], updated: [] as string[], unchanged: [] as string[], revoked: [] as string[] };
+      if (b.dryRun) return { ...out, valid: docs.map((d) => `${d.v.kind}/${d.v.name}`) };
       for (const d of docs) {
         const before = current.find((o) => o.kind === d.v.kind && o.name === d.v.name);
         const r = await putObject(ctx.store, d.v, { file: d.file, position: d.position }, call.actor, call.now);

@@ -1,7 +1,7 @@
 // Objects with revisions and the append-only audit log. Nothing is ever deleted or overwritten: a
 // change is a new revision, a revoke is a new revision in state `revoked`, and every change appends an
 // audit entry (who, when, what, before/after) in the same transaction.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { PortcullisError } from '../../core/errors.js';
 import type { Kind, ValidDocument } from './documents.js';
 import type { Store } from './db.js';
@@ -196,11 +196,29 @@ export interface AuditEntry {
   requestId: string | null;
 }
 
-export async function listAudit(store: Store, opts: { after?: number; limit: number; kind?: string; name?: string }): Promise<AuditEntry[]> {
-  let q = store.db.selectFrom('audit').selectAll().orderBy('id').limit(opts.limit);
-  if (opts.after !== undefined) q = q.where('id', '>', opts.after);
+export interface AuditFilter {
+  /** oldest first after this id; with `newestFirst`, before it */
+  after?: number;
+  newestFirst?: boolean;
+  limit: number;
+  kind?: string;
+  name?: string;
+  action?: string;
+  /** a substring of the actor */
+  actor?: string;
+}
+
+export async function listAudit(store: Store, opts: AuditFilter): Promise<AuditEntry[]> {
+  let q = store.db.selectFrom('audit').selectAll().orderBy('id', opts.newestFirst ? 'desc' : 'asc').limit(opts.limit);
+  if (opts.after !== undefined) q = q.where('id', opts.newestFirst ? '<' : '>', opts.after);
   if (opts.kind !== undefined) q = q.where('kind', '=', opts.kind);
   if (opts.name !== undefined) q = q.where('name', '=', opts.name);
+  if (opts.action !== undefined) q = q.where('action', '=', opts.action);
+  // case-insensitive substring, wildcards escaped; the filter is a bound parameter, never SQL text
+  if (opts.actor !== undefined) {
+    const pattern = `%${opts.actor.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    q = q.where(sql<boolean>`lower(actor) like ${pattern} escape '!'`);
+  }
   const rows = await q.execute();
   return rows.map((r) => ({
     id: Number(r.id),

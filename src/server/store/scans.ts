@@ -100,3 +100,26 @@ export async function latestDecision(store: Store, pipeline: string, digest: str
     .executeTakeFirst();
   return r?.decision ? (JSON.parse(r.decision) as unknown) : undefined;
 }
+
+/**
+ * The newest scan of every image in every pipeline (an image is its repository, else its digest),
+ * newest first, at most `limit`.
+ */
+export async function latestScans(store: Store, limit: number): Promise<ScanRow[]> {
+  const newest = store.db
+    .selectFrom('scans')
+    .select((e) => e.fn.max('id').as('id'))
+    .groupBy(['pipeline', 'repository', 'digest']);
+  const rows = await store.db.selectFrom('scans').select(COLUMNS).where('id', 'in', newest).orderBy('id', 'desc').execute();
+  // several digests of one repository: keep the newest per (pipeline, repository)
+  const seen = new Set<string>();
+  const out: ScanRow[] = [];
+  for (const r of rows.map(summary)) {
+    const key = `${r.pipeline}\u0000${r.repository ?? r.digest ?? r.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+    if (out.length === limit) break;
+  }
+  return out;
+}

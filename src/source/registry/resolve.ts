@@ -166,5 +166,7 @@ export async function resolveRegistry(ref: ImageRef, opts: RegistryOptions = {})
     config,
     layers: layerInfos(config, refs, mWhat),
     blobs,
+    // every layer blob digest is in the manifest we hashed, and each blob is checked against it as it streams
+    layerIdentity: 'pinned-blob',
   });
 }

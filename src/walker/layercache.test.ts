@@ -1,0 +1,190 @@
+// The layer analysis cache: replay through the walker gives the walk a cold pass gives (facts, statuses,
+// problems, overlay, links, content checks' outcomes); the store verifies on read, evicts the least
+// recently used records to its cap, writes atomically, and keeps blob → diff_id maps it can trust.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Analyzer, EntryInfo, FileInput, LayerRef, ResolvedImage } from '../core/types.js';
+import { makeTar, sha } from '../source/testkit.js';
+import { LayerCache, walkImage, type EntryObserver, type WalkCache, type WalkResult } from './index.js';
+import { RECORD_FORMAT, type LayerRecord } from './record.js';
+import { memImage } from './testkit.js';
+
+function dir(): string {
+  return mkdtempSync(join(tmpdir(), 'layercache-test-'));
+}
+
+/** Reads what it is given; warns, goes partial and throws on cue (by content). */
+const probe: Analyzer = {
+  name: 'probe',
+  version: 1,
+  maxFileBytes: 64,
+  required: (p: string) => p.endsWith('.conf'),
+  async analyze(f: FileInput, ctx) {
+    const text = f.content.toString('utf8');
+    if (text.includes('warn')) ctx.warn(`odd line in ${f.path}`);
+    if (text.includes('partial')) ctx.partial?.(`${f.path}: half read`);
+    if (text.includes('throw')) throw new Error(`cannot parse ${f.path}`);
+    return [{ kind: 'package', pkg: { name: text.trim(), version: '1', type: 'npm', purl: `pkg:npm/${text.trim()}@1`, licenses: [], locations: [{ path: f.path, layer: f.layer }], foundBy: 'probe' } }];
+  },
+};
+
+/** A content check that counts bytes per file and keeps a log (what a secrets or malware check keeps). */
+function counter(log: string[]): EntryObserver {
+  return {
+    name: 'counter',
+    onEntry(entry: EntryInfo, layer: LayerRef) {
+      log.push(`entry ${layer.index} ${entry.path} ${entry.type}`);
+      if (entry.type !== 'file') return undefined;
+      let n = 0;
+      let out: unknown;
+      return {
+        write: (c: Buffer) => void (n += c.length),
+        end: () => void log.push(`file ${entry.path} ${(out = n)}`),
+        abort: (why: string) => void log.push(`abort ${entry.path} ${why}`),
+        save: () => out,
+        restore: (v: unknown) => void log.push(`file ${entry.path} ${String(v)}`),
+      };
+    },
+  };
+}
+
+async function layers(): Promise<Buffer[]> {
+  return [
+    await makeTar([
+      { name: 'etc/a.conf', content: 'alpha' },
+      { name: 'etc/warn.conf', content: 'warn beta' },
+      { name: 'usr/lib/real.conf', content: 'gamma partial' },
+      { name: 'etc/link.conf', type: 'symlink', linkname: '../usr/lib/real.conf' },
+      { name: 'etc/big.conf', content: 'x'.repeat(100) },
+      { name: '../escape.conf', content: 'hostile' },
+    ]),
+    await makeTar([
+      { name: 'etc/.wh.a.conf', content: '' },
+      { name: 'etc/bad.conf', content: 'throw' },
+      { name: 'opt/data.bin', content: 'z'.repeat(5000) },
+    ]),
+  ];
+}
+
+function image(bufs: Buffer[]): ResolvedImage {
+  return { ...memImage(bufs), layerIdentity: 'diff-id' };
+}
+
+async function walk(img: ResolvedImage, cache: WalkCache | undefined): Promise<{ r: WalkResult; log: string[] }> {
+  const log: string[] = [];
+  const r = await walkImage(img, [probe], { observers: [counter(log)], ...(cache ? { cache } : {}) });
+  return { r, log };
+}
+
+function comparable(r: WalkResult): unknown {
+  const { cachedLayers: _c, notDownloaded: _n, ...stats } = r.stats;
+  return { ...r, stats };
+}
+
+test('a replayed walk equals the cold walk: facts, statuses, problems, effective flags, links, check outcomes', async () => {
+  const img = image(await layers());
+  const plain = await walk(img, undefined);
+  const cache: WalkCache = { store: new LayerCache(dir()), salt: ['test'] };
+  const cold = await walk(img, cache);
+  assert.equal(cold.r.stats.cachedLayers, 0);
+  assert.equal(cache.store.stats.writes, 2);
+  const warm = await walk(img, cache);
+  assert.equal(warm.r.stats.cachedLayers, 2);
+  assert.deepEqual(comparable(cold.r), comparable(plain.r));
+  assert.deepEqual(JSON.stringify(comparable(warm.r)), JSON.stringify(comparable(cold.r)));
+  assert.deepEqual(warm.log, cold.log);
+  // the walk has something to compare: a warning, a partial, a throw, a link, a whiteout, a file over the cap, a hostile name
+  const st = cold.r.analyzers.find((a) => a.analyzer === 'probe')!;
+  assert.equal(st.state, 'failed');
+  assert.ok(st.warnings.length === 1 && (st.reasons ?? []).length >= 3, JSON.stringify(st));
+  assert.ok(cold.r.files.some((f) => f.path === '/etc/link.conf' && f.facts.length === 1));
+  assert.ok(cold.r.files.some((f) => f.path === '/etc/a.conf' && !f.effective));
+  assert.ok(cold.r.problems.some((p) => p.reason === 'file-too-large'));
+  assert.ok(cold.r.problems.some((p) => p.reason === 'layer-unreadable' && p.subject.includes('escape')));
+  // facts point at this walk's layer, not a copy from the recorded one
+  const pkg = warm.r.files.find((f) => f.path === '/etc/warn.conf')!;
+  const fact = pkg.facts[0]!;
+  assert.ok(fact.kind === 'package' && fact.pkg.locations[0]!.layer === pkg.layer);
+});
+
+test('another key (analyzer version, salt) misses; a check without save() leaves its layers unrecorded', async () => {
+  const img = image(await layers());
+  const store = new LayerCache(dir());
+  await walk(img, { store, salt: ['a'] });
+  const other = await walkImage(img, [{ ...probe, version: 2 }], { cache: { store, salt: ['a'] } });
+  assert.equal(other.stats.cachedLayers, 0);
+  const salted = await walkImage(img, [probe], { cache: { store, salt: ['b'] } });
+  assert.equal(salted.stats.cachedLayers, 0);
+  const store2 = new LayerCache(dir());
+  const notes: string[] = [];
+  const noSave: EntryObserver = { name: 'live', onEntry: (e) => (e.type === 'file' ? { write() {}, end() {}, abort() {} } : undefined) };
+  await walkImage(img, [probe], { observers: [noSave], cache: { store: store2, salt: [], onNote: (m) => notes.push(m) } });
+  assert.equal(store2.stats.writes, 0);
+  assert.ok(notes.some((n) => /not stored/.test(n)), notes.join('\n'));
+});
+
+test('an image without a verified layer identity (dir:, test fakes) is never cached', async () => {
+  const store = new LayerCache(dir());
+  const r = await walkImage(memImage(await layers()), [probe], { cache: { store, salt: [] } });
+  assert.equal(store.stats.writes + store.stats.misses, 0);
+  assert.equal(r.stats.cachedLayers, 0);
+});
+
+function record(n: number): LayerRecord {
+  return { format: RECORD_FORMAT, diffId: sha(String(n)), bytes: 1, entries: [{ n: `f${n}`, t: 'file', s: 1, m: 0o644, r: { sinks: [['x', 'y'.repeat(2000 + n)]] } }] };
+}
+
+test('store: verified on read, LRU eviction to the cap, no temp files left', async () => {
+  const d = dir();
+  const store = new LayerCache(d, 64 * 1024);
+  const key = (n: number): string => sha(`k${n}`).slice(7);
+  for (let i = 0; i < 3; i++) assert.equal(await store.put(key(i), record(i)), undefined);
+  assert.deepEqual((await store.get(key(1), sha('1')))?.entries[0]?.n, 'f1');
+  // the diff_id is part of what is checked
+  assert.equal(await store.get(key(1), sha('2')), undefined);
+  assert.equal(store.stats.rejected, 1);
+  // eviction: the least recently used go first (mtime; a hit refreshes it)
+  const files = (): string[] => readdirSync(d).filter((n) => n.endsWith('.rec')).sort();
+  for (let i = 0; i < 3; i++) assert.equal(await store.put(key(i), record(i)), undefined);
+  const old = new Date(Date.now() - 3600_000);
+  for (let i = 0; i < 3; i++) utimesSync(join(d, `${key(i)}.rec`), new Date(old.getTime() + i * 1000), new Date(old.getTime() + i * 1000));
+  await store.get(key(0), sha('0'));
+  const size = readFileSync(join(d, `${key(0)}.rec`)).length;
+  const small = new LayerCache(d, size * 2 + 10);
+  await small.evict();
+  assert.deepEqual(files(), [key(0), key(2)].map((k) => `${k}.rec`).sort());
+  assert.equal(small.stats.evicted, 1);
+  assert.deepEqual(readdirSync(d).filter((n) => n.endsWith('.tmp')), []);
+  // a record too large for the cap is refused, not stored
+  assert.match((await new LayerCache(d, 1024).put(key(9), record(9))) ?? '', /not stored/);
+});
+
+test('store: garbage, empty and hostile files are ignored, never thrown', async () => {
+  const d = dir();
+  const store = new LayerCache(d);
+  const key = sha('x').slice(7);
+  for (const junk of [Buffer.alloc(0), Buffer.from('PCLLAYER1\n'), Buffer.from('not a record at all, but long enough to hold a digest.....'), Buffer.alloc(4096, 0xff)]) {
+    writeFileSync(join(d, `${key}.rec`), junk);
+    assert.equal(await store.get(key, sha('x')), undefined);
+  }
+  assert.equal(store.stats.rejected, 4);
+  await assert.rejects(store.get('../../etc/passwd', sha('x')), /bad key/);
+  assert.match((await store.put('../x', record(1))) ?? '', /bad key/);
+});
+
+test('store: blob → diff_id maps are checked on read', async () => {
+  const d = dir();
+  const store = new LayerCache(d);
+  const blob = sha('blob');
+  await store.putBlob(blob, sha('layer'));
+  assert.equal(await store.blobDiffId(blob), sha('layer'));
+  assert.equal(await store.blobDiffId(sha('other')), undefined);
+  const path = join(d, 'blobs', blob.replace(':', '-'));
+  writeFileSync(path, readFileSync(path, 'utf8').replace(sha('layer'), sha('evil')));
+  assert.equal(await store.blobDiffId(blob), undefined, 'an edited map fails its checksum');
+  await store.putBlob('sha256:../../x', sha('layer'));
+  assert.equal(await store.blobDiffId('sha256:../../x'), undefined);
+});

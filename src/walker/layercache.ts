@@ -1,0 +1,185 @@
+// The layer analysis cache on disk: one file per (layer, analysis settings) key under
+// `$PORTCULLIS_CACHE_DIR/layers/` (default `~/.cache/portcullis/layers/`), plus `blobs/`, which maps a
+// registry blob digest to the diff_id its bytes decompressed to when we hashed both. See docs/cache.md.
+//
+// Safe under concurrent CI jobs without a lock: a record is written to a private temp file and renamed
+// into place (readers see a whole file or none; two writers of one key write the same content). Every
+// file ends with the sha256 of what precedes it and carries its own key: a corrupt, truncated or
+// misplaced file is ignored (and removed, so the next cold scan rewrites it), never trusted.
+// Size-capped: after each write the least recently used records (mtime, refreshed on every hit) are
+// removed until the total is under the cap.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { checkRecord, type LayerRecord } from './record.js';
+
+export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
+const MAGIC = Buffer.from('PCLLAYER1\n');
+const DIGEST_BYTES = 32;
+/** a record whose file would be larger than this (or than a quarter of the cap) is not stored */
+const MAX_RECORD_BYTES = 512 * 1024 * 1024;
+/** temp files older than this are leftovers of a job that died while writing */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+const KEY_RE = /^[0-9a-f]{64}$/;
+const BLOB_RE = /^sha256:[0-9a-f]{64}$/;
+
+const gzipP = promisify(gzip);
+const gunzipP = promisify(gunzip);
+
+export interface LayerCacheStats {
+  hits: number;
+  misses: number;
+  /** records found but refused (corrupt, truncated, another key, unreadable) */
+  rejected: number;
+  writes: number;
+  evicted: number;
+}
+
+/** `$PORTCULLIS_CACHE_DIR/layers`, else `~/.cache/portcullis/layers`. */
+export function defaultLayerCacheDir(env: Record<string, string | undefined>): string {
+  return join(env.PORTCULLIS_CACHE_DIR || join(env.HOME || homedir(), '.cache', 'portcullis'), 'layers');
+}
+
+function sha256(b: Buffer): Buffer {
+  return createHash('sha256').update(b).digest();
+}
+
+export class LayerCache {
+  readonly stats: LayerCacheStats = { hits: 0, misses: 0, rejected: 0, writes: 0, evicted: 0 };
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number = DEFAULT_CACHE_MAX_BYTES,
+  ) {}
+
+  private recordPath(key: string): string {
+    return join(this.dir, `${key}.rec`);
+  }
+
+  private blobPath(blobDigest: string): string {
+    return join(this.dir, 'blobs', blobDigest.replace(':', '-'));
+  }
+
+  /** The record stored under `key` for a layer with `diffId`, verified; undefined when absent or not trustworthy. */
+  async get(key: string, diffId: string): Promise<LayerRecord | undefined> {
+    if (!KEY_RE.test(key)) throw new Error(`layer cache: bad key ${key}`);
+    const path = this.recordPath(key);
+    let raw: Buffer;
+    try {
+      raw = await fsp.readFile(path);
+    } catch {
+      this.stats.misses++;
+      return undefined;
+    }
+    const rec = await this.decode(raw, key, diffId);
+    if (!rec) {
+      this.stats.rejected++;
+      await fsp.rm(path, { force: true }).catch(() => {});
+      return undefined;
+    }
+    this.stats.hits++;
+    const now = new Date();
+    await fsp.utimes(path, now, now).catch(() => {}); // LRU: a hit makes it recent
+    return rec;
+  }
+
+  private async decode(raw: Buffer, key: string, diffId: string): Promise<LayerRecord | undefined> {
+    if (raw.length < MAGIC.length + DIGEST_BYTES || !raw.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    const body = raw.subarray(0, raw.length - DIGEST_BYTES);
+    if (!sha256(body).equals(raw.subarray(raw.length - DIGEST_BYTES))) return undefined;
+    try {
+      const doc = JSON.parse((await gunzipP(body.subarray(MAGIC.length))).toString('utf8')) as unknown;
+      const o = doc as { key?: unknown; record?: unknown };
+      if (!o || typeof o !== 'object' || o.key !== key) return undefined;
+      return checkRecord(o.record, diffId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Store `rec` under `key` (temp file + rename), then evict to the cap. Failures are returned, never thrown: the cache is an optimisation. */
+  async put(key: string, rec: LayerRecord): Promise<string | undefined> {
+    if (!KEY_RE.test(key)) return `bad key ${key}`;
+    try {
+      const json = Buffer.from(JSON.stringify({ key, record: rec }), 'utf8');
+      const body = Buffer.concat([MAGIC, await gzipP(json, { level: 1 })]);
+      const size = body.length + DIGEST_BYTES;
+      if (size > Math.min(MAX_RECORD_BYTES, this.maxBytes / 4)) return `record of ${size} bytes not stored (over the per-record limit)`;
+      await this.writeAtomic(this.recordPath(key), Buffer.concat([body, sha256(body)]));
+      this.stats.writes++;
+      await this.evict();
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  private async writeAtomic(path: string, data: Buffer): Promise<void> {
+    const dir = path.slice(0, path.lastIndexOf('/'));
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    const tmp = join(dir, `.${randomBytes(8).toString('hex')}.${process.pid}.tmp`);
+    try {
+      await fsp.writeFile(tmp, data, { mode: 0o600 });
+      await fsp.rename(tmp, path);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  /** The diff_id that a registry blob decompressed to when we hashed it earlier, or undefined. */
+  async blobDiffId(blobDigest: string): Promise<string | undefined> {
+    if (!BLOB_RE.test(blobDigest)) return undefined;
+    try {
+      const raw = await fsp.readFile(this.blobPath(blobDigest), 'utf8');
+      const [blob, diffId, check, ...rest] = raw.split('\n');
+      if (rest.length > 1 || rest[0] !== '' || blob !== blobDigest || !BLOB_RE.test(diffId ?? '')) return undefined;
+      if (check !== sha256(Buffer.from(`${blob}\n${diffId}\n`)).toString('hex')) return undefined;
+      return diffId;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Record that blob `blobDigest` (hashed in this run) decompresses to `diffId` (hashed in this run). */
+  async putBlob(blobDigest: string, diffId: string): Promise<void> {
+    if (!BLOB_RE.test(blobDigest) || !BLOB_RE.test(diffId)) return;
+    const text = `${blobDigest}\n${diffId}\n`;
+    await this.writeAtomic(this.blobPath(blobDigest), Buffer.from(`${text}${sha256(Buffer.from(text)).toString('hex')}\n`)).catch(() => {});
+  }
+
+  /** Remove least recently used records until the total is under the cap; remove stale temp files. */
+  async evict(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    const recs: { path: string; size: number; mtime: number }[] = [];
+    for (const n of names) {
+      const path = join(this.dir, n);
+      try {
+        const st = await fsp.stat(path);
+        if (n.endsWith('.tmp')) {
+          if (now - st.mtimeMs > STALE_TEMP_MS) await fsp.rm(path, { force: true });
+        } else if (n.endsWith('.rec') && st.isFile()) recs.push({ path, size: st.size, mtime: st.mtimeMs });
+      } catch {
+        // removed by another job meanwhile
+      }
+    }
+    let total = recs.reduce((n, r) => n + r.size, 0);
+    if (total <= this.maxBytes) return;
+    recs.sort((a, b) => a.mtime - b.mtime || (a.path < b.path ? -1 : 1));
+    for (const r of recs) {
+      if (total <= this.maxBytes) break;
+      await fsp.rm(r.path, { force: true }).catch(() => {});
+      total -= r.size;
+      this.stats.evicted++;
+    }
+  }
+}

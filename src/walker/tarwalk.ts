@@ -1,0 +1,177 @@
+// Walking a tar layer (tar-stream): headers to EntryInfo, GNU sparse files rebuilt, content read once
+// for the content checks and the analyzers; and the targeted second pass that reads the final content
+// of link targets not kept during the walk.
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import type { EntryInfo, EntryType, LayerInfo } from '../core/types.js';
+import { PortcullisError } from '../core/errors.js';
+import { normaliseEntryPath } from './path.js';
+import { PathIndex } from './pathindex.js';
+import { expandSparse, sparseInfo, type SparseInfo } from './sparse.js';
+import type { SinkFan } from './sinks.js';
+import { applyOverlay, describe, SkipFile, type Tracked, type Walk } from './walk.js';
+
+export function tarType(t: tar.Header['type'] | null | undefined): EntryType {
+  if (t === 'file' || t === 'contiguous-file' || t === null || t === undefined) return 'file';
+  if (t === 'directory') return 'dir';
+  if (t === 'symlink') return 'symlink';
+  if (t === 'link') return 'hardlink';
+  return 'other';
+}
+
+/**
+ * Read an entry once: its chunks go to `fan` (content checks) as they arrive, and are collected up to
+ * `max` bytes for analyzers. Returns undefined (content dropped, stream drained) when larger than `max`,
+ * or when `max` is negative (nothing to collect).
+ */
+async function readEntry(e: AsyncIterable<unknown>, max: number, fan?: SinkFan): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  let over = max < 0;
+  try {
+    for await (const x of e) {
+      const c = x as Buffer;
+      if (!over) {
+        n += c.length;
+        if (n > max) {
+          over = true;
+          chunks.length = 0;
+        } else chunks.push(c);
+      }
+      if (fan) await fan.write(c);
+    }
+  } catch (err) {
+    fan?.abort(`read failed: ${describe(err)}`);
+    throw err;
+  }
+  if (fan) await fan.end();
+  return over ? undefined : Buffer.concat(chunks);
+}
+
+
+export async function walkTar(w: Walk, l: LayerInfo, stream: Readable): Promise<void> {
+  const limits = w.limits;
+  const stats = w.stats;
+  const tooMany = (): PortcullisError => w.tooManyBytes(l);
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      stats.bytes += chunk.length;
+      if (stats.bytes > limits.maxTotalBytes) cb(tooMany());
+      else cb(null, chunk);
+    },
+  });
+  const extract = tar.extract();
+  let failure: unknown;
+  const done = pipeline(stream, counter, extract).catch((e: unknown) => {
+    failure ??= e;
+  });
+  let sawEntry = false;
+  try {
+    for await (const e of extract) {
+      e.on('error', () => {}); // the extract reports the failure
+      sawEntry = true;
+      const h = e.header;
+      const type = tarType(h.type);
+      const info: Omit<EntryInfo, 'path'> = { type, size: type === 'file' ? (h.size ?? 0) : 0, mode: h.mode ?? 0 };
+      if (h.uid !== undefined) info.uid = h.uid;
+      if (h.gid !== undefined) info.gid = h.gid;
+      if (h.linkname) info.linkTarget = h.linkname;
+      // GNU sparse in PAX: the real name and size are in GNU.sparse.* records (sparse.ts)
+      let sparse: SparseInfo | undefined;
+      let sparseError: string | undefined;
+      try {
+        sparse = type === 'file' ? sparseInfo(h.pax as Record<string, string> | undefined) : undefined;
+      } catch (err) {
+        sparseError = describe(err);
+      }
+      const name = sparse?.name ?? (h.pax as Record<string, string> | undefined)?.['GNU.sparse.name'] ?? h.name;
+      if (sparse) info.size = sparse.realSize;
+      let consumed = false;
+      await w.entry(
+        l,
+        name,
+        info,
+        async (max, fan) => {
+          consumed = true;
+          if (sparseError !== undefined) {
+            await readEntry(e, 0);
+            throw new SkipFile(sparseError);
+          }
+          if (!sparse) return readEntry(e, max, fan);
+          // the stored bytes are the map (1.0) and the data regions: at most the real size plus the map
+          const cap = max >= 0 ? max : w.limits.maxFileBytes;
+          const raw = await readEntry(e, cap + 64 * 1024 * 1024);
+          let full: Buffer | undefined;
+          try {
+            full = raw === undefined ? undefined : expandSparse(raw, sparse, cap);
+          } catch (err) {
+            throw new SkipFile(describe(err));
+          }
+          if (fan) {
+            if (full === undefined) fan.abort(`sparse file larger than ${cap} bytes; not read`);
+            else {
+              for (let off = 0; off < full.length; off += 256 * 1024) await fan.write(full.subarray(off, off + 256 * 1024));
+              await fan.end();
+            }
+          }
+          return max < 0 ? undefined : full;
+        },
+        h.pax ? { pax: h.pax as Record<string, string> } : {},
+      );
+      if (!consumed) e.resume();
+    }
+  } catch (e) {
+    failure ??= e;
+    stream.destroy();
+  }
+  await done;
+  if (failure !== undefined) throw w.layerError(l, failure);
+  if (!sawEntry) {
+    // an empty tar (just the end blocks) is a valid, empty layer; anything tar-stream accepted is fine
+  }
+}
+
+/** The final content of `paths` in the image's tar layers, overlay rules applied ('too-large' past maxFileBytes). */
+export async function readFinalFromLayers(w: Walk, paths: Set<string>): Promise<Map<string, { content: Buffer; entry: EntryInfo } | 'too-large'>> {
+  const out = new Map<string, { content: Buffer; entry: EntryInfo } | 'too-large'>();
+  const found = new PathIndex<Tracked & { got: { content: Buffer; entry: EntryInfo } | 'too-large' }>();
+  for (const l of w.image.layers) {
+    const content = await w.image.openLayer(l.diffId, w.opts.signal);
+    if (content.kind !== 'tar') continue;
+    const extract = tar.extract();
+    let failure: unknown;
+    const done = pipeline(content.stream, extract).catch((e: unknown) => {
+      failure ??= e;
+    });
+    try {
+      for await (const e of extract) {
+        e.on('error', () => {}); // the extract reports the failure
+        const n = normaliseEntryPath(e.header.name);
+        const type = tarType(e.header.type);
+        if (!n.ok || applyOverlay(n.path, type, l.index, (fn) => fn(found as unknown as PathIndex<Tracked>)) === 'whiteout' || !paths.has(n.path) || type !== 'file') {
+          e.resume();
+          continue;
+        }
+        const path = n.path;
+        const size = e.header.size ?? 0;
+        const buf = await readEntry(e, w.limits.maxFileBytes);
+        const entry: EntryInfo = { path, type: 'file', size, mode: e.header.mode ?? 0 };
+        if (e.header.uid !== undefined) entry.uid = e.header.uid;
+        if (e.header.gid !== undefined) entry.gid = e.header.gid;
+        found.add(path, { layer: l.index, got: buf === undefined ? 'too-large' : { content: buf, entry } });
+      }
+    } catch (e) {
+      failure ??= e;
+      content.stream.destroy();
+    }
+    await done;
+    if (failure !== undefined) throw w.layerError(l, failure);
+  }
+  for (const p of paths) {
+    const f = found.last(p);
+    if (f) out.set(p, f.got);
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+// The layer analysis cache end to end: a warm scan (layers replayed from the cache) gives a report
+// byte-identical to a cold one and to --no-cache, on orders-api and on a crafted multi-layer archive
+// that exercises every content check (secrets, malware, config), whiteouts and links; corrupt or
+// truncated records are ignored and rewritten; an archive claiming a cached layer's diff_id while
+// holding other bytes is refused as without a cache.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedOrSkip } from '../src/core/shared.js';
+import { configFor, dockerArchive, makeTar, sha, type TarEntry } from '../src/source/testkit.js';
+import { cli } from './helpers/cli.js';
+import { sharedDb } from './helpers/shared-db.js';
+
+const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+const AWS_KEY = ['AKIA', 'Z7QK4XJ2M5VBN3CD'].join('');
+
+function cacheDir(): string {
+  return mkdtempSync(join(tmpdir(), 'portcullis-layer-cache-'));
+}
+
+function records(dir: string): string[] {
+  return readdirSync(join(dir, 'layers'))
+    .filter((n) => n.endsWith('.rec'))
+    .map((n) => join(dir, 'layers', n))
+    .sort();
+}
+
+async function scan(image: string, cache: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cli(['scan', image, '--db', await sharedDb(), '--format', 'json', '--debug', ...extra], { env: { PORTCULLIS_CACHE_DIR: cache } });
+}
+
+function replayed(stderr: string): string {
+  return /layer cache: (\d+ of \d+) layer\(s\) replayed/.exec(stderr)?.[1] ?? 'no cache line';
+}
+
+const f = (name: string, content: string, more: Partial<TarEntry> = {}): TarEntry => ({ name, content, ...more });
+
+async function craftedLayers(): Promise<Buffer[]> {
+  const base = await makeTar([
+    { name: 'etc/', type: 'directory' },
+    f('usr/lib/os-release', 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'),
+    { name: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' },
+    f('etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n'),
+    f('etc/shadow', 'root:$6$salt$abcdefghijklmnop:19000:0:99999:7:::\napp::19000:0:99999:7:::\n'),
+    f('usr/bin/su', 'not really su', { mode: 0o4755 }),
+    f('var/lib/dpkg/status', 'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\nArchitecture: amd64\n\n'),
+  ]);
+  const app = await makeTar([
+    f('app/.env', `AWS_ACCESS_KEY_ID=${AWS_KEY}\n`),
+    f('app/eicar.com', EICAR),
+    f('app/node_modules/left-pad/package.json', '{"name":"left-pad","version":"1.3.0"}'),
+    f('app/package-lock.json', '{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/left-pad":{"version":"1.3.0"}}}'),
+    f('tmp/world', 'w', { mode: 0o666 }),
+  ]);
+  const cleanup = await makeTar([f('app/.wh..env', ''), f('usr/bin/.wh.su', ''), f('tmp/notes.txt', `key ${AWS_KEY} again\n`)]);
+  return [base, app, cleanup];
+}
+
+test('crafted multi-layer archive: cold, warm and --no-cache reports are byte-identical; the warm scan replays every layer', async (t) => {
+  if (!sharedOrSkip(t, 'data')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'layer-cache-img-'));
+  const image = join(dir, 'app.tar');
+  writeFileSync(image, await dockerArchive(await craftedLayers(), { repoTags: ['shop/app:1'] }));
+  const cache = cacheDir();
+  const cold = await scan(image, cache);
+  assert.ok(cold.code === 0 || cold.code === 1, cold.stderr);
+  assert.equal(replayed(cold.stderr), '0 of 3', cold.stderr);
+  assert.equal(records(cache).length, 3);
+  const warm = await scan(image, cache);
+  assert.equal(replayed(warm.stderr), '3 of 3', warm.stderr);
+  const off = await scan(image, cache, ['--no-cache']);
+  assert.equal(replayed(off.stderr), 'no cache line');
+  assert.equal(warm.code, cold.code);
+  assert.equal(warm.stdout, cold.stdout);
+  assert.equal(off.stdout, cold.stdout);
+  // the report has what the checks found: it would be a poor identity test otherwise
+  const findings = (JSON.parse(cold.stdout) as { findings: { kind: string; path?: string; removedIn?: unknown }[] }).findings;
+  for (const kind of ['secret', 'malware', 'config']) assert.ok(findings.some((x) => x.kind === kind), kind);
+  assert.ok(findings.some((x) => x.kind === 'secret' && x.path === '/app/.env' && x.removedIn), 'a secret deleted by a later layer is still reported');
+  // no secret value and no password hash is stored in the cache
+  for (const r of records(cache)) {
+    const { gunzipSync } = await import('node:zlib');
+    const text = gunzipSync(readFileSync(r).subarray(10, -32)).toString('utf8');
+    assert.ok(!text.includes(AWS_KEY) && !text.includes('abcdefghijklmnop'), `${r} holds a secret`);
+  }
+});
+
+test('orders-api: a warm scan equals the cold one, byte for byte', async (t) => {
+  const image = sharedOrSkip(t, 'fixtures/images/orders-api-1.4.2.docker.tar.gz');
+  if (!image) return;
+  const cache = cacheDir();
+  const cold = await scan(image, cache);
+  assert.equal(cold.code, 0, cold.stderr);
+  const warm = await scan(image, cache);
+  assert.match(replayed(warm.stderr), /^(\d+) of \1$/, warm.stderr);
+  assert.equal(warm.stdout, cold.stdout);
+});
+
+test('corrupt, truncated or foreign records are ignored, the layer scanned cold and the record rewritten', async (t) => {
+  if (!sharedOrSkip(t, 'data')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'layer-cache-img-'));
+  const image = join(dir, 'app.tar');
+  writeFileSync(image, await dockerArchive(await craftedLayers()));
+  const cache = cacheDir();
+  const cold = await scan(image, cache);
+  const [a, b, c] = records(cache);
+  const good = readFileSync(a!);
+  // a flipped byte in the middle, a truncated file, another key's (valid) record under this key's name
+  const flipped = Buffer.from(good);
+  flipped[Math.floor(flipped.length / 2)]! ^= 0xff;
+  writeFileSync(a!, flipped);
+  truncateSync(b!, Math.floor(statSync(b!).size / 3));
+  writeFileSync(c!, good);
+  const warm = await scan(image, cache);
+  assert.equal(replayed(warm.stderr), '0 of 3', warm.stderr);
+  assert.equal(warm.stdout, cold.stdout);
+  assert.deepEqual(readFileSync(a!), good, 'rewritten by the cold scan');
+  assert.ok(statSync(b!).size > 0);
+  const again = await scan(image, cache);
+  assert.equal(replayed(again.stderr), '3 of 3', again.stderr);
+  assert.equal(again.stdout, cold.stdout);
+});
+
+test('a forged archive claiming a cached layer diff_id while holding other bytes is refused, as without a cache', async (t) => {
+  if (!sharedOrSkip(t, 'data')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'layer-cache-img-'));
+  const [base] = await craftedLayers();
+  const clean = join(dir, 'clean.tar');
+  writeFileSync(clean, await dockerArchive([base!]));
+  const cache = cacheDir();
+  const cold = await scan(clean, cache);
+  assert.ok(cold.code === 0 || cold.code === 1, cold.stderr);
+  assert.equal(records(cache).length, 1);
+  // the config names the clean layer's diff_id; the layer holds malware
+  const evil = await makeTar([f('usr/bin/helper', EICAR, { mode: 0o755 })]);
+  const forged = join(dir, 'forged.tar');
+  writeFileSync(forged, await dockerArchive([evil], { config: configFor([sha(base!)]) }));
+  for (const extra of [[], ['--no-cache']]) {
+    const r = await scan(forged, cache, extra);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /diff_id: digest mismatch/);
+    assert.doesNotMatch(r.stderr, /replayed/);
+  }
+});
