@@ -1,5 +1,5 @@
 // Conformance of the source tree: imports point one way (DESIGN.md: core ← source/walker/analyzers ←
-// match/checks ← policy/report ← scan ← server ← cli), test helpers stay out of dist/, and package.json's runtime
+// match/checks ← policy/report ← scan ← server, admission ← cli), test helpers stay out of dist/, and package.json's runtime
 // `dependencies` are exactly the packages the shipped code imports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,8 @@ const RANK: Record<string, number> = {
   notify: 6,
   compare: 6,
   server: 7,
+  admission: 7,
+  attest: 6,
   cli: 8,
 };
 

@@ -36,6 +36,18 @@ export const EXAMPLES: Record<string, string[]> = {
   'db update': ['portcullis db update', 'portcullis db update --source oci://registry.example.com/security/portcullis-db:latest'],
   'db push': ['portcullis db push oci://registry.example.com/security/portcullis-db:latest --db portcullis.db'],
   'db status': ['portcullis db status', 'portcullis db status --format json'],
+  admission: [
+    'portcullis admission --pipeline prod-cluster --database postgres://portcullis@db/portcullis --tls-cert /tls/tls.crt --tls-key /tls/tls.key',
+    'portcullis admission --pipeline prod-cluster --database none --trusted-key ci.pub --policy-digest sha256:4f2a… --tls-cert tls.crt --tls-key tls.key',
+    'portcullis admission --pipeline prod-cluster --mode warn --namespace-mode "prod-*=enforce" --exempt-namespace kube-system --exempt-namespace monitoring --tls-cert tls.crt --tls-key tls.key',
+  ],
+  keys: ['portcullis keys generate --output-prefix ci'],
+  'keys generate': ['portcullis keys generate --output-prefix ci   # encrypted when PORTCULLIS_KEY_PASSWORD is set'],
+  attest: [
+    'portcullis scan registry.example.com/shop/api:1.2 --pipeline prod-cluster --policy policies/ --sign-key ci.key --decision decision.dsse.json',
+    'portcullis attest registry.example.com/shop/api:1.2 --decision decision.dsse.json',
+  ],
+  verify: ['portcullis verify registry.example.com/shop/api:1.2 --key ci.pub --pipeline prod-cluster', 'portcullis verify registry.example.com/shop/api:1.2 --key ci.pub --format json'],
   policy: ['portcullis policy validate examples/', 'portcullis policy test report.json --policy policies/ --pipeline release-7'],
   'policy validate': ['portcullis policy validate examples/', 'portcullis policy validate policies/ exceptions/ --format json'],
   'policy test': [

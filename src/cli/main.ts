@@ -20,6 +20,10 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   { name: 'db', summary: 'build, update and inspect the local advisory database', load: async () => (await import('./commands/db.js')).registerDbCommands },
   { name: 'policy', summary: 'validate, test and explain assurance policies and exceptions', load: async () => (await import('./commands/policy.js')).registerPolicyCommands },
   { name: 'base', summary: 'catalog of known base images: record, list and remove them (see docs/base-images.md)', load: async () => (await import('./commands/base.js')).registerBaseCommands },
+  { name: 'admission', summary: 'run the Kubernetes admission webhook: images without a valid passing decision for their digest do not run', load: async () => (await import('./commands/admission.js')).registerAdmissionCommand },
+  { name: 'keys', summary: 'signing keys for decisions (ECDSA P-256)', load: async () => (await import('./commands/attest.js')).registerKeysCommands },
+  { name: 'attest', summary: 'attach a signed decision to an image in its registry', load: async () => (await import('./commands/attest.js')).registerAttestCommand },
+  { name: 'verify', summary: 'check the signed decisions attached to an image', load: async () => (await import('./commands/attest.js')).registerVerifyCommand },
   { name: 'compare', summary: "compare Trivy and Grype JSON reports with Portcullis's for the same image", load: async () => (await import('./commands/compare.js')).registerCompareCommand },
   { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
 ];

@@ -17,6 +17,14 @@ export interface DecisionRecord {
   pipeline: string;
   verdict: Verdict;
   evaluatedAt: string;
+  /**
+   * until when the decision holds (policy/validity.ts): the earliest expiry of the exceptions, allowlist
+   * entry and grace periods it used, the advisory data's age limit and spec.decisionMaxAgeHours; absent
+   * when nothing bounds it. The admission webhook never admits on a decision past it.
+   */
+  validUntil?: string;
+  /** what set validUntil */
+  validUntilBy?: string;
   /** files: as given on the command line (informational; not part of the digest) */
   /** note: set for the inline policy of `scan --fail-on` ("local use; not a security team's policy") */
   policies: { names: string[]; digest: string; files?: string[]; note?: string };
@@ -69,6 +77,7 @@ export function decisionRecord(
     vexFiles?: string[];
     decision?: Decision;
     server?: ServerProvenance;
+    validity?: { validUntil?: string; boundBy?: string };
   },
 ): DecisionRecord {
   const decision = opts.decision ?? report.decision;
@@ -90,6 +99,8 @@ export function decisionRecord(
     pipeline: decision.pipeline,
     verdict: decision.verdict,
     evaluatedAt: decision.evaluatedAt,
+    validUntil: opts.validity?.validUntil,
+    validUntilBy: opts.validity?.boundBy,
     policies: { names: [...decision.policies], digest: opts.policyDigest, files: opts.policyFiles ? [...opts.policyFiles] : undefined, note: opts.policyNote },
     exceptions: {
       digest: opts.exceptionsDigest ?? EMPTY_DIGEST,

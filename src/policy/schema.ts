@@ -158,6 +158,13 @@ export const policySchema = z
             .describe('exceptions from a portcullis.yaml found implicitly in the working directory (the gated repository): deny (default) or allow'),
         })
         .optional(),
+      decisionMaxAgeHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(87600)
+        .optional()
+        .describe('a decision made under this policy is valid for at most this many hours (its validUntil); the admission webhook never admits on an expired decision'),
       controls: controlsSchema,
     }),
   })

@@ -16,6 +16,8 @@ import { imageMatchesAny, parseImageRef } from '../policy/imageref.js';
 import type { AdviceInput } from '../baseimage/index.js';
 import { loadVex, type LoadedVex } from '../vex/load.js';
 import { INLINE_NOTE, inlinePolicy, type FailOnLevel } from '../policy/inline.js';
+import { writeOutputText } from '../core/outfile.js';
+import { decisionValidity } from '../policy/validity.js';
 import { decisionRecord, writeDecisionRecord, type DecisionRecord, type ServerProvenance } from '../policy/record.js';
 
 export interface GateOptions {
@@ -49,6 +51,8 @@ export interface Gate {
   repository?: { paths: string[]; where: string; loaded: LoadedExceptions };
   /** set for `--fail-on`: said in the decision record next to the policy's name */
   inline?: string;
+  /** `scan --sign-key`: turns the record into what --decision FILE receives (a signed DSSE envelope) */
+  sign?: (r: DecisionRecord) => unknown;
   /** the rules came from a server (`scan --server`): their revisions, and notices for the verdict */
   server?: { provenance: ServerProvenance; notices: string[] };
 }
@@ -133,8 +137,10 @@ export async function decide(report: ScanReport, gate: Gate | undefined, now: Da
       vexDigest: gate.vex?.digest,
       vexFiles: gate.vex?.files,
       server: gate.server?.provenance,
+      validity: decisionValidity(decision, out, policies.policies),
     });
-    if (gate.decisionFile) await writeDecisionRecord(gate.decisionFile, record);
+    if (gate.decisionFile && gate.sign) await writeOutputText(gate.decisionFile, JSON.stringify(gate.sign(record), null, 2) + '\n');
+    else if (gate.decisionFile) await writeDecisionRecord(gate.decisionFile, record);
   }
   return { report: out, exitCode: decision.verdict === 'pass' ? 0 : 1, notices: decision.notices, ...(record ? { record } : {}) };
 }

@@ -22,6 +22,7 @@ import { computeActions } from '../../scan/actions.js';
 import { notify } from '../../notify/index.js';
 import type { Gate } from '../../scan/decide.js';
 import type { ScanReport } from '../../core/report.js';
+import type { DecisionRecord } from '../../policy/record.js';
 
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
@@ -45,6 +46,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
     .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
+    .option('--sign-key <file>', 'sign the decision: --decision FILE receives an in-toto statement in a DSSE envelope, ECDSA P-256 (key from `portcullis keys generate`; password: $PORTCULLIS_KEY_PASSWORD); attach it with `portcullis attest`')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
     .option('--include-os-owned', 'also match language packages owned by OS packages against language advisories')
@@ -89,6 +91,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       maxDbAgeHours: maxAge,
       repository,
     });
+    if (opts.signKey !== undefined) {
+      if (!gate || opts.decision === undefined) throw new PortcullisError('BAD_INPUT', '--sign-key signs the decision: it needs --decision FILE and a policy (--policy, --server or --fail-on)');
+      gate.sign = await decisionSigner(String(opts.signKey), io.env);
+    }
     const lineageInputs = await loadLineageInputs({
       catalog: opts.baseCatalog as string | undefined,
       dockerfile: opts.dockerfile as string | undefined,
@@ -184,6 +190,15 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       await closeChecks(checks);
     }
   });
+}
+
+/** The signer for --sign-key (the signing code is loaded only when asked for). */
+async function decisionSigner(file: string, env: NodeJS.ProcessEnv): Promise<(r: DecisionRecord) => unknown> {
+  const { loadPrivateKey } = await import('../../attest/keys.js');
+  const { decisionStatement, signStatement } = await import('../../attest/dsse.js');
+  const { readUserFileSync } = await import('../../core/userfile.js');
+  const key = loadPrivateKey(readUserFileSync(file, 64 * 1024, '--sign-key').toString('utf8'), file, env.PORTCULLIS_KEY_PASSWORD);
+  return (r) => signStatement(decisionStatement(r.image.name ?? 'unknown', r.image.digest ?? '', r), key);
 }
 
 async function remoteGate(opts: Record<string, unknown>, io: CliIo): Promise<RemoteGate> {

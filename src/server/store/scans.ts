@@ -87,6 +87,20 @@ export async function countScans(store: Store): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
+/** The newest decision record uploaded for (pipeline, image digest), unverified; undefined when none (for the admission webhook). */
+export async function latestDecision(store: Store, pipeline: string, digest: string): Promise<unknown> {
+  const r = await store.db
+    .selectFrom('scans')
+    .select('decision')
+    .where('pipeline', '=', pipeline)
+    .where('digest', '=', digest)
+    .where('decision', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r?.decision ? (JSON.parse(r.decision) as unknown) : undefined;
+}
+
 /**
  * The newest scan of every image in every pipeline (an image is its repository, else its digest),
  * newest first, at most `limit`.

@@ -1,0 +1,168 @@
+// One image digest → admitted or not, from the latest decision for it under the cluster's pipeline:
+// a signed decision by a trusted key (no server needed), else the decision store. A decision counts
+// only when its recordDigest matches its content, it is about this exact digest and this pipeline, and
+// it has not expired (validUntil, and the webhook's own maximum age). Expired counts as no decision.
+import type { Clock } from '../core/clock.js';
+import { verifyDecisionRecord, type DecisionRecord } from '../policy/record.js';
+
+export interface DecisionStore {
+  /** the newest stored decision record for this pipeline and image digest (unverified JSON) */
+  latest(pipeline: string, digest: string): Promise<unknown>;
+}
+
+export interface SignedDecisions {
+  /** decision records from attestations on `digest` whose DSSE signature verified with a trusted key */
+  find(name: string, digest: string): Promise<{ record: unknown; key: string }[]>;
+}
+
+export interface JudgeOptions {
+  pipeline: string;
+  clock: Clock;
+  store?: DecisionStore;
+  signed?: SignedDecisions;
+  /** signed decisions count only under one of these policy digests (required with `signed`) */
+  policyDigests?: string[];
+  /** a decision older than this is expired whatever its validUntil (hours; default 168) */
+  maxDecisionAgeHours?: number;
+  /** how long a store answer is reused (default 5000 ms; 0 = never) */
+  cacheMs?: number;
+}
+
+export type Outcome = 'pass' | 'fail' | 'missing';
+
+export interface Judgement {
+  outcome: Outcome;
+  /** one line: what was decided, by what, and for a failure the blocking controls and the fix */
+  message: string;
+  by?: 'store' | 'signature';
+  allowlisted?: boolean;
+  /** why decisions that were found did not count (expired, another policy digest, ...) */
+  refused: string[];
+}
+
+const HOUR_MS = 3_600_000;
+const FUTURE_SLACK_MS = 5 * 60_000;
+
+const short = (d: string) => `${d.slice(0, 19)}…`;
+
+function isRecord(v: unknown): v is DecisionRecord {
+  const r = v as DecisionRecord | null;
+  return typeof r === 'object' && r !== null && r.kind === 'portcullis/decision' && typeof r.recordDigest === 'string' && typeof r.evaluatedAt === 'string' && typeof r.pipeline === 'string'
+    && typeof r.image === 'object' && r.image !== null && (r.verdict === 'pass' || r.verdict === 'fail') && Array.isArray(r.violations);
+}
+
+/** Why a record does not count for (digest, pipeline) now, or undefined when it does. */
+export function refusal(v: unknown, digest: string, pipeline: string, now: Date, maxAgeHours: number, policyDigests?: string[], verify: (r: DecisionRecord) => boolean = verifyDecisionRecord): string | undefined {
+  if (!isRecord(v)) return 'not a decision record';
+  if (!verify(v)) return 'its recordDigest does not match its content';
+  if (v.image.digest !== digest) return `made for another image digest (${v.image.digest ?? 'none'})`;
+  if (v.pipeline !== pipeline) return `made for pipeline ${v.pipeline}, not ${pipeline}`;
+  if (policyDigests && !policyDigests.includes(v.policies.digest)) return `made under policy digest ${v.policies.digest}, not a trusted one`;
+  const evaluated = Date.parse(v.evaluatedAt);
+  if (!Number.isFinite(evaluated) || evaluated - now.getTime() > FUTURE_SLACK_MS) return `evaluatedAt ${v.evaluatedAt} is not believable`;
+  const until = Math.min(v.validUntil !== undefined ? Date.parse(v.validUntil) : Infinity, evaluated + maxAgeHours * HOUR_MS);
+  if (!(now.getTime() < until)) {
+    const why = v.validUntil !== undefined && Date.parse(v.validUntil) <= evaluated + maxAgeHours * HOUR_MS ? `validUntil ${v.validUntil}${v.validUntilBy ? ` (${v.validUntilBy})` : ''}` : `older than the webhook's maximum decision age (${maxAgeHours}h)`;
+    return `expired: ${why}`;
+  }
+  return undefined;
+}
+
+/** `vulnerabilities: CVE-… in minimist 1.2.0 (fix: upgrade minimist to 1.2.6)`, at most `max` of them. */
+export function blocking(r: DecisionRecord, max = 5): string {
+  const block = r.violations.filter((v) => v.enforcement === 'block');
+  const shown = block.slice(0, max).map((v) => `${v.control}: ${v.subject ?? v.message}${v.remediation ? ` (fix: ${v.remediation})` : ''}`);
+  if (block.length > max) shown.push(`and ${block.length - max} more`);
+  return shown.length ? shown.join('; ') : 'no blocking control recorded';
+}
+
+export class Judge {
+  private readonly cache = new Map<string, { at: number; value: unknown }>();
+  /** lookups under way: concurrent requests for one digest share one query */
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  /** recordDigest checks of cached records (a big record is hashed once, not per request) */
+  private readonly verified = new WeakMap<object, boolean>();
+  private readonly verify = (r: DecisionRecord): boolean => {
+    let ok = this.verified.get(r);
+    if (ok === undefined) this.verified.set(r, (ok = verifyDecisionRecord(r)));
+    return ok;
+  };
+  constructor(private readonly opts: JudgeOptions) {}
+
+  private async stored(digest: string): Promise<unknown> {
+    const now = this.opts.clock.now().getTime();
+    const ttl = this.opts.cacheMs ?? 5000;
+    const hit = this.cache.get(digest);
+    if (hit && now - hit.at < ttl) return hit.value;
+    const running = this.inflight.get(digest);
+    if (running) return running;
+    const p = this.opts.store!.latest(this.opts.pipeline, digest).then((value) => {
+      if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+      if (ttl > 0) this.cache.set(digest, { at: now, value });
+      return value;
+    }).finally(() => this.inflight.delete(digest));
+    this.inflight.set(digest, p);
+    return p;
+  }
+
+  async judge(image: string, name: string, digest: string): Promise<Judgement> {
+    const { pipeline } = this.opts;
+    const now = this.opts.clock.now();
+    const maxAge = this.opts.maxDecisionAgeHours ?? 168;
+    const refused: string[] = [];
+    const what = `${image} (${short(digest)})`;
+    if (this.opts.signed) {
+      let signed: { record: unknown; key: string }[] = [];
+      try {
+        signed = await this.opts.signed.find(name, digest);
+      } catch (e) {
+        // with a store the decision can still come from there; without one this is an internal error
+        if (!this.opts.store) throw e;
+        refused.push(`signed decisions could not be read: ${(e as Error).message}`);
+      }
+      for (const s of signed) {
+        const why = refusal(s.record, digest, pipeline, now, maxAge, this.opts.policyDigests ?? [], this.verify);
+        if (why) refused.push(`signed decision (key ${s.key}): ${why}`);
+        else if ((s.record as DecisionRecord).verdict === 'pass') {
+          const r = s.record as DecisionRecord;
+          return { outcome: 'pass', by: 'signature', refused, allowlisted: r.allowlisted !== undefined, message: `${what} passed pipeline ${pipeline}: signed decision of ${r.evaluatedAt} by key ${s.key}${allowNote(r)}` };
+        } else refused.push(`signed decision (key ${s.key}): verdict ${(s.record as DecisionRecord).verdict}`);
+      }
+    }
+    if (this.opts.store) {
+      const v = await this.stored(digest);
+      if (v !== undefined && v !== null) {
+        const why = refusal(v, digest, pipeline, now, maxAge, undefined, this.verify);
+        if (why) refused.push(`stored decision: ${why}`);
+        else return this.verdictOf(image, what, v as DecisionRecord, refused);
+      }
+    }
+    const detail = refused.length ? `: ${refused.join('; ')}` : '';
+    return { outcome: 'missing', refused, message: `${what} has no valid decision for pipeline ${pipeline}${detail}; scan it in CI with \`portcullis scan ${image} --pipeline ${pipeline} --server …\`` };
+  }
+
+  /** A record just made for this digest (scan on admission): judged like a stored one, and cached as one. */
+  judgeRecord(image: string, digest: string, record: unknown): Judgement {
+    const now = this.opts.clock.now();
+    const what = `${image} (${short(digest)})`;
+    if (this.opts.store) this.cache.set(digest, { at: now.getTime(), value: record });
+    const why = refusal(record, digest, this.opts.pipeline, now, this.opts.maxDecisionAgeHours ?? 168, undefined, this.verify);
+    if (why) return { outcome: 'missing', refused: [`scan on admission: ${why}`], message: `${what}: the scan on admission gave no valid decision: ${why}` };
+    return this.verdictOf(image, what, record as DecisionRecord, []);
+  }
+
+  private verdictOf(image: string, what: string, r: DecisionRecord, refused: string[]): Judgement {
+    const { pipeline } = this.opts;
+    if (r.verdict === 'pass') return { outcome: 'pass', by: 'store', refused, allowlisted: r.allowlisted !== undefined, message: `${what} passed pipeline ${pipeline} (decision of ${r.evaluatedAt})${allowNote(r)}` };
+    return {
+      outcome: 'fail',
+      by: 'store',
+      refused,
+      message: `${what} failed pipeline ${pipeline} (decision of ${r.evaluatedAt}): ${blocking(r)}; fix these and rescan with \`portcullis scan ${r.image.name ?? image} --pipeline ${pipeline}\``,
+    };
+  }
+}
+
+function allowNote(r: DecisionRecord): string {
+  return r.allowlisted ? `; admitted by allowlist entry ${r.allowlisted.image} until ${r.allowlisted.expires} (owner ${r.allowlisted.owner})` : '';
+}
