@@ -1,8 +1,9 @@
 // The whole route table of /api/v1 (the authorisation test and the OpenAPI document enumerate it).
 import { adminRoutes } from './admin.js';
+import { assuranceRoutes } from './assurance.js';
 import { exceptionRoutes } from './exceptions.js';
 import { objectRoutes } from './objects.js';
 import type { Route } from './route.js';
 import { scanRoutes } from './scans.js';
 
-export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...adminRoutes];
+export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...assuranceRoutes, ...adminRoutes];

@@ -1,0 +1,93 @@
+// The re-evaluation job: for each image of the batch, the decision now (stored inventory × the worker's
+// advisory DB × the server's rules), written with its cause when the verdict changed, and notified to
+// the owners (each failing or warning policy's `spec.notify`). Idempotent: the write is conditional on
+// the row's revision and a change is recorded once per (event, image); a job run twice changes nothing
+// the second time. A notification may repeat when a worker dies between the write and the send.
+import { PortcullisError } from '../../core/errors.js';
+import type { ScanReport } from '../../core/report.js';
+import type { AdvisoryDb } from '../../advisory/index.js';
+import { notify, type NotifyOptions } from '../../notify/index.js';
+import type { Store } from '../store/db.js';
+import type { Job } from '../queue/queue.js';
+import type { Handler, JobContext } from '../queue/runner.js';
+import { dbFingerprint } from './dbdiff.js';
+import { decideStored, Rules, writeDecision } from './evaluate.js';
+import { getInventory, type StoredInventory } from './inventory.js';
+import { REEVALUATE_QUEUE, type ReevaluatePayload } from './plan.js';
+
+export interface Notifier {
+  (report: ScanReport, urls: string[]): Promise<void>;
+}
+
+export function webhookNotifier(secret?: string, opts: NotifyOptions = {}, log?: (l: string) => void): Notifier {
+  return async (report, urls) => {
+    if (urls.length === 0) return;
+    for (const f of await notify(report, urls.map((url) => ({ url, ...(secret ? { secret } : {}) })), opts)) log?.(f);
+  };
+}
+
+export interface ReevaluateDeps {
+  store: Store;
+  /** the advisory DB to match with (opened per job: a replaced file is picked up) */
+  openDb(): AdvisoryDb;
+  notifier?: Notifier;
+}
+
+export interface ReevaluateResult {
+  evaluated: number;
+  changed: number;
+  /** images skipped: no policy applies to their pipeline any more, or the row is gone */
+  skipped: number;
+}
+
+export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobContext): Promise<ReevaluateResult> {
+  const p = job.payload as ReevaluatePayload;
+  const db = deps.openDb();
+  try {
+    if (p.db !== undefined && dbFingerprint(db.meta()) !== p.db) {
+      // never judge a DB event with another DB: retried until this worker's DB is the one planned with
+      throw new PortcullisError('DB_INVALID', `this worker's advisory DB is ${dbFingerprint(db.meta())}; the job was planned for ${p.db} (update the worker's DB)`);
+    }
+    const now = ctx.now();
+    const rules = await Rules.load(deps.store, now);
+    const inventories = new Map<number, StoredInventory | undefined>();
+    const out: ReevaluateResult = { evaluated: 0, changed: 0, skipped: 0 };
+    for (const item of p.items) {
+      if (!ctx.alive()) throw new Error('lease lost: another worker runs this job');
+      for (let attempt = 0; ; attempt++) {
+        const row = await deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', '=', item.id).executeTakeFirst();
+        const gate = row ? rules.gate(row.pipeline) : undefined;
+        if (!row || !gate) {
+          out.skipped++;
+          break;
+        }
+        const invId = Number(row.inventory_id);
+        if (!inventories.has(invId)) inventories.set(invId, await getInventory(deps.store, invId));
+        const { report, decision } = decideStored(inventories.get(invId), gate, row.pipeline, db, now);
+        const w = await writeDecision(deps.store, { ...row, id: Number(row.id) }, decision, { kind: p.kind, what: item.what, key: p.event }, now);
+        if (w === false) {
+          if (attempt >= 5) throw new Error(`image ${item.id}: written concurrently ${attempt + 1} times; retrying the job`);
+          continue; // someone wrote it meanwhile: decide again from the new row
+        }
+        out.evaluated++;
+        if (w.changed) {
+          out.changed++;
+          if (deps.notifier && report) {
+            const told = new Set([...decision.violations, ...decision.warnings].map((v) => v.policy));
+            const urls = [...new Set(gate.policies.policies.filter((x) => told.has(x.metadata.name)).flatMap((x) => x.spec.notify ?? []))];
+            await deps.notifier(report, urls);
+          }
+        }
+        break;
+      }
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+/** The queue handlers of continuous assurance (the worker and the in-process runner use the same). */
+export function assuranceHandlers(deps: ReevaluateDeps): Record<string, Handler> {
+  return { [REEVALUATE_QUEUE]: (job, ctx) => reevaluateJob(deps, job, ctx) };
+}
