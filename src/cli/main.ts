@@ -21,6 +21,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   { name: 'policy', summary: 'validate, test and explain assurance policies and exceptions', load: async () => (await import('./commands/policy.js')).registerPolicyCommands },
   { name: 'base', summary: 'catalog of known base images: record, list and remove them (see docs/base-images.md)', load: async () => (await import('./commands/base.js')).registerBaseCommands },
   { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
+  { name: 'worker', summary: 'work the server\'s job queue (re-evaluation of stored images) beside other workers on PostgreSQL', load: async () => (await import('./commands/worker.js')).registerWorkerCommand },
 ];
 
 /** Global flags that take a value: what follows them is not the command name. */

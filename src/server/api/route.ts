@@ -16,7 +16,7 @@ export interface Ctx {
   clock: Clock;
   metrics: Metrics;
   /** the in-process job runner (SQLite, or a server that also works the queue): woken when jobs are queued */
-  jobs?: { kick(): void };
+  jobs?: { kick(): void; rulesChanged?(): void };
 }
 
 export interface Call {

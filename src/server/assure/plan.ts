@@ -108,12 +108,12 @@ export async function planExpiry(store: Store, now: Date, batch = DEFAULT_BATCH)
 }
 
 /** Plan re-evaluation of every image of `pipelines` (all when undefined) after a rules revision. */
-export async function planRules(store: Store, revision: string, now: Date, pipelines?: string[], batch = DEFAULT_BATCH): Promise<Plan> {
+export async function planRules(store: Store, revision: string, now: Date, pipelines?: string[], batch = DEFAULT_BATCH, what = revision): Promise<Plan> {
   let q = store.db.selectFrom('assured_images').select('id');
   if (pipelines) {
     if (pipelines.length === 0) return { event: `policy:${revision}`, images: 0, jobs: 0, queued: 0 };
     q = q.where('pipeline', 'in', pipelines);
   }
-  const items = (await q.execute()).map((r) => ({ id: Number(r.id), what: revision }));
+  const items = (await q.execute()).map((r) => ({ id: Number(r.id), what }));
   return enqueueItems(store, 'policy', `policy:${revision}`, items, now, batch);
 }
