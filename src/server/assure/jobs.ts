@@ -33,6 +33,9 @@ export interface ReevaluateDeps {
   notifier?: Notifier;
 }
 
+/** images of a batch in flight at once (database round trips overlap) */
+const WRITE_LANES = 4;
+
 export interface ReevaluateResult {
   evaluated: number;
   changed: number;
@@ -50,16 +53,22 @@ export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobCont
     }
     const now = ctx.now();
     const rules = await Rules.load(deps.store, now);
-    const inventories = new Map<number, StoredInventory | undefined>();
     const out: ReevaluateResult = { evaluated: 0, changed: 0, skipped: 0 };
-    for (const item of p.items) {
-      if (!ctx.alive()) throw new Error('lease lost: another worker runs this job');
+    const ids = p.items.map((i) => i.id);
+    const readRow = async (id: number) =>
+      deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', '=', id).executeTakeFirst();
+    // one read for the batch's rows and one for their inventories (each distinct inventory parsed once)
+    const rows = new Map((ids.length ? await deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', 'in', ids).execute() : []).map((r) => [Number(r.id), r]));
+    const invIds = [...new Set([...rows.values()].map((r) => Number(r.inventory_id)))];
+    const inventories = new Map<number, StoredInventory | undefined>();
+    if (invIds.length) for (const r of await deps.store.db.selectFrom('inventories').select(['id', 'body']).where('id', 'in', invIds).execute()) inventories.set(Number(r.id), JSON.parse(r.body) as StoredInventory);
+    const one = async (item: ReevaluatePayload['items'][number]) => {
+      let row = rows.get(item.id);
       for (let attempt = 0; ; attempt++) {
-        const row = await deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', '=', item.id).executeTakeFirst();
         const gate = row ? rules.gate(row.pipeline) : undefined;
         if (!row || !gate) {
           out.skipped++;
-          break;
+          return;
         }
         const invId = Number(row.inventory_id);
         if (!inventories.has(invId)) inventories.set(invId, await getInventory(deps.store, invId));
@@ -67,7 +76,8 @@ export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobCont
         const w = await writeDecision(deps.store, { ...row, id: Number(row.id) }, decision, { kind: p.kind, what: item.what, key: p.event }, now);
         if (w === false) {
           if (attempt >= 5) throw new Error(`image ${item.id}: written concurrently ${attempt + 1} times; retrying the job`);
-          continue; // someone wrote it meanwhile: decide again from the new row
+          row = await readRow(item.id); // someone wrote it meanwhile: decide again from the new row
+          continue;
         }
         out.evaluated++;
         if (w.changed) {
@@ -78,9 +88,18 @@ export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobCont
             await deps.notifier(report, urls);
           }
         }
-        break;
+        return;
       }
-    }
+    };
+    // writes overlap (PostgreSQL round trips); matching and evaluate() run one at a time on this thread
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(deps.store.dialect === 'postgres' ? WRITE_LANES : 1, p.items.length) }, async () => {
+      while (next < p.items.length) {
+        if (!ctx.alive()) throw new Error('lease lost: another worker runs this job');
+        await one(p.items[next++]!);
+      }
+    });
+    await Promise.all(lanes);
     return out;
   } finally {
     db.close();
