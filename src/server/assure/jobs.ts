@@ -14,6 +14,8 @@ import { dbFingerprint } from './dbdiff.js';
 import { decideStored, Rules, writeDecision } from './evaluate.js';
 import { getInventory, type StoredInventory } from './inventory.js';
 import { REEVALUATE_QUEUE, type ReevaluatePayload } from './plan.js';
+import { scanJob, type ScanDeps } from './scanjob.js';
+import { SCAN_QUEUE } from './watch.js';
 
 export interface Notifier {
   (report: ScanReport, urls: string[]): Promise<void>;
@@ -107,6 +109,10 @@ export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobCont
 }
 
 /** The queue handlers of continuous assurance (the worker and the in-process runner use the same). */
-export function assuranceHandlers(deps: ReevaluateDeps): Record<string, Handler> {
-  return { [REEVALUATE_QUEUE]: (job, ctx) => reevaluateJob(deps, job, ctx) };
+export function assuranceHandlers(deps: ReevaluateDeps & { scan?: Omit<ScanDeps, 'store' | 'openDb'> }): Record<string, Handler> {
+  const scan = deps.scan;
+  return {
+    [REEVALUATE_QUEUE]: (job, ctx) => reevaluateJob(deps, job, ctx),
+    ...(scan ? { [SCAN_QUEUE]: (job: Job, ctx: JobContext) => scanJob({ ...scan, store: deps.store, openDb: deps.openDb }, job, ctx) } : {}),
+  };
 }

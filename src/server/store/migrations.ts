@@ -74,6 +74,14 @@ export const MIGRATIONS: Migration[] = [
         locked_by TEXT, locked_until TEXT, last_error TEXT, result TEXT,
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
       'CREATE INDEX jobs_ready ON jobs (queue, state, run_after, id)',
+      // registry watch: repositories polled for new tags and moved digests
+      `CREATE TABLE watches (
+        id ${id(d)}, repository TEXT NOT NULL, pipeline TEXT NOT NULL, interval_seconds INTEGER NOT NULL,
+        concurrency INTEGER NOT NULL, next_poll_at TEXT NOT NULL, last_error TEXT, created_at TEXT NOT NULL,
+        UNIQUE (repository, pipeline))`,
+      `CREATE TABLE watched_tags (
+        watch_id BIGINT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, seen_at TEXT NOT NULL,
+        PRIMARY KEY (watch_id, tag))`,
     ],
   },
 ];

@@ -130,6 +130,26 @@ export interface JobsTable {
   updated_at: string;
 }
 
+export interface WatchesTable {
+  id: Generated<number>;
+  /** host[:port]/name */
+  repository: string;
+  pipeline: string;
+  interval_seconds: number;
+  /** manifest requests in flight at once for this repository */
+  concurrency: number;
+  next_poll_at: string;
+  last_error: string | null;
+  created_at: string;
+}
+
+export interface WatchedTagsTable {
+  watch_id: number;
+  tag: string;
+  digest: string;
+  seen_at: string;
+}
+
 export interface Tables {
   objects: ObjectsTable;
   audit: AuditTable;
@@ -140,5 +160,7 @@ export interface Tables {
   assured_images: AssuredImagesTable;
   verdict_changes: VerdictChangesTable;
   jobs: JobsTable;
+  watches: WatchesTable;
+  watched_tags: WatchedTagsTable;
   schema_version: { version: number };
 }
