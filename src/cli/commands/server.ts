@@ -18,6 +18,9 @@ import { planDbUpdate, planExpiry, type Plan } from '../../server/assure/plan.js
 import { applyDbUpdate, planRulesRevision, startAssurance } from '../../server/assure/service.js';
 import { drain } from '../../server/queue/runner.js';
 import type { CliIo } from '../io.js';
+import { SCANNER } from '../version.js';
+import { prepareChecks } from '../../checks/index.js';
+import type { ContentCheck } from '../../checks/types.js';
 import { collect, resolvedOptions } from './common.js';
 
 /** `$PORTCULLIS_DATA_DIR/portcullis.db`, else `~/.local/share/portcullis/portcullis.db`. */
@@ -35,6 +38,12 @@ function database(opts: Record<string, unknown>, io: CliIo, cmd?: Command): stri
   let given = opts.database as string | undefined;
   for (let c = cmd?.parent; given === undefined && c; c = c.parent) given = c.opts().database as string | undefined;
   return given ?? io.env.PORTCULLIS_DATABASE ?? defaultDatabase(io.env);
+}
+
+/** How a server or worker scans what registry watch finds: the default content checks, registry credentials from the environment. */
+export function watchScanner(io: CliIo): { scanner: typeof SCANNER; registry: { env: NodeJS.ProcessEnv }; checks: () => Promise<ContentCheck[]> } {
+  let prepared: Promise<ContentCheck[]> | undefined;
+  return { scanner: SCANNER, registry: { env: io.env }, checks: () => (prepared ??= prepareChecks({ env: io.env })) };
 }
 
 /** The copy of the advisory DB last applied (re-evaluation diffs the next one against it). */
@@ -115,6 +124,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
             worker: `${hostname()}:${process.pid}:server`,
             notifier: webhookNotifier(io.env.PORTCULLIS_NOTIFY_SECRET, {}, log),
             log,
+            scan: watchScanner(io),
           })
         : undefined;
       const srv = await buildServer({

@@ -12,7 +12,7 @@ import { drain, work } from '../../server/queue/runner.js';
 import { listJobs, retryDead } from '../../server/queue/queue.js';
 import type { CliIo } from '../io.js';
 import { resolvedOptions } from './common.js';
-import { databaseOf } from './server.js';
+import { databaseOf, watchScanner } from './server.js';
 
 function seconds(name: string, v: unknown): number {
   const n = Number(v);
@@ -23,7 +23,7 @@ function seconds(name: string, v: unknown): number {
 export function registerWorkerCommand(program: Command, io: CliIo): void {
   program
     .command('worker')
-    .description('work the server\'s job queue (re-evaluation of stored images) beside other workers on one PostgreSQL database; with SQLite the server runs the same jobs itself')
+    .description('work the server\'s job queue (re-evaluation of stored images, scans of watched registries) beside other workers on one PostgreSQL database; with SQLite the server runs the same jobs itself')
     .option('--database <url>', 'the server\'s database: postgres://... (or a SQLite file) (default: $PORTCULLIS_DATABASE)')
     .option('--db <path>', 'advisory DB to match with (default: $PORTCULLIS_DB, else the cache dir); jobs planned for another DB are retried until this one matches')
     .option('--lease <seconds>', 'how long a claimed job is ours without a heartbeat; a dead worker\'s job is claimed again after it', '60')
@@ -53,7 +53,7 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
           clock: io.clock,
           worker,
           leaseMs: seconds('lease', opts.lease),
-          handlers: assuranceHandlers({ store, openDb: () => openDb(dbPath), notifier: webhookNotifier(io.env.PORTCULLIS_NOTIFY_SECRET, {}, log) }),
+          handlers: assuranceHandlers({ store, openDb: () => openDb(dbPath), notifier: webhookNotifier(io.env.PORTCULLIS_NOTIFY_SECRET, {}, log), scan: watchScanner(io) }),
           log,
         };
         if (opts.once) {

@@ -2,7 +2,8 @@
 // their cause, re-evaluation on demand (clock tick, rules revision), and the job queue's dead letters.
 import { planExpiry, planRules } from '../assure/plan.js';
 import { listJobs, retryDead, countJobs, type JobState } from '../queue/queue.js';
-import { ALL_ROLES, EDITORS, NAME_PATTERN, mayUsePipeline, notFound, type Call, type Ctx, type Route } from './route.js';
+import { addWatch } from '../assure/watch.js';
+import { ALL_ROLES, EDITORS, HttpError, NAME_PATTERN, READERS, mayUsePipeline, notFound, type Call, type Ctx, type Route } from './route.js';
 
 const cursorQuery = {
   type: 'object',
@@ -41,7 +42,50 @@ const jobsQuery = {
 
 const idParam = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } } };
 
+const watchBody = {
+  type: 'object',
+  required: ['repository', 'pipeline'],
+  additionalProperties: false,
+  properties: {
+    repository: { type: 'string', pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?/[a-z0-9]+([._/-][a-z0-9]+)*$', maxLength: 512 },
+    pipeline: { type: 'string', pattern: NAME_PATTERN },
+    intervalSeconds: { type: 'integer', minimum: 30, maximum: 604800 },
+    concurrency: { type: 'integer', minimum: 1, maximum: 32 },
+  },
+};
+
 export const assuranceRoutes: Route[] = [
+  {
+    method: 'POST', url: '/api/v1/watches', summary: 'Watch a registry repository: new tags and moved digests are scanned for the pipeline (interval and concurrency per repository)', tag: 'assurance', roles: EDITORS, body: watchBody, status: 201,
+    handler: async (ctx: Ctx, call) => {
+      const b = call.body as { repository: string; pipeline: string; intervalSeconds?: number; concurrency?: number };
+      try {
+        const id = await addWatch(ctx.store, b, call.now);
+        ctx.jobs?.kick();
+        return { id: String(id) };
+      } catch (e) {
+        throw new HttpError(400, (e as Error).message);
+      }
+    },
+  },
+  {
+    method: 'GET', url: '/api/v1/watches', summary: 'Watched repositories, with the tags seen and the last poll error', tag: 'assurance', roles: READERS,
+    handler: async (ctx: Ctx) => {
+      const watches = await ctx.store.db.selectFrom('watches').selectAll().orderBy('id').execute();
+      const tags = await ctx.store.db.selectFrom('watched_tags').selectAll().orderBy('tag').execute();
+      return { items: watches.map((w) => ({ id: String(w.id), repository: w.repository, pipeline: w.pipeline, intervalSeconds: w.interval_seconds, concurrency: w.concurrency, nextPollAt: w.next_poll_at, lastError: w.last_error, tags: tags.filter((t) => Number(t.watch_id) === Number(w.id)).map((t) => ({ tag: t.tag, digest: t.digest, seenAt: t.seen_at })) })) };
+    },
+  },
+  {
+    method: 'DELETE', url: '/api/v1/watches/:id', summary: 'Stop watching a repository', tag: 'assurance', roles: EDITORS, params: idParam,
+    handler: async (ctx: Ctx, call) => {
+      const id = Number(call.params.id);
+      const r = await ctx.store.db.deleteFrom('watches').where('id', '=', id).executeTakeFirst();
+      if (Number(r.numDeletedRows) !== 1) throw notFound(`watch ${call.params.id}`);
+      await ctx.store.db.deleteFrom('watched_tags').where('watch_id', '=', id).execute();
+      return { id: call.params.id };
+    },
+  },
   {
     method: 'GET', url: '/api/v1/images', summary: 'The current verdict of every stored (pipeline, image), as last re-evaluated', tag: 'assurance', roles: ALL_ROLES, query: cursorQuery,
     handler: async (ctx: Ctx, call) => {

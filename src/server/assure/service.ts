@@ -13,6 +13,8 @@ import { drain } from '../queue/runner.js';
 import { dbFingerprint, diffDbs } from './dbdiff.js';
 import { assuranceHandlers, type Notifier } from './jobs.js';
 import { planDbUpdate, planExpiry, planRules, type Plan } from './plan.js';
+import type { ScanDeps } from './scanjob.js';
+import { pollWatches } from './watch.js';
 
 function fingerprintOf(path: string): string {
   const db = openDb(path);
@@ -56,6 +58,8 @@ export interface AssuranceOptions {
   worker: string;
   notifier?: Notifier;
   log?: (line: string) => void;
+  /** registry watch: how to reach registries, and the scanner that scans what the watches find */
+  scan?: Omit<ScanDeps, 'store' | 'openDb'>;
 }
 
 export interface AssuranceService {
@@ -86,8 +90,11 @@ export function startAssurance(o: AssuranceOptions): AssuranceService {
       if (db) o.log?.(`advisory DB changed: ${db.images} image(s) to re-evaluate in ${db.jobs} job(s) (${db.event})`);
       const ex = await planExpiry(o.store, now);
       if (ex.images) o.log?.(`exceptions ended: ${ex.images} image(s) to re-evaluate`);
+      const w = await pollWatches(o.store, now, o.scan?.registry ?? {});
+      if (w.queued) o.log?.(`registry watch: ${w.queued} new or moved tag(s) to scan`);
+      for (const e of w.errors) o.log?.(`registry watch: ${e}`);
       if (o.runJobs) {
-        await drain({ store: o.store, clock: o.clock, worker: o.worker, handlers: assuranceHandlers({ store: o.store, openDb: () => openDb(o.dbPath), ...(o.notifier ? { notifier: o.notifier } : {}) }), log: o.log });
+        await drain({ store: o.store, clock: o.clock, worker: o.worker, handlers: assuranceHandlers({ store: o.store, openDb: () => openDb(o.dbPath), ...(o.notifier ? { notifier: o.notifier } : {}), ...(o.scan ? { scan: o.scan } : {}) }), log: o.log });
       }
     } catch (e) {
       o.log?.(`re-evaluation round failed: ${(e as Error).message}`);
