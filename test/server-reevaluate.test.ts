@@ -131,3 +131,30 @@ test('an exception ending (injected clock) re-judges exactly the images it cover
   // the next tick finds nothing due (the re-evaluated images no longer rest on it)
   assert.equal((await planExpiry(store, clock.now())).images, 0);
 });
+
+test('SLA gating: a critical first seen in the repository warns until fixWithinDays, then the clock fails it, cause recorded', async () => {
+  const clock = movableClock(NOW);
+  const db = await advisoryDb([...BASE, NEW], '2026-11-29T12:00:00Z');
+  const store = (await freshStore('sqlite', 'sla'))!;
+  const sla = `${V1}\nkind: AssurancePolicy\nmetadata: {name: sla}\nspec:\n  appliesTo: {pipelines: [prod]}\n  controls:\n    vulnerabilities: {failOn: critical, fixWithinDays: {critical: 7}}\n    coverage: {onGap: warn}\n`;
+  await putRules(store, [{ file: 'policies/sla.yaml', raw: sla }], clock.now());
+  const fleet = await seedFleet(store, 'prod', 200, clock.now());
+  await planRules(store, 'initial', clock.now());
+  await drain(runner(store, db, clock));
+  const affected = [...fleet].filter(([, g]) => g.minimist === '1.2.0').map(([id]) => id).sort((a, b) => a - b);
+  const rows = await store.db.selectFrom('assured_images').select(['id', 'verdict', 'next_expiry', 'decision']).execute();
+  assert.ok(rows.every((r) => r.verdict === 'pass'));
+  const due = rows.filter((r) => r.next_expiry !== null).map((r) => Number(r.id)).sort((a, b) => a - b);
+  assert.deepEqual(due, affected, 'the deadline is the next time their verdict can change');
+  const warned = JSON.parse(rows.find((r) => Number(r.id) === affected[0])!.decision!) as { warnings: { control: string; deadline: string }[] };
+  assert.deepEqual(warned.warnings.map((w) => [w.control, w.deadline]), [['vulnerabilities.fixWithinDays', '2026-12-07T00:00:00.000Z']]);
+  clock.set('2026-12-06T23:59:59Z');
+  assert.equal((await planExpiry(store, clock.now())).images, 0);
+  clock.set('2026-12-07T00:00:00Z');
+  const plan = await planExpiry(store, clock.now());
+  assert.equal(plan.images, affected.length);
+  await drain(runner(store, db, clock));
+  const got = await changes(store, `deadline:${clock.now().toISOString()}`);
+  assert.deepEqual(got.map((c) => Number(c.assured_id)).sort((a, b) => a - b), affected);
+  for (const c of got) assert.deepEqual([c.before, c.after, c.cause_kind, c.cause], ['pass', 'fail', 'clock', 'fixWithinDays:TEST-2026-0777']);
+});

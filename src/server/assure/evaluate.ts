@@ -13,7 +13,7 @@ import { gateFromBundle, type BundleGate } from '../bundle.js';
 import { activeObjects, type StoredObject } from '../store/objects.js';
 import { applies } from '../api/objects.js';
 import type { Store } from '../store/db.js';
-import { nextExpiry, type StoredInventory } from './inventory.js';
+import { nextExpiry, trackFirstSeen, type StoredInventory } from './inventory.js';
 
 /** The server's rules, loaded once per job and turned into a gate per pipeline on first use. */
 export class Rules {
@@ -58,7 +58,15 @@ export function rematch(s: StoredInventory, db: AdvisoryDb, now: Date): ScanRepo
  * The decision for one stored image now. Never fails open: an inventory that cannot be re-matched
  * (corrupt, or a matcher error) gets an `error` verdict saying so, not the previous verdict.
  */
-export function decideStored(s: StoredInventory | undefined, gate: BundleGate, pipeline: string, db: AdvisoryDb, now: Date): { report?: ScanReport; decision: Decision } {
+export async function decideStored(
+  store: Store,
+  s: StoredInventory | undefined,
+  gate: BundleGate,
+  pipeline: string,
+  firstSeenKey: string,
+  db: AdvisoryDb,
+  now: Date,
+): Promise<{ report?: ScanReport; decision: Decision }> {
   let report: ScanReport;
   try {
     if (!s) throw new Error('the stored inventory is missing');
@@ -67,7 +75,8 @@ export function decideStored(s: StoredInventory | undefined, gate: BundleGate, p
     const why = `coverage gap: the stored inventory could not be re-matched (${(e as Error).message}); scan the image again`;
     return { decision: { verdict: 'error', pipeline, policies: gate.policies.policies.map((p) => p.metadata.name), violations: [], warnings: [], suppressed: [], notices: [why], evaluatedAt: now.toISOString() } };
   }
-  const decision = evaluate(report, gate.policies.policies, gate.exceptions, { pipeline, image: imageOf(report), now });
+  const firstSeen = await trackFirstSeen(store, firstSeenKey, report, now);
+  const decision = evaluate(report, gate.policies.policies, gate.exceptions, { pipeline, image: imageOf(report), now, firstSeen });
   return { report: { ...report, decision }, decision };
 }
 

@@ -9,6 +9,8 @@ import { matchKeys } from '../../match/keys.js';
 import { normalisePackageName } from '../../advisory/index.js';
 import { canonicalJson } from '../../policy/load.js';
 import { expiryInstant } from '../../policy/exceptions.js';
+
+const INSERT_CHUNK = 400;
 import type { Store } from '../store/db.js';
 
 /** Coverage-gap reasons the matcher and the DB-freshness judgement produce (re-derived on every re-match). */
@@ -65,7 +67,7 @@ export function packageKeysOf(inv: Inventory): { ecosystem: string; name: string
 }
 
 /** What a Decision and an uploaded decision record have in common. */
-export type DecisionLike = Pick<Decision, 'verdict' | 'evaluatedAt' | 'suppressed' | 'allowlisted'>;
+export type DecisionLike = Pick<Decision, 'verdict' | 'evaluatedAt' | 'suppressed' | 'allowlisted' | 'warnings'>;
 
 /** The earliest instant at which the decision changes by the clock alone (a suppression or allowlist entry ending). */
 export function nextExpiry(d: DecisionLike | undefined): string | null {
@@ -74,10 +76,31 @@ export function nextExpiry(d: DecisionLike | undefined): string | null {
     .filter((e): e is string => e !== undefined)
     .map((e) => expiryInstant({ expires: e }))
     .filter((t) => Number.isFinite(t));
+  // a warning with a fix-within deadline turns into a violation then
+  for (const w of d.warnings ?? []) if (w.deadline !== undefined && Date.parse(w.deadline) > Date.parse(d.evaluatedAt)) times.push(Date.parse(w.deadline));
   return times.length ? new Date(Math.min(...times)).toISOString() : null;
 }
 
-const INSERT_CHUNK = 400;
+
+/** The key first-seen dates are kept under: the repository, else the image. */
+export function firstSeenKey(repository: string | null | undefined, imageKey: string): string {
+  return repository ?? `image:${imageKey}`;
+}
+
+/**
+ * Record when each vulnerability of the report was first seen in the repository (the first record
+ * wins), and return the repository's first-seen dates for the report's vulnerabilities.
+ */
+export async function trackFirstSeen(store: Store, key: string, report: ScanReport, at: Date): Promise<Record<string, string>> {
+  const ids = [...new Set(report.findings.flatMap((f) => (f.kind === 'vulnerability' ? [f.advisoryId] : [])))].sort();
+  const out: Record<string, string> = {};
+  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    const chunk = ids.slice(i, i + INSERT_CHUNK);
+    await store.db.insertInto('first_seen').values(chunk.map((v) => ({ repository: key, vulnerability: v, at: at.toISOString() }))).onConflict((oc) => oc.doNothing()).execute();
+    for (const r of await store.db.selectFrom('first_seen').select(['vulnerability', 'at']).where('repository', '=', key).where('vulnerability', 'in', chunk).execute()) out[r.vulnerability] = r.at;
+  }
+  return out;
+}
 
 /** Store the inventory (once per content) and its index rows; returns its id. */
 export async function putInventory(store: Store, s: StoredInventory, now: Date): Promise<number> {
@@ -120,6 +143,7 @@ export interface AssureInput {
 export async function assureScan(store: Store, a: AssureInput, now: Date): Promise<number> {
   const inventoryId = await putInventory(store, storedInventoryOf(a.report), now);
   const imageKey = a.digest ?? `scan:${a.scanId}`;
+  await trackFirstSeen(store, firstSeenKey(a.repository, imageKey), a.report, Number.isNaN(Date.parse(a.report.createdAt)) ? now : new Date(a.report.createdAt));
   const values = {
     repository: a.repository ?? null,
     tag: a.tag ?? null,

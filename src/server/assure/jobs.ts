@@ -12,7 +12,7 @@ import type { Job } from '../queue/queue.js';
 import type { Handler, JobContext } from '../queue/runner.js';
 import { dbFingerprint } from './dbdiff.js';
 import { decideStored, Rules, writeDecision } from './evaluate.js';
-import { getInventory, type StoredInventory } from './inventory.js';
+import { firstSeenKey, getInventory, type StoredInventory } from './inventory.js';
 import { REEVALUATE_QUEUE, type ReevaluatePayload } from './plan.js';
 import { scanJob, type ScanDeps } from './scanjob.js';
 import { SCAN_QUEUE } from './watch.js';
@@ -58,9 +58,9 @@ export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobCont
     const out: ReevaluateResult = { evaluated: 0, changed: 0, skipped: 0 };
     const ids = p.items.map((i) => i.id);
     const readRow = async (id: number) =>
-      deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', '=', id).executeTakeFirst();
+      deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'image_key', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', '=', id).executeTakeFirst();
     // one read for the batch's rows and one for their inventories (each distinct inventory parsed once)
-    const rows = new Map((ids.length ? await deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', 'in', ids).execute() : []).map((r) => [Number(r.id), r]));
+    const rows = new Map((ids.length ? await deps.store.db.selectFrom('assured_images').select(['id', 'pipeline', 'image_key', 'repository', 'digest', 'verdict', 'revision', 'inventory_id']).where('id', 'in', ids).execute() : []).map((r) => [Number(r.id), r]));
     const invIds = [...new Set([...rows.values()].map((r) => Number(r.inventory_id)))];
     const inventories = new Map<number, StoredInventory | undefined>();
     if (invIds.length) for (const r of await deps.store.db.selectFrom('inventories').select(['id', 'body']).where('id', 'in', invIds).execute()) inventories.set(Number(r.id), JSON.parse(r.body) as StoredInventory);
@@ -74,7 +74,7 @@ export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobCont
         }
         const invId = Number(row.inventory_id);
         if (!inventories.has(invId)) inventories.set(invId, await getInventory(deps.store, invId));
-        const { report, decision } = decideStored(inventories.get(invId), gate, row.pipeline, db, now);
+        const { report, decision } = await decideStored(deps.store, inventories.get(invId), gate, row.pipeline, firstSeenKey(row.repository, row.image_key), db, now);
         const w = await writeDecision(deps.store, { ...row, id: Number(row.id) }, decision, { kind: p.kind, what: item.what, key: p.event }, now);
         if (w === false) {
           if (attempt >= 5) throw new Error(`image ${item.id}: written concurrently ${attempt + 1} times; retrying the job`);

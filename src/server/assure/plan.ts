@@ -96,15 +96,21 @@ export async function planDbUpdate(store: Store, diff: DbDiff, now: Date, batch 
 export async function planExpiry(store: Store, now: Date, batch = DEFAULT_BATCH): Promise<Plan> {
   const rows = await store.db.selectFrom('assured_images').select(['id', 'decision', 'next_expiry']).where('next_expiry', '<=', now.toISOString()).execute();
   const items: ReevaluateItem[] = [];
+  const deadlines: ReevaluateItem[] = [];
   for (const r of rows) {
-    const d = r.decision ? (JSON.parse(r.decision) as Pick<Decision, 'suppressed' | 'allowlisted'>) : undefined;
+    const d = r.decision ? (JSON.parse(r.decision) as Pick<Decision, 'suppressed' | 'allowlisted' | 'warnings'>) : undefined;
     const ended = [...(d?.suppressed ?? []).map((s) => ({ id: s.ruleId, expires: s.expires })), ...(d?.allowlisted ? [{ id: d.allowlisted.image, expires: d.allowlisted.expires }] : [])]
       .filter((s) => s.expires !== undefined && expiryInstant({ expires: s.expires }) <= now.getTime())
       .map((s) => s.id);
-    items.push({ id: Number(r.id), what: [...new Set(ended)].sort().join(',') || `clock@${r.next_expiry}` });
+    // fix-within deadlines that passed (vulnerabilities.fixWithinDays)
+    const due = (d?.warnings ?? []).filter((w) => w.deadline !== undefined && Date.parse(w.deadline) <= now.getTime()).map((w) => `fixWithinDays:${(w.subject ?? w.findingId ?? '').split(' ')[0]}`);
+    if (ended.length) items.push({ id: Number(r.id), what: [...new Set(ended)].sort().join(',') });
+    else deadlines.push({ id: Number(r.id), what: [...new Set(due)].sort().join(',') || `clock@${r.next_expiry}` });
   }
   // one event per instant the expiries were observed at: a later tick is a new event only for images still due
-  return enqueueItems(store, 'exception', `expiry:${now.toISOString()}`, items, now, batch);
+  const a = await enqueueItems(store, 'exception', `expiry:${now.toISOString()}`, items, now, batch);
+  const b = await enqueueItems(store, 'clock', `deadline:${now.toISOString()}`, deadlines, now, batch);
+  return { event: a.event, images: a.images + b.images, jobs: a.jobs + b.jobs, queued: a.queued + b.queued };
 }
 
 /** Plan re-evaluation of every image of `pipelines` (all when undefined) after a rules revision. */

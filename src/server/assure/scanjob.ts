@@ -15,7 +15,7 @@ import { getScan, insertScan } from '../store/scans.js';
 import type { Job } from '../queue/queue.js';
 import type { JobContext } from '../queue/runner.js';
 import { Rules } from './evaluate.js';
-import { assureScan } from './inventory.js';
+import { assureScan, firstSeenKey, trackFirstSeen } from './inventory.js';
 import type { ScanPayload } from './watch.js';
 
 export interface ScanDeps {
@@ -52,7 +52,8 @@ export async function scanJob(deps: ScanDeps, job: Job, ctx: JobContext): Promis
     db.close();
   }
   const gate = (await Rules.load(store, now)).gate(p.pipeline);
-  if (gate) report = { ...report, decision: evaluate(report, gate.policies.policies, gate.exceptions, { pipeline: p.pipeline, image: imageOf(report), now }) };
+  const firstSeen = await trackFirstSeen(store, firstSeenKey(normaliseImageName(p.repository), p.digest), report, now);
+  if (gate) report = { ...report, decision: evaluate(report, gate.policies.policies, gate.exceptions, { pipeline: p.pipeline, image: imageOf(report), now, firstSeen }) };
   if (!ctx.alive()) throw new Error('lease lost: another worker runs this job');
   const scanId = await insertScan(store, { pipeline: p.pipeline, repository: normaliseImageName(p.repository), tag: p.tag, digest: p.digest, verdict: report.decision?.verdict, report, by, at: now });
   await record(scanId, report);

@@ -79,6 +79,9 @@ export const MIGRATIONS: Migration[] = [
         id ${id(d)}, repository TEXT NOT NULL, pipeline TEXT NOT NULL, interval_seconds INTEGER NOT NULL,
         concurrency INTEGER NOT NULL, next_poll_at TEXT NOT NULL, last_error TEXT, created_at TEXT NOT NULL,
         UNIQUE (repository, pipeline))`,
+      // SLA gating: when each vulnerability was first seen in each image repository
+      `CREATE TABLE first_seen (
+        repository TEXT NOT NULL, vulnerability TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (repository, vulnerability))`,
       `CREATE TABLE watched_tags (
         watch_id BIGINT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, seen_at TEXT NOT NULL,
         PRIMARY KEY (watch_id, tag))`,

@@ -150,6 +150,14 @@ export interface WatchedTagsTable {
   seen_at: string;
 }
 
+export interface FirstSeenTable {
+  /** normalised repository, or `image:<digest>` when the image has no name */
+  repository: string;
+  /** advisory id */
+  vulnerability: string;
+  at: string;
+}
+
 export interface Tables {
   objects: ObjectsTable;
   audit: AuditTable;
@@ -162,5 +170,6 @@ export interface Tables {
   jobs: JobsTable;
   watches: WatchesTable;
   watched_tags: WatchedTagsTable;
+  first_seen: FirstSeenTable;
   schema_version: { version: number };
 }
