@@ -208,6 +208,8 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('--queue-only', 'only queue the jobs (for `portcullis worker` processes); by default they run here')
     .action(async (_o: unknown, c: Command) => {
       const { opts } = await resolvedOptions(c, io);
+      // `server` has --db too: given after `reevaluate`, commander may hand it to the parent
+      if (opts.db === undefined && c.parent?.opts().db !== undefined) opts.db = c.parent.opts().db as string;
       if (opts.db === undefined && !opts.expired && !opts.rules) throw new PortcullisError('BAD_INPUT', 'say what changed: --db NEW (an advisory DB update), --expired or --rules');
       const now = io.clock.now();
       await withStore(opts, io, c, async (s) => {
