@@ -64,4 +64,13 @@ test('registry watch: a new tag is scanned within one poll interval, once; a mov
   assert.deepEqual(assured.map((a) => a.verdict), ['pass', 'fail']);
   const jobs = await store.db.selectFrom('jobs').select(['state']).execute();
   assert.ok(jobs.length === 3 && jobs.every((j) => j.state === 'done'));
+
+  // a whole registry, by catalog listing: every repository's tags, each once
+  await push(`oci-archive:${slim}`, reg, 'other/base:12');
+  await addWatch(store, { repository: `${reg.host}/*`, pipeline: 'all', intervalSeconds: 60 }, clock.now());
+  assert.deepEqual(await pollWatches(store, clock.now()), { polled: 1, queued: 3, errors: [] });
+  const queued = await store.db.selectFrom('jobs').select('key').where('state', '=', 'queued').orderBy('key').execute();
+  assert.deepEqual(queued.map((j) => j.key.replace(/@sha256:[0-9a-f]+$/, '')), [`scan:all:${reg.host}/other/base:12`, `scan:all:${reg.host}/watched/app:1`, `scan:all:${reg.host}/watched/app:2`]);
+  clock.set('2026-11-30T00:05:00Z');
+  assert.equal((await pollWatches(store, clock.now())).queued, 0);
 });

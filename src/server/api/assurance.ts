@@ -47,7 +47,7 @@ const watchBody = {
   required: ['repository', 'pipeline'],
   additionalProperties: false,
   properties: {
-    repository: { type: 'string', pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?/[a-z0-9]+([._/-][a-z0-9]+)*$', maxLength: 512 },
+    repository: { type: 'string', pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?/([a-z0-9]+([._/-][a-z0-9]+)*|\\*)$', maxLength: 512 },
     pipeline: { type: 'string', pattern: NAME_PATTERN },
     intervalSeconds: { type: 'integer', minimum: 30, maximum: 604800 },
     concurrency: { type: 'integer', minimum: 1, maximum: 32 },

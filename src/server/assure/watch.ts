@@ -1,4 +1,4 @@
-// Registry watch: repositories registered in the server are polled (each on its own interval, with its
+// Registry watch: repositories (or whole registries, by catalog listing) registered in the server are polled (each on its own interval, with its
 // own limit of manifest requests in flight) for new tags and for tags that moved to a new digest; each
 // new (tag, digest) becomes one scan job, keyed so it is scanned once. The registry client retries 429
 // and 5xx with backoff and honours Retry-After.
@@ -20,6 +20,7 @@ export interface ScanPayload {
   digest: string;
 }
 
+/** `host[:port]/name`, or `host[:port]/*` for every repository of the registry. */
 export function splitRepository(repository: string): { host: string; repo: string } {
   const i = repository.indexOf('/');
   if (i <= 0 || !/[.:]|^localhost$/.test(repository.slice(0, i))) throw new PortcullisError('BAD_INPUT', `${repository}: expected REGISTRY/NAME (e.g. registry.example.com/team/app)`);
@@ -39,6 +40,21 @@ async function listTags(client: ReturnType<typeof makeClient>, repo: string): Pr
   const res = await client.send(repo, `/v2/${repo}/tags/list?n=${MAX_TAGS}`);
   const body = JSON.parse((await readBody(res, 8 * 1024 * 1024, `${repo} tags`)).toString('utf8')) as { tags?: unknown };
   return Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string' && /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(t)).sort() : [];
+}
+
+/** Every repository of the registry (`/v2/_catalog`), for a whole-registry watch (`host/*`). */
+async function listCatalog(client: ReturnType<typeof makeClient>): Promise<string[]> {
+  const out: string[] = [];
+  const page = 1000; // distribution's largest page
+  for (let last: string | undefined; out.length < MAX_TAGS; ) {
+    const res = await client.send('', `/v2/_catalog?n=${page}${last ? `&last=${encodeURIComponent(last)}` : ''}`);
+    const body = JSON.parse((await readBody(res, 8 * 1024 * 1024, 'catalog')).toString('utf8')) as { repositories?: unknown };
+    const got = Array.isArray(body.repositories) ? body.repositories.filter((r): r is string => typeof r === 'string') : [];
+    out.push(...got.filter((r) => /^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(r)));
+    if (got.length < page || got[got.length - 1] === last) break;
+    last = got[got.length - 1];
+  }
+  return [...new Set(out)].sort();
 }
 
 async function lanes<T>(items: T[], n: number, f: (x: T) => Promise<void>): Promise<void> {
@@ -65,17 +81,22 @@ export async function pollWatches(store: Store, now: Date, registry: RegistryOpt
     try {
       const { host, repo } = splitRepository(w.repository);
       const client = makeClient(host, registry);
-      const tags = await listTags(client, repo);
+      // a whole registry (`host/*`): every repository its catalog lists; seen tags are kept as `repo:tag`
+      const whole = repo === '*';
+      const repos = whole ? await listCatalog(client) : [repo];
       const seen = new Map((await store.db.selectFrom('watched_tags').select(['tag', 'digest']).where('watch_id', '=', id).execute()).map((r) => [r.tag, r.digest]));
-      const found: ScanPayload[] = [];
-      await lanes(tags, w.concurrency, async (tag) => {
-        const m = await getManifest(client, repo, tag);
-        if (seen.get(tag) !== m.digest) found.push({ pipeline: w.pipeline, repository: w.repository, tag, digest: m.digest });
+      const found: (ScanPayload & { key: string })[] = [];
+      const refs: { repo: string; tag: string }[] = [];
+      for (const r of repos) for (const tag of await listTags(client, r)) refs.push({ repo: r, tag });
+      await lanes(refs, w.concurrency, async ({ repo: r, tag }) => {
+        const m = await getManifest(client, r, tag);
+        const key = whole ? `${r}:${tag}` : tag;
+        if (seen.get(key) !== m.digest) found.push({ pipeline: w.pipeline, repository: `${host}/${r}`, tag, digest: m.digest, key });
       });
-      found.sort((a, b) => (a.tag < b.tag ? -1 : 1));
-      out.queued += await enqueue(store, found.map((p) => ({ queue: SCAN_QUEUE, key: `scan:${p.pipeline}:${p.repository}:${p.tag}@${p.digest}`, payload: p })), now);
+      found.sort((a, b) => (a.key < b.key ? -1 : 1));
+      out.queued += await enqueue(store, found.map(({ key: _k, ...p }) => ({ queue: SCAN_QUEUE, key: `scan:${p.pipeline}:${p.repository}:${p.tag}@${p.digest}`, payload: p })), now);
       for (const p of found) {
-        await store.db.insertInto('watched_tags').values({ watch_id: id, tag: p.tag, digest: p.digest, seen_at: now.toISOString() })
+        await store.db.insertInto('watched_tags').values({ watch_id: id, tag: p.key, digest: p.digest, seen_at: now.toISOString() })
           .onConflict((oc) => oc.columns(['watch_id', 'tag']).doUpdateSet({ digest: p.digest, seen_at: now.toISOString() })).execute();
       }
       out.polled++;
