@@ -11,6 +11,9 @@ import { openStore } from '../src/server/store/db.js';
 import { createDatabase, testPostgres } from '../src/server/testkit.js';
 import { advisoryDb, criticalPolicy, npmAdvisory, putRules, seedFleet } from '../src/server/assure/testkit.js';
 import { planRules } from '../src/server/assure/plan.js';
+import { addWatch, pollWatches } from '../src/server/assure/watch.js';
+import { sharedOrSkip } from '../src/core/shared.js';
+import { haveTools, push, startRegistry } from '../src/source/registry/testregistry.js';
 
 const MAIN = join('src', 'cli', 'main.ts');
 const N = 600;
@@ -81,4 +84,57 @@ test('two workers on one PostgreSQL, one SIGKILLed mid-job: every job ends done 
   assert.equal(unjudged.length, 0);
   const failing = await store.db.selectFrom('assured_images').select('id').where('verdict', '=', 'fail').execute();
   assert.equal(failing.length, [...Array(N).keys()].filter((i) => i % 14 === 0).length, 'minimist 1.2.0 fails, 1.2.8 passes');
+});
+
+test('two workers share a queue of scans from the local registry; one SIGKILLed mid-scan; every image ends with exactly one stored result', { skip: haveTools('docker-registry', 'skopeo').length ? 'SKIPPED: docker-registry or skopeo not installed' : false }, async (t) => {
+  const admin = process.env.PORTCULLIS_TEST_PG ?? (await testPostgres());
+  if (!admin) return t.skip('SKIPPED: PostgreSQL not available (set PORTCULLIS_TEST_PG or install postgresql)');
+  const slim = sharedOrSkip(t, 'fixtures/images/debian-12-slim.oci.tar');
+  const app = sharedOrSkip(t, 'fixtures/images/orders-api-1.4.2.docker.tar.gz');
+  if (!slim || !app) return;
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const tags = ['1', '2', '3', '4'];
+  for (const tag of tags) await push(`docker-archive:${app}`, reg, `fleet/app:${tag}`);
+  await push(`oci-archive:${slim}`, reg, 'fleet/base:12');
+  const url = await createDatabase(admin, `scanworkers_${process.pid}`);
+  const store = await openStore(url);
+  t.after(() => store.close());
+  const db = await advisoryDb([npmAdvisory('TEST-2026-0777', 'minimist', '1.2.6', '2026-11-28T00:00:00Z')], '2026-11-29T00:00:00Z');
+  await putRules(store, [{ file: 'policies/prod.yaml', raw: criticalPolicy() }], NOW);
+  await addWatch(store, { repository: `${reg.host}/*`, pipeline: 'prod' }, NOW);
+  assert.equal((await pollWatches(store, NOW)).queued, tags.length + 1);
+
+  const a = startWorker(url, db);
+  const b = startWorker(url, db);
+  t.after(() => {
+    for (const w of [a, b]) if (w.proc.exitCode === null) w.proc.kill('SIGKILL');
+  });
+  const pidTag = `:${a.proc.pid}:`;
+  let killed = false;
+  for (let i = 0; i < 1200 && !killed; i++) {
+    const held = await store.db.selectFrom('jobs').select('id').where('state', '=', 'running').where('locked_by', 'like', `%${pidTag}%`).execute();
+    if (held.length > 0) {
+      a.proc.kill('SIGKILL');
+      await a.exited;
+      killed = (await store.db.selectFrom('jobs').select('id').where('state', '=', 'running').where('locked_by', 'like', `%${pidTag}%`).execute()).length > 0;
+      if (!killed) return t.skip('worker A finished its scan before the kill landed (timing); nothing to check');
+    } else await sleep(50);
+  }
+  assert.ok(killed, `worker A never held a job: ${a.stderr()}`);
+  for (let i = 0; i < 1800; i++) {
+    if ((await store.db.selectFrom('jobs').select('id').where('state', '!=', 'done').execute()).length === 0) break;
+    await sleep(100);
+  }
+  b.proc.kill('SIGTERM');
+  assert.equal(await b.exited, 0, b.stderr());
+  const jobs = await store.db.selectFrom('jobs').selectAll().execute();
+  assert.ok(jobs.every((j) => j.state === 'done'), JSON.stringify(jobs.map((j) => [j.key, j.state, j.last_error])));
+  assert.ok(jobs.some((j) => j.attempts === 2), 'the killed worker\'s scan ran again');
+  const scans = await store.db.selectFrom('scans').select(['repository', 'tag', 'digest', 'verdict']).execute();
+  const keys = scans.map((s) => `${s.repository}:${s.tag}`).sort();
+  assert.deepEqual(keys, [`${reg.host}/fleet/app:1`, `${reg.host}/fleet/app:2`, `${reg.host}/fleet/app:3`, `${reg.host}/fleet/app:4`, `${reg.host}/fleet/base:12`].sort(), 'exactly one stored result per image tag');
+  assert.deepEqual(scans.filter((s) => s.repository!.endsWith('/fleet/app')).map((s) => s.verdict), ['fail', 'fail', 'fail', 'fail']);
+  const assured = await store.db.selectFrom('assured_images').select('id').execute();
+  assert.equal(assured.length, 2, 'two distinct images (digests) in the pipeline');
 });
