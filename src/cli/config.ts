@@ -94,6 +94,18 @@ const KEYS: Record<string, KeySpec> = {
   key: { schema: paths, security: true },
   'sign-key': { schema: nonEmpty, security: true },
   'output-prefix': { schema: nonEmpty, security: false },
+  // continuous assurance (server, server reevaluate, worker): when and where re-evaluation runs, never its verdicts
+  'reevaluate-interval': { schema: nonEmpty, security: false },
+  'run-jobs': { schema: z.boolean(), security: false },
+  previous: { schema: nonEmpty, security: true },
+  expired: { schema: z.boolean(), security: false },
+  rules: { schema: z.boolean(), security: false },
+  'queue-only': { schema: z.boolean(), security: false },
+  lease: { schema: z.union([nonEmpty, z.number().positive()]), security: false },
+  'poll-interval': { schema: z.union([nonEmpty, z.number().positive()]), security: false },
+  once: { schema: z.boolean(), security: false },
+  dead: { schema: z.boolean(), security: false },
+  retry: { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
   // where images and the DB come from, and what the content checks look for: only the pipeline chooses
   'db-source': { schema: paths, security: true },
   'insecure-registry': { schema: paths, security: true },

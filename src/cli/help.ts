@@ -72,6 +72,8 @@ export const EXAMPLES: Record<string, string[]> = {
   'server token list': ['portcullis server token list --database postgres://portcullis@db.example.com/portcullis'],
   'server token revoke': ['portcullis server token revoke 0123456789abcdef'],
   'server backup': ['portcullis server backup portcullis-backup.db'],
+  'server reevaluate': ['portcullis server reevaluate --db ~/.cache/portcullis/portcullis.db', 'portcullis server reevaluate --expired', 'portcullis server reevaluate --database postgres://portcullis@db.example.com/portcullis --rules --queue-only'],
+  worker: ['portcullis worker --database postgres://portcullis@db.example.com/portcullis --db /var/cache/portcullis/portcullis.db', 'portcullis worker --database postgres://portcullis@db.example.com/portcullis --dead'],
   base: ['portcullis base add docker-archive:debian-12-slim.tar --catalog base-catalog.yaml', 'portcullis base list --catalog base-catalog.yaml --policy policies/'],
   'base add': ['portcullis base add oci-archive:debian-12-slim.oci.tar:docker.io/library/debian:12-slim --catalog base-catalog.yaml'],
   'base refresh': ['portcullis base refresh --catalog base-catalog.yaml'],

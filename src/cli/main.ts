@@ -26,6 +26,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   { name: 'verify', summary: 'check the signed decisions attached to an image', load: async () => (await import('./commands/attest.js')).registerVerifyCommand },
   { name: 'compare', summary: "compare Trivy and Grype JSON reports with Portcullis's for the same image", load: async () => (await import('./commands/compare.js')).registerCompareCommand },
   { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
+  { name: 'worker', summary: 'work the server\'s job queue (re-evaluation of stored images) beside other workers on PostgreSQL', load: async () => (await import('./commands/worker.js')).registerWorkerCommand },
 ];
 
 /** Global flags that take a value: what follows them is not the command name. */

@@ -114,6 +114,8 @@ export interface Violation {
   enforcement: 'block' | 'audit';
   /** what the finding is about, e.g. `CVE-2021-44906 in minimist 1.2.0 (pkg:npm/minimist@1.2.0)` */
   subject?: string;
+  /** vulnerabilities.fixWithinDays: when this warning becomes a violation (or became one) */
+  deadline?: string;
 }
 
 export interface Suppression {

@@ -31,8 +31,10 @@ export interface JsonPayload {
   image: { name: string; digest?: string };
   pipeline: string;
   policies: string[];
-  violations: { policy: string; control: string; message: string; fix?: string }[];
+  violations: { policy: string; control: string; message: string; fix?: string; deadline?: string }[];
   warnings: number;
+  /** warnings that become violations at a deadline (vulnerabilities.fixWithinDays), soonest first */
+  deadlines?: { subject: string; deadline: string; policy: string }[];
   actions: string[];
   reportUrl?: string;
   evaluatedAt: string;
@@ -51,11 +53,17 @@ export function notificationPayload(r: ScanReport, reportUrl?: string): JsonPayl
     image: { name: img.name, digest: img.manifestDigest ?? img.configDigest },
     pipeline: d.pipeline,
     policies: d.policies,
-    violations: d.violations.slice(0, 50).map((v) => ({ policy: v.policy, control: v.control, message: v.message, ...(v.remediation ? { fix: v.remediation } : {}) })),
+    violations: d.violations.slice(0, 50).map((v) => ({ policy: v.policy, control: v.control, message: v.message, ...(v.remediation ? { fix: v.remediation } : {}), ...(v.deadline ? { deadline: v.deadline } : {}) })),
     warnings: d.warnings.length,
     actions: (r.actions ?? []).filter((a) => a.kind !== 'no-fix').slice(0, 20).map(actionLine),
     evaluatedAt: d.evaluatedAt,
   };
+  const due = d.warnings
+    .filter((w) => w.deadline !== undefined)
+    .map((w) => ({ subject: w.subject ?? w.findingId ?? w.control, deadline: w.deadline!, policy: w.policy }))
+    .sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.subject < b.subject ? -1 : 1))
+    .slice(0, 50);
+  if (due.length) p.deadlines = due;
   if (reportUrl) p.reportUrl = reportUrl;
   return p;
 }
@@ -74,6 +82,7 @@ export function slackPayload(p: JsonPayload): { text: string; blocks: unknown[] 
   const lines = [
     ...p.violations.slice(0, 10).map((v) => `• *${v.control}*: ${v.message}${v.fix ? ` — fix: ${v.fix}` : ''}`),
     ...(p.violations.length > 10 ? [`… and ${p.violations.length - 10} more`] : []),
+    ...(p.deadlines ?? []).slice(0, 5).map((x) => `• due ${x.deadline.slice(0, 10)}: ${x.subject}`),
   ];
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${head}*\n\`${p.image.digest ?? 'no digest'}\`` } }];
   if (lines.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });

@@ -92,3 +92,13 @@ test('a pass without warnings sends nothing', async () => {
   assert.equal(notificationPayload(r), undefined);
   assert.deepEqual(await notify(r, [{ url: 'http://127.0.0.1:9/never' }]), []);
 });
+
+test('an SLA warning is notified with its deadline', async () => {
+  const { evaluate } = await import('../policy/evaluate.js');
+  const { CTX, policy, report, set, vuln } = await import('../policy/testdata/synthetic.js');
+  const r = report({ findings: [vuln({ severity: 'critical', published: '2026-11-25T00:00:00Z' })] });
+  const decision = evaluate(r, [policy('sla', { vulnerabilities: { failOn: 'high', fixWithinDays: { critical: 7 } } })], set(), CTX);
+  const p = notificationPayload({ ...r, decision })!;
+  assert.equal(p.verdict, 'warn');
+  assert.deepEqual(p.deadlines, [{ subject: decision.warnings[0]!.subject, deadline: '2026-12-02T00:00:00.000Z', policy: 'sla' }]);
+});

@@ -5,6 +5,7 @@
 import type { Decision, ScanReport, Suppression, Violation } from '../core/report.js';
 import type { Finding } from '../core/types.js';
 import { judgeFinding, type Judgement } from './controls.js';
+import { applySla } from './sla.js';
 import { deriveFindings } from './derive.js';
 import { judgeOverlapsOnce } from './overlap.js';
 import { indexVex, vexNotices, vexSuppression } from './vex.js';
@@ -30,6 +31,8 @@ export interface EvalContext {
   pipeline: string;
   image: ImageId;
   now: Date;
+  /** advisory id → when it was first seen in this image's repository (the server's record; for fixWithinDays) */
+  firstSeen?: Readonly<Record<string, string>>;
 }
 
 export type Outcome = 'violation' | 'warning' | 'suppressed' | 'pass';
@@ -210,11 +213,12 @@ export function evaluateWithTrace(
   for (const p of selected) {
     const policy = p.metadata.name;
     const enforcement = p.spec.enforcement ?? 'block';
-    const items: { finding: Finding; judgement: Judgement; derived: boolean }[] = scanFindings.map((f) => ({
-      finding: f,
-      judgement: judgeFinding(f, p.spec.controls),
-      derived: false,
-    }));
+    const deadlines = new Map<string, string>();
+    const items: { finding: Finding; judgement: Judgement; derived: boolean }[] = scanFindings.map((f) => {
+      const sla = applySla(f, judgeFinding(f, p.spec.controls), p.spec.controls, now, ctx.firstSeen, report.createdAt);
+      if (sla.deadline) deadlines.set(f.id, sla.deadline);
+      return { finding: f, judgement: sla.judgement, derived: false };
+    });
     for (const d of deriveFindings(report, p.spec.controls, now)) {
       derivedById.set(d.finding.id, d.finding);
       items.push({ ...d, derived: true });
@@ -265,6 +269,7 @@ export function evaluateWithTrace(
         message: j.message,
         remediation: j.remediation,
         enforcement,
+        ...(deadlines.has(f.id) ? { deadline: deadlines.get(f.id) } : {}),
       };
       if (j.level === 'violation' && enforcement === 'block') {
         violations.push(v);

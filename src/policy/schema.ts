@@ -54,6 +54,15 @@ const vulnerabilities = z
     maxCvss: z.number().min(0).max(10).optional().describe('fail when the finding\'s CVSS base score is greater than this'),
     ignoreUnfixed: z.boolean().optional(),
     gracePeriodDays: z.number().int().min(0).max(3650).optional(),
+    fixWithinDays: z
+      .strictObject({
+        critical: z.number().int().min(0).max(3650).optional(),
+        high: z.number().int().min(0).max(3650).optional(),
+        medium: z.number().int().min(0).max(3650).optional(),
+        low: z.number().int().min(0).max(3650).optional(),
+      })
+      .optional()
+      .describe('SLA per severity: a vulnerability failOn/maxCvss would fail is a warning until N days after it was first seen in the image repository (the server tracks it; else its publication), then fails'),
     deny: z.array(nonEmpty).optional().describe('advisory ids or aliases that always fail'),
     knownExploited: z.enum(['fail', 'warn', 'ignore']).optional(),
     ignore: z.array(nonEmpty).optional().describe('advisory ids or aliases this policy ignores'),

@@ -25,9 +25,12 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** the web console's built bundle (default: dist/server/console/assets); none: /console/ says how to build it */
   consoleDir?: string;
+  /** continuous assurance in this process: told when jobs are queued and when rules change */
+  jobs?: Ctx['jobs'];
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+const RULES_ROUTE = /^\/api\/v1\/(policies|exceptions|documents)(\/|$)/;
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 declare module 'fastify' {
@@ -66,7 +69,7 @@ export interface Server {
 
 export async function buildServer(opts: ServerOptions): Promise<Server> {
   const metrics = new Metrics();
-  const ctx: Ctx = { store: opts.store, clock: opts.clock, metrics };
+  const ctx: Ctx = { store: opts.store, clock: opts.clock, metrics, ...(opts.jobs ? { jobs: opts.jobs } : {}) };
   const limiter = new RateLimiter(opts.rateLimit ?? 1200, () => Date.now());
   let closing = false;
   const app = Fastify({
@@ -156,6 +159,8 @@ function register(app: FastifyInstance, ctx: Ctx, r: Route, limiter: RateLimiter
         reply,
       });
       if (reply.statusCode === 200 && r.status) reply.code(r.status);
+      // a policy or exception changed: every stored image is judged again under the new revision
+      if (r.method !== 'GET' && RULES_ROUTE.test(r.url)) ctx.jobs?.rulesChanged?.();
       return result;
     },
   });

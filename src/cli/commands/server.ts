@@ -9,7 +9,18 @@ import { buildServer, DEFAULT_BODY_LIMIT } from '../../server/app.js';
 import { openStore, type Store } from '../../server/store/db.js';
 import { backupSqlite } from '../../server/store/backup.js';
 import { createToken, listTokens, revokeToken, ROLES, type Role } from '../../server/store/tokens.js';
+import { hostname } from 'node:os';
+import { defaultDbPath, openDb } from '../../advisory/index.js';
+import { parseStaleness } from '../../server/client.js';
+import { diffDbs } from '../../server/assure/dbdiff.js';
+import { assuranceHandlers, webhookNotifier } from '../../server/assure/jobs.js';
+import { planDbUpdate, planExpiry, type Plan } from '../../server/assure/plan.js';
+import { applyDbUpdate, planRulesRevision, startAssurance } from '../../server/assure/service.js';
+import { drain } from '../../server/queue/runner.js';
 import type { CliIo } from '../io.js';
+import { SCANNER } from '../version.js';
+import { prepareChecks } from '../../checks/index.js';
+import type { ContentCheck } from '../../checks/types.js';
 import { collect, resolvedOptions } from './common.js';
 
 /** `$PORTCULLIS_DATA_DIR/portcullis.db`, else `~/.local/share/portcullis/portcullis.db`. */
@@ -19,10 +30,26 @@ export function defaultDatabase(env: NodeJS.ProcessEnv): string {
 }
 
 /** --database is an option of `server`; its subcommands (token, backup) take it from there, before or after their name. */
+export function databaseOf(opts: Record<string, unknown>, io: CliIo, cmd?: Command): string {
+  return database(opts, io, cmd);
+}
+
 function database(opts: Record<string, unknown>, io: CliIo, cmd?: Command): string {
   let given = opts.database as string | undefined;
   for (let c = cmd?.parent; given === undefined && c; c = c.parent) given = c.opts().database as string | undefined;
   return given ?? io.env.PORTCULLIS_DATABASE ?? defaultDatabase(io.env);
+}
+
+/** How a server or worker scans what registry watch finds: the default content checks, registry credentials from the environment. */
+export function watchScanner(io: CliIo): { scanner: typeof SCANNER; registry: { env: NodeJS.ProcessEnv }; checks: () => Promise<ContentCheck[]> } {
+  let prepared: Promise<ContentCheck[]> | undefined;
+  return { scanner: SCANNER, registry: { env: io.env }, checks: () => (prepared ??= prepareChecks({ env: io.env })) };
+}
+
+/** The copy of the advisory DB last applied (re-evaluation diffs the next one against it). */
+export function appliedDbSnapshot(env: NodeJS.ProcessEnv): string {
+  const dir = env.PORTCULLIS_DATA_DIR || join(env.HOME || homedir(), '.local', 'share', 'portcullis');
+  return join(dir, 'assurance', 'applied-advisory.db');
 }
 
 export function parseListen(s: string): { host: string; port: number } {
@@ -30,6 +57,16 @@ export function parseListen(s: string): { host: string; port: number } {
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) throw new PortcullisError('BAD_INPUT', `--listen: expected HOST:PORT (e.g. 127.0.0.1:8080), got ${JSON.stringify(s)}`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function interval(s: string): number {
+  try {
+    const ms = parseStaleness(s);
+    if (ms > 0) return ms;
+  } catch {
+    // the message below names this flag
+  }
+  throw new PortcullisError('BAD_INPUT', `--reevaluate-interval: expected a duration like 5m, 1h or 1d, got ${JSON.stringify(s)}`);
 }
 
 function positiveInt(name: string, v: unknown, min = 0): number {
@@ -59,6 +96,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--rate-limit <n>', 'requests per minute per token (0 = unlimited)', '1200')
     .option('--body-limit <bytes>', 'largest request body', String(DEFAULT_BODY_LIMIT))
+    .option('--db <path>', 'advisory DB for continuous assurance: stored images are re-evaluated when it changes (`portcullis db update`) and when exceptions end')
+    .option('--reevaluate-interval <duration>', 'how often to look for a new advisory DB and ended exceptions (e.g. 5m, 1h)', '5m')
+    .option('--run-jobs', 'PostgreSQL: also run queued jobs in this process (with SQLite the server always does; otherwise `portcullis worker`)')
     .action(async (_o: unknown, c: Command) => {
       const { opts } = await resolvedOptions(c, io);
       const { host, port } = parseListen(String(opts.listen));
@@ -72,9 +112,25 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       };
       const tls = opts.tlsCert !== undefined ? { cert: read(String(opts.tlsCert), '--tls-cert'), key: read(String(opts.tlsKey), '--tls-key') } : undefined;
       const store = await openStore(database(opts, io));
+      const log = (l: string) => io.stderr.write(`portcullis: ${l}\n`);
+      const assurance = opts.db !== undefined
+        ? startAssurance({
+            store,
+            dbPath: String(opts.db),
+            snapshot: appliedDbSnapshot(io.env),
+            clock: io.clock,
+            intervalMs: interval(String(opts.reevaluateInterval)),
+            runJobs: store.dialect === 'sqlite' || opts.runJobs === true,
+            worker: `${hostname()}:${process.pid}:server`,
+            notifier: webhookNotifier(io.env.PORTCULLIS_NOTIFY_SECRET, {}, log),
+            log,
+            scan: watchScanner(io),
+          })
+        : undefined;
       const srv = await buildServer({
         store,
         clock: io.clock,
+        ...(assurance ? { jobs: assurance } : {}),
         log: io.stdout,
         tls,
         rateLimit: positiveInt('rate-limit', opts.rateLimit),
@@ -93,7 +149,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           io.stderr.write(`portcullis: ${sig}: shutting down\n`);
-          void srv.close().then(resolve, resolve);
+          void (assurance ? assurance.stop() : Promise.resolve()).then(() => srv.close()).then(resolve, resolve);
         };
         for (const sig of ['SIGINT', 'SIGTERM'] as const) {
           process.removeAllListeners(sig);
@@ -140,6 +196,44 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       const t = await withStore(opts, io, c, (s) => revokeToken(s, id, localActor(io), io.clock.now()));
       if (!t) throw new PortcullisError('NOT_FOUND', `no active token ${id}`);
       io.stderr.write(`portcullis: token ${id} revoked\n`);
+    });
+
+  server
+    .command('reevaluate')
+    .description('re-evaluate stored images now: after an advisory DB update (--db, diffed against the DB applied last or --previous), for ended exceptions (--expired), or under the current rules (--rules)')
+    .option('--db <path>', 'the new advisory DB')
+    .option('--previous <path>', 'the advisory DB the stored decisions were made with (default: the copy kept from the last re-evaluation)')
+    .option('--expired', 'images whose exceptions or allowlist entries have ended')
+    .option('--rules', 'every stored image, under the current policies and exceptions')
+    .option('--queue-only', 'only queue the jobs (for `portcullis worker` processes); by default they run here')
+    .action(async (_o: unknown, c: Command) => {
+      const { opts } = await resolvedOptions(c, io);
+      // `server` has --db too: given after `reevaluate`, commander may hand it to the parent
+      if (opts.db === undefined && c.parent?.opts().db !== undefined) opts.db = c.parent.opts().db as string;
+      if (opts.db === undefined && !opts.expired && !opts.rules) throw new PortcullisError('BAD_INPUT', 'say what changed: --db NEW (an advisory DB update), --expired or --rules');
+      const now = io.clock.now();
+      await withStore(opts, io, c, async (s) => {
+        const plans: Plan[] = [];
+        if (opts.db !== undefined) {
+          const db = String(opts.db);
+          if (opts.previous !== undefined) plans.push(await planDbUpdate(s, diffDbs(String(opts.previous), db, now), now));
+          else {
+            const p = await applyDbUpdate(s, db, appliedDbSnapshot(io.env), now);
+            if (p) plans.push(p);
+            else io.stderr.write(`portcullis: ${db} is the advisory DB applied last: nothing changed\n`);
+          }
+        }
+        if (opts.expired) plans.push(await planExpiry(s, now));
+        if (opts.rules) plans.push(await planRulesRevision(s, now));
+        for (const p of plans) io.stderr.write(`portcullis: ${p.event}: ${p.images} image(s) in ${p.jobs} job(s), ${p.queued} newly queued\n`);
+        if (opts.queueOnly !== true) {
+          const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+          const log = (l: string) => io.stderr.write(`portcullis: ${l}\n`);
+          const n = await drain({ store: s, clock: io.clock, worker: `${hostname()}:${process.pid}:cli`, handlers: assuranceHandlers({ store: s, openDb: () => openDb(dbPath), notifier: webhookNotifier(io.env.PORTCULLIS_NOTIFY_SECRET, {}, log) }) });
+          const changed = await s.db.selectFrom('verdict_changes').select((e) => e.fn.countAll().as('n')).where('cause_key', 'in', plans.length ? plans.map((p) => p.event) : ['']).executeTakeFirst();
+          io.stderr.write(`portcullis: ${n} job(s) run; ${Number(changed?.n ?? 0)} verdict change(s) recorded\n`);
+        }
+      });
     });
 
   server

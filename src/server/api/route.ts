@@ -15,6 +15,8 @@ export interface Ctx {
   store: Store;
   clock: Clock;
   metrics: Metrics;
+  /** the in-process job runner (SQLite, or a server that also works the queue): woken when jobs are queued */
+  jobs?: { kick(): void; rulesChanged?(): void };
 }
 
 export interface Call {

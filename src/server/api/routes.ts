@@ -1,10 +1,11 @@
 // The whole route table of /api/v1 (the authorisation test and the OpenAPI document enumerate it).
 import { adminRoutes } from './admin.js';
 import { baseRoutes } from './bases.js';
+import { assuranceRoutes } from './assurance.js';
 import { exceptionRoutes } from './exceptions.js';
 import { objectRoutes } from './objects.js';
 import { overviewRoutes } from './overview.js';
 import type { Route } from './route.js';
 import { scanRoutes } from './scans.js';
 
-export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...adminRoutes, ...overviewRoutes, ...baseRoutes];
+export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...assuranceRoutes, ...adminRoutes, ...overviewRoutes, ...baseRoutes];

@@ -6,6 +6,7 @@ import { verifyDecisionRecord, type DecisionRecord } from '../../policy/record.j
 import { PortcullisError } from '../../core/errors.js';
 import { normaliseImageName } from '../../policy/imageref.js';
 import { getScan, insertScan, listScans } from '../store/scans.js';
+import { assureScan } from '../assure/inventory.js';
 import { ALL_ROLES, HttpError, NAME_PATTERN, mayUsePipeline, notFound, requirePipeline, type Call, type Ctx, type Route } from './route.js';
 
 const DIGEST_PATTERN = '^sha256:[0-9a-f]{64}$';
@@ -82,6 +83,8 @@ export const scanRoutes: Route[] = [
       }
       const digest = img.ref.transport === 'sbom' ? undefined : img.manifestDigest;
       const id = await insertScan(ctx.store, { pipeline: b.pipeline, repository, tag: d?.image.tag ?? img.ref.tag, digest, verdict: d?.verdict, report, decision: d, by: call.actor.name, at: call.now });
+      // continuous assurance: the inventory (for re-matching) and the current decision of (pipeline, image)
+      await assureScan(ctx.store, { pipeline: b.pipeline, scanId: id, repository, tag: d?.image.tag ?? img.ref.tag, digest, report, decision: d }, call.now);
       ctx.metrics.countUpload(b.pipeline);
       if (d) ctx.metrics.countDecision(d.verdict);
       return { id: String(id) };

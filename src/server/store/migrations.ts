@@ -45,6 +45,48 @@ export const MIGRATIONS: Migration[] = [
           ]),
     ],
   },
+  {
+    // continuous assurance (issue 24): stored inventories, the package-key index, the current decision
+    // of every (pipeline, image), verdict changes with their cause, and the job queue
+    version: 2,
+    up: (d) => [
+      `CREATE TABLE inventories (
+        id ${id(d)}, digest TEXT NOT NULL UNIQUE, body TEXT NOT NULL, created_at TEXT NOT NULL)`,
+      `CREATE TABLE inventory_packages (
+        ecosystem TEXT NOT NULL, name TEXT NOT NULL, inventory_id BIGINT NOT NULL,
+        PRIMARY KEY (ecosystem, name, inventory_id))`,
+      'CREATE INDEX inventory_packages_inventory ON inventory_packages (inventory_id)',
+      `CREATE TABLE assured_images (
+        id ${id(d)}, pipeline TEXT NOT NULL, image_key TEXT NOT NULL, repository TEXT, tag TEXT, digest TEXT,
+        inventory_id BIGINT NOT NULL, scan_id BIGINT NOT NULL, verdict TEXT, decision TEXT,
+        evaluated_at TEXT NOT NULL, next_expiry TEXT, revision INTEGER NOT NULL,
+        UNIQUE (pipeline, image_key))`,
+      'CREATE INDEX assured_images_inventory ON assured_images (inventory_id)',
+      'CREATE INDEX assured_images_expiry ON assured_images (next_expiry)',
+      `CREATE TABLE verdict_changes (
+        id ${id(d)}, assured_id BIGINT NOT NULL, pipeline TEXT NOT NULL, repository TEXT, digest TEXT,
+        at TEXT NOT NULL, before TEXT, after TEXT NOT NULL, cause_kind TEXT NOT NULL, cause TEXT NOT NULL,
+        cause_key TEXT NOT NULL, UNIQUE (cause_key, assured_id))`,
+      'CREATE INDEX verdict_changes_assured ON verdict_changes (assured_id, id)',
+      `CREATE TABLE jobs (
+        id ${id(d)}, queue TEXT NOT NULL, key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL, state TEXT NOT NULL,
+        attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, run_after TEXT NOT NULL,
+        locked_by TEXT, locked_until TEXT, last_error TEXT, result TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+      'CREATE INDEX jobs_ready ON jobs (queue, state, run_after, id)',
+      // registry watch: repositories polled for new tags and moved digests
+      `CREATE TABLE watches (
+        id ${id(d)}, repository TEXT NOT NULL, pipeline TEXT NOT NULL, interval_seconds INTEGER NOT NULL,
+        concurrency INTEGER NOT NULL, next_poll_at TEXT NOT NULL, last_error TEXT, created_at TEXT NOT NULL,
+        UNIQUE (repository, pipeline))`,
+      // SLA gating: when each vulnerability was first seen in each image repository
+      `CREATE TABLE first_seen (
+        repository TEXT NOT NULL, vulnerability TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (repository, vulnerability))`,
+      `CREATE TABLE watched_tags (
+        watch_id BIGINT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, seen_at TEXT NOT NULL,
+        PRIMARY KEY (watch_id, tag))`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
