@@ -97,6 +97,7 @@ const KEYS: Record<string, KeySpec> = {
   // continuous assurance (server, server reevaluate, worker): when and where re-evaluation runs, never its verdicts
   'reevaluate-interval': { schema: nonEmpty, security: false },
   'run-jobs': { schema: z.boolean(), security: false },
+  'remind-days': { schema: z.number().int().min(0), security: false },
   previous: { schema: nonEmpty, security: true },
   expired: { schema: z.boolean(), security: false },
   rules: { schema: z.boolean(), security: false },

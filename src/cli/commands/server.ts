@@ -98,6 +98,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('--body-limit <bytes>', 'largest request body', String(DEFAULT_BODY_LIMIT))
     .option('--db <path>', 'advisory DB for continuous assurance: stored images are re-evaluated when it changes (`portcullis db update`) and when exceptions end')
     .option('--reevaluate-interval <duration>', 'how often to look for a new advisory DB and ended exceptions (e.g. 5m, 1h)', '5m')
+    .option('--remind-days <n>', 'with --db: tell the owning teams (their policies\' notify URLs) this many days before an exception or allowlist entry expires, once (0 = never)', '7')
     .option('--run-jobs', 'PostgreSQL: also run queued jobs in this process (with SQLite the server always does; otherwise `portcullis worker`)')
     .action(async (_o: unknown, c: Command) => {
       const { opts } = await resolvedOptions(c, io);
@@ -125,6 +126,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
             notifier: webhookNotifier(io.env.PORTCULLIS_NOTIFY_SECRET, {}, log),
             log,
             scan: watchScanner(io),
+            remind: { days: positiveInt('remind-days', opts.remindDays, 0), ...(io.env.PORTCULLIS_NOTIFY_SECRET ? { secret: io.env.PORTCULLIS_NOTIFY_SECRET } : {}) },
           })
         : undefined;
       const srv = await buildServer({

@@ -15,6 +15,7 @@ import { assuranceHandlers, type Notifier } from './jobs.js';
 import { planDbUpdate, planExpiry, planRules, type Plan } from './plan.js';
 import type { ScanDeps } from './scanjob.js';
 import { pollWatches } from './watch.js';
+import { sendReminders, type RemindOptions } from './remind.js';
 
 function fingerprintOf(path: string): string {
   const db = openDb(path);
@@ -60,6 +61,8 @@ export interface AssuranceOptions {
   log?: (line: string) => void;
   /** registry watch: how to reach registries, and the scanner that scans what the watches find */
   scan?: Omit<ScanDeps, 'store' | 'openDb'>;
+  /** reminders before exceptions expire (days ahead; 0: none) */
+  remind?: RemindOptions;
 }
 
 export interface AssuranceService {
@@ -90,6 +93,10 @@ export function startAssurance(o: AssuranceOptions): AssuranceService {
       if (db) o.log?.(`advisory DB changed: ${db.images} image(s) to re-evaluate in ${db.jobs} job(s) (${db.event})`);
       const ex = await planExpiry(o.store, now);
       if (ex.images) o.log?.(`exceptions ended: ${ex.images} image(s) to re-evaluate`);
+      if (o.remind && o.remind.days !== 0) {
+        const n = await sendReminders(o.store, now, { log: o.log, ...o.remind });
+        if (n) o.log?.(`reminders: ${n} exception(s) or allowlist entries expiring soon, owners told`);
+      }
       const w = await pollWatches(o.store, now, o.scan?.registry ?? {});
       if (w.queued) o.log?.(`registry watch: ${w.queued} new or moved tag(s) to scan`);
       for (const e of w.errors) o.log?.(`registry watch: ${e}`);
