@@ -111,20 +111,29 @@ async function postOnce(fetchImpl: typeof fetch, url: string, body: string, head
   return res.status;
 }
 
-/** Send to every target; returns one line per failure (for stderr). Never throws. */
-export async function notify(r: ScanReport, targets: NotifyTarget[], opts: NotifyOptions = {}): Promise<string[]> {
-  const payload = notificationPayload(r, opts.reportUrl);
-  if (!payload || targets.length === 0) return [];
+/** One message as each kind of receiver gets it: Slack webhooks `slack`, the others `json` (signed), with its event name. */
+export interface Message {
+  json: unknown;
+  slack: unknown;
+  event: string;
+}
+
+/**
+ * POST a message to every target, each retried with backoff (not after a 4xx other than 429), never
+ * following a redirect; returns how many accepted it and one line per failure. Never throws.
+ */
+export async function deliver(targets: NotifyTarget[], m: Message, opts: NotifyOptions = {}): Promise<{ delivered: number; failures: string[] }> {
   const fetchImpl = opts.fetchImpl ?? fetch;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((res) => setTimeout(res, ms)));
   const retries = opts.retries ?? 2;
   const timeoutMs = opts.timeoutMs ?? 5000;
   const failures: string[] = [];
+  let delivered = 0;
   for (const t of targets) {
     const slack = isSlackUrl(t.url);
-    const body = JSON.stringify(slack ? slackPayload(payload) : payload);
+    const body = JSON.stringify(slack ? m.slack : m.json);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'portcullis' };
-    if (!slack) headers['x-portcullis-event'] = PAYLOAD_VERSION;
+    if (!slack) headers['x-portcullis-event'] = m.event;
     if (t.secret && !slack) headers['x-portcullis-signature'] = signature(t.secret, body);
     let last = '';
     let ok = false;
@@ -139,7 +148,16 @@ export async function notify(r: ScanReport, targets: NotifyTarget[], opts: Notif
         last = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e as Error).message;
       }
     }
-    if (!ok) failures.push(`notification to ${shown(t.url)} failed: ${last} (the verdict is unchanged)`);
+    if (ok) delivered++;
+    else failures.push(`notification to ${shown(t.url)} failed: ${last}`);
   }
-  return failures;
+  return { delivered, failures };
+}
+
+/** Send to every target; returns one line per failure (for stderr). Never throws. */
+export async function notify(r: ScanReport, targets: NotifyTarget[], opts: NotifyOptions = {}): Promise<string[]> {
+  const payload = notificationPayload(r, opts.reportUrl);
+  if (!payload || targets.length === 0) return [];
+  const { failures } = await deliver(targets, { json: payload, slack: slackPayload(payload), event: PAYLOAD_VERSION }, opts);
+  return failures.map((f) => `${f} (the verdict is unchanged)`);
 }

@@ -8,7 +8,7 @@ import type { Store } from '../store/db.js';
 import { activeObjects, appendAudit, listAudit } from '../store/objects.js';
 import { expiryInstant, expiryLabel } from '../../policy/exceptions.js';
 import { globMatch } from '../../core/glob.js';
-import { isSlackUrl, signature } from '../../notify/index.js';
+import { deliver } from '../../notify/index.js';
 
 export const REMINDER_VERSION = 'portcullis.reminder/v1';
 export const DEFAULT_REMIND_DAYS = 7;
@@ -111,19 +111,12 @@ export async function sendReminders(store: Store, now: Date, o: RemindOptions = 
     }
     const payload = { version: REMINDER_VERSION, kind: `${e.type}-expiring`, ...e };
     const text = `Portcullis: ${e.type} ${e.id}${e.finding ? ` (${e.finding})` : ''} in ${e.document} expires ${e.expires} (ends ${e.endsAt}, in ${e.daysLeft} day(s)); owner ${e.owner ?? 'unknown'}. Renew it with a reason, or fix what it covers.`;
-    let delivered = 0;
-    for (const url of urls) {
-      const body = JSON.stringify(isSlackUrl(url) ? { text } : payload);
-      try {
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (o.secret && !isSlackUrl(url)) headers['x-portcullis-signature'] = signature(o.secret, body);
-        const r = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(o.timeoutMs ?? 5000) });
-        if (r.ok) delivered++;
-        else o.log?.(`reminder to ${new URL(url).host}: HTTP ${r.status}`);
-      } catch (err) {
-        o.log?.(`reminder to ${new URL(url).host}: ${(err as Error).message}`);
-      }
-    }
+    const { delivered, failures } = await deliver(
+      urls.map((url) => ({ url, ...(o.secret ? { secret: o.secret } : {}) })),
+      { json: payload, slack: { text }, event: REMINDER_VERSION },
+      o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {},
+    );
+    for (const f of failures) o.log?.(`reminder: ${f}`);
     if (delivered === 0) continue;
     await appendAudit(store.db, { at: now.toISOString(), actor: { name: 'portcullis:reminders' }, action: 'remind', kind: 'Exceptions', name: key, after: { urls: urls.map((u) => createHash('sha256').update(u).digest('hex').slice(0, 12)), delivered, daysLeft: e.daysLeft } });
     sent++;
