@@ -18,7 +18,7 @@ import { nextExpiry, trackFirstSeen, type StoredInventory } from './inventory.js
 /** The server's rules, loaded once per job and turned into a gate per pipeline on first use. */
 export class Rules {
   private readonly gates = new Map<string, BundleGate | undefined>();
-  private constructor(private readonly objects: StoredObject[], private readonly at: Date) {}
+  private constructor(private readonly objects: readonly StoredObject[], private readonly at: Date) {}
 
   static async load(store: Store, now: Date): Promise<Rules> {
     return new Rules(await activeObjects(store), now);
