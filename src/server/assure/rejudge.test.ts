@@ -66,6 +66,13 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     assert.equal(await other.policyDigest(), undefined);
     assert.deepEqual(await other.rejudge({ ...ask, write: true }), { problem: 'no policy on the server applies to pipeline dev' });
     assert.deepEqual(await new StoreRejudge({ store, pipeline: PIPELINE, dbPath: `${dbPath}.missing`, clock, deadlineMs: 1000 }).rejudge({ ...ask, write: true }), { problem: `no advisory DB at ${dbPath}.missing (--db)` });
+    // a DB older than the policy's age limit gives decisions expired at birth: not stored (no write per request)
+    await putRules(store, [{ file: 'policy.yaml', raw: POLICY.replace('coverage: {onGap: warn}', 'coverage: {onGap: warn}\n    database: {maxAgeHours: 24}') }], clock.now());
+    const before = await rows();
+    const stale = await rejudge.rejudge({ ...ask, write: true });
+    assert.ok('problem' in stale);
+    assert.match(stale.problem, /^the new decision is already expired: validUntil 2026-03-01T00:00:00\.000Z \(advisory source \S+ data from 2026-02-28T00:00:00\.000Z \+ database\.maxAgeHours: 24\); update the advisory DB at /);
+    assert.deepEqual(await rows(), before);
   });
 }
 

@@ -111,6 +111,11 @@ export class StoreRejudge {
       server: gate.provenance,
       validity: decisionValidity(decision, report, gate.policies.policies),
     });
+    // a decision already past its validUntil (a DB older than the policy's age limit) would be re-judged,
+    // and stored again, by every request: not stored, said instead
+    if (record.validUntil !== undefined && !(Date.parse(record.validUntil) > now.getTime())) {
+      return { problem: `the new decision is already expired: validUntil ${record.validUntil}${record.validUntilBy ? ` (${record.validUntilBy})` : ''}; update the advisory DB at ${this.o.dbPath}` };
+    }
     if (!r.write) return { record, stored: false };
     if (row.pipeline === pipeline) {
       let current: typeof row | undefined = row;
