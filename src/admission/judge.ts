@@ -22,8 +22,8 @@ export interface SignedDecisions {
 export type Rejudged = { record: DecisionRecord; stored: boolean } | { problem: string };
 
 export interface Rejudger {
-  /** the digest of the pipeline's current policies; undefined when unknown (then not questioned) */
-  policyDigest(): Promise<string | undefined>;
+  /** the digests of the pipeline's current policies and exceptions; undefined when unknown (then not questioned) */
+  rulesDigests(): Promise<{ policies: string; exceptions: string } | undefined>;
   /**
    * Evaluate the stored inventory of `digest` again, now. `write: false` (dryRun) stores nothing.
    * `previous` is the decision that no longer counts, `reason` why (the cause recorded with a change).
@@ -159,9 +159,11 @@ export class Judge {
         let why = refusal(v, digest, pipeline, now, maxAge, undefined, this.verify);
         let kind: 'expired' | 'policy' | undefined = why?.startsWith('expired: ') ? 'expired' : undefined;
         if (!why && this.opts.rejudge) {
-          const current = await this.opts.rejudge.policyDigest();
-          const made = (v as DecisionRecord).policies.digest;
-          if (current !== undefined && made !== current) [why, kind] = [`made under policy digest ${made}; the pipeline's policies are now ${current}`, 'policy'];
+          // a policy changed, or an exception or allowlist entry was added or revoked, since the decision
+          const current = await this.opts.rejudge.rulesDigests();
+          const made = v as DecisionRecord;
+          if (current && made.policies.digest !== current.policies) [why, kind] = [`made under policy digest ${made.policies.digest}; the pipeline's policies are now ${current.policies}`, 'policy'];
+          else if (current && made.exceptions.digest !== current.exceptions) [why, kind] = [`made under exceptions digest ${made.exceptions.digest}; the pipeline's exceptions are now ${current.exceptions}`, 'policy'];
         }
         if (!why) return this.verdictOf(image, what, v as DecisionRecord, refused);
         refused.push(`stored decision: ${why}`);

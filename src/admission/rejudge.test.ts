@@ -226,6 +226,11 @@ test('a policy change on the server: a still-valid decision made under the old p
   const after = (await latestDecision(store, PIPELINE, dig.dry!)) as { policies: { digest: string } };
   assert.notEqual(after.policies.digest, stored.policies.digest);
   assert.equal((await changes()).filter((c) => c.digest === dig.dry).length, 1, 'one change: pass → fail; a re-judgement that keeps the verdict records none');
+  // the exception is revoked on the server (the exceptions document without it): re-judged again
+  const exceptionsNow = (await latestDecision(store, PIPELINE, dig.dry!)) as { exceptions: { digest: string } };
+  await putRules(store, [{ file: 'exceptions.yaml', raw: exceptionsFor(`${reg.host}/shop/allowed@${dig.allowed}`).replace(/exceptions:\n {2}- \{id: minimist-accepted[^\n]*\n/, 'exceptions: []\n') }], clock.now());
+  const revoked = await post(port, tls.cert, '/validate', review('pod', img.dry!));
+  assert.match(revoked.body.response.status.message, new RegExp(`re-judged \\(the stored decision of .* was made under exceptions digest ${exceptionsNow.exceptions.digest}; the pipeline's exceptions are now sha256:[0-9a-f]{64}\\): still fails`));
 });
 
 test('a re-judgement past its deadline denies meanwhile, goes on and serves the next request; one that throws counts as no decision', async () => {
@@ -241,7 +246,7 @@ test('a re-judgement past its deadline denies meanwhile, goes on and serves the 
     store: { latest: async () => old },
     rejudge: {
       deadlineMs: 20,
-      policyDigest: async () => undefined,
+      rulesDigests: async () => undefined,
       rejudge: () => {
         calls++;
         return new Promise((resolve) => (release = () => resolve({ record: fresh, stored: true })));
@@ -260,12 +265,12 @@ test('a re-judgement past its deadline denies meanwhile, goes on and serves the 
   const next = await judge.judge('r.example/shop/api:1', 'r.example/shop/api', digest);
   assert.equal(next.outcome, 'pass', next.message);
   assert.doesNotMatch(next.message, /re-judged/, 'the finished re-judgement is the cached decision');
-  const broken = new Judge({ pipeline: PIPELINE, clock: at, store: { latest: async () => old }, rejudge: { deadlineMs: 1000, policyDigest: async () => undefined, rejudge: async () => Promise.reject(new Error('database is locked')) } });
+  const broken = new Judge({ pipeline: PIPELINE, clock: at, store: { latest: async () => old }, rejudge: { deadlineMs: 1000, rulesDigests: async () => undefined, rejudge: async () => Promise.reject(new Error('database is locked')) } });
   const j = await broken.judge('r.example/shop/api:1', 'r.example/shop/api', digest);
   assert.deepEqual([j.outcome, j.rejudged], ['missing', 'failed']);
   assert.match(j.message, /could not be re-judged: re-judging failed: database is locked/);
   // a re-judgement whose new decision is itself already expired does not count either
-  const stillOld = new Judge({ pipeline: PIPELINE, clock: at, store: { latest: async () => old }, rejudge: { deadlineMs: 1000, policyDigest: async () => undefined, rejudge: async () => ({ record: old, stored: false }) } });
+  const stillOld = new Judge({ pipeline: PIPELINE, clock: at, store: { latest: async () => old }, rejudge: { deadlineMs: 1000, rulesDigests: async () => undefined, rejudge: async () => ({ record: old, stored: false }) } });
   const s = await stillOld.judge('r.example/shop/api:1', 'r.example/shop/api', digest);
   assert.equal(s.outcome, 'missing');
   assert.match(s.message, /the new decision does not count either: expired/);

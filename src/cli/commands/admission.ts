@@ -60,7 +60,7 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
     .option('--policy <path>', 'with --missing-decision scan: policy file or directory (repeatable)', collect)
     .option('--exceptions <path>', 'with --missing-decision scan: exceptions file or directory (repeatable)', collect)
     .option('--db <path>', 'the advisory DB: re-judging expired decisions, and --missing-decision scan (default: $PORTCULLIS_DB or the cache dir)')
-    .option('--no-rejudge', 'do not re-judge an expired (or policy-stale) stored decision from the image\'s stored inventory; it then counts as no decision')
+    .option('--no-rejudge', 'do not re-judge an expired stored decision (or one made under other policies or exceptions than the server\'s current ones) from the image\'s stored inventory; it then counts as no decision')
     .option('--rejudge-deadline <ms>', 'how long a request waits for a re-judgement (it goes on in the background and stores its decision)', '3000')
     .option('--on-error <action>', 'internal errors (registry, database, deadline): deny (fail closed) or allow (fail open, warned and audited)', 'deny')
     .option('--timeout <ms>', 'deadline for judging one request; keep below the webhook\'s timeoutSeconds', '8000')

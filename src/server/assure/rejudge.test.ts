@@ -55,7 +55,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     const stored = (await latestDecision(store, PIPELINE, g.digest)) as DecisionRecord;
     assert.equal(stored.verdict, 'fail');
     assert.equal(stored.image.digest, g.digest);
-    assert.equal(stored.policies.digest, await rejudge.policyDigest());
+    assert.deepEqual(await rejudge.rulesDigests(), { policies: stored.policies.digest, exceptions: stored.exceptions.digest });
     const by = await store.db.selectFrom('scans').select('uploaded_by').orderBy('id', 'desc').executeTakeFirstOrThrow();
     assert.equal(by.uploaded_by, REJUDGED_BY);
 
@@ -63,7 +63,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     const none = await rejudge.rejudge({ ...ask, digest: `sha256:${'0'.repeat(64)}`, write: true });
     assert.deepEqual(none, { problem: `the server has no stored inventory for sha256:${'0'.repeat(64)}` });
     const other = new StoreRejudge({ store, pipeline: 'dev', dbPath, clock, deadlineMs: 1000 });
-    assert.equal(await other.policyDigest(), undefined);
+    assert.equal(await other.rulesDigests(), undefined);
     assert.deepEqual(await other.rejudge({ ...ask, write: true }), { problem: 'no policy on the server applies to pipeline dev' });
     assert.deepEqual(await new StoreRejudge({ store, pipeline: PIPELINE, dbPath: `${dbPath}.missing`, clock, deadlineMs: 1000 }).rejudge({ ...ask, write: true }), { problem: `no advisory DB at ${dbPath}.missing (--db)` });
     // a DB older than the policy's age limit gives decisions expired at birth: not stored (no write per request)

@@ -1,5 +1,5 @@
 // Re-judging at admission (issue 23): the webhook found the latest decision for an image digest expired,
-// or made under other policies than the pipeline's current ones. The image's stored inventory is judged
+// or made under other policies or exceptions than the pipeline's current ones. The image's stored inventory is judged
 // again by the same code continuous assurance runs (decideStored: re-match with today's advisory DB, then
 // evaluate() with the server's current policies and exceptions for the pipeline), and the new decision is
 // stored as a decision record (the webhook's next lookup finds it) and, when the verdict changed, as a
@@ -73,11 +73,12 @@ export class StoreRejudge {
     return this.rules.value;
   }
 
-  async policyDigest(): Promise<string | undefined> {
+  async rulesDigests(): Promise<{ policies: string; exceptions: string } | undefined> {
     try {
-      return (await this.currentRules()).gate(this.o.pipeline)?.policies.digest;
+      const g = (await this.currentRules()).gate(this.o.pipeline);
+      return g && { policies: g.policies.digest, exceptions: g.exceptions.digest };
     } catch (e) {
-      // the rules cannot be read or parsed: the stored decision is not questioned on policy grounds (its expiry still is)
+      // the rules cannot be read or parsed: the stored decision is not questioned on these grounds (its expiry still is)
       this.o.log?.(`cannot read the pipeline's current policies: ${(e as Error).message}`);
       return undefined;
     }
