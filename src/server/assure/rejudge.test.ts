@@ -65,7 +65,9 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     const other = new StoreRejudge({ store, pipeline: 'dev', dbPath, clock, deadlineMs: 1000 });
     assert.equal(await other.rulesDigests(), undefined);
     assert.deepEqual(await other.rejudge({ ...ask, write: true }), { problem: 'no policy on the server applies to pipeline dev' });
-    assert.deepEqual(await new StoreRejudge({ store, pipeline: PIPELINE, dbPath: `${dbPath}.missing`, clock, deadlineMs: 1000 }).rejudge({ ...ask, write: true }), { problem: `no advisory DB at ${dbPath}.missing (--db)` });
+    const noDb = new StoreRejudge({ store, pipeline: PIPELINE, dbPath: `${dbPath}.missing`, clock, deadlineMs: 1000 });
+    assert.deepEqual(await noDb.rejudge({ ...ask, write: true }), { problem: `no advisory DB at ${dbPath}.missing (--db)` });
+    assert.equal(await noDb.rulesDigests(), undefined, 'without a DB a valid decision is not questioned on its rules (nothing could answer)');
     // a DB older than the policy's age limit gives decisions expired at birth: not stored (no write per request)
     await putRules(store, [{ file: 'policy.yaml', raw: POLICY.replace('coverage: {onGap: warn}', 'coverage: {onGap: warn}\n    database: {maxAgeHours: 24}') }], clock.now());
     const before = await rows();

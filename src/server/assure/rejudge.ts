@@ -74,6 +74,9 @@ export class StoreRejudge {
   }
 
   async rulesDigests(): Promise<{ policies: string; exceptions: string } | undefined> {
+    // a valid decision is questioned on its rules only when a re-judgement can answer: without a DB it
+    // still counts until it expires (an expired one is never admitted, DB or not)
+    if (!existsSync(this.o.dbPath)) return undefined;
     try {
       const g = (await this.currentRules()).gate(this.o.pipeline);
       return g && { policies: g.policies.digest, exceptions: g.exceptions.digest };
