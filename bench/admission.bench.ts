@@ -31,10 +31,11 @@ export function rssMiB(pid: number): number {
 }
 
 /** Open-loop load: RPS requests per second for `seconds`, latency of each (ms), errors counted. */
-export async function load(agent: https.Agent, port: number, body: Buffer, seconds: number, rps: number): Promise<{ lat: number[]; errors: number; sent: number }> {
+export async function load(agent: https.Agent, port: number, body: Buffer, seconds: number, rps: number): Promise<{ lat: number[]; errors: number; sent: number; kinds: string[] }> {
   const lat: number[] = [];
   let errors = 0;
   let sent = 0;
+  const kinds = new Set<string>();
   const one = () =>
     new Promise<void>((resolve) => {
       const t0 = process.hrtime.bigint();
@@ -45,13 +46,17 @@ export async function load(agent: https.Agent, port: number, body: Buffer, secon
           const ms = Number(process.hrtime.bigint() - t0) / 1e6;
           lat.push(ms);
           if (process.env.BENCH_ADMISSION_DEBUG && ms > 50) console.log(`slow: ${ms.toFixed(0)} ms at +${Date.now() - start} ms`);
-          const ok = res.statusCode === 200 && (JSON.parse(Buffer.concat(chunks).toString()) as { response: { allowed: boolean } }).response.allowed;
-          if (!ok) errors++;
+          const answer = res.statusCode === 200 ? (JSON.parse(Buffer.concat(chunks).toString()) as { response: { allowed: boolean; status?: { message?: string } } }).response : undefined;
+          if (!answer?.allowed) {
+            errors++;
+            kinds.add(answer ? `denied: ${answer.status?.message ?? ''}`.slice(0, 200) : `HTTP ${res.statusCode}`);
+          }
           resolve();
         });
       });
-      r.on('error', () => {
+      r.on('error', (e: Error) => {
         errors++;
+        kinds.add(e.message);
         resolve();
       });
       r.end(body);
@@ -70,7 +75,7 @@ export async function load(agent: https.Agent, port: number, body: Buffer, secon
     }, tickMs);
   });
   await Promise.all(pending);
-  return { lat, errors, sent };
+  return { lat, errors, sent, kinds: [...kinds] };
 }
 
 /** The bucket bound at the 99th percentile of the webhook's handling-time histogram. */

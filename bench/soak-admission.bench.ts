@@ -13,15 +13,17 @@ export async function run(): Promise<string | void> {
     const samples: number[] = [rssMiB(w.pid)];
     let errors = 0;
     let sent = 0;
+    const kinds = new Set<string>();
     for (let t = 0; t < SOAK; t += 10) {
       const s = await load(w.agent, w.port, w.body, Math.min(10, SOAK - t), RPS);
       errors += s.errors;
       sent += s.sent;
+      for (const k of s.kinds) kinds.add(k);
       samples.push(rssMiB(w.pid));
       if (samples.length % 6 === 1) console.log(`+${t + 10} s: RSS ${samples[samples.length - 1]!.toFixed(0)} MiB, ${errors} errors`);
     }
     const late = samples.slice(Math.floor(samples.length / 2));
-    const line = `${sent} requests at ${RPS}/s for ${SOAK} s, ${errors} errors; webhook RSS every 10 s (MiB): ${samples.map((x) => x.toFixed(0)).join(' ')}`;
+    const line = `${sent} requests at ${RPS}/s for ${SOAK} s, ${errors} errors${kinds.size ? ` (${[...kinds].join('; ')})` : ''}; webhook RSS every 10 s (MiB): ${samples.map((x) => x.toFixed(0)).join(' ')}`;
     const verdict = `second half: min ${Math.min(...late).toFixed(0)}, max ${Math.max(...late).toFixed(0)} MiB; first sample ${samples[0]!.toFixed(0)}, last ${samples[samples.length - 1]!.toFixed(0)} MiB`;
     console.log(line);
     console.log(verdict);
