@@ -12,7 +12,7 @@ import { ping, type Store } from './store/db.js';
 import { actorName, verifyToken, type TokenInfo } from './store/tokens.js';
 import { Metrics, RateLimiter, securityHeaders } from './ops.js';
 import { defaultConsoleDir, registerConsole } from './console/serve.js';
-import type { OidcConfig } from './oidc/config.js';
+import { CALLBACK_PATH, type OidcConfig } from './oidc/config.js';
 import { registerOidc } from './oidc/routes.js';
 
 export interface ServerOptions {
@@ -51,6 +51,12 @@ function bearer(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** The request as logged: no query string on the SSO callback (its code and state are single-use secrets). */
+function logRequest(req: { method: string; url: string; ip?: string; id?: string }): Record<string, unknown> {
+  const url = req.url.startsWith(CALLBACK_PATH) ? req.url.replace(/\?.*$/, '?(redacted)') : req.url;
+  return { method: req.method, url, remoteAddress: req.ip };
+}
+
 function statusOf(e: unknown): { status: number; message: string } {
   if (e instanceof HttpError) return { status: e.status, message: e.message };
   if (e instanceof PortcullisError) {
@@ -77,7 +83,7 @@ export async function buildServer(opts: ServerOptions): Promise<Server> {
   const limiter = new RateLimiter(opts.rateLimit ?? 1200, () => Date.now());
   let closing = false;
   const app = Fastify({
-    logger: opts.log ? { level: 'info', stream: opts.log } : false,
+    logger: opts.log ? { level: 'info', stream: opts.log, serializers: { req: logRequest } } : false,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     genReqId: (req) => {
       const h = req.headers['x-request-id'];
