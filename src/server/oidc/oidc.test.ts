@@ -7,7 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { selfSigned } from '../../admission/testkit.js';
 import { client, freePort, freshStore, movableClock, serverOn, tokenFor, T0, type Backend } from '../testkit.js';
 import type { Store } from '../store/db.js';
 import { listTokens } from '../store/tokens.js';
@@ -252,4 +256,25 @@ test('without --oidc-issuer: the login routes say SSO is off and give nothing', 
   assert.equal((await api('GET', '/api/v1/auth/oidc/login')).status, 404);
   assert.equal((await api('GET', '/api/v1/auth/oidc/callback?state=x&code=y')).status, 404);
   assert.equal(await sessions(store), 0);
+});
+
+test('over TLS the login cookie is Secure', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-oidc-tls-'));
+  let tls: { cert: string; key: string };
+  try {
+    tls = selfSigned(dir);
+  } catch {
+    const msg = 'SKIPPED: openssl not available to make a test certificate';
+    console.log(msg);
+    return t.skip(msg);
+  }
+  const store = (await freshStore('sqlite', 'oidc_tls'))!;
+  const issuer = await startTestIssuer();
+  const oidc = oidcConfigFrom({ oidcIssuer: issuer.url, oidcClientId: issuer.clientId, oidcRedirectUrl: 'https://portcullis.example.com', oidcRole: ROLES }, {})!;
+  const srv = await serverOn(store, movableClock(T0), { oidc, tls });
+  t.after(async () => (await srv.close(), await issuer.close()));
+  const r = await srv.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/login' });
+  assert.equal(r.statusCode, 302);
+  assert.match(String(r.headers['set-cookie']), /; HttpOnly; SameSite=Lax; Secure$/);
+  assert.equal(new URL(String(r.headers.location)).searchParams.get('redirect_uri'), 'https://portcullis.example.com/api/v1/auth/oidc/callback');
 });
