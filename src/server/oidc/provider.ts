@@ -25,6 +25,26 @@ export const JWKS_REFETCH_MS = 60_000;
 
 const network = (what: string, why: string, cause?: unknown) => new PortcullisError('NETWORK', `identity provider: ${what}: ${why}`, cause === undefined ? {} : { cause });
 
+/** The body, read no further than MAX_BODY bytes (a provider, or something in its place, cannot fill memory). */
+async function readCapped(res: Response, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of res.body ?? []) {
+      size += (c as Uint8Array).byteLength;
+      if (size > MAX_BODY) {
+        await res.body?.cancel().catch(() => undefined);
+        throw network(what, `answer larger than ${MAX_BODY} bytes`);
+      }
+      chunks.push(Buffer.from(c as Uint8Array));
+    }
+  } catch (e) {
+    if (e instanceof PortcullisError) throw e;
+    throw network(what, `answer cut off (${(e as Error).message})`, e);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function readJson(url: string, what: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
   let res: Response;
   try {
@@ -34,10 +54,7 @@ async function readJson(url: string, what: string, init: RequestInit = {}): Prom
   }
   const declared = Number(res.headers.get('content-length') ?? 0);
   if (declared > MAX_BODY) throw network(`${what} ${url}`, `answer larger than ${MAX_BODY} bytes`);
-  const text = await res.text().catch((e: unknown) => {
-    throw network(`${what} ${url}`, `answer cut off (${(e as Error).message})`, e);
-  });
-  if (text.length > MAX_BODY) throw network(`${what} ${url}`, `answer larger than ${MAX_BODY} bytes`);
+  const text = await readCapped(res, `${what} ${url}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -45,9 +62,10 @@ async function readJson(url: string, what: string, init: RequestInit = {}): Prom
     json = undefined;
   }
   if (!res.ok) {
-    // OAuth errors are {error, error_description}: safe to show, they carry no secret
-    const e = json as { error?: unknown; error_description?: unknown } | undefined;
-    const detail = typeof e?.error === 'string' ? `: ${e.error}${typeof e.error_description === 'string' ? ` (${e.error_description.slice(0, 200)})` : ''}` : '';
+    // OAuth errors are {error, error_description}: the error code is shown; the free-text description
+    // is not (a provider may echo the code or client id in it)
+    const e = json as { error?: unknown } | undefined;
+    const detail = typeof e?.error === 'string' && /^[\x20-\x7e]{1,64}$/.test(e.error) ? `: ${e.error}` : '';
     throw network(`${what} ${url}`, `HTTP ${res.status}${detail}`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw network(`${what} ${url}`, 'answer is not a JSON object');
