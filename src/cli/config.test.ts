@@ -115,3 +115,12 @@ test('config file: no-cache: true is the flag --no-cache (kept as cache: false);
   rejects(() => loadConfigFile(undefined, configDir('no-cache: true\ncache: true\n')), /given twice/);
   assert.equal(isSecurityKey('no-cache'), false);
 });
+
+test('config file: the server\'s SSO settings (only from a file the operator passes: they decide who gets which role)', () => {
+  const text = 'oidc-issuer: https://sso.example.com/realms/acme\noidc-client-id: portcullis\noidc-redirect-url: https://portcullis.example.com\noidc-role: [platform-security=security, portcullis-admins=admin]\noidc-session-hours: 4\n';
+  const l = loadConfigFile('portcullis.yaml', configDir(text));
+  assert.deepEqual(l.values.oidcRole, ['platform-security=security', 'portcullis-admins=admin']);
+  assert.equal(l.values.oidcSessionHours, 4);
+  for (const k of ['oidc-issuer', 'oidc-client-id', 'oidc-redirect-url', 'oidc-role', 'oidc-groups-claim', 'oidc-scopes', 'oidc-session-hours']) assert.ok(isSecurityKey(k), k);
+  rejects(() => loadConfigFile(undefined, configDir('oidc-session-hours: 48\n')), /oidc-session-hours/);
+});

@@ -78,6 +78,14 @@ const KEYS: Record<string, KeySpec> = {
   listen: { schema: nonEmpty, security: false },
   'tls-cert': { schema: nonEmpty, security: false },
   'tls-key': { schema: nonEmpty, security: false },
+  // SSO for people: who may sign in, and with which role
+  'oidc-issuer': { schema: nonEmpty, security: true },
+  'oidc-client-id': { schema: nonEmpty, security: true },
+  'oidc-redirect-url': { schema: nonEmpty, security: true },
+  'oidc-role': { schema: paths, security: true },
+  'oidc-groups-claim': { schema: nonEmpty, security: true },
+  'oidc-scopes': { schema: nonEmpty, security: true },
+  'oidc-session-hours': { schema: z.union([nonEmpty, z.number().int().min(1).max(24)]), security: true },
   // the admission webhook and signed decisions: what admits an image, whose signatures count
   mode: { schema: z.enum(['enforce', 'warn', 'audit']), security: true },
   'namespace-mode': { schema: paths, security: true },

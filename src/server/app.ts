@@ -9,9 +9,11 @@ import { ROUTES } from './api/routes.js';
 import { HttpError, type Ctx, type Route } from './api/route.js';
 import { openApiDocument } from './api/openapi.js';
 import { ping, type Store } from './store/db.js';
-import { verifyToken, type TokenInfo } from './store/tokens.js';
+import { actorName, verifyToken, type TokenInfo } from './store/tokens.js';
 import { Metrics, RateLimiter, securityHeaders } from './ops.js';
 import { defaultConsoleDir, registerConsole } from './console/serve.js';
+import { CALLBACK_PATH, type OidcConfig } from './oidc/config.js';
+import { registerOidc } from './oidc/routes.js';
 
 export interface ServerOptions {
   store: Store;
@@ -27,6 +29,8 @@ export interface ServerOptions {
   consoleDir?: string;
   /** continuous assurance in this process: told when jobs are queued and when rules change */
   jobs?: Ctx['jobs'];
+  /** SSO login for people (OpenID Connect): groups mapped to roles, sessions in the token store */
+  oidc?: OidcConfig;
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -45,6 +49,12 @@ function bearer(req: FastifyRequest): string | undefined {
   if (typeof h !== 'string') return undefined;
   const m = /^Bearer\s+(\S+)$/i.exec(h.trim());
   return m?.[1];
+}
+
+/** The request as logged: no query string on the SSO callback (its code and state are single-use secrets). */
+function logRequest(req: { method: string; url: string; ip?: string; id?: string }): Record<string, unknown> {
+  const url = req.url.startsWith(CALLBACK_PATH) ? req.url.replace(/\?.*$/, '?(redacted)') : req.url;
+  return { method: req.method, url, remoteAddress: req.ip };
 }
 
 function statusOf(e: unknown): { status: number; message: string } {
@@ -73,7 +83,7 @@ export async function buildServer(opts: ServerOptions): Promise<Server> {
   const limiter = new RateLimiter(opts.rateLimit ?? 1200, () => Date.now());
   let closing = false;
   const app = Fastify({
-    logger: opts.log ? { level: 'info', stream: opts.log } : false,
+    logger: opts.log ? { level: 'info', stream: opts.log, serializers: { req: logRequest } } : false,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     genReqId: (req) => {
       const h = req.headers['x-request-id'];
@@ -110,6 +120,7 @@ export async function buildServer(opts: ServerOptions): Promise<Server> {
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
   app.get('/api/v1/openapi.json', async () => openApiDocument());
   registerConsole(app, opts.consoleDir ?? defaultConsoleDir());
+  registerOidc(app, { store: opts.store, clock: opts.clock, limiter, tls: opts.tls !== undefined, ...(opts.oidc ? { oidc: opts.oidc } : {}) });
 
   for (const r of ROUTES) register(app, ctx, r, limiter);
 
@@ -150,7 +161,7 @@ function register(app: FastifyInstance, ctx: Ctx, r: Route, limiter: RateLimiter
       const token = req.token!;
       const result = await r.handler(ctx, {
         token,
-        actor: { name: `${token.name} (${token.role}, token ${token.id})`, requestId: req.id },
+        actor: { name: actorName(token), requestId: req.id },
         params: req.params as Record<string, string>,
         query: req.query as Record<string, string | undefined>,
         body: req.body,

@@ -22,6 +22,7 @@ import { SCANNER } from '../version.js';
 import { prepareChecks } from '../../checks/index.js';
 import type { ContentCheck } from '../../checks/types.js';
 import { collect, resolvedOptions } from './common.js';
+import { CALLBACK_PATH, DEFAULT_GROUPS_CLAIM, DEFAULT_SCOPES, DEFAULT_SESSION_HOURS, oidcConfigFrom } from '../../server/oidc/config.js';
 
 /** `$PORTCULLIS_DATA_DIR/portcullis.db`, else `~/.local/share/portcullis/portcullis.db`. */
 export function defaultDatabase(env: NodeJS.ProcessEnv): string {
@@ -100,9 +101,17 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('--reevaluate-interval <duration>', 'how often to look for a new advisory DB and ended exceptions (e.g. 5m, 1h)', '5m')
     .option('--remind-days <n>', 'with --db: tell the owning teams (their policies\' notify URLs) this many days before an exception or allowlist entry expires, once (0 = never)', '7')
     .option('--run-jobs', 'PostgreSQL: also run queued jobs in this process (with SQLite the server always does; otherwise `portcullis worker`)')
+    .option('--oidc-issuer <url>', 'SSO for the console: the OpenID Connect issuer (discovery at URL/.well-known/openid-configuration); the client secret, if any, comes from $PORTCULLIS_OIDC_CLIENT_SECRET')
+    .option('--oidc-client-id <id>', 'the client id registered at the issuer')
+    .option('--oidc-redirect-url <url>', `the server's external URL as browsers reach it (the callback is URL${CALLBACK_PATH})`)
+    .option('--oidc-role <group=role>', 'map a group of the groups claim to admin, security or viewer (repeatable; the highest role wins; people in no mapped group are refused)', collect)
+    .option('--oidc-groups-claim <claim>', 'the ID token claim holding the groups (a dotted path such as realm_access.roles also works)', DEFAULT_GROUPS_CLAIM)
+    .option('--oidc-scopes <scopes>', 'scopes to request, separated by spaces', DEFAULT_SCOPES.join(' '))
+    .option('--oidc-session-hours <n>', 'lifetime of the session a login gives (1 to 24); groups are checked again at the next login', String(DEFAULT_SESSION_HOURS))
     .action(async (_o: unknown, c: Command) => {
       const { opts } = await resolvedOptions(c, io);
       const { host, port } = parseListen(String(opts.listen));
+      const oidc = oidcConfigFrom(opts, io.env);
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new PortcullisError('BAD_INPUT', '--tls-cert and --tls-key go together');
       const read = (f: string, what: string) => {
         try {
@@ -137,6 +146,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
         tls,
         rateLimit: positiveInt('rate-limit', opts.rateLimit),
         bodyLimit: positiveInt('body-limit', opts.bodyLimit, 1024),
+        ...(oidc ? { oidc } : {}),
       });
       try {
         await srv.app.listen({ host, port });
@@ -147,6 +157,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       const addr = srv.app.server.address();
       const shown = typeof addr === 'object' && addr ? `${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}` : `${host}:${port}`;
       io.stderr.write(`portcullis: server listening on ${tls ? 'https' : 'http'}://${shown} (database: ${store.dialect} ${store.location}, schema ${store.schemaVersion})\n`);
+      if (oidc) io.stderr.write(`portcullis: SSO login with ${oidc.issuer} (client ${oidc.clientId}, ${oidc.clientSecret !== undefined ? 'confidential' : 'public, PKCE only'}; ${oidc.roles.length} group mapping(s); callback ${oidc.redirectUrl})\n`);
       // graceful shutdown: stop accepting, finish in-flight requests, close the database
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {

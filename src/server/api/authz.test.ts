@@ -7,6 +7,7 @@ import { ROUTES } from './routes.js';
 import { client, freshStore, movableClock, serverOn, tokenFor, T0 } from '../testkit.js';
 import { createToken, revokeToken, ROLES } from '../store/tokens.js';
 import { report } from '../../policy/testdata/synthetic.js';
+import { PUBLIC_ROUTES } from '../oidc/routes.js';
 
 function urlOf(url: string): string {
   return url.replace(':name', 'prod-a').replace(':id', url.startsWith('/api/v1/tokens') ? '0123456789abcdef' : url.includes('reports') || url.includes('decisions') ? '1' : 'x1');
@@ -79,4 +80,21 @@ test('a ci token of one pipeline cannot upload for another, nor read its bundle 
   assert.equal((await pay('GET', '/api/v1/reports/1')).status, 404);
   assert.equal((await shop('GET', '/api/v1/reports')).json.items.length, 1);
   assert.deepEqual((await pay('GET', '/api/v1/pipelines')).json.items.map((p: { name: string }) => p.name), ['pay-prod']);
+});
+
+test('the public login routes are listed, need no token and give no data without a session', async (t) => {
+  const store = (await freshStore('sqlite', 'authz4'))!;
+  const srv = await serverOn(store, movableClock(T0));
+  t.after(() => srv.close());
+  const api = client(srv);
+  assert.deepEqual(PUBLIC_ROUTES.map((r) => `${r.method} ${r.url}`), ['GET /api/v1/auth/config', 'GET /api/v1/auth/oidc/login', 'GET /api/v1/auth/oidc/callback']);
+  for (const r of PUBLIC_ROUTES) assert.ok(!ROUTES.some((x) => x.url === r.url), `${r.url} is public, not in the authenticated table`);
+  assert.deepEqual((await api('GET', '/api/v1/auth/config')).json, { oidc: { enabled: false } }, 'whether SSO is on, nothing else');
+  for (const url of ['/api/v1/auth/oidc/login', '/api/v1/auth/oidc/callback?state=x&code=y']) {
+    const r = await api('GET', url);
+    assert.equal(r.status, 404, url);
+    assert.deepEqual(Object.keys(r.json).sort(), ['error', 'requestId']);
+  }
+  // logout is in the table like every other route: no token, no logout
+  assert.equal((await api('POST', '/api/v1/auth/logout')).status, 401);
 });

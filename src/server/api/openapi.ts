@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route table's schemas (docs/openapi.json is this,
 // committed; a test checks it is current and valid).
 import { ROUTES } from './routes.js';
+import { PUBLIC_ROUTES } from '../oidc/routes.js';
 import type { JsonSchema } from './route.js';
 
 const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, requestId: { type: 'string' } } };
@@ -36,6 +37,30 @@ export function openApiDocument(): Record<string, unknown> {
     };
     if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };
     (paths[path] ??= {})[r.method.toLowerCase()] = op;
+  }
+  // the login routes need no token and give no data (a redirect, or whether SSO is on)
+  for (const r of PUBLIC_ROUTES) {
+    const responses = Object.fromEntries(
+      Object.entries(r.responses).map(([status, description]) => [
+        status,
+        status === '200'
+          ? { description, content: { 'application/json': { schema: { type: 'object' } } } }
+          : status === '302' || status === '303'
+            ? { description, headers: { location: { schema: { type: 'string' } } } }
+            : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } }, 'text/html': { schema: { type: 'string' } } } },
+      ]),
+    );
+    const query = r.url.endsWith('/callback')
+      ? ['code', 'state', 'error', 'error_description'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }))
+      : [];
+    (paths[r.url] ??= {}).get = {
+      operationId: `get${r.url.replace(/^\/api\/v1/, '').split(/[/_-]/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`,
+      summary: r.summary,
+      tags: ['auth'],
+      security: [],
+      parameters: query,
+      responses,
+    };
   }
   const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return {

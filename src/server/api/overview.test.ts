@@ -31,7 +31,7 @@ test('whoami, dashboard, audit filters and dry-run push', async (t) => {
 
   const me = await viewer('GET', '/api/v1/whoami');
   assert.equal(me.status, 200);
-  assert.deepEqual({ ...me.json, id: undefined, expiresAt: undefined }, { id: undefined, name: 'vic', role: 'viewer', pipelines: [], expiresAt: undefined, now: '2026-03-01T10:00:00.000Z' });
+  assert.deepEqual({ ...me.json, id: undefined, expiresAt: undefined }, { id: undefined, name: 'vic', role: 'viewer', pipelines: [], expiresAt: undefined, login: 'token', now: '2026-03-01T10:00:00.000Z' });
   assert.equal((await ci('GET', '/api/v1/dashboard')).status, 403, 'ci tokens upload; they do not read the dashboard');
 
   const empty = await viewer('GET', '/api/v1/dashboard');

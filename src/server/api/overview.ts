@@ -9,6 +9,7 @@ import { expiryInstant } from '../../policy/exceptions.js';
 import type { AllowEntry, PolicyException } from '../../policy/schema.js';
 import { activeObjects } from '../store/objects.js';
 import { getScan, latestScans } from '../store/scans.js';
+import { isOidcSession } from '../store/tokens.js';
 import { ALL_ROLES, READERS, mayUsePipeline, type Route } from './route.js';
 
 /** Images the dashboard reads the reports of (the newest scans first). */
@@ -46,10 +47,10 @@ function imageKey(r: { repository: string | null; digest: string | null; scanId:
 
 export const overviewRoutes: Route[] = [
   {
-    method: 'GET', url: '/api/v1/whoami', summary: 'The token making the request: its name, role, pipeline scope and expiry, and the server time', tag: 'status', roles: ALL_ROLES,
+    method: 'GET', url: '/api/v1/whoami', summary: 'The token making the request: its name, role, pipeline scope and expiry, how it was obtained (login: token or oidc), and the server time', tag: 'status', roles: ALL_ROLES,
     handler: async (_ctx, call) => {
       const t = call.token;
-      return { id: t.id, name: t.name, role: t.role, pipelines: t.pipelines, expiresAt: t.expiresAt, now: call.now.toISOString() };
+      return { id: t.id, name: t.name, role: t.role, pipelines: t.pipelines, expiresAt: t.expiresAt, login: isOidcSession(t) ? 'oidc' : 'token', now: call.now.toISOString() };
     },
   },
   {

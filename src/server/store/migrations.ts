@@ -87,6 +87,17 @@ export const MIGRATIONS: Migration[] = [
         PRIMARY KEY (watch_id, tag))`,
     ],
   },
+  {
+    // OIDC login for people: one row per login in progress (state, nonce and PKCE verifier, bound to the
+    // browser by a cookie), deleted when the identity provider sends the browser back: single use
+    version: 3,
+    up: () => [
+      `CREATE TABLE oidc_logins (
+        state_hash TEXT PRIMARY KEY, browser_hash TEXT NOT NULL, nonce TEXT NOT NULL, verifier TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL)`,
+      'CREATE INDEX oidc_logins_expiry ON oidc_logins (expires_at)',
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -158,6 +158,18 @@ export interface FirstSeenTable {
   at: string;
 }
 
+export interface OidcLoginsTable {
+  /** SHA-256 of the `state` sent to the identity provider */
+  state_hash: string;
+  /** SHA-256 of the cookie that binds the login to the browser that started it */
+  browser_hash: string;
+  nonce: string;
+  /** the PKCE code_verifier */
+  verifier: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Tables {
   objects: ObjectsTable;
   audit: AuditTable;
@@ -171,5 +183,6 @@ export interface Tables {
   watches: WatchesTable;
   watched_tags: WatchedTagsTable;
   first_seen: FirstSeenTable;
+  oidc_logins: OidcLoginsTable;
   schema_version: { version: number };
 }

@@ -22,10 +22,23 @@ export interface TokenInfo {
 const TOKEN_RE = /^pcs_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
-/** Create a token; the secret is returned once and never stored. */
+/**
+ * `created_by` of the session tokens an OIDC login issues: `oidc:<issuer URL>`, with no space. Every other
+ * creator is `cli:<user>` or an actor name, which always has a space (`name (role, token id)`).
+ */
+export const OIDC_CREATOR_PREFIX = 'oidc:';
+
+export const isOidcSession = (t: TokenInfo): boolean => t.createdBy.startsWith(OIDC_CREATOR_PREFIX) && !/\s/.test(t.createdBy);
+
+/** How the audit log names whoever holds the token: `ci-shop (ci, token 0123…)`, `alice@example.com (security, oidc session 0123…)`. */
+export function actorName(t: TokenInfo): string {
+  return `${t.name} (${t.role}, ${isOidcSession(t) ? 'oidc session' : 'token'} ${t.id})`;
+}
+
+/** Create a token; the secret is returned once and never stored. `createdBy` defaults to the actor's name. */
 export async function createToken(
   store: Store,
-  t: { name: string; role: Role; pipelines: string[]; expiresAt: Date },
+  t: { name: string; role: Role; pipelines: string[]; expiresAt: Date; createdBy?: string },
   actor: Actor,
   now: Date,
 ): Promise<{ token: string; info: TokenInfo }> {
@@ -34,11 +47,11 @@ export async function createToken(
   if (!(t.expiresAt.getTime() > now.getTime())) throw new PortcullisError('BAD_INPUT', 'expiry must be in the future');
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
-  const info: TokenInfo = { id, name: t.name, role: t.role, pipelines: [...t.pipelines].sort(), createdAt: now.toISOString(), createdBy: actor.name, expiresAt: t.expiresAt.toISOString() };
+  const info: TokenInfo = { id, name: t.name, role: t.role, pipelines: [...t.pipelines].sort(), createdAt: now.toISOString(), createdBy: t.createdBy ?? actor.name, expiresAt: t.expiresAt.toISOString() };
   await store.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('tokens')
-      .values({ id, name: info.name, role: info.role, pipelines: JSON.stringify(info.pipelines), hash: hash(secret), created_at: info.createdAt, created_by: actor.name, expires_at: info.expiresAt, revoked_at: null })
+      .values({ id, name: info.name, role: info.role, pipelines: JSON.stringify(info.pipelines), hash: hash(secret), created_at: info.createdAt, created_by: info.createdBy, expires_at: info.expiresAt, revoked_at: null })
       .execute();
     await appendAudit(trx, { at: info.createdAt, actor, action: 'create', kind: 'Token', name: id, after: info });
   });

@@ -24,7 +24,7 @@ export function setUnauthorizedHandler(f: () => void): void {
   onUnauthorized = f;
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, token = session.get()): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, token: string | null = session.get()): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -60,7 +60,12 @@ export interface Me {
   role: Role;
   pipelines: string[];
   expiresAt: string;
+  /** how the token was obtained: an API token, or an SSO (OIDC) login session */
+  login: 'token' | 'oidc';
   now: string;
+}
+export interface AuthConfig {
+  oidc: { enabled: true; loginUrl: string } | { enabled: false };
 }
 export const canEdit = (me: Me) => me.role === 'admin' || me.role === 'security';
 export const canAudit = canEdit;

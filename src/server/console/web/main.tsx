@@ -1,8 +1,10 @@
-// The console's shell: login with an API token (kept in sessionStorage for this tab only), who is
-// logged in, navigation, and the pages. Links the role may not follow are not shown.
+// The console's shell: login with an API token or, when the server has SSO (OIDC), through the
+// identity provider (the server hands the session token back in the URL fragment; it is moved to
+// sessionStorage and removed from the address bar at once), who is logged in, navigation, and the
+// pages. Links the role may not follow are not shown. Logging out of an SSO session revokes it.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, canAudit, session, setUnauthorizedHandler, type Me } from './api.js';
+import { api, canAudit, session, setUnauthorizedHandler, type AuthConfig, type Me } from './api.js';
 import { href, useLocation } from './router.js';
 import { Dashboard } from './pages/dashboard.js';
 import { ImagePage } from './pages/image.js';
@@ -10,9 +12,24 @@ import { ExceptionsPage } from './pages/exceptions.js';
 import { PoliciesPage } from './pages/policies.js';
 import { AuditPage } from './pages/audit.js';
 
+/** `#session=pcs_…` after an SSO login: keep the token for this tab and take it out of the URL and history. */
+function takeSessionFromUrl(): void {
+  const m = /^#session=(pcs_[A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!m) return;
+  session.set(m[1]!);
+  history.replaceState(null, '', `${location.pathname}#/`);
+}
+
 function Login({ onLogin }: { onLogin: (me: Me) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string>();
+  const [sso, setSso] = useState<string>();
+  useEffect(() => {
+    api<AuthConfig>('GET', '/auth/config', undefined, null).then(
+      (c) => setSso(c.oidc.enabled ? c.oidc.loginUrl : undefined),
+      () => setSso(undefined),
+    );
+  }, []);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
@@ -28,6 +45,13 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
   return (
     <main class="login">
       <h1>Portcullis</h1>
+      {sso && (
+        <p class="sso">
+          <a class="button primary" href={sso} data-testid="sso">
+            Sign in with SSO
+          </a>
+        </p>
+      )}
       <form onSubmit={submit}>
         <label for="token">API token</label>
         <input id="token" type="password" autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} required placeholder="pcs_…" />
@@ -99,6 +123,7 @@ function App() {
       session.clear();
       setMe(null);
     });
+    takeSessionFromUrl();
     if (!session.get()) return setMe(null);
     api<Me>('GET', '/whoami').then(setMe, () => {
       session.clear();
@@ -111,8 +136,10 @@ function App() {
     <Shell
       me={me}
       onLogout={() => {
-        session.clear();
-        setMe(null);
+        // an SSO session is revoked on the server; an API token is only forgotten by this tab
+        const done = () => (session.clear(), setMe(null));
+        if (me.login === 'oidc') api('POST', '/auth/logout').then(done, done);
+        else done();
       }}
     />
   );
