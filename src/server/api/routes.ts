@@ -7,5 +7,6 @@ import { objectRoutes } from './objects.js';
 import { overviewRoutes } from './overview.js';
 import type { Route } from './route.js';
 import { scanRoutes } from './scans.js';
+import { vexRoutes } from './vex.js';
 
-export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...assuranceRoutes, ...adminRoutes, ...overviewRoutes, ...baseRoutes];
+export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...vexRoutes, ...scanRoutes, ...assuranceRoutes, ...adminRoutes, ...overviewRoutes, ...baseRoutes];

@@ -68,7 +68,7 @@ export interface AssuranceOptions {
 export interface AssuranceService {
   /** look now (new DB, ended exceptions) and run what is queued */
   kick(): void;
-  /** a policy or exception changed: plan the new rules revision, then run */
+  /** a policy, exception or VEX document changed: plan the new rules revision, then run */
   rulesChanged(): void;
   /** resolves when the current round ends */
   idle(): Promise<void>;
@@ -141,12 +141,13 @@ export function startAssurance(o: AssuranceOptions): AssuranceService {
 }
 
 /**
- * After a policy or exception change: plan every image of the store under the new rules revision (the
- * digest of every active policy and exception revision; planning the same revision twice queues nothing).
+ * After a policy, exception or VEX document change: plan every image of the store under the new rules
+ * revision (the digest of every active policy, exception and VEX document revision; planning the same
+ * revision twice queues nothing).
  * The cause names the documents changed last.
  */
 export async function planRulesRevision(store: Store, now: Date): Promise<Plan> {
-  const docs = (await activeObjects(store)).filter((o) => o.kind === 'AssurancePolicy' || o.kind === 'Exceptions');
+  const docs = (await activeObjects(store)).filter((o) => o.kind === 'AssurancePolicy' || o.kind === 'Exceptions' || o.kind === 'VexDocument');
   const ids = docs.map((o) => `${o.kind}/${o.name}@${o.revision}`).sort();
   const latest = docs.reduce((m, o) => (o.createdAt > m ? o.createdAt : m), '');
   const changed = docs.filter((o) => o.createdAt === latest).map((o) => `${o.kind}/${o.name}@${o.revision}`).sort();
