@@ -138,16 +138,18 @@ const FOLDER_KINDS: readonly Kind[] = ['AssurancePolicy', 'Exceptions', 'BaseIma
 
 /**
  * One pushed file's document. A VEX file (see isVexFile) is the vendor's JSON, one per file; its
- * pipeline scoping is not in the file and stays as stored (set with PUT /api/v1/vex/NAME).
+ * pipeline scoping is not in the file and stays as stored (set with PUT /api/v1/vex/NAME); its name is
+ * the one stored from this file, else derived from the file's path.
  */
 function validatePushed(d: { file: string; position: number; raw: string }, stored: StoredObject[]): ValidDocument {
   const where = `${d.file}#${d.position + 1}`;
   if (/\.json$/i.test(d.file)) {
     if (!isVexFile(d.file)) throw new HttpError(400, `${d.file}: a JSON file is pushed only as a VEX document (*.vex.json, *.openvex.json, *.cdx.json, *.csaf.json, or *.json under vex/)`);
     if (d.position !== 0) throw new HttpError(400, `${where}: a VEX file holds one document (position 0)`);
-    const name = vexNameFromFile(d.file);
-    const prev = stored.find((o) => o.kind === VEX_KIND && o.name === name);
-    return validateVex(d.raw, d.file, name, prev ? (prev.body as VexEnvelope).metadata.pipelines : undefined);
+    // the document stored from this file (an uploaded one is pulled as vex/NAME.vex.json) keeps its name
+    const vex = stored.filter((o) => o.kind === VEX_KIND);
+    const prev = vex.find((o) => o.file === d.file && o.state === 'active') ?? vex.find((o) => o.name === vexNameFromFile(d.file));
+    return validateVex(d.raw, d.file, prev?.name ?? vexNameFromFile(d.file), prev ? (prev.body as VexEnvelope).metadata.pipelines : undefined);
   }
   const v = validateDocument(d.raw, where, undefined, nameFromFile(d.file, d.position));
   if (!FOLDER_KINDS.includes(v.kind)) throw new HttpError(400, `${where}: kind ${v.kind} is not pushed as a file (use the pipelines API)`);
