@@ -104,3 +104,8 @@ export function gateFromBundle(b: Bundle, url?: string, localVex: readonly VexTe
     provenance,
   };
 }
+
+/** The exception set evaluate() takes from a bundle's gate: the exceptions, with the served VEX documents. */
+export function exceptionsOf(g: BundleGate): BundleGate['exceptions'] & { vex?: LoadedVex['documents'] } {
+  return g.vex ? { ...g.exceptions, vex: g.vex.documents } : g.exceptions;
+}

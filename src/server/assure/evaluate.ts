@@ -9,7 +9,7 @@ import { scanInventory, sortFindings } from '../../scan/scan.js';
 import { attributeOrigin } from '../../baseimage/index.js';
 import { evaluate, imageOf } from '../../policy/evaluate.js';
 import { PortcullisError } from '../../core/errors.js';
-import { gateFromBundle, type BundleGate } from '../bundle.js';
+import { exceptionsOf, gateFromBundle, type BundleGate } from '../bundle.js';
 import { activeObjects, type StoredObject } from '../store/objects.js';
 import { applies } from '../api/objects.js';
 import type { Store } from '../store/db.js';
@@ -77,8 +77,7 @@ export async function decideStored(
   }
   const firstSeen = await trackFirstSeen(store, firstSeenKey, report, now);
   // the served VEX documents count as in `scan --server` (the policy's spec.vex.trust decides whose)
-  const exceptions = gate.vex ? { ...gate.exceptions, vex: gate.vex.documents } : gate.exceptions;
-  const decision = evaluate(report, gate.policies.policies, exceptions, { pipeline, image: imageOf(report), now, firstSeen });
+  const decision = evaluate(report, gate.policies.policies, exceptionsOf(gate), { pipeline, image: imageOf(report), now, firstSeen });
   return { report: { ...report, decision }, decision };
 }
 
