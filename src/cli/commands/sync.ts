@@ -1,5 +1,5 @@
 // portcullis policy push --server URL DIR [--prune] / policy pull --server URL DIR: policy-as-code in
-// git, synced with the server. Every file is validated by the server before any is stored; pulled
+// git (VEX JSON files too, kept byte for byte), synced with the server. Every file is validated by the server before any is stored; pulled
 // files are the pushed text (comments kept), so push → pull → push changes nothing.
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
