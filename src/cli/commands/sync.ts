@@ -1,6 +1,7 @@
 // portcullis policy push --server URL DIR [--prune] / policy pull --server URL DIR: policy-as-code in
-// git (VEX JSON files too, kept byte for byte), synced with the server. Every file is validated by the server before any is stored; pulled
-// files are the pushed text (comments kept), so push → pull → push changes nothing.
+// git (VEX JSON files too, kept byte for byte), synced with the server. Every file is validated by the
+// server before any is stored; pulled files are the pushed text (comments kept), so push → pull → push
+// changes nothing.
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
 import { readFolder, serverRequest, writeFolder } from '../../server/client.js';
