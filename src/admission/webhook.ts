@@ -5,7 +5,8 @@
 //   GET  /healthz, /readyz, /metrics (Prometheus: answers by mode and result, handling time)
 // enforce: deny; warn: admit with AdmissionReview warnings; audit: admit, record in the audit log.
 // Internal errors (registry, store, deadline) follow `onError` (deny = fail closed, the default).
-// A break-glass annotation admits until its expiry and is written to the audit log; dryRun never writes.
+// A break-glass annotation admits until its expiry and is written to the audit log; dryRun never writes
+// (no audit entry, no scan on admission, a re-judged decision is not stored).
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -101,7 +102,7 @@ export async function admit(req: ReviewRequest, pathMode: Mode | undefined, o: W
   if (glass.problem) notes.push(`break-glass refused: ${glass.problem}`);
   let judged: Judgement[];
   try {
-    judged = await deadline(Promise.all(images.map((i) => judgeImage(i, o))), o.timeoutMs ?? 8000);
+    judged = await deadline(Promise.all(images.map((i) => judgeImage(i, o, req.dryRun === true))), o.timeoutMs ?? 8000);
   } catch (e) {
     return failure(o, write, what, describeError(e));
   }
@@ -123,7 +124,7 @@ export async function admit(req: ReviewRequest, pathMode: Mode | undefined, o: W
   return { allowed: true, auditAnnotations: { decision: `audit mode, would deny: ${message}`.slice(0, 1024) } };
 }
 
-async function judgeImage(image: string, o: WebhookOptions): Promise<Judgement> {
+async function judgeImage(image: string, o: WebhookOptions, dryRun: boolean): Promise<Judgement> {
   let img: ImageName;
   try {
     img = parseImage(image);
@@ -134,8 +135,8 @@ async function judgeImage(image: string, o: WebhookOptions): Promise<Judgement> 
   // (an index digest has none of its own and is resolved to the nodes' platform below)
   if (img.digest !== undefined) {
     try {
-      const pinned = await o.judge.judge(image, img.name, img.digest);
-      if (pinned.outcome !== 'missing') return pinned;
+      const pinned = await o.judge.judge(image, img.name, img.digest, { dryRun });
+      if (pinned.outcome !== 'missing' || pinned.rejudged === 'pending') return pinned;
     } catch (e) {
       throw new InternalError(`${image}: cannot look up its decision: ${describeError(e)}`);
     }
@@ -148,11 +149,14 @@ async function judgeImage(image: string, o: WebhookOptions): Promise<Judgement> 
   }
   let j: Judgement;
   try {
-    j = await o.judge.judge(image, img.name, digest);
+    j = await o.judge.judge(image, img.name, digest, { dryRun });
   } catch (e) {
     throw new InternalError(`${image}: cannot look up its decision: ${describeError(e)}`);
   }
   if (j.outcome !== 'missing' || o.noDecision !== 'scan' || !o.scanner) return j;
+  // a scan stores its decision: a dryRun request does not start one; a re-judgement still running will store one
+  if (dryRun) return { ...j, message: `${j.message}; not scanned on admission: a dryRun request writes nothing` };
+  if (j.rejudged === 'pending') return j;
   let made: unknown;
   try {
     made = await o.scanner.decide(img.name, digest);

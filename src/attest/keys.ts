@@ -1,10 +1,16 @@
-// Signing keys for decisions: ECDSA P-256 (node:crypto). Private keys are PEM PKCS#8, encrypted with a
-// password when one is given (PORTCULLIS_KEY_PASSWORD); public keys are PEM SPKI, the format of
-// cosign's `cosign.pub`, so `cosign verify-attestation --key` reads ours and our verify reads cosign's.
-// cosign's own encrypted private key format (scrypt + NaCl secretbox) is not read: node:crypto has no
-// XSalsa20-Poly1305; `cosign import-key-pair --key key.pem` imports our private key into cosign.
+// Signing keys for decisions: ECDSA P-256 (node:crypto). Private keys are read as PEM PKCS#8 (plain,
+// or encrypted: openssl's format, or cosign's `ENCRYPTED SIGSTORE/COSIGN PRIVATE KEY`, cosignkey.ts);
+// `keys generate` with a password writes cosign's format, so `cosign sign --key` reads our keys too.
+// The password: $PORTCULLIS_KEY_PASSWORD, else cosign's $COSIGN_PASSWORD. Public keys are PEM SPKI, the
+// format of cosign's `cosign.pub`, so `cosign verify-attestation --key` reads ours and our verify reads cosign's.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { PortcullisError } from '../core/errors.js';
+import { decryptCosignKey, encryptCosignKey, isCosignKey } from './cosignkey.js';
+
+/** The private key's password from the environment: ours, else cosign's (an empty one counts: cosign allows it). */
+export function keyPassword(env: Record<string, string | undefined>): string | undefined {
+  return env.PORTCULLIS_KEY_PASSWORD ?? env.COSIGN_PASSWORD;
+}
 
 export interface PublicKey {
   key: KeyObject;
@@ -25,22 +31,23 @@ function checkCurve(k: KeyObject, source: string): void {
 
 export function generateKeys(password?: string): { privatePem: string; publicPem: string; keyId: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const privatePem = password
-    ? privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: password }).toString()
-    : privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const privatePem = password ? encryptCosignKey(privateKey, password) : privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return { privatePem, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), keyId: keyIdOf(publicKey) };
 }
 
 export function loadPrivateKey(pem: string, source: string, password?: string): KeyObject {
-  if (pem.includes('ENCRYPTED SIGSTORE PRIVATE KEY') || pem.includes('ENCRYPTED COSIGN PRIVATE KEY')) {
-    throw new PortcullisError('BAD_INPUT', `${source}: cosign's encrypted key format is not supported; use \`portcullis keys generate\` or a PEM PKCS#8 ECDSA P-256 key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)`);
+  if (isCosignKey(pem)) {
+    // cosign writes keys with an empty password too (COSIGN_PASSWORD=""): tried when none is set
+    const k = decryptCosignKey(pem, source, password ?? '', password !== undefined);
+    checkCurve(k, source);
+    return k;
   }
   let k: KeyObject;
   try {
     k = createPrivateKey(password ? { key: pem, format: 'pem', passphrase: password } : { key: pem, format: 'pem' });
   } catch (e) {
     const encrypted = pem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
-    throw new PortcullisError('BAD_INPUT', `${source}: not a usable private key${encrypted ? ' (encrypted: set PORTCULLIS_KEY_PASSWORD, or it is wrong)' : ''}`, { cause: e });
+    throw new PortcullisError('BAD_INPUT', `${source}: not a usable private key${encrypted ? ' (encrypted: set PORTCULLIS_KEY_PASSWORD or COSIGN_PASSWORD, or it is wrong)' : ''}`, { cause: e });
   }
   checkCurve(k, source);
   return k;

@@ -42,7 +42,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'portcullis admission --pipeline prod-cluster --mode warn --namespace-mode "prod-*=enforce" --exempt-namespace kube-system --exempt-namespace monitoring --tls-cert tls.crt --tls-key tls.key',
   ],
   keys: ['portcullis keys generate --output-prefix ci'],
-  'keys generate': ['portcullis keys generate --output-prefix ci   # encrypted when PORTCULLIS_KEY_PASSWORD is set'],
+  'keys generate': ['portcullis keys generate --output-prefix ci   # encrypted (cosign format) when PORTCULLIS_KEY_PASSWORD or COSIGN_PASSWORD is set'],
   attest: [
     'portcullis scan registry.example.com/shop/api:1.2 --pipeline prod-cluster --policy policies/ --sign-key ci.key --decision decision.dsse.json',
     'portcullis attest registry.example.com/shop/api:1.2 --decision decision.dsse.json',

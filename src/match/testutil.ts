@@ -9,6 +9,7 @@ import { buildPurl } from '../core/purl.js';
 import type { Inventory } from '../core/report.js';
 import type { Finding, LayerRef, OsInfo, OsvRecord, Package, PackageType, VulnerabilityFinding } from '../core/types.js';
 import yauzl from 'yauzl';
+import { removeOnExit } from '../core/cleanup.js';
 
 export const TEST_DB_BUILT_AT = '2026-11-29T00:00:00.000Z';
 
@@ -20,7 +21,9 @@ export function testDbPath(sources: string[]): Promise<string> {
   let p = built.get(key);
   if (!p) {
     p = (async () => {
-      const out = join(mkdtempSync(join(tmpdir(), 'portcullis-match-db-')), 'portcullis.db');
+      const dir = mkdtempSync(join(tmpdir(), 'portcullis-match-db-'));
+      removeOnExit(dir);
+      const out = join(dir, 'portcullis.db');
       await buildDb(sources, out, { clock: fixedClock(TEST_DB_BUILT_AT) });
       return out;
     })();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { fixedClock, type Clock } from '../core/clock.js';
+import { removeOnExit } from '../core/cleanup.js';
 import { buildServer, type Server } from './app.js';
 import { openStore, type Store } from './store/db.js';
 import { createToken, type Role } from './store/tokens.js';
@@ -130,7 +131,11 @@ export type Backend = 'sqlite' | 'postgres';
 
 /** A store on a fresh database of the given backend, or undefined when PostgreSQL cannot run here. */
 export async function freshStore(backend: Backend, name: string): Promise<Store | undefined> {
-  if (backend === 'sqlite') return openStore(join(mkdtempSync(join(tmpdir(), 'portcullis-srv-')), 'portcullis.db'));
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-srv-'));
+    removeOnExit(dir);
+    return openStore(join(dir, 'portcullis.db'));
+  }
   const admin = await testPostgres();
   if (!admin) return undefined;
   return openStore(await createDatabase(admin, name));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildDb } from '../../src/advisory/index.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { sharedPath } from '../../src/core/shared.js';
+import { removeOnExit } from '../../src/core/cleanup.js';
 
 export const SHARED_SOURCES = ['osv', 'ghsa', 'malicious', 'alpine-secdb', 'debian/bookworm-sample.json', 'kev/known_exploited_vulnerabilities.json'];
 
@@ -18,7 +19,10 @@ let built: Promise<string> | undefined;
 
 export function sharedDb(): Promise<string> {
   built ??= (async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'portcullis-test-db-')), 'portcullis.db');
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-db-'));
+    // 20 MB per test process: removed when the process ends, not left in the temp dir
+    removeOnExit(dir);
+    const out = join(dir, 'portcullis.db');
     await buildDb(SHARED_SOURCES.map((s) => sharedPath(`data/${s}`)), out, { clock: fixedClock(DB_BUILT_AT) });
     return out;
   })();

@@ -33,6 +33,8 @@ test('admission: what is missing or unsafe is a one-line exit 2', async () => {
     [['admission', '--pipeline', 'prod', ...TLS, '--trusted-key', join(dir, 'ci.pub')], /--trusted-key needs --policy-digest/],
     [['admission', '--pipeline', 'prod', ...TLS, '--trusted-key', join(dir, 'ci.pub'), '--policy-digest', 'sha256:abc'], /--policy-digest: expected sha256:<64 hex>/],
     [['admission', '--pipeline', 'prod', ...TLS, '--database', 'none'], /--database none needs --trusted-key/],
+    [['admission', '--pipeline', 'prod', ...TLS, '--rejudge-deadline', '8000'], /--rejudge-deadline 8000 must be below --timeout 8000/],
+    [['admission', '--pipeline', 'prod', ...TLS, '--rejudge-deadline', 'soon'], /--rejudge-deadline: expected a number >= 1, got soon/],
     [['admission', '--pipeline', 'prod', ...TLS, '--trusted-key', join(dir, 'tls.crt'), '--policy-digest', `sha256:${'a'.repeat(64)}`], /tls\.crt: not a PEM public key/],
   ];
   for (const [args, want] of cases) {

@@ -3,7 +3,9 @@
 // postgres://, read for decisions, appended to for the audit log) instead of calling the server's API:
 // no token to provision, no extra network hop on the admission path, and several replicas share one
 // PostgreSQL as the server's replicas do. Signed decisions (--trusted-key) need no database at all.
-import { readFileSync } from 'node:fs';
+// An expired stored decision is re-judged from the image's stored inventory with the advisory DB at --db
+// and the server's current rules for the pipeline (server/assure/rejudge.ts), unless --no-rejudge.
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
 import { Judge, type DecisionStore } from '../../admission/judge.js';
@@ -20,6 +22,7 @@ import { collect, resolvedOptions } from './common.js';
 import { defaultDatabase, parseListen } from './server.js';
 import { loadPublicKey } from '../../attest/keys.js';
 import { RegistrySignedDecisions } from '../../attest/registry.js';
+import { StoreRejudge } from '../../server/assure/rejudge.js';
 
 function num(name: string, v: unknown, min: number): number {
   const n = Number(v);
@@ -56,7 +59,9 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
     .option('--scan-deadline <ms>', 'with --missing-decision scan: how long a request waits for the scan (it goes on in the background and stores its decision)', '6000')
     .option('--policy <path>', 'with --missing-decision scan: policy file or directory (repeatable)', collect)
     .option('--exceptions <path>', 'with --missing-decision scan: exceptions file or directory (repeatable)', collect)
-    .option('--db <path>', 'with --missing-decision scan: the advisory DB (default: $PORTCULLIS_DB or the cache dir)')
+    .option('--db <path>', 'the advisory DB: re-judging expired decisions, and --missing-decision scan (default: $PORTCULLIS_DB or the cache dir)')
+    .option('--no-rejudge', 'do not re-judge an expired stored decision (or one made under other policies or exceptions than the server\'s current ones) from the image\'s stored inventory; it then counts as no decision')
+    .option('--rejudge-deadline <ms>', 'how long a request waits for a re-judgement (it goes on in the background and stores its decision)', '3000')
     .option('--on-error <action>', 'internal errors (registry, database, deadline): deny (fail closed) or allow (fail open, warned and audited)', 'deny')
     .option('--timeout <ms>', 'deadline for judging one request; keep below the webhook\'s timeoutSeconds', '8000')
     .option('--tag-ttl <seconds>', 'how long a tag → digest answer from the registry is reused', '30')
@@ -91,6 +96,19 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
     const registry = { ...reg, ...(opts.platform ? { platform: parsePlatform(String(opts.platform)) } : {}) };
     const store: Store | undefined = dbTarget === 'none' ? undefined : await openStore(dbTarget);
     const decisions: DecisionStore | undefined = store ? { latest: (p, d) => latestDecision(store, p, d) } : undefined;
+    const timeoutMs = num('timeout', opts.timeout, 100);
+    const dbPath = (opts.db as string | undefined) ?? defaultDbPath(io.env);
+    const log = (l: string) => io.stderr.write(`portcullis: admission: ${l}\n`);
+    let rejudge: StoreRejudge | undefined;
+    if (store && opts.rejudge !== false) {
+      const deadlineMs = num('rejudge-deadline', opts.rejudgeDeadline, 1);
+      if (deadlineMs >= timeoutMs) {
+        await store.close();
+        throw new PortcullisError('BAD_INPUT', `--rejudge-deadline ${deadlineMs} must be below --timeout ${timeoutMs}: the answer must reach the API server in time`);
+      }
+      // without a DB now, each re-judgement says so (no-decision rule); a DB installed later is used
+      rejudge = new StoreRejudge({ store, pipeline, dbPath, clock: io.clock, deadlineMs, log });
+    }
     const judge = new Judge({
       pipeline,
       clock: io.clock,
@@ -99,8 +117,8 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
       policyDigests,
       maxDecisionAgeHours: num('max-decision-age', opts.maxDecisionAge, 1),
       cacheMs: num('decision-cache', opts.decisionCache, 0),
+      rejudge,
     });
-    const timeoutMs = num('timeout', opts.timeout, 100);
     let scanner;
     if (noDecision === 'scan') {
       const deadlineMs = num('scan-deadline', opts.scanDeadline, 1);
@@ -109,7 +127,7 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
         throw new PortcullisError('BAD_INPUT', `--scan-deadline ${deadlineMs} must be below --timeout ${timeoutMs}: the answer must reach the API server in time`);
       }
       const { scanOnAdmission } = await import('./admission-scan.js');
-      scanner = await scanOnAdmission({ pipeline, policies: (opts.policy as string[] | undefined) ?? [], exceptions: (opts.exceptions as string[] | undefined) ?? [], db: (opts.db as string | undefined) ?? defaultDbPath(io.env), registry, io, store, deadlineMs }).catch(async (e: unknown) => {
+      scanner = await scanOnAdmission({ pipeline, policies: (opts.policy as string[] | undefined) ?? [], exceptions: (opts.exceptions as string[] | undefined) ?? [], db: dbPath, registry, io, store, deadlineMs }).catch(async (e: unknown) => {
         await store?.close();
         throw e;
       });
@@ -134,7 +152,7 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
         timeoutMs,
         breakGlassMaxHours: num('break-glass-max-hours', opts.breakGlassMaxHours, 1),
         audit,
-        log: (l) => io.stderr.write(`portcullis: admission: ${l}\n`),
+        log,
         tls,
         host,
         port,
@@ -143,7 +161,7 @@ export function registerAdmissionCommand(program: Command, io: CliIo): void {
       await store?.close();
       throw new PortcullisError('BAD_INPUT', `--listen ${host}:${port}: ${(e as Error).message}`, { cause: e });
     }
-    io.stderr.write(`portcullis: admission webhook listening on https://${host.includes(':') ? `[${host}]` : host}:${hook.port} (pipeline ${pipeline}, mode ${mode}, ${store ? `database ${store.dialect} ${store.location}` : 'no database'}${keys.length ? `, ${keys.length} trusted key(s)` : ''})\n`);
+    io.stderr.write(`portcullis: admission webhook listening on https://${host.includes(':') ? `[${host}]` : host}:${hook.port} (pipeline ${pipeline}, mode ${mode}, ${store ? `database ${store.dialect} ${store.location}` : 'no database'}${!rejudge ? '' : existsSync(dbPath) ? `, re-judging expired decisions with ${dbPath}` : `, no advisory DB at ${dbPath} (--db): expired decisions cannot be re-judged until one is there`}${keys.length ? `, ${keys.length} trusted key(s)` : ''})\n`);
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) {
         process.removeAllListeners(sig);

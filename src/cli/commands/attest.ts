@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
 import { readUserFileSync } from '../../core/userfile.js';
-import { generateKeys, loadPrivateKey, loadPublicKey, publicOf } from '../../attest/keys.js';
+import { generateKeys, keyPassword, loadPrivateKey, loadPublicKey, publicOf } from '../../attest/keys.js';
 import { decisionFor, parseEnvelope, verifyEnvelope, type Statement } from '../../attest/dsse.js';
 import { attach, attachSignature, verifiedDecisions } from '../../attest/registry.js';
 import { DigestResolver, parseImage } from '../../admission/resolve.js';
@@ -22,17 +22,17 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
   const keys = program.command('keys');
   keys
     .command('generate')
-    .description('generate an ECDSA P-256 key pair for signing decisions: PREFIX.key (PEM PKCS#8, encrypted with $PORTCULLIS_KEY_PASSWORD when set; mode 0600) and PREFIX.pub (PEM, as cosign.pub)')
+    .description('generate an ECDSA P-256 key pair for signing decisions: PREFIX.key (mode 0600: encrypted in cosign\'s format with $PORTCULLIS_KEY_PASSWORD or $COSIGN_PASSWORD when set, so `cosign sign --key` reads it; else PEM PKCS#8) and PREFIX.pub (PEM, as cosign.pub)')
     .option('--output-prefix <prefix>', 'where to write PREFIX.key and PREFIX.pub', 'portcullis')
     .action(async (_o: unknown, c: Command) => {
       const { opts } = await resolvedOptions(c, io);
       const prefix = String(opts.outputPrefix);
       for (const f of [`${prefix}.key`, `${prefix}.pub`]) if (existsSync(f)) throw new PortcullisError('BAD_INPUT', `${f} exists: refusing to overwrite a key (remove it or choose --output-prefix)`);
-      const password = io.env.PORTCULLIS_KEY_PASSWORD;
+      const password = keyPassword(io.env);
       const k = generateKeys(password || undefined);
       writeFileSync(`${prefix}.key`, k.privatePem, { mode: 0o600, flag: 'wx' });
       writeFileSync(`${prefix}.pub`, k.publicPem, { mode: 0o644, flag: 'wx' });
-      io.stderr.write(`portcullis: wrote ${prefix}.key (${password ? 'encrypted' : 'NOT encrypted: set PORTCULLIS_KEY_PASSWORD to encrypt it'}) and ${prefix}.pub (key id ${k.keyId.slice(0, 16)})\n`);
+      io.stderr.write(`portcullis: wrote ${prefix}.key (${password ? 'encrypted' : 'NOT encrypted: set PORTCULLIS_KEY_PASSWORD or COSIGN_PASSWORD to encrypt it'}) and ${prefix}.pub (key id ${k.keyId.slice(0, 16)})\n`);
     });
 }
 
@@ -69,7 +69,7 @@ export function registerAttestCommand(program: Command, io: CliIo): void {
     const r = await attach(img.name, digest, envelope, reg);
     io.stderr.write(`portcullis: attached the signed decision to ${img.name}@${digest} (${r.via === 'referrers' ? 'OCI referrers' : `tag ${r.reference}`})\n`);
     if (opts.signKey !== undefined) {
-      const key = loadPrivateKey(readUserFileSync(String(opts.signKey), 64 * 1024, '--sign-key').toString('utf8'), String(opts.signKey), io.env.PORTCULLIS_KEY_PASSWORD);
+      const key = loadPrivateKey(readUserFileSync(String(opts.signKey), 64 * 1024, '--sign-key').toString('utf8'), String(opts.signKey), keyPassword(io.env));
       const verified = verifyEnvelope(envelope, [{ key: publicOf(key), keyId: '', source: String(opts.signKey) }]);
       if ('error' in verified) throw new PortcullisError('BAD_INPUT', `${String(opts.decision)}: not signed by --sign-key ${String(opts.signKey)}: the image is signed only with the key that signed its decision`);
       const verdict = (d.record as DecisionRecord | undefined)?.verdict;

@@ -46,7 +46,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
     .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings; with --server, added to the VEX documents the server serves', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
-    .option('--sign-key <file>', 'sign the decision: --decision FILE receives an in-toto statement in a DSSE envelope, ECDSA P-256 (key from `portcullis keys generate`; password: $PORTCULLIS_KEY_PASSWORD); attach it with `portcullis attest`')
+    .option('--sign-key <file>', 'sign the decision: --decision FILE receives an in-toto statement in a DSSE envelope, ECDSA P-256 (key from `portcullis keys generate` or `cosign generate-key-pair`; password: $PORTCULLIS_KEY_PASSWORD or $COSIGN_PASSWORD); attach it with `portcullis attest`')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
     .option('--dockerfile <file>', 'the Dockerfile the image was built from: its FROM declares the base; its lines are linted by the config check')
     .option('--include-os-owned', 'also match language packages owned by OS packages against language advisories')
@@ -194,10 +194,10 @@ export function registerScanCommand(program: Command, io: CliIo): void {
 
 /** The signer for --sign-key (the signing code is loaded only when asked for). */
 async function decisionSigner(file: string, env: NodeJS.ProcessEnv): Promise<(r: DecisionRecord) => unknown> {
-  const { loadPrivateKey } = await import('../../attest/keys.js');
+  const { keyPassword, loadPrivateKey } = await import('../../attest/keys.js');
   const { decisionStatement, signStatement } = await import('../../attest/dsse.js');
   const { readUserFileSync } = await import('../../core/userfile.js');
-  const key = loadPrivateKey(readUserFileSync(file, 64 * 1024, '--sign-key').toString('utf8'), file, env.PORTCULLIS_KEY_PASSWORD);
+  const key = loadPrivateKey(readUserFileSync(file, 64 * 1024, '--sign-key').toString('utf8'), file, keyPassword(env));
   return (r) => signStatement(decisionStatement(r.image.name ?? 'unknown', r.image.digest ?? '', r), key);
 }
 

@@ -22,7 +22,7 @@ function state(e: { expires?: string; ttl?: string; created?: string }, now: Dat
   return { active: isActive(e, now), expiresAt: Number.isFinite(t) ? new Date(t).toISOString() : null };
 }
 
-async function exceptionDocs(ctx: Ctx): Promise<StoredObject[]> {
+async function exceptionDocs(ctx: Ctx): Promise<readonly StoredObject[]> {
   return activeObjects(ctx.store, 'Exceptions');
 }
 

@@ -141,7 +141,7 @@ const FOLDER_KINDS: readonly Kind[] = ['AssurancePolicy', 'Exceptions', 'BaseIma
  * pipeline scoping is not in the file and stays as stored (set with PUT /api/v1/vex/NAME); its name is
  * the one stored from this file, else derived from the file's path.
  */
-function validatePushed(d: { file: string; position: number; raw: string }, stored: StoredObject[]): ValidDocument {
+function validatePushed(d: { file: string; position: number; raw: string }, stored: readonly StoredObject[]): ValidDocument {
   const where = `${d.file}#${d.position + 1}`;
   if (/\.json$/i.test(d.file)) {
     if (!isVexFile(d.file)) throw new HttpError(400, `${d.file}: a JSON file is pushed only as a VEX document (*.vex.json, *.openvex.json, *.cdx.json, *.csaf.json, or *.json under vex/)`);

@@ -18,7 +18,7 @@ import { nextExpiry, trackFirstSeen, type StoredInventory } from './inventory.js
 /** The server's rules, loaded once per job and turned into a gate per pipeline on first use. */
 export class Rules {
   private readonly gates = new Map<string, BundleGate | undefined>();
-  private constructor(private readonly objects: StoredObject[], private readonly at: Date) {}
+  private constructor(private readonly objects: readonly StoredObject[], private readonly at: Date) {}
 
   static async load(store: Store, now: Date): Promise<Rules> {
     return new Rules(await activeObjects(store), now);
@@ -66,6 +66,8 @@ export async function decideStored(
   firstSeenKey: string,
   db: AdvisoryDb,
   now: Date,
+  /** how first-seen dates are had: recorded (default), or only read (readFirstSeen: a dryRun writes nothing) */
+  firstSeenOf: typeof trackFirstSeen = trackFirstSeen,
 ): Promise<{ report?: ScanReport; decision: Decision }> {
   let report: ScanReport;
   try {
@@ -75,7 +77,7 @@ export async function decideStored(
     const why = `coverage gap: the stored inventory could not be re-matched (${(e as Error).message}); scan the image again`;
     return { decision: { verdict: 'error', pipeline, policies: gate.policies.policies.map((p) => p.metadata.name), violations: [], warnings: [], suppressed: [], notices: [why], evaluatedAt: now.toISOString() } };
   }
-  const firstSeen = await trackFirstSeen(store, firstSeenKey, report, now);
+  const firstSeen = await firstSeenOf(store, firstSeenKey, report, now);
   // the served VEX documents count as in `scan --server` (the policy's spec.vex.trust decides whose)
   const decision = evaluate(report, gate.policies.policies, exceptionsOf(gate), { pipeline, image: imageOf(report), now, firstSeen });
   return { report: { ...report, decision }, decision };

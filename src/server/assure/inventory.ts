@@ -102,6 +102,16 @@ export async function trackFirstSeen(store: Store, key: string, report: ScanRepo
   return out;
 }
 
+/** trackFirstSeen without writing (a dryRun re-judgement): what is recorded, and `at` for the rest. */
+export async function readFirstSeen(store: Store, key: string, report: ScanReport, at: Date): Promise<Record<string, string>> {
+  const ids = [...new Set(report.findings.flatMap((f) => (f.kind === 'vulnerability' ? [f.advisoryId] : [])))].sort();
+  const out: Record<string, string> = Object.fromEntries(ids.map((v) => [v, at.toISOString()]));
+  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    for (const r of await store.db.selectFrom('first_seen').select(['vulnerability', 'at']).where('repository', '=', key).where('vulnerability', 'in', ids.slice(i, i + INSERT_CHUNK)).execute()) out[r.vulnerability] = r.at;
+  }
+  return out;
+}
+
 /** Store the inventory (once per content) and its index rows; returns its id. */
 export async function putInventory(store: Store, s: StoredInventory, now: Date): Promise<number> {
   const body = canonicalJson(s);

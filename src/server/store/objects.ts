@@ -43,20 +43,48 @@ function toObject(r: ObjectsTable): StoredObject {
   };
 }
 
-/** The latest revision of every object (of one kind), revoked ones included; sorted by kind and name. */
-export async function latestObjects(store: Store, kind?: Kind): Promise<StoredObject[]> {
-  let q = store.db
-    .selectFrom('objects as o')
-    .selectAll('o')
-    .where('o.revision', '=', (eb) =>
-      eb.selectFrom('objects as o2').select((e) => e.fn.max('o2.revision').as('m')).whereRef('o2.kind', '=', 'o.kind').whereRef('o2.name', '=', 'o.name'),
-    );
-  if (kind) q = q.where('o.kind', '=', kind);
-  const rows = await q.orderBy('o.kind').orderBy('o.name').execute();
-  return rows.map(toObject);
+/**
+ * The latest revision of every object (of one kind), revoked ones included; sorted by kind and name;
+ * deep-frozen (shared by every caller). Objects are append-only (a change is a new row), so the row count
+ * read BEFORE the rows marks a state at most as new as the rows read after it: the cached list is reused
+ * while the count is unchanged, and a change committed by any process (another replica on PostgreSQL)
+ * is seen by the next call. One count instead of the per-(kind, name) latest-revision query and the JSON
+ * parsing of every body on each bundle fetch.
+ */
+export async function latestObjects(store: Store, kind?: Kind): Promise<readonly StoredObject[]> {
+  const marker = await store.db
+    .selectFrom('objects')
+    .select((e) => e.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  const n = Number(marker.n);
+  let cached = latestCache.get(store);
+  if (!cached || cached.count !== n) {
+    const rows = await store.db
+      .selectFrom('objects as o')
+      .selectAll('o')
+      .where('o.revision', '=', (eb) =>
+        eb.selectFrom('objects as o2').select((e) => e.fn.max('o2.revision').as('m')).whereRef('o2.kind', '=', 'o.kind').whereRef('o2.name', '=', 'o.name'),
+      )
+      .orderBy('o.kind')
+      .orderBy('o.name')
+      .execute();
+    cached = { count: n, objects: rows.map((r) => deepFreeze(toObject(r))) };
+    latestCache.set(store, cached);
+  }
+  return kind ? cached.objects.filter((o) => o.kind === kind) : cached.objects;
 }
 
-export async function activeObjects(store: Store, kind?: Kind): Promise<StoredObject[]> {
+const latestCache = new WeakMap<Store, { count: number; objects: readonly StoredObject[] }>();
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as object)) deepFreeze(x);
+  }
+  return v;
+}
+
+export async function activeObjects(store: Store, kind?: Kind): Promise<readonly StoredObject[]> {
   return (await latestObjects(store, kind)).filter((o) => o.state === 'active');
 }
 

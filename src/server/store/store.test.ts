@@ -8,9 +8,9 @@ import { sql } from 'kysely';
 import { openStore, redactUrl } from './db.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { validateDocument } from './documents.js';
-import { getObject, listAudit, objectHistory, putObject, revokeObject } from './objects.js';
+import { activeObjects, getObject, listAudit, objectHistory, putObject, revokeObject } from './objects.js';
 import { createToken, revokeToken, verifyToken } from './tokens.js';
-import { freshStore, type Backend } from '../testkit.js';
+import { createDatabase, freshStore, testPostgres, type Backend } from '../testkit.js';
 
 const POLICY = 'apiVersion: portcullis/v1\nkind: AssurancePolicy\nmetadata:\n  name: prod # the production gate\nspec:\n  controls:\n    vulnerabilities: {failOn: high}\n';
 const now = new Date('2026-03-01T00:00:00Z');
@@ -64,6 +64,26 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal((await listAudit(store, { limit: 10 })).length, 3);
     } finally {
       await store.close();
+    }
+  });
+
+  test(`${backend}: the cached latest objects follow a change committed through another connection at once`, async (t) => {
+    const target = backend === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'pc-store-')), 'p.db') : await testPostgres().then((a) => (a ? createDatabase(a, 'store_cache') : undefined));
+    if (!target) return t.skip('PostgreSQL not available');
+    const [a, b] = [await openStore(target), await openStore(target)];
+    try {
+      await putObject(a, validateDocument(POLICY, 'prod.yaml'), { file: 'prod.yaml', position: 0 }, actor, now);
+      const first = await activeObjects(b, 'AssurancePolicy');
+      assert.equal(first.length, 1);
+      assert.equal(await activeObjects(b, 'AssurancePolicy').then((x) => x[0]), first[0], 'unchanged: the same (cached) object');
+      assert.throws(() => { (first[0]!.body as { spec: unknown }).spec = {}; }, TypeError, 'shared objects are frozen');
+      await putObject(a, validateDocument(POLICY.replace('high', 'critical'), 'prod.yaml'), { file: 'prod.yaml', position: 0 }, actor, now);
+      assert.equal((await activeObjects(b, 'AssurancePolicy'))[0]!.revision, 2, 'the other connection sees the new revision at once');
+      await revokeObject(a, 'AssurancePolicy', 'prod', actor, now);
+      assert.deepEqual(await activeObjects(b, 'AssurancePolicy'), [], 'and the revoke');
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 
