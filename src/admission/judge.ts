@@ -22,8 +22,11 @@ export interface SignedDecisions {
 export type Rejudged = { record: DecisionRecord; stored: boolean } | { problem: string };
 
 export interface Rejudger {
-  /** the digests of the pipeline's current policies and exceptions; undefined when unknown (then not questioned) */
-  rulesDigests(): Promise<{ policies: string; exceptions: string } | undefined>;
+  /**
+   * the digests of the pipeline's current policies and exceptions, and of the VEX documents the server
+   * serves it (absent: none); undefined when unknown (then not questioned)
+   */
+  rulesDigests(): Promise<{ policies: string; exceptions: string; vex?: string } | undefined>;
   /**
    * Evaluate the stored inventory of `digest` again, now. `write: false` (dryRun) stores nothing.
    * `previous` is the decision that no longer counts, `reason` why (the cause recorded with a change).
@@ -159,11 +162,13 @@ export class Judge {
         let why = refusal(v, digest, pipeline, now, maxAge, undefined, this.verify);
         let kind: 'expired' | 'policy' | undefined = why?.startsWith('expired: ') ? 'expired' : undefined;
         if (!why && this.opts.rejudge) {
-          // a policy changed, or an exception or allowlist entry was added or revoked, since the decision
+          // a policy changed, an exception or allowlist entry was added or revoked, or a VEX document, since the decision
           const current = await this.opts.rejudge.rulesDigests();
           const made = v as DecisionRecord;
           if (current && made.policies.digest !== current.policies) [why, kind] = [`made under policy digest ${made.policies.digest}; the pipeline's policies are now ${current.policies}`, 'policy'];
           else if (current && made.exceptions.digest !== current.exceptions) [why, kind] = [`made under exceptions digest ${made.exceptions.digest}; the pipeline's exceptions are now ${current.exceptions}`, 'policy'];
+          // a VEX document uploaded, changed or revoked since (or VEX the server does not serve): judged again with the served ones
+          else if (current && made.vex?.digest !== current.vex) [why, kind] = [`made under ${made.vex ? `VEX digest ${made.vex.digest}` : 'no VEX documents'}; the pipeline's VEX documents are now ${current.vex ?? 'none'}`, 'policy'];
         }
         if (!why) return this.verdictOf(image, what, v as DecisionRecord, refused);
         refused.push(`stored decision: ${why}`);

@@ -39,7 +39,7 @@ export interface DecisionRecord {
   warnings: Violation[];
   suppressed: Suppression[];
   notices: string[];
-  /** rules served by a Portcullis server (`scan --server`): the revision of every policy and exception document */
+  /** rules served by a Portcullis server (`scan --server`): the revision of every policy, exception and VEX document */
   server?: ServerProvenance;
   /** sha256 over the canonical JSON of every other field */
   recordDigest: string;
@@ -56,6 +56,8 @@ export interface ServerProvenance {
   policies: { name: string; revision: number; digest: string }[];
   exceptions: { document: string; revision: number; digest: string; ids: string[] }[];
   catalogs: { name: string; revision: number; digest: string }[];
+  /** the VEX documents served (VexDocument objects), when any applied to the pipeline */
+  vex?: { name: string; revision: number; digest: string }[];
 }
 
 /** Digest of an empty policy/exception set (no --exceptions given). */

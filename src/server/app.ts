@@ -34,7 +34,7 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
-const RULES_ROUTE = /^\/api\/v1\/(policies|exceptions|documents)(\/|$)/;
+const RULES_ROUTE = /^\/api\/v1\/(policies|exceptions|documents|vex)(\/|$)/;
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 declare module 'fastify' {
@@ -170,7 +170,7 @@ function register(app: FastifyInstance, ctx: Ctx, r: Route, limiter: RateLimiter
         reply,
       });
       if (reply.statusCode === 200 && r.status) reply.code(r.status);
-      // a policy or exception changed: every stored image is judged again under the new revision
+      // a policy, exception or VEX document changed: every stored image is judged again under the new revision
       if (r.method !== 'GET' && RULES_ROUTE.test(r.url)) ctx.jobs?.rulesChanged?.();
       return result;
     },

@@ -1,14 +1,16 @@
 // The CLI's side of the server: JSON requests with a token, the pipeline bundle with a local cache for
 // when the server is unreachable (never older than --server-max-staleness; never used after a refusal
-// such as 401/403/404, only after a network failure or a 5xx), uploads, and folder push/pull.
+// such as 401/403/404, only after a network failure or a 5xx), uploads, and folder push/pull (YAML
+// documents, and VEX JSON files kept byte for byte).
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { homedir } from 'node:os';
 import { PortcullisError } from '../core/errors.js';
-import { readUserFile } from '../core/userfile.js';
-import { expandPaths, MAX_POLICY_FILE_BYTES } from '../policy/load.js';
+import { expandUserPaths, readUserFile } from '../core/userfile.js';
+import { MAX_POLICY_FILE_BYTES } from '../policy/load.js';
 import { parseBundle, type Bundle } from './bundle.js';
+import { isVexFile, vexText } from './store/vexdoc.js';
 
 export interface ServerTarget {
   url: string;
@@ -158,13 +160,20 @@ export interface PushDocument {
   raw: string;
 }
 
-/** Read a folder of policy-as-code files into documents with their relative file and position. */
+/**
+ * Read a folder of policy-as-code files into documents with their relative file and position: every
+ * .yaml/.yml file's documents, and each VEX JSON file (see isVexFile) whole, as its exact text.
+ */
 export async function readFolder(dir: string): Promise<PushDocument[]> {
   const root = resolve(dir);
-  const files = await expandPaths([root]);
+  const found = await expandUserPaths([root], (n) => /\.(ya?ml|json)$/i.test(n), 'POLICY_INVALID', '.yaml, .yml or VEX .json files');
   const out: PushDocument[] = [];
-  for (const f of files) {
+  for (const f of found) {
     const rel = relative(root, f).split(sep).join('/');
+    if (/\.json$/i.test(rel)) {
+      if (isVexFile(rel)) out.push({ file: rel, position: 0, raw: vexText(await readUserFile(f, MAX_POLICY_FILE_BYTES, 'VEX file'), f) });
+      continue;
+    }
     const buf = await readUserFile(f, MAX_POLICY_FILE_BYTES, 'policy file');
     if (buf.includes(0)) throw new PortcullisError('POLICY_INVALID', `${f}: binary file, expected YAML text`);
     const docs = splitDocuments(buf.toString('utf8'));
@@ -179,10 +188,11 @@ export async function writeFolder(dir: string, docs: { file: string; position: n
   const byFile = new Map<string, { position: number; raw: string }[]>();
   for (const d of docs) {
     const target = resolve(root, d.file);
-    if (!/\.ya?ml$/i.test(d.file) || (target !== root && !target.startsWith(root + sep)) || d.file.split('/').includes('..')) {
-      throw new PortcullisError('BAD_INPUT', `the server sent a document for ${JSON.stringify(d.file.slice(0, 100))}, outside ${dir} or not a .yaml file: refused`);
+    if (!(/\.ya?ml$/i.test(d.file) || isVexFile(d.file)) || (target !== root && !target.startsWith(root + sep)) || d.file.split('/').includes('..')) {
+      throw new PortcullisError('BAD_INPUT', `the server sent a document for ${JSON.stringify(d.file.slice(0, 100))}, outside ${dir} or not a .yaml or VEX .json file: refused`);
     }
     const list = byFile.get(d.file) ?? [];
+    if (isVexFile(d.file) && list.length > 0) throw new PortcullisError('BAD_INPUT', `the server sent two documents for the VEX file ${JSON.stringify(d.file.slice(0, 100))}: refused`);
     list.push(d);
     byFile.set(d.file, list);
   }
@@ -190,8 +200,9 @@ export async function writeFolder(dir: string, docs: { file: string; position: n
   for (const [file, list] of [...byFile].sort()) {
     const target = resolve(root, file);
     await mkdir(dirname(target), { recursive: true });
-    // documents after the first are separated by `---` (pushed text keeps its own; rendered text gets one)
-    const text = list
+    // a VEX file is the vendor's text as it was; YAML documents after the first are separated by `---`
+    // (pushed text keeps its own; rendered text gets one)
+    const text = isVexFile(file) ? list[0]!.raw : list
       .sort((a, b) => a.position - b.position)
       .map((d, i) => (i > 0 && !/^---/m.test(d.raw.split('\n').find((l) => !/^\s*(#.*)?$/.test(l)) ?? '') ? `---\n${d.raw}` : d.raw))
       .join('');

@@ -31,14 +31,22 @@ export function parseVex(text: string, file: string): VexDocument {
   throw new PortcullisError('BAD_INPUT', `${file}: not a VEX document: expected OpenVEX (@context https://openvex.dev/ns/…), CycloneDX (bomFormat) or CSAF (document.csaf_version)`, { subject: file });
 }
 
-export async function loadVex(paths: string[]): Promise<LoadedVex> {
-  const files = await expandUserPaths(paths, (n) => /\.json$/i.test(n), 'BAD_INPUT', '.json files');
+/** One VEX text and where it came from (a file, or `server:VexDocument/name@revision`). */
+export interface VexText {
+  source: string;
+  bytes: Buffer | string;
+}
+
+/**
+ * VEX documents from their texts, in order: each read by its format's reader, one digest over the bytes
+ * in that order, and a document given twice (same format and id) refused.
+ */
+export function vexFromTexts(texts: readonly VexText[]): LoadedVex {
   const hash = createHash('sha256');
   const documents: VexDocument[] = [];
-  for (const f of files) {
-    const buf = await readUserFile(f, VEX_LIMITS.fileBytes, '--vex');
-    hash.update(buf);
-    documents.push(parseVex(buf.toString('utf8'), f));
+  for (const t of texts) {
+    hash.update(t.bytes);
+    documents.push(parseVex(typeof t.bytes === 'string' ? t.bytes : t.bytes.toString('utf8'), t.source));
   }
   const ids = new Map<string, string>();
   for (const d of documents) {
@@ -46,7 +54,19 @@ export async function loadVex(paths: string[]): Promise<LoadedVex> {
     if (prev !== undefined) throw new PortcullisError('BAD_INPUT', `${d.source}: VEX document ${d.id} is also read from ${prev}: give each document once`, { subject: d.source });
     ids.set(`${d.format}\u0000${d.id}`, d.source);
   }
-  return { documents, digest: `sha256:${hash.digest('hex')}`, files };
+  return { documents, digest: `sha256:${hash.digest('hex')}`, files: texts.map((t) => t.source) };
+}
+
+/** The files of --vex FILE|DIR (directories give their *.json files), read whole within the size bound. */
+export async function readVexFiles(paths: string[]): Promise<VexText[]> {
+  const files = await expandUserPaths(paths, (n) => /\.json$/i.test(n), 'BAD_INPUT', '.json files');
+  const out: VexText[] = [];
+  for (const f of files) out.push({ source: f, bytes: await readUserFile(f, VEX_LIMITS.fileBytes, '--vex') });
+  return out;
+}
+
+export async function loadVex(paths: string[]): Promise<LoadedVex> {
+  return vexFromTexts(await readVexFiles(paths));
 }
 
 export { VEX_LIMITS, type VexDocument };

@@ -1,11 +1,13 @@
-// `scan --server URL --pipeline P`: the policies, exceptions and catalog come from the server's bundle
-// for the pipeline; the decision is made here with the same evaluate(); report and decision go back up.
+// `scan --server URL --pipeline P`: the policies, exceptions, catalog and VEX documents come from the
+// server's bundle for the pipeline (`--vex FILE|DIR` adds local VEX documents to the served ones); the
+// decision is made here with the same evaluate(); report and decision go back up.
 import type { Catalog } from '../../baseimage/catalog.js';
 import { PortcullisError } from '../../core/errors.js';
 import type { ScanReport } from '../../core/report.js';
 import type { DecisionRecord } from '../../policy/record.js';
 import type { Gate } from '../../scan/decide.js';
 import { gateFromBundle } from '../../server/bundle.js';
+import { readVexFiles } from '../../vex/load.js';
 import { bundleCacheDir, fetchBundle, parseStaleness, serverBase, serverRequest, type ServerTarget } from '../../server/client.js';
 import type { CliIo } from '../io.js';
 
@@ -23,13 +25,15 @@ export interface RemoteGate {
   target: ServerTarget;
 }
 
-export async function loadServerGate(opts: { server: string; pipeline?: string; maxStaleness?: string; decisionFile?: string; io: CliIo }): Promise<RemoteGate> {
+export async function loadServerGate(opts: { server: string; pipeline?: string; maxStaleness?: string; decisionFile?: string; vex?: string[]; io: CliIo }): Promise<RemoteGate> {
   if (!opts.pipeline) throw new PortcullisError('BAD_INPUT', '--server needs --pipeline NAME (the server keeps policies per pipeline)');
   const target = serverTarget(opts.server, opts.io);
   const maxMs = parseStaleness(opts.maxStaleness ?? DEFAULT_MAX_STALENESS);
   const now = opts.io.clock.now();
+  // local VEX files are read (and a typo refused) before the server is asked
+  const localVex = opts.vex?.length ? await readVexFiles(opts.vex) : [];
   const fetched = await fetchBundle(target, opts.pipeline, { cacheDir: bundleCacheDir(opts.io.env), now, maxStalenessMs: maxMs });
-  const g = gateFromBundle(fetched.bundle, target.url);
+  const g = gateFromBundle(fetched.bundle, target.url, localVex);
   const notices: string[] = [];
   if (fetched.cached) {
     const hours = (fetched.cached.ageMs / 3_600_000).toFixed(1);
@@ -40,6 +44,7 @@ export async function loadServerGate(opts: { server: string; pipeline?: string; 
     pipeline: opts.pipeline,
     policies: g.policies,
     exceptions: g.exceptions,
+    ...(g.vex ? { vex: g.vex } : {}),
     decisionFile: opts.decisionFile,
     server: { provenance, notices },
   };

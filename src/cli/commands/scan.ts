@@ -44,7 +44,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--fail-on <severity>', `quick gate without a policy file, for local use: an inline policy failing on vulnerabilities at or above SEVERITY (${FAIL_ON_LEVELS.join(', ')}), on coverage gaps and on a DB older than --max-db-age (72h); not with --policy`)
     .option('--exit-code <n>', 'exit code when a policy fails (default 1; 2 stays "could not decide")')
     .option('--exceptions <path>', 'exceptions file or directory (repeatable)', collect)
-    .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings', collect)
+    .option('--vex <path>', 'VEX document or directory of them: OpenVEX, CycloneDX VEX, CSAF VEX (repeatable); not_affected/fixed statements from authors a policy trusts (spec.vex.trust) suppress findings; with --server, added to the VEX documents the server serves', collect)
     .option('--decision <file>', 'write the decision record (JSON) to FILE')
     .option('--sign-key <file>', 'sign the decision: --decision FILE receives an in-toto statement in a DSSE envelope, ECDSA P-256 (key from `portcullis keys generate` or `cosign generate-key-pair`; password: $PORTCULLIS_KEY_PASSWORD or $COSIGN_PASSWORD); attach it with `portcullis attest`')
     .option('--base-catalog <file>', 'catalog of known base images (YAML)')
@@ -211,6 +211,7 @@ async function remoteGate(opts: Record<string, unknown>, io: CliIo): Promise<Rem
     pipeline: opts.pipeline as string | undefined,
     maxStaleness: opts.serverMaxStaleness as string | undefined,
     decisionFile: opts.decision as string | undefined,
+    vex: (opts.vex as string[] | undefined) ?? [],
     io,
   });
 }

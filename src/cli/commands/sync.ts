@@ -1,6 +1,7 @@
 // portcullis policy push --server URL DIR [--prune] / policy pull --server URL DIR: policy-as-code in
-// git, synced with the server. Every file is validated by the server before any is stored; pulled
-// files are the pushed text (comments kept), so push → pull → push changes nothing.
+// git (VEX JSON files too, kept byte for byte), synced with the server. Every file is validated by the
+// server before any is stored; pulled files are the pushed text (comments kept), so push → pull → push
+// changes nothing.
 import type { Command } from 'commander';
 import { PortcullisError } from '../../core/errors.js';
 import { readFolder, serverRequest, writeFolder } from '../../server/client.js';
@@ -16,8 +17,8 @@ function needServer(opts: Record<string, unknown>): string {
 export function registerSyncCommands(policy: Command, io: CliIo): void {
   policy
     .command('push')
-    .description('upload a folder of policy, exception and base-catalog files to a server (each changed document becomes a new revision)')
-    .argument('<dir>', 'folder of .yaml/.yml files')
+    .description('upload a folder of policy, exception and base-catalog files (and VEX JSON files: *.vex.json, *.openvex.json, *.cdx.json, *.csaf.json, vex/*.json) to a server (each changed document becomes a new revision)')
+    .argument('<dir>', 'folder of .yaml/.yml files and VEX .json files')
     .option('--server <url>', 'the Portcullis server (token: $PORTCULLIS_TOKEN)')
     .option('--prune', 'revoke documents on the server that are not in the folder')
     .action(async (dir: string, _o: unknown, c: Command) => {
@@ -32,7 +33,7 @@ export function registerSyncCommands(policy: Command, io: CliIo): void {
     });
   policy
     .command('pull')
-    .description('download every policy, exception and base-catalog document from a server into a folder, as the files they were pushed as')
+    .description('download every policy, exception, base-catalog and VEX document from a server into a folder, as the files they were pushed as (VEX documents byte for byte)')
     .argument('<dir>', 'folder to write into (created when missing; files not on the server are left alone)')
     .option('--server <url>', 'the Portcullis server (token: $PORTCULLIS_TOKEN)')
     .action(async (dir: string, _o: unknown, c: Command) => {

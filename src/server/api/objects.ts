@@ -1,9 +1,11 @@
 // Routes over stored documents: policies, pipelines, the base catalog, whole-folder push/pull
-// (`/documents`) and the pipeline bundle (everything that applies to one pipeline, with revisions).
+// (`/documents`, VEX JSON files included) and the pipeline bundle (everything that applies to one
+// pipeline, with revisions).
 import { anyGlobMatch } from '../../core/glob.js';
 import { checkUnique, parseDocuments } from '../../policy/load.js';
 import { API_VERSION, type Policy } from '../../policy/schema.js';
-import { nameFromFile, validateDocument, validateJson, type Kind } from '../store/documents.js';
+import { nameFromFile, validateDocument, validateJson, type Kind, type ValidDocument } from '../store/documents.js';
+import { isVexFile, validateVex, vexConflict, vexNameFromFile, VEX_KIND, type VexEnvelope } from '../store/vexdoc.js';
 import { activeObjects, getObject, latestObjects, objectHistory, putObject, revokeObject, type StoredObject } from '../store/objects.js';
 import { ALL_ROLES, EDITORS, HttpError, nameParam, notFound, requirePipeline, type Call, type Ctx, type Route } from './route.js';
 
@@ -20,11 +22,16 @@ const revisionQuery = {
 
 const anyObject = { type: 'object' };
 
-async function getOne(ctx: Ctx, call: Call, kind: Kind, name: string): Promise<unknown> {
+/** One object (`?revision=N`: that revision, revoked or not; else the latest, when active), or 404. */
+export async function findOne(ctx: Ctx, call: Call, kind: Kind, name: string): Promise<StoredObject> {
   const rev = call.query.revision !== undefined ? Number(call.query.revision) : undefined;
   const o = await getObject(ctx.store, kind, name, rev);
   if (!o || (rev === undefined && o.state === 'revoked')) throw notFound(`${kind} ${name}${rev !== undefined ? ` revision ${rev}` : ''}`);
-  return view(o);
+  return o;
+}
+
+async function getOne(ctx: Ctx, call: Call, kind: Kind, name: string): Promise<unknown> {
+  return view(await findOne(ctx, call, kind, name));
 }
 
 async function putJson(ctx: Ctx, call: Call, kind: Kind, name: string, file: string): Promise<unknown> {
@@ -37,10 +44,15 @@ async function putJson(ctx: Ctx, call: Call, kind: Kind, name: string, file: str
   return { ...view(r.object), changed: r.changed };
 }
 
-async function revoke(ctx: Ctx, call: Call, kind: Kind, name: string): Promise<unknown> {
+/** Revoke (a new revision in state revoked), or 404 when there is nothing active to revoke. */
+export async function revokeOne(ctx: Ctx, call: Call, kind: Kind, name: string): Promise<StoredObject> {
   const o = await revokeObject(ctx.store, kind, name, call.actor, call.now);
   if (!o) throw notFound(`${kind} ${name}`);
-  return view(o);
+  return o;
+}
+
+async function revoke(ctx: Ctx, call: Call, kind: Kind, name: string): Promise<unknown> {
+  return view(await revokeOne(ctx, call, kind, name));
 }
 
 /**
@@ -100,7 +112,7 @@ const pipelineBody = {
   properties: { description: { type: 'string', maxLength: 1000 }, owner: { type: 'string', maxLength: 200 } },
 };
 
-const FILE_RE = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/){0,8}[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.ya?ml$/;
+const FILE_RE = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/){0,8}[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.(?:ya?ml|json)$/;
 
 const pushBody = {
   type: 'object',
@@ -122,7 +134,27 @@ const pushBody = {
   },
 };
 
-const FOLDER_KINDS: readonly Kind[] = ['AssurancePolicy', 'Exceptions', 'BaseImageCatalog'];
+const FOLDER_KINDS: readonly Kind[] = ['AssurancePolicy', 'Exceptions', 'BaseImageCatalog', VEX_KIND];
+
+/**
+ * One pushed file's document. A VEX file (see isVexFile) is the vendor's JSON, one per file; its
+ * pipeline scoping is not in the file and stays as stored (set with PUT /api/v1/vex/NAME); its name is
+ * the one stored from this file, else derived from the file's path.
+ */
+function validatePushed(d: { file: string; position: number; raw: string }, stored: readonly StoredObject[]): ValidDocument {
+  const where = `${d.file}#${d.position + 1}`;
+  if (/\.json$/i.test(d.file)) {
+    if (!isVexFile(d.file)) throw new HttpError(400, `${d.file}: a JSON file is pushed only as a VEX document (*.vex.json, *.openvex.json, *.cdx.json, *.csaf.json, or *.json under vex/)`);
+    if (d.position !== 0) throw new HttpError(400, `${where}: a VEX file holds one document (position 0)`);
+    // the document stored from this file (an uploaded one is pulled as vex/NAME.vex.json) keeps its name
+    const vex = stored.filter((o) => o.kind === VEX_KIND);
+    const prev = vex.find((o) => o.file === d.file && o.state === 'active') ?? vex.find((o) => o.name === vexNameFromFile(d.file));
+    return validateVex(d.raw, d.file, prev?.name ?? vexNameFromFile(d.file), prev ? (prev.body as VexEnvelope).metadata.pipelines : undefined);
+  }
+  const v = validateDocument(d.raw, where, undefined, nameFromFile(d.file, d.position));
+  if (!FOLDER_KINDS.includes(v.kind)) throw new HttpError(400, `${where}: kind ${v.kind} is not pushed as a file (use the pipelines API)`);
+  return v;
+}
 
 /** The documents that apply to one pipeline. */
 export function applies(o: StoredObject, pipeline: string): boolean {
@@ -138,6 +170,10 @@ export function applies(o: StoredObject, pipeline: string): boolean {
     }
     case 'BaseImageCatalog':
       return true;
+    case 'VexDocument': {
+      const pipes = (b as unknown as VexEnvelope).metadata.pipelines;
+      return pipes === undefined || anyGlobMatch(pipes, pipeline);
+    }
     default:
       return false;
   }
@@ -163,7 +199,7 @@ export const objectRoutes: Route[] = [
     handler: (ctx, call) => revoke(ctx, call, 'Pipeline', call.params.name!),
   },
   {
-    method: 'GET', url: '/api/v1/pipelines/:name/bundle', summary: 'Everything that applies to one pipeline (policies, exceptions, allowlist, catalog) with revisions', tag: 'pipelines', roles: ALL_ROLES, params: nameParam(),
+    method: 'GET', url: '/api/v1/pipelines/:name/bundle', summary: 'Everything that applies to one pipeline (policies, exceptions, allowlist, catalog, VEX documents) with revisions', tag: 'pipelines', roles: ALL_ROLES, params: nameParam(),
     handler: async (ctx, call) => {
       const name = call.params.name!;
       requirePipeline(call.token, name);
@@ -178,7 +214,7 @@ export const objectRoutes: Route[] = [
     },
   },
   {
-    method: 'GET', url: '/api/v1/documents', summary: 'Every active policy-as-code document with its file (for `policy pull`)', tag: 'documents', roles: ['admin', 'security', 'viewer'],
+    method: 'GET', url: '/api/v1/documents', summary: 'Every active policy-as-code document with its file (for `policy pull`; VEX documents as their original JSON)', tag: 'documents', roles: ['admin', 'security', 'viewer'],
     handler: async (ctx) => ({
       documents: (await activeObjects(ctx.store)).filter((o) => FOLDER_KINDS.includes(o.kind)).map((o) => ({ kind: o.kind, name: o.name, revision: o.revision, digest: o.digest, file: o.file, position: o.position, raw: o.raw })),
     }),
@@ -187,12 +223,10 @@ export const objectRoutes: Route[] = [
     method: 'POST', url: '/api/v1/documents', summary: 'Push a folder of policy-as-code documents (all validated before any is stored; prune revokes the ones not pushed; dryRun validates and stores nothing)', tag: 'documents', roles: EDITORS, body: pushBody,
     handler: async (ctx, call) => {
       const b = call.body as { prune?: boolean; dryRun?: boolean; documents: { file: string; position: number; raw: string }[] };
+      const stored = await latestObjects(ctx.store, VEX_KIND);
       const docs = b.documents.map((d) => {
-        if (!FILE_RE.test(d.file) || d.file.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, `file: expected a relative path of plain names ending in .yaml, got ${JSON.stringify(d.file.slice(0, 80))}`);
-        const where = `${d.file}#${d.position + 1}`;
-        const v = validateDocument(d.raw, where, undefined, nameFromFile(d.file, d.position));
-        if (!FOLDER_KINDS.includes(v.kind)) throw new HttpError(400, `${where}: kind ${v.kind} is not pushed as a file (use the pipelines API)`);
-        return { v, file: d.file, position: d.position };
+        if (!FILE_RE.test(d.file) || d.file.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, `file: expected a relative path of plain names ending in .yaml (or a VEX .json), got ${JSON.stringify(d.file.slice(0, 80))}`);
+        return { v: validatePushed(d, stored), file: d.file, position: d.position };
       });
       const seen = new Set<string>();
       for (const d of docs) {
@@ -202,7 +236,11 @@ export const objectRoutes: Route[] = [
       }
       const current = (await activeObjects(ctx.store)).filter((o) => FOLDER_KINDS.includes(o.kind));
       // uniqueness against what stays: everything when not pruning, nothing stored when pruning
-      await checkUniqueWith(ctx, docs.filter((d) => d.v.kind !== 'BaseImageCatalog').map((d) => d.v.raw), b.prune ? current : docs.map((d) => d.v));
+      await checkUniqueWith(ctx, docs.filter((d) => d.v.kind === 'AssurancePolicy' || d.v.kind === 'Exceptions').map((d) => d.v.raw), b.prune ? current : docs.map((d) => d.v));
+      const vexDocs = docs.filter((d) => d.v.kind === VEX_KIND).map((d) => d.v);
+      const keptVex = current.filter((o) => o.kind === VEX_KIND && !b.prune && !vexDocs.some((v) => v.name === o.name));
+      const clash = vexConflict([...keptVex, ...vexDocs]);
+      if (clash) throw new HttpError(409, clash);
       const out = { created: [] as string[], updated: [] as string[], unchanged: [] as string[], revoked: [] as string[] };
       if (b.dryRun) return { ...out, valid: docs.map((d) => `${d.v.kind}/${d.v.name}`) };
       for (const d of docs) {

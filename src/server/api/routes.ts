@@ -8,5 +8,6 @@ import { overviewRoutes } from './overview.js';
 import type { Route } from './route.js';
 import { scanRoutes } from './scans.js';
 import { authRoutes } from '../oidc/routes.js';
+import { vexRoutes } from './vex.js';
 
-export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...scanRoutes, ...assuranceRoutes, ...adminRoutes, ...overviewRoutes, ...baseRoutes, ...authRoutes];
+export const ROUTES: readonly Route[] = [...objectRoutes, ...exceptionRoutes, ...vexRoutes, ...scanRoutes, ...assuranceRoutes, ...adminRoutes, ...overviewRoutes, ...baseRoutes, ...authRoutes];

@@ -1,6 +1,6 @@
 // Re-evaluating one stored image: re-match its stored inventory against the advisory DB in hand, keep
 // the findings that do not depend on the DB (content checks), and run the same evaluate() the CLI runs
-// with the server's current policies and exceptions for the image's pipeline. A change of verdict is
+// with the server's current policies, exceptions and VEX documents for the image's pipeline. A change of verdict is
 // written with its cause in the same transaction as the new decision, at most once per (event, image).
 import type { Decision, ScanReport } from '../../core/report.js';
 import type { Finding } from '../../core/types.js';
@@ -9,7 +9,7 @@ import { scanInventory, sortFindings } from '../../scan/scan.js';
 import { attributeOrigin } from '../../baseimage/index.js';
 import { evaluate, imageOf } from '../../policy/evaluate.js';
 import { PortcullisError } from '../../core/errors.js';
-import { gateFromBundle, type BundleGate } from '../bundle.js';
+import { exceptionsOf, gateFromBundle, type BundleGate } from '../bundle.js';
 import { activeObjects, type StoredObject } from '../store/objects.js';
 import { applies } from '../api/objects.js';
 import type { Store } from '../store/db.js';
@@ -78,7 +78,8 @@ export async function decideStored(
     return { decision: { verdict: 'error', pipeline, policies: gate.policies.policies.map((p) => p.metadata.name), violations: [], warnings: [], suppressed: [], notices: [why], evaluatedAt: now.toISOString() } };
   }
   const firstSeen = await firstSeenOf(store, firstSeenKey, report, now);
-  const decision = evaluate(report, gate.policies.policies, gate.exceptions, { pipeline, image: imageOf(report), now, firstSeen });
+  // the served VEX documents count as in `scan --server` (the policy's spec.vex.trust decides whose)
+  const decision = evaluate(report, gate.policies.policies, exceptionsOf(gate), { pipeline, image: imageOf(report), now, firstSeen });
   return { report: { ...report, decision }, decision };
 }
 

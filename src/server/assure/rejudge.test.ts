@@ -10,6 +10,9 @@ import { latestDecision } from '../store/scans.js';
 import type { DecisionRecord } from '../../policy/record.js';
 import { advisoryDb, genImage, genInventory, npmAdvisory, putRules, reportOf, seedReport, V1 } from './testkit.js';
 import { causeOf, REJUDGED_BY, StoreRejudge } from './rejudge.js';
+import { Judge } from '../../admission/judge.js';
+import { putObject } from '../store/objects.js';
+import { validateVex } from '../store/vexdoc.js';
 
 const PIPELINE = 'prod-cluster';
 const POLICY = `${V1}\nkind: AssurancePolicy\nmetadata: {name: production}\nspec:\n  appliesTo: {pipelines: [${PIPELINE}]}\n  controls:\n    vulnerabilities: {failOn: critical}\n    coverage: {onGap: warn}\n`;
@@ -88,4 +91,38 @@ test('the cause of a re-judgement: what ended the stale decision', () => {
   assert.deepEqual(c('spec.decisionMaxAgeHours: 24'), { kind: 'clock', what: 'spec.decisionMaxAgeHours: 24', key: 'admission:sha256:d' });
   assert.deepEqual(c(undefined), { kind: 'clock', what: 'why', key: 'admission:sha256:d' });
   assert.deepEqual(c('exception EXC-1 expires 2026-03-03', 'policy'), { kind: 'policy', what: 'why', key: 'admission:sha256:d' });
+});
+
+test('admission: a stored decision made before a VEX document was uploaded (or after it changed) is re-judged with the served VEX', async () => {
+  const store = (await freshStore('sqlite', 'rejudge_vex'))!;
+  const clock = movableClock('2026-03-01T10:00:00Z');
+  const trusting = POLICY.replace('  controls:', '  vex: {trust: ["Vendor X*"]}\n  controls:');
+  await putRules(store, [{ file: 'policy.yaml', raw: trusting }], clock.now());
+  const g = genImage(14); // minimist 1.2.0
+  await seedReport(store, PIPELINE, reportOf(genInventory(g), clock.now().toISOString()), g.repository, g.digest, clock.now());
+  const dbPath = await advisoryDb([npmAdvisory('CVE-2021-44906', 'minimist', '1.2.6', '2026-02-28T00:00:00Z')], '2026-03-01T00:00:00Z');
+  const rejudge = new StoreRejudge({ store, pipeline: PIPELINE, dbPath, clock, deadlineMs: 5000, rulesTtlMs: 0 });
+  const judge = new Judge({ pipeline: PIPELINE, clock, store: { latest: (p, d) => latestDecision(store, p, d) }, rejudge, cacheMs: 0 });
+  // the decision the server holds, made with no VEX: fails on minimist
+  const first = await rejudge.rejudge({ name: g.repository, digest: g.digest, previous: { recordDigest: `sha256:${'d'.repeat(64)}` } as DecisionRecord, reason: 'initial', kind: 'policy', write: true });
+  assert.ok('record' in first && first.record.verdict === 'fail' && first.record.vex === undefined);
+  const before = await judge.judge(`${g.repository}@${g.digest}`, g.repository, g.digest);
+  assert.equal(before.outcome, 'fail', before.message);
+  assert.equal((await rejudge.rulesDigests())?.vex, undefined);
+
+  // the vendor says minimist is not affected: uploaded once, the next admission re-judges with it
+  const raw = JSON.stringify({ '@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'https://vendor-x.example/vex/1', author: 'Vendor X PSIRT', timestamp: '2026-02-28T00:00:00Z', version: 1, statements: [{ vulnerability: { name: 'CVE-2021-44906' }, products: [{ '@id': 'pkg:npm/minimist@1.2.0' }], status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' }] });
+  clock.set('2026-03-01T11:00:00Z');
+  await putObject(store, validateVex(raw, 'vendor-x', 'vendor-x'), { file: 'vex/vendor-x.vex.json', position: 0 }, { name: 'alice' }, clock.now());
+  const digests = await rejudge.rulesDigests();
+  assert.match(digests?.vex ?? '', /^sha256:[0-9a-f]{64}$/);
+  const j = await judge.judge(`${g.repository}@${g.digest}`, g.repository, g.digest);
+  assert.equal(j.outcome, 'pass', j.message);
+  assert.equal(j.rejudged, 'stored');
+  assert.match(j.message, /made under no VEX documents; the pipeline's VEX documents are now sha256:/);
+  const stored = (await latestDecision(store, PIPELINE, g.digest)) as DecisionRecord;
+  assert.deepEqual([stored.vex?.digest, stored.vex?.applied, stored.server?.vex?.map((v) => `${v.name}@${v.revision}`)], [digests!.vex, ['https://vendor-x.example/vex/1'], ['vendor-x@1']]);
+  // the same rules again: the new decision counts as it is
+  const again = await judge.judge(`${g.repository}@${g.digest}`, g.repository, g.digest);
+  assert.deepEqual([again.outcome, again.rejudged], ['pass', undefined]);
 });

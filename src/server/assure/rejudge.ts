@@ -1,7 +1,7 @@
 // Re-judging at admission (issue 23): the webhook found the latest decision for an image digest expired,
 // or made under other policies or exceptions than the pipeline's current ones. The image's stored inventory is judged
 // again by the same code continuous assurance runs (decideStored: re-match with today's advisory DB, then
-// evaluate() with the server's current policies and exceptions for the pipeline), and the new decision is
+// evaluate() with the server's current policies, exceptions and VEX documents for the pipeline), and the new decision is
 // stored as a decision record (the webhook's next lookup finds it) and, when the verdict changed, as a
 // verdict change with its cause, once per stale decision. A dryRun re-judgement reads and writes nothing.
 // Satisfies admission/judge.ts's `Rejudger` (structurally: admission/ never imports server/, and this
@@ -73,13 +73,13 @@ export class StoreRejudge {
     return this.rules.value;
   }
 
-  async rulesDigests(): Promise<{ policies: string; exceptions: string } | undefined> {
+  async rulesDigests(): Promise<{ policies: string; exceptions: string; vex?: string } | undefined> {
     // a valid decision is questioned on its rules only when a re-judgement can answer: without a DB it
     // still counts until it expires (an expired one is never admitted, DB or not)
     if (!existsSync(this.o.dbPath)) return undefined;
     try {
       const g = (await this.currentRules()).gate(this.o.pipeline);
-      return g && { policies: g.policies.digest, exceptions: g.exceptions.digest };
+      return g && { policies: g.policies.digest, exceptions: g.exceptions.digest, ...(g.vex ? { vex: g.vex.digest } : {}) };
     } catch (e) {
       // the rules cannot be read or parsed: the stored decision is not questioned on these grounds (its expiry still is)
       this.o.log?.(`cannot read the pipeline's current policies: ${(e as Error).message}`);
@@ -112,6 +112,8 @@ export class StoreRejudge {
       policyFiles: gate.policies.files,
       exceptionsDigest: gate.exceptions.digest,
       exceptionFiles: gate.exceptions.files,
+      vexDigest: gate.vex?.digest,
+      vexFiles: gate.vex?.files,
       server: gate.provenance,
       validity: decisionValidity(decision, report, gate.policies.policies),
     });

@@ -10,6 +10,7 @@ import { normaliseImageName } from '../../policy/imageref.js';
 import { collectWithChecks } from '../../scan/collect.js';
 import { scanInventory } from '../../scan/scan.js';
 import type { RegistryOptions } from '../../source/registry/resolve.js';
+import { exceptionsOf } from '../bundle.js';
 import type { Store } from '../store/db.js';
 import { getScan, insertScan } from '../store/scans.js';
 import type { Job } from '../queue/queue.js';
@@ -53,7 +54,7 @@ export async function scanJob(deps: ScanDeps, job: Job, ctx: JobContext): Promis
   }
   const gate = (await Rules.load(store, now)).gate(p.pipeline);
   const firstSeen = await trackFirstSeen(store, firstSeenKey(normaliseImageName(p.repository), p.digest), report, now);
-  if (gate) report = { ...report, decision: evaluate(report, gate.policies.policies, gate.exceptions, { pipeline: p.pipeline, image: imageOf(report), now, firstSeen }) };
+  if (gate) report = { ...report, decision: evaluate(report, gate.policies.policies, exceptionsOf(gate), { pipeline: p.pipeline, image: imageOf(report), now, firstSeen }) };
   if (!ctx.alive()) throw new Error('lease lost: another worker runs this job');
   const scanId = await insertScan(store, { pipeline: p.pipeline, repository: normaliseImageName(p.repository), tag: p.tag, digest: p.digest, verdict: report.decision?.verdict, report, by, at: now });
   await record(scanId, report);

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { openDb } from '../../advisory/index.js';
 import type { Store } from '../store/db.js';
-import { activeObjects } from '../store/objects.js';
+import { latestObjects } from '../store/objects.js';
 import { drain } from '../queue/runner.js';
 import { dbFingerprint, diffDbs } from './dbdiff.js';
 import { assuranceHandlers, type Notifier } from './jobs.js';
@@ -68,7 +68,7 @@ export interface AssuranceOptions {
 export interface AssuranceService {
   /** look now (new DB, ended exceptions) and run what is queued */
   kick(): void;
-  /** a policy or exception changed: plan the new rules revision, then run */
+  /** a policy, exception or VEX document changed: plan the new rules revision, then run */
   rulesChanged(): void;
   /** resolves when the current round ends */
   idle(): Promise<void>;
@@ -141,15 +141,20 @@ export function startAssurance(o: AssuranceOptions): AssuranceService {
 }
 
 /**
- * After a policy or exception change: plan every image of the store under the new rules revision (the
- * digest of every active policy and exception revision; planning the same revision twice queues nothing).
- * The cause names the documents changed last.
+ * After a policy, exception or VEX document change: plan every image of the store under the new rules
+ * revision (the digest of the latest revision of every policy, exception and VEX document, revoked
+ * ones included; planning the same revision twice queues nothing).
+ * The cause names the documents changed last (`VexDocument/vendor-x@3`; a revoke as `...@4 (revoked)`).
  */
 export async function planRulesRevision(store: Store, now: Date): Promise<Plan> {
-  const docs = (await activeObjects(store)).filter((o) => o.kind === 'AssurancePolicy' || o.kind === 'Exceptions');
-  const ids = docs.map((o) => `${o.kind}/${o.name}@${o.revision}`).sort();
-  const latest = docs.reduce((m, o) => (o.createdAt > m ? o.createdAt : m), '');
-  const changed = docs.filter((o) => o.createdAt === latest).map((o) => `${o.kind}/${o.name}@${o.revision}`).sort();
+  const RULE_KINDS = new Set(['AssurancePolicy', 'Exceptions', 'VexDocument']);
+  const latest = (await latestObjects(store)).filter((o) => RULE_KINDS.has(o.kind));
+  // every latest revision, revoked ones included: revisions only grow, so a revoke that brings the
+  // active set back to an earlier one is still a new event (an old key would queue nothing)
+  const ids = latest.map((o) => `${o.kind}/${o.name}@${o.revision}`).sort();
+  // the cause: the documents changed last, a revoke included (named as such)
+  const last = latest.reduce((m, o) => (o.createdAt > m ? o.createdAt : m), '');
+  const changed = latest.filter((o) => o.createdAt === last).map((o) => `${o.kind}/${o.name}@${o.revision}${o.state === 'revoked' ? ' (revoked)' : ''}`).sort();
   const digest = createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16);
   return planRules(store, `rules:${digest}`, now, undefined, undefined, changed.join(',') || 'rules revoked');
 }

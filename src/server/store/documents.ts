@@ -1,6 +1,7 @@
 // What the server stores: exactly the policy-as-code documents the CLI reads (AssurancePolicy,
 // Exceptions with their allowlist, BaseImageCatalog), validated by the CLI's own parsers, plus Pipeline
-// (a name the tokens and bundles are scoped to). One YAML document per object.
+// (a name the tokens and bundles are scoped to). One YAML document per object. VexDocument (a vendor's
+// VEX JSON, kept byte for byte) is validated in vexdoc.ts.
 import { createHash } from 'node:crypto';
 import { parseAllDocuments, stringify } from 'yaml';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { canonicalJson, parseDocuments } from '../../policy/load.js';
 import { API_VERSION } from '../../policy/schema.js';
 import { parseCatalog, CATALOG_KIND } from '../../baseimage/catalog.js';
 
-export const KINDS = ['AssurancePolicy', 'Exceptions', 'BaseImageCatalog', 'Pipeline'] as const;
+export const KINDS = ['AssurancePolicy', 'Exceptions', 'BaseImageCatalog', 'Pipeline', 'VexDocument'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Names and ids that reach URLs, files and SQL: plain, short, no path separators. */
@@ -111,8 +112,10 @@ export function validateDocument(raw: string, where: string, name?: string, fall
       objName = r.data.metadata.name;
       break;
     }
+    case 'VexDocument':
+      throw new PortcullisError('BAD_INPUT', `${where}: kind: a VexDocument is the vendor's VEX JSON itself: upload it with PUT /api/v1/vex/NAME or push it as a *.vex.json file`);
     default:
-      throw new PortcullisError('BAD_INPUT', `${where}: kind: expected one of ${KINDS.join(', ')}, got ${typeof kind === 'string' ? JSON.stringify(kind.slice(0, 40)) : String(kind)}`);
+      throw new PortcullisError('BAD_INPUT', `${where}: kind: expected one of ${KINDS.filter((k) => k !== 'VexDocument').join(', ')}, got ${typeof kind === 'string' ? JSON.stringify(kind.slice(0, 40)) : String(kind)}`);
   }
   if (objName === undefined) throw new PortcullisError('BAD_INPUT', `${where}: the document has no name (give metadata.name)`);
   checkName(objName, `${where}: name`);
