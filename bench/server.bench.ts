@@ -19,6 +19,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const SECONDS = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_SERVER_CONCURRENCY ?? 16);
+/** the paced bundle load: requests per second, sent on schedule whatever the answers (open loop) */
+const RATE = Number(process.env.BENCH_SERVER_RATE ?? 200);
 const TARGETS = { bundleP99Ms: 50, uploadsPerSecond: 50 };
 const met: string[] = [];
 
@@ -73,6 +75,40 @@ async function load(one: (i: number) => Promise<Response>): Promise<Load> {
   return { requests: lat.length, errors, perSecond: lat.length / s, p50: q(0.5), p99: q(0.99) };
 }
 
+/** RATE requests per second for SECONDS, each sent on schedule (latency includes any wait for the server). */
+async function paced(one: (i: number) => Promise<Response>): Promise<Load> {
+  const lat: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - t0) / 1000) * RATE);
+      while (n < due) {
+        const i = n++;
+        const s = performance.now();
+        pending.push(
+          one(i)
+            .then(async (r) => {
+              await r.arrayBuffer();
+              if (!r.ok) errors++;
+            }, () => void errors++)
+            .then(() => void lat.push(performance.now() - s)),
+        );
+      }
+      if (performance.now() - t0 >= SECONDS * 1000) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+  await Promise.all(pending);
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  return { requests: lat.length, errors, perSecond: lat.length / SECONDS, p50: q(0.5), p99: q(0.99) };
+}
+
 async function measure(backend: string, env: NodeJS.ProcessEnv, database: string, replicas: number): Promise<string[]> {
   const admin = cli(env, ['server', 'token', 'create', '--database', database, '--name', 'bench-admin', '--role', 'admin']);
   const ci = cli(env, ['server', 'token', 'create', '--database', database, '--name', 'bench-ci', '--role', 'ci', '--pipeline', 'prod-*']);
@@ -94,12 +130,16 @@ async function measure(backend: string, env: NodeJS.ProcessEnv, database: string
     const record = decisionRecord({ ...r, decision }, { policyDigest: 'sha256:' + '0'.repeat(64) });
     const body = { pipeline: 'prod-shop', report: r, decision: record };
     const bytes = JSON.stringify(body).length;
-    const bundle = await load((i) => call(i, ci, 'GET', '/api/v1/pipelines/prod-shop/bundle'));
+    const fetchBundle = (i: number) => call(i, ci, 'GET', '/api/v1/pipelines/prod-shop/bundle');
+    // warm-up: connections to the database, the first compilations, the objects cache
+    for (let i = 0; i < 200; i++) await (await fetchBundle(i)).arrayBuffer();
+    const bundle = await paced(fetchBundle);
+    const saturated = await load(fetchBundle);
     const upload = await load((i) => call(i, ci, 'POST', '/api/v1/reports', body));
     const row = (what: string, l: Load) =>
       `| ${backend}, ${replicas} process${replicas > 1 ? 'es' : ''} | ${what} | ${l.requests} (${l.errors} errors) | ${l.perSecond.toFixed(0)}/s | ${l.p50.toFixed(1)} ms | ${l.p99.toFixed(1)} ms |`;
     met.push(`${backend}: bundle p99 ${bundle.p99.toFixed(0)} ms ${bundle.p99 <= TARGETS.bundleP99Ms ? 'meets' : 'misses'} the target; uploads ${upload.perSecond.toFixed(0)}/s ${upload.perSecond >= TARGETS.uploadsPerSecond ? 'meet' : 'miss'} it.`);
-    return [row('policy bundle fetch', bundle), row(`report upload (${(bytes / 1024).toFixed(0)} KiB)`, upload)];
+    return [row(`policy bundle fetch, paced at ${RATE}/s`, bundle), row(`policy bundle fetch, ${CONCURRENCY} in flight (saturation)`, saturated), row(`report upload, ${CONCURRENCY} in flight (${(bytes / 1024).toFixed(0)} KiB)`, upload)];
   } finally {
     for (const s of servers) s.proc.kill('SIGTERM');
   }
@@ -114,15 +154,15 @@ export async function run(): Promise<string> {
     const pgRows = pg ? await measure('PostgreSQL', env, await createDatabase(pg, `bench_server_${Date.now()}`), 2) : ['| PostgreSQL | not measured: no PostgreSQL here | | | | |'];
     const all = [...rows, ...pgRows];
     return [
-      `Method: \`bench/server.bench.ts\`. \`portcullis server\` processes (tsx) on 127.0.0.1 with \`--rate-limit 0\`; ${CONCURRENCY} requests in flight from one Node process (fetch, keep-alive) for ${SECONDS} s per case, on the same 2 cores as the servers (the client's cost is in the numbers). Policy bundle: \`GET /api/v1/pipelines/prod-shop/bundle\` with a ci token (what \`scan --server\` fetches). Upload: \`POST /api/v1/reports\` with a synthetic report (200 packages, 50 findings) and its decision record (verified by the server). PostgreSQL: two server processes on one database, requests alternating.`,
+      `Method: \`bench/server.bench.ts\`. \`portcullis server\` processes (tsx) on 127.0.0.1 with \`--rate-limit 0\`; one Node client process (fetch, keep-alive), ${SECONDS} s per case: the bundle paced at ${RATE} requests/s (open loop: each sent on schedule, its latency counts any wait), then as fast as ${CONCURRENCY} requests in flight allow (saturation: throughput), and uploads with ${CONCURRENCY} in flight; on the same 2 cores as the servers (the client's cost is in the numbers). Policy bundle: \`GET /api/v1/pipelines/prod-shop/bundle\` with a ci token (what \`scan --server\` fetches). Upload: \`POST /api/v1/reports\` with a synthetic report (200 packages, 50 findings) and its decision record (verified by the server). PostgreSQL: two server processes on one database, requests alternating.`,
       '',
       '| backend | request | requests | throughput | p50 | p99 |',
       '|---|---|---:|---:|---:|---:|',
       ...all,
       '',
-      `Targets: policy bundle p99 ≤ ${TARGETS.bundleP99Ms} ms and report uploads ≥ ${TARGETS.uploadsPerSecond}/s on each backend (a CI fleet of a few hundred pipelines fetches once and uploads once per scan).`,
+      `Targets: policy bundle p99 ≤ ${TARGETS.bundleP99Ms} ms at ${RATE} requests/s and report uploads ≥ ${TARGETS.uploadsPerSecond}/s on each backend (a CI fleet of a few hundred pipelines fetches once and uploads once per scan).`,
       ...met.map((m) => `- ${m}`),
-      '- p99 here is mostly queueing: 16 requests in flight on 2 shared cores (the client among them); p50 is the service time plus that queue.',
+      `- At saturation, latency is queueing by construction (${CONCURRENCY} in flight ÷ throughput = the mean wait, on 2 cores shared with the client): those rows measure throughput; the paced row is the latency a CI fleet sees.`,
     ].join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
