@@ -2,7 +2,8 @@
 // portcullis.yaml). Slack incoming-webhook URLs get Slack's `text`/`blocks`; every other URL gets the
 // versioned JSON payload below, signed with HMAC-SHA256 when a secret is configured
 // (`X-Portcullis-Signature: sha256=<hex of HMAC(secret, body)>`). A notification that fails is reported
-// on stderr and never changes the verdict or the exit code. Payload: docs/notifications.md.
+// on stderr and never changes the verdict or the exit code. Payload: docs/notifications.md. Who gets
+// which share of a notification (owners files, spec.owners): route.ts.
 import { createHmac } from 'node:crypto';
 import type { Action, ScanReport, Violation } from '../core/report.js';
 import { actionLine } from '../report/describe.js';
