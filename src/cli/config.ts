@@ -150,6 +150,8 @@ const KEYS: Record<string, KeySpec> = {
   'secret-scan-path': { schema: paths, security: false },
   offline: { schema: z.boolean(), security: false },
   notify: { schema: paths, security: false },
+  // who is told of which violation (the policies' spec.notify still get everything): never changes the verdict
+  owners: { schema: nonEmpty, security: false },
   'notify-timeout': { schema: z.number().int().positive(), security: false },
   'report-url': { schema: nonEmpty, security: false },
   username: { schema: nonEmpty, security: false },

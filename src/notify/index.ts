@@ -2,9 +2,10 @@
 // portcullis.yaml). Slack incoming-webhook URLs get Slack's `text`/`blocks`; every other URL gets the
 // versioned JSON payload below, signed with HMAC-SHA256 when a secret is configured
 // (`X-Portcullis-Signature: sha256=<hex of HMAC(secret, body)>`). A notification that fails is reported
-// on stderr and never changes the verdict or the exit code. Payload: docs/notifications.md.
+// on stderr and never changes the verdict or the exit code. Payload: docs/notifications.md. Who gets
+// which share of a notification (owners files, spec.owners): route.ts.
 import { createHmac } from 'node:crypto';
-import type { ScanReport } from '../core/report.js';
+import type { Action, ScanReport, Violation } from '../core/report.js';
 import { actionLine } from '../report/describe.js';
 
 export const PAYLOAD_VERSION = 'portcullis.notification/v1';
@@ -38,14 +39,34 @@ export interface JsonPayload {
   actions: string[];
   reportUrl?: string;
   evaluatedAt: string;
+  /**
+   * Present when the message carries one owner's share of the violations and warnings only (owners
+   * routing, docs/notifications.md): who it is for, and how many the whole decision has.
+   */
+  routed?: { owners: string[]; of: { violations: number; warnings: number } };
 }
 
-/** undefined when nothing is worth telling (a pass without warnings, or no policy). */
-export function notificationPayload(r: ScanReport, reportUrl?: string): JsonPayload | undefined {
+/** One owner's share of a decision: its violations and warnings, and which actions concern them. */
+export interface Share {
+  violations: Violation[];
+  warnings: Violation[];
+  /** the teams it goes to (`@orders`); empty for URLs named without a team */
+  owners: string[];
+  keepAction(a: Action): boolean;
+}
+
+/**
+ * undefined when nothing is worth telling (a pass without warnings, or no policy). With a `share`, the
+ * payload carries only that share's violations, warnings, deadlines and actions (the verdict is the
+ * decision's), and says so in `routed`.
+ */
+export function notificationPayload(r: ScanReport, reportUrl?: string, share?: Share): JsonPayload | undefined {
   const d = r.decision;
   if (!d) return undefined;
   const verdict = d.verdict === 'pass' ? (d.warnings.length > 0 ? 'warn' : undefined) : 'fail';
   if (!verdict) return undefined;
+  const violations = share ? share.violations : d.violations;
+  const warnings = share ? share.warnings : d.warnings;
   const img = r.inventory.image;
   const p: JsonPayload = {
     version: PAYLOAD_VERSION,
@@ -53,18 +74,19 @@ export function notificationPayload(r: ScanReport, reportUrl?: string): JsonPayl
     image: { name: img.name, digest: img.manifestDigest ?? img.configDigest },
     pipeline: d.pipeline,
     policies: d.policies,
-    violations: d.violations.slice(0, 50).map((v) => ({ policy: v.policy, control: v.control, message: v.message, ...(v.remediation ? { fix: v.remediation } : {}), ...(v.deadline ? { deadline: v.deadline } : {}) })),
-    warnings: d.warnings.length,
-    actions: (r.actions ?? []).filter((a) => a.kind !== 'no-fix').slice(0, 20).map(actionLine),
+    violations: violations.slice(0, 50).map((v) => ({ policy: v.policy, control: v.control, message: v.message, ...(v.remediation ? { fix: v.remediation } : {}), ...(v.deadline ? { deadline: v.deadline } : {}) })),
+    warnings: warnings.length,
+    actions: (r.actions ?? []).filter((a) => a.kind !== 'no-fix' && (!share || share.keepAction(a))).slice(0, 20).map(actionLine),
     evaluatedAt: d.evaluatedAt,
   };
-  const due = d.warnings
+  const due = warnings
     .filter((w) => w.deadline !== undefined)
     .map((w) => ({ subject: w.subject ?? w.findingId ?? w.control, deadline: w.deadline!, policy: w.policy }))
     .sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.subject < b.subject ? -1 : 1))
     .slice(0, 50);
   if (due.length) p.deadlines = due;
   if (reportUrl) p.reportUrl = reportUrl;
+  if (share) p.routed = { owners: share.owners, of: { violations: d.violations.length, warnings: d.warnings.length } };
   return p;
 }
 
@@ -78,7 +100,8 @@ export function isSlackUrl(url: string): boolean {
 }
 
 export function slackPayload(p: JsonPayload): { text: string; blocks: unknown[] } {
-  const head = `${p.verdict === 'fail' ? ':x: Failed' : ':warning: Passed with warnings'}: ${p.image.name} (${p.pipeline})`;
+  const mine = p.routed ? ` — for ${p.routed.owners.length ? p.routed.owners.join(', ') : 'you'}: ${p.violations.length} of ${p.routed.of.violations} violation(s), ${p.warnings} of ${p.routed.of.warnings} warning(s)` : '';
+  const head = `${p.verdict === 'fail' ? ':x: Failed' : ':warning: Passed with warnings'}: ${p.image.name} (${p.pipeline})${mine}`;
   const lines = [
     ...p.violations.slice(0, 10).map((v) => `• *${v.control}*: ${v.message}${v.fix ? ` — fix: ${v.fix}` : ''}`),
     ...(p.violations.length > 10 ? [`… and ${p.violations.length - 10} more`] : []),

@@ -16,6 +16,7 @@ const threshold = z.enum(THRESHOLDS).describe('severity threshold: a finding at 
 const nonEmpty = z.string().min(1);
 const globList = z.array(nonEmpty);
 const gapAction = z.enum(['fail', 'warn', 'ignore']);
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' });
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -141,9 +142,24 @@ export const policySchema = z
         .optional(),
       enforcement: z.enum(['block', 'audit']).optional().describe('block (default): violations fail; audit: report only'),
       notify: z
-        .array(z.string().regex(/^https?:\/\/\S+$/, { message: 'expected an http(s) URL' }))
+        .array(httpUrl)
         .optional()
         .describe('the owning team\'s notification URLs: told when this policy fails or warns (Slack webhooks get Slack messages, others the JSON payload)'),
+      owners: z
+        .array(
+          z.strictObject({
+            team: z.string().regex(/^@?[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/, { message: 'expected a team name like @orders' }).optional().describe('shown in the notification (routed.owners)'),
+            notify: z.array(httpUrl).min(1).describe('where this owner\'s share of the notification goes'),
+            images: globList.optional().describe('anchored globs over name, name:tag, name@digest; absent = any'),
+            paths: z
+              .array(nonEmpty.regex(/^\/[^\\]*$/, { message: 'expected an absolute path glob like /srv/app/** (a trailing / means everything under it)' }))
+              .optional()
+              .describe('anchored globs over the file in the image a violation is about (a package\'s manifest, a secret\'s file); absent = any'),
+            origin: z.enum(['base', 'app']).optional().describe('only violations from the base image\'s layers, or the application\'s'),
+          }),
+        )
+        .optional()
+        .describe('who owns what this policy finds: each of its violations and warnings goes to the last entry whose images, paths and origin all match it (only that share; spec.notify still gets everything); see docs/notifications.md'),
       vex: z
         .strictObject({
           trust: globList.describe(

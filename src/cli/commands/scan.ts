@@ -19,9 +19,8 @@ import { addOutputOptions, collect, resolvedOptions, maxArchiveBytes, INCLUDE_DE
 import { applyDisplayFilters, parseSeverityList } from '../../scan/filters.js';
 import { baseApproval, decide, loadGate } from '../../scan/decide.js';
 import { computeActions } from '../../scan/actions.js';
-import { notify } from '../../notify/index.js';
-import type { Gate } from '../../scan/decide.js';
-import type { ScanReport } from '../../core/report.js';
+import { notifyOwners } from '../../notify/route.js';
+import { loadOwners } from '../../notify/owners-file.js';
 import type { DecisionRecord } from '../../policy/record.js';
 
 import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
@@ -57,6 +56,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--only-app', 'display only findings from the image\'s own layers')
     .option('--only-base', 'display only findings from the base image layers')
     .option('--notify <url>', 'POST a summary when a policy fails or warns (repeatable; Slack webhooks get Slack messages; HMAC secret from $PORTCULLIS_NOTIFY_SECRET)', collect)
+    .option('--owners <file>', 'owners file (CODEOWNERS-like: image, /path or origin:base|app rules, last match wins): each owner is told only of its own violations; what nobody owns goes to --notify (docs/notifications.md)')
     .option('--notify-timeout <ms>', 'timeout of each notification attempt (default 5000)')
     .option('--report-url <url>', 'link to the full report (e.g. the CI artifact) for notifications')
     .option('--server <url>', 'take policies, exceptions and the base catalog of --pipeline from a Portcullis server (token: $PORTCULLIS_TOKEN), decide here, upload report and decision')
@@ -91,6 +91,8 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       maxDbAgeHours: maxAge,
       repository,
     });
+    // the owners file is read before the (long) scan: a malformed line fails fast
+    const owners = opts.owners !== undefined ? await loadOwners(String(opts.owners), io.env) : undefined;
     if (opts.signKey !== undefined) {
       if (!gate || opts.decision === undefined) throw new PortcullisError('BAD_INPUT', '--sign-key signs the decision: it needs --decision FILE and a policy (--policy, --server or --fail-on)');
       gate.sign = await decisionSigner(String(opts.signKey), io.env);
@@ -167,12 +169,12 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         // stderr unless a human-readable rendering on stdout shows them: a failing gate in CI is never silent
         const shownOnStdout = targets.some((t) => t.file === undefined && (t.format === 'table' || t.format === 'markdown'));
         if (!global.quiet && !shownOnStdout) for (const n of [...decided.notices.map((x) => `portcullis: ${x}`), ...verdictLines(report)]) io.stderr.write(`${n}\n`);
-        const notifyUrls = [...((opts.notify as string[] | undefined) ?? []), ...notifyUrlsOf(gate, report)];
-        if (notifyUrls.length) {
+        if (gate) {
           const timeout = opts.notifyTimeout !== undefined ? Number(opts.notifyTimeout) : undefined;
           const secret = io.env.PORTCULLIS_NOTIFY_SECRET;
-          const failures = await notify(report, [...new Set(notifyUrls)].map((url) => ({ url, secret })), { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined });
-          for (const f of failures) io.stderr.write(`portcullis: ${f}\n`);
+          const routing = { policies: gate.policies.policies, defaults: [...new Set((opts.notify as string[] | undefined) ?? [])], ...(owners ? { owners } : {}) };
+          const lines = await notifyOwners(report, routing, { timeoutMs: timeout, reportUrl: opts.reportUrl as string | undefined, ...(secret ? { secret } : {}) });
+          for (const f of lines) io.stderr.write(`portcullis: ${f}\n`);
         }
         if (remote) {
           try {
@@ -214,12 +216,4 @@ async function remoteGate(opts: Record<string, unknown>, io: CliIo): Promise<Rem
     vex: (opts.vex as string[] | undefined) ?? [],
     io,
   });
-}
-
-/** The owning teams' URLs of the policies that failed or warned on this image. */
-function notifyUrlsOf(gate: Gate | undefined, report: ScanReport): string[] {
-  const d = report.decision;
-  if (!gate || !d) return [];
-  const told = new Set([...d.violations, ...d.warnings].map((v) => v.policy));
-  return gate.policies.policies.filter((p) => told.has(p.metadata.name)).flatMap((p) => p.spec.notify ?? []);
 }

@@ -1,12 +1,14 @@
 // The re-evaluation job: for each image of the batch, the decision now (stored inventory × the worker's
 // advisory DB × the server's rules), written with its cause when the verdict changed, and notified to
-// the owners (each failing or warning policy's `spec.notify`). Idempotent: the write is conditional on
+// the owners (each failing or warning policy's `spec.notify`, and its `spec.owners` their share). Idempotent: the write is conditional on
 // the row's revision and a change is recorded once per (event, image); a job run twice changes nothing
 // the second time. A notification may repeat when a worker dies between the write and the send.
 import { PortcullisError } from '../../core/errors.js';
 import type { ScanReport } from '../../core/report.js';
 import type { AdvisoryDb } from '../../advisory/index.js';
 import { notify, type NotifyOptions } from '../../notify/index.js';
+import { notifyOwners } from '../../notify/route.js';
+import type { Policy } from '../../policy/schema.js';
 import type { Store } from '../store/db.js';
 import type { Job } from '../queue/queue.js';
 import type { Handler, JobContext } from '../queue/runner.js';
@@ -18,11 +20,20 @@ import { scanJob, type ScanDeps } from './scanjob.js';
 import { SCAN_QUEUE } from './watch.js';
 
 export interface Notifier {
-  (report: ScanReport, urls: string[]): Promise<void>;
+  /**
+   * `urls`: the failing or warning policies' `spec.notify` (the whole message); `policies`, when given:
+   * the policies in force, whose `spec.owners` get their share (notify/route.ts).
+   */
+  (report: ScanReport, urls: string[], policies?: readonly Policy[]): Promise<void>;
 }
 
 export function webhookNotifier(secret?: string, opts: NotifyOptions = {}, log?: (l: string) => void): Notifier {
-  return async (report, urls) => {
+  return async (report, urls, policies) => {
+    if (policies) {
+      // the server has no owners file and no --notify: spec.notify gets everything, spec.owners their share
+      for (const f of await notifyOwners(report, { policies, defaults: [] }, { ...opts, ...(secret ? { secret } : {}) })) log?.(f);
+      return;
+    }
     if (urls.length === 0) return;
     for (const f of await notify(report, urls.map((url) => ({ url, ...(secret ? { secret } : {}) })), opts)) log?.(f);
   };
@@ -87,7 +98,7 @@ export async function reevaluateJob(deps: ReevaluateDeps, job: Job, ctx: JobCont
           if (deps.notifier && report) {
             const told = new Set([...decision.violations, ...decision.warnings].map((v) => v.policy));
             const urls = [...new Set(gate.policies.policies.filter((x) => told.has(x.metadata.name)).flatMap((x) => x.spec.notify ?? []))];
-            await deps.notifier(report, urls);
+            await deps.notifier(report, urls, gate.policies.policies);
           }
         }
         return;
