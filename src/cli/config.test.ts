@@ -114,6 +114,9 @@ test('config file: no-cache: true is the flag --no-cache (kept as cache: false);
   assert.deepEqual(loadConfigFile(undefined, configDir('no-cache: false\n')).values, { cache: true });
   rejects(() => loadConfigFile(undefined, configDir('no-cache: true\ncache: true\n')), /given twice/);
   assert.equal(isSecurityKey('no-cache'), false);
+  assert.deepEqual(loadConfigFile(undefined, configDir('no-rejudge: true\n')).values, { rejudge: false });
+  rejects(() => loadConfigFile(undefined, configDir('no-rejudge: true\nrejudge: true\n')), /rejudge: given twice \(as no-rejudge and rejudge\)/);
+  assert.equal(isSecurityKey('no-rejudge'), true, 'turning re-judging off admits decisions made under older rules');
 });
 
 test('config file: the server\'s SSO settings (only from a file the operator passes: they decide who gets which role)', () => {

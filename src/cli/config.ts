@@ -160,6 +160,10 @@ const KEYS: Record<string, KeySpec> = {
   'registry-retries': { schema: z.number().int().min(0), security: false },
   // the layer analysis cache: a hit replays what a scan of the same verified layer bytes found, never less
   'no-cache': { schema: z.boolean(), security: false },
+  // re-judging expired or policy-stale decisions at admission: turning it off admits a valid decision made under older rules
+  'no-rejudge': { schema: z.boolean(), security: true },
+  rejudge: { schema: z.boolean(), security: true },
+  'rejudge-deadline': { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
   cache: { schema: z.boolean(), security: false },
   'cache-max-size': { schema: z.union([nonEmpty, z.number().int().positive()]), security: false },
   // compare: our report beside other scanners' (read only, decides nothing)
@@ -188,6 +192,9 @@ function distance(a: string, b: string): number {
   }
   return d[a.length]![b.length]!;
 }
+
+/** `no-X` keys: commander keeps the flag --no-X as `X: false` */
+const NEGATED: Record<string, string> = { noCache: 'cache', noRejudge: 'rejudge' };
 
 export function loadConfigFile(explicit: string | undefined, cwd: string): LoadedConfig {
   const path = explicit ? resolve(cwd, explicit) : resolve(cwd, 'portcullis.yaml');
@@ -236,14 +243,19 @@ export function loadConfigFile(explicit: string | undefined, cwd: string): Loade
     throw e instanceof PortcullisError ? new PortcullisError('BAD_INPUT', e.message, { cause: e, subject: path }) : e;
   }
   const values: ConfigValues = {};
+  /** how each value was spelled in the file (for "given twice") */
+  const spelled = new Map<string, string>();
   for (const [k, v] of Object.entries(parsed)) {
     const key = camel(kebab(k));
-    if (key in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as ${kebab(k)} and ${key})`, { subject: path });
+    if (key in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as ${spelled.get(key) ?? key} and ${k})`, { subject: path });
+    spelled.set(key, k);
     values[key] = key === 'severity' && Array.isArray(v) ? v.join(',') : v;
-    // `no-cache: true` is the flag --no-cache, which commander keeps as `cache: false`
-    if (key === 'noCache') {
-      if ('cache' in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as no-cache and cache)`, { subject: path });
-      values.cache = v !== true;
+    // `no-cache: true` is the flag --no-cache, which commander keeps as `cache: false` (the same for no-rejudge)
+    const positive = NEGATED[key];
+    if (positive) {
+      if (positive in values) throw new PortcullisError('BAD_INPUT', `${path}:${lines[key] ?? 1}: ${k}: given twice (as ${spelled.get(positive) ?? kebab(positive)} and ${k})`, { subject: path });
+      values[positive] = v !== true;
+      spelled.set(positive, k);
       delete values[key];
     }
   }
