@@ -68,7 +68,10 @@ async function pgBoss(): Promise<void> {
 }
 
 type Task = (payload: unknown) => Promise<void>;
-interface Runner { stop(): Promise<void> }
+interface Runner {
+  stop(): Promise<void>;
+  promise: Promise<void>;
+}
 interface Graphile {
   Logger: new (f: () => () => void) => unknown;
   runOnce(o: object): Promise<void>;
@@ -84,7 +87,8 @@ async function graphile(): Promise<void> {
     while (!(await recovered())) await sleep(100);
     await r.stop();
   } else if (mode === 'hang') {
-    await g.run(opts);
+    // the runner works until it is killed (run() resolves once it has started)
+    await (await g.run(opts)).promise;
   } else await g.runOnce(opts);
 }
 
