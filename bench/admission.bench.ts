@@ -176,7 +176,7 @@ export async function run(): Promise<string | void> {
     const r = await load(w.agent, w.port, w.body, SECONDS, RPS);
     const lat = r.lat.sort((a, b) => a - b);
     const serverSide = await metricsP99(w.agent, w.port);
-    const line = `${r.sent} requests at ${RPS}/s for ${SECONDS} s: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms, ${r.errors} errors (target p99 < 20 ms); the webhook's own handling time (its /metrics histogram, warm-up included): p99 ≤ ${serverSide} ms`;
+    const line = `${r.sent} requests at ${RPS}/s for ${SECONDS} s: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms, ${r.errors} errors${r.kinds.length ? ` (${r.kinds.join('; ')})` : ''} (target p99 < 20 ms); the webhook's own handling time (its /metrics histogram, warm-up included): p99 ≤ ${serverSide} ms`;
     console.log(line);
     return [
       'Webhook process: `portcullis admission` under tsx with a SQLite store, TLS on 127.0.0.1; client: a keep-alive',
