@@ -168,3 +168,15 @@ test('the shipped examples are valid', async () => {
   const all = await loadDocuments([join(REPO_ROOT, 'examples/policies'), join(REPO_ROOT, 'examples/exceptions')]);
   assert.equal(all.policies.length + all.exceptions.length, 6);
 });
+
+test('spec.owners: malformed entries are refused with the field that is wrong', () => {
+  const withOwners = (yaml: string) => POLICY.replace('spec:\n', `spec:\n  owners:\n${yaml}`);
+  assert.equal(parseDocuments(withOwners('    - {team: "@orders", notify: ["https://hooks.example.com/o"], paths: ["/srv/app/"], origin: app}\n'), 'p.yaml').policies[0]!.spec.owners?.length, 1);
+  assert.match(invalid(withOwners('    - {team: "@orders"}\n')), /owners.*notify/);
+  assert.match(invalid(withOwners('    - {notify: []}\n')), /owners.*notify/);
+  assert.match(invalid(withOwners('    - {notify: ["ftp://x"]}\n')), /owners.*notify.*http/);
+  assert.match(invalid(withOwners('    - {notify: ["https://x"], paths: ["srv/app"]}\n')), /owners.*paths.*absolute path glob/);
+  assert.match(invalid(withOwners('    - {notify: ["https://x"], origin: vendor}\n')), /owners.*origin/);
+  assert.match(invalid(withOwners('    - {notify: ["https://x"], team: "orders team"}\n')), /owners.*team.*like @orders/);
+  assert.match(invalid(withOwners('    - {notify: ["https://x"], channel: "#sec"}\n')), /owners.*channel/);
+});
