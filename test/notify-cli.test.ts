@@ -4,16 +4,15 @@
 // verdict nor the exit code (--exit-code included): they are reported on stderr.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDb } from '../src/advisory/index.js';
 import { fixedClock } from '../src/core/clock.js';
 import { dockerArchive, makeTar } from '../src/source/testkit.js';
 import { cli } from './helpers/cli.js';
+import { receiver } from './helpers/receiver.js';
 
 const NOW = '2026-03-02T00:00:00.000Z';
 const SECRET = 'team-webhook-secret';
@@ -41,34 +40,6 @@ async function makeFixture(): Promise<{ image: string; db: string }> {
   return { image: join(dir, 'app.tar'), db: join(dir, 'db.sqlite') };
 }
 
-interface Received {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A receiver: `ok` answers 204, `error` 500, `hang` never answers. */
-async function receiver(t: { after(fn: () => void): void }, mode: 'ok' | 'error' | 'hang'): Promise<{ url: string; got: Received[] }> {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      got.push({ path: req.url ?? '', headers: req.headers, body });
-      if (mode === 'ok') res.writeHead(204).end();
-      else if (mode === 'error') res.writeHead(500).end('boom');
-      // hang: no answer until the server closes
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, got };
-}
 
 function policy(name: string, failOn: string, notify: string): string {
   return `---

@@ -5,10 +5,8 @@
 // 500 leave the scan's exit code (the verdict's) alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedOrSkip } from '../src/core/shared.js';
@@ -16,36 +14,12 @@ import type { ScanReport } from '../src/core/report.js';
 import type { Finding } from '../src/core/types.js';
 import type { JsonPayload } from '../src/notify/index.js';
 import { cli } from './helpers/cli.js';
+import { receiver } from './helpers/receiver.js';
 import { sharedDb } from './helpers/shared-db.js';
 
 const SECRET = 'owners-webhook-secret';
 const cwd = process.cwd();
 
-interface Received {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-async function receiver(t: { after(fn: () => void): void }, mode: 'ok' | 'error' | 'hang'): Promise<{ url: string; got: Received[] }> {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      got.push({ path: req.url ?? '', headers: req.headers, body });
-      if (mode === 'ok') res.writeHead(204).end();
-      else if (mode === 'error') res.writeHead(500).end('boom');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, got };
-}
 
 function policy(url: string): string {
   return `apiVersion: portcullis/v1
