@@ -14,7 +14,7 @@ const pathGlob = (g: string): PathTest => ({ test: (p) => globMatch(g, p) });
 import type { CoverageGapFinding, Finding, ImageConfig, LayerInfo, LayerRef, PackageRef, SecretFinding } from '../../core/types.js';
 import type { Inventory } from '../../core/report.js';
 import type { CheckContext, CheckFactory, CheckOptions, CheckResult, CheckRun, ContentCheck, TrackedFile } from '../types.js';
-import { loadRules, type RuleSet } from './config.js';
+import { defaultRules, loadRules, type RuleSet } from './config.js';
 import { redactLayerRef, redactSecret } from './redact.js';
 import { CompiledRules, scanString, TextScanner, type RawHit } from './scan.js';
 
@@ -288,7 +288,8 @@ function dedupe(findings: Finding[]): Finding[] {
 
 function settingsFrom(opts: CheckOptions): SecretsSettings {
   return {
-    rules: loadRules(opts.secretConfig),
+    // the default rules are parsed once per process (the report's redaction uses them too)
+    rules: opts.secretConfig ? loadRules(opts.secretConfig) : defaultRules(),
     maxFileBytes: opts.secretMaxFileSize ?? DEFAULT_MAX_FILE_BYTES,
     skipPaths: opts.secretSkipPaths ?? [],
     scanPaths: opts.secretScanPaths ?? [],
