@@ -49,16 +49,22 @@ export function parseRoleMapping(s: string): RoleMapping {
   return { group, role: role as Role };
 }
 
-/** The callback URL: `--oidc-redirect-url` is either the server's external base URL or the full callback URL. */
-export function callbackUrl(s: string): string {
+/** `s` as a URL that is https (http only on localhost), with no query, fragment or credentials. */
+function secureUrl(flag: string, s: string): URL {
   let u: URL;
   try {
     u = new URL(s);
   } catch {
-    throw bad('--oidc-redirect-url', `not a URL: ${JSON.stringify(s).slice(0, 120)}`);
+    throw bad(flag, `not a URL: ${JSON.stringify(s).slice(0, 120)}`);
   }
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopback(u))) throw bad('--oidc-redirect-url', 'must be https:// (http:// only on localhost)');
-  if (u.search || u.hash || u.username || u.password) throw bad('--oidc-redirect-url', 'must have no query, fragment or credentials');
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopback(u))) throw bad(flag, 'must be https:// (http:// only on localhost)');
+  if (u.search || u.hash || u.username || u.password) throw bad(flag, 'must have no query, fragment or credentials');
+  return u;
+}
+
+/** The callback URL: `--oidc-redirect-url` is either the server's external base URL or the full callback URL. */
+export function callbackUrl(s: string): string {
+  const u = secureUrl('--oidc-redirect-url', s);
   const path = u.pathname.replace(/\/+$/, '');
   if (path === '') u.pathname = CALLBACK_PATH;
   else if (path !== CALLBACK_PATH) throw bad('--oidc-redirect-url', `expected the server's external URL (https://portcullis.example.com) or its callback (…${CALLBACK_PATH}), got path ${u.pathname}`);
@@ -66,14 +72,7 @@ export function callbackUrl(s: string): string {
 }
 
 export function issuerUrl(s: string): string {
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    throw bad('--oidc-issuer', `not a URL: ${JSON.stringify(s).slice(0, 120)}`);
-  }
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopback(u))) throw bad('--oidc-issuer', 'must be https:// (http:// only on localhost)');
-  if (u.search || u.hash || u.username || u.password) throw bad('--oidc-issuer', 'must have no query, fragment or credentials');
+  secureUrl('--oidc-issuer', s);
   // the issuer identifier is compared exactly with the ID token's iss: keep it as given, less a trailing slash
   return s.replace(/\/+$/, '');
 }
