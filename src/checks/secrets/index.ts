@@ -83,7 +83,7 @@ function historyLayers(config: ImageConfig, layers: readonly LayerInfo[]): (Laye
 }
 
 export function makeSecretsCheck(settings: SecretsSettings): ContentCheck {
-  const compiled = new CompiledRules(settings.rules);
+  const compiled = CompiledRules.of(settings.rules);
   const skip = settings.skipPaths.map(pathGlob);
   const always = settings.scanPaths.map(pathGlob);
   const digest = createHash('sha256')

@@ -24,10 +24,8 @@ export function secretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_SECRET_NAME.test(name);
 }
 
-let compiledDefault: CompiledRules | undefined;
 function compiledFor(rules?: RuleSet): CompiledRules {
-  if (rules) return new CompiledRules(rules);
-  return (compiledDefault ??= new CompiledRules(defaultRules()));
+  return CompiledRules.of(rules ?? defaultRules());
 }
 
 /** Replace every secret the rules find in `text`, or all of it when `whole` (the name said so). */

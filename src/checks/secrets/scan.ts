@@ -28,6 +28,15 @@ export interface RawHit {
 }
 
 export class CompiledRules {
+  private static readonly compiled = new WeakMap<RuleSet, CompiledRules>();
+
+  /** One compilation per rule set (immutable once built): the check and the report's redaction share it. */
+  static of(set: RuleSet): CompiledRules {
+    let c = CompiledRules.compiled.get(set);
+    if (!c) CompiledRules.compiled.set(set, (c = new CompiledRules(set)));
+    return c;
+  }
+
   readonly matcher: KeywordMatcher;
   /** keyword index → indices of the rules that name it */
   readonly byKeyword: number[][];
