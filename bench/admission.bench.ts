@@ -10,6 +10,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openLoop } from './openloop.js';
 import { haveTools, startRegistry, freePort } from '../src/source/registry/testregistry.js';
 import { openStore } from '../src/server/store/db.js';
 import { insertScan } from '../src/server/store/scans.js';
@@ -34,8 +35,8 @@ export function rssMiB(pid: number): number {
 export async function load(agent: https.Agent, port: number, body: Buffer, seconds: number, rps: number): Promise<{ lat: number[]; errors: number; sent: number; kinds: string[] }> {
   const lat: number[] = [];
   let errors = 0;
-  let sent = 0;
   const kinds = new Set<string>();
+  const start = Date.now();
   const one = () =>
     new Promise<void>((resolve) => {
       const t0 = process.hrtime.bigint();
@@ -61,20 +62,7 @@ export async function load(agent: https.Agent, port: number, body: Buffer, secon
       });
       r.end(body);
     });
-  const pending: Promise<void>[] = [];
-  const start = Date.now();
-  const tickMs = 10;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.floor(((Date.now() - start) / 1000) * rps) - sent;
-      for (let i = 0; i < due; i++, sent++) pending.push(one());
-      if (Date.now() - start >= seconds * 1000) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, tickMs);
-  });
-  await Promise.all(pending);
+  const sent = await openLoop(rps, seconds, one);
   return { lat, errors, sent, kinds: [...kinds] };
 }
 

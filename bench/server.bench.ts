@@ -14,6 +14,7 @@ import { createDatabase, freePort, testPostgres } from '../src/server/testkit.js
 import { evaluate } from '../src/policy/evaluate.js';
 import { decisionRecord } from '../src/policy/record.js';
 import { policy, report, set, vuln, pkg } from '../src/policy/testdata/synthetic.js';
+import { openLoop } from './openloop.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -79,31 +80,15 @@ async function load(one: (i: number) => Promise<Response>): Promise<Load> {
 async function paced(one: (i: number) => Promise<Response>): Promise<Load> {
   const lat: number[] = [];
   let errors = 0;
-  let n = 0;
-  const pending: Promise<void>[] = [];
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.floor(((performance.now() - t0) / 1000) * RATE);
-      while (n < due) {
-        const i = n++;
-        const s = performance.now();
-        pending.push(
-          one(i)
-            .then(async (r) => {
-              await r.arrayBuffer();
-              if (!r.ok) errors++;
-            }, () => void errors++)
-            .then(() => void lat.push(performance.now() - s)),
-        );
-      }
-      if (performance.now() - t0 >= SECONDS * 1000) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
-  await Promise.all(pending);
+  await openLoop(RATE, SECONDS, (i) => {
+    const s = performance.now();
+    return one(i)
+      .then(async (r) => {
+        await r.arrayBuffer();
+        if (!r.ok) errors++;
+      }, () => void errors++)
+      .then(() => void lat.push(performance.now() - s));
+  }, 5);
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
   return { requests: lat.length, errors, perSecond: lat.length / SECONDS, p50: q(0.5), p99: q(0.99) };
