@@ -32,29 +32,44 @@ export class SinkFan {
     this.onError(x.name, e);
   }
 
-  async write(chunk: Buffer): Promise<void> {
-    for (const x of this.entries) {
-      if (x.dead) continue;
-      try {
-        const r = x.sink.write(chunk);
-        if (r) await r;
-      } catch (e) {
-        this.fail(x, e);
-      }
-    }
+  /**
+   * Give `chunk` to every live sink, in order. Synchronous while the sinks are (most are): a promise only
+   * when one of them returned one, so a file of many chunks does not cost a promise per chunk.
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
+    return this.each(0, (sink) => sink.write(chunk), false);
   }
 
-  async end(): Promise<void> {
-    for (const x of this.entries) {
+  /** Tell every live sink the file ended; synchronous unless one of them returns a promise. */
+  end(): Promise<void> | undefined {
+    return this.each(0, (sink) => sink.end(), true);
+  }
+
+  private each(from: number, call: (sink: ContentSink) => void | Promise<void>, last: boolean): Promise<void> | undefined {
+    for (let i = from; i < this.entries.length; i++) {
+      const x = this.entries[i]!;
       if (x.dead) continue;
+      let r: void | Promise<void>;
       try {
-        const r = x.sink.end();
-        if (r) await r;
+        r = call(x.sink);
       } catch (e) {
         this.fail(x, e);
+        continue;
       }
-      x.dead = true;
+      if (r) return this.settle(r, x, i, call, last);
+      if (last) x.dead = true;
     }
+    return undefined;
+  }
+
+  private async settle(r: Promise<void>, x: Entry, i: number, call: (sink: ContentSink) => void | Promise<void>, last: boolean): Promise<void> {
+    try {
+      await r;
+    } catch (e) {
+      this.fail(x, e);
+    }
+    if (last) x.dead = true;
+    await this.each(i + 1, call, last);
   }
 
   abort(reason: string): void {

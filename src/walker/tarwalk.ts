@@ -40,13 +40,17 @@ async function readEntry(e: AsyncIterable<unknown>, max: number, fan?: SinkFan):
           chunks.length = 0;
         } else chunks.push(c);
       }
-      if (fan) await fan.write(c);
+      if (fan) {
+        const w = fan.write(c);
+        if (w) await w;
+      }
     }
   } catch (err) {
     fan?.abort(`read failed: ${describe(err)}`);
     throw err;
   }
-  if (fan) await fan.end();
+  const ended = fan?.end();
+  if (ended) await ended;
   return over ? undefined : Buffer.concat(chunks);
 }
 

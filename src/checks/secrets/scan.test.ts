@@ -2,7 +2,7 @@
 // line, CRLF, invalid UTF-8, binary sniffing, allowlists (global and per rule, AND/OR, targets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRules } from './config.js';
+import { defaultRules, parseRules, type RuleSet } from './config.js';
 import { BLOCK, CompiledRules, shannonEntropy, SNIFF_BYTES, TextScanner } from './scan.js';
 
 const TOKEN = 'ghp_' + 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
@@ -120,4 +120,32 @@ test('entropy is Shannon entropy over characters', () => {
   assert.equal(shannonEntropy('aaaa'), 0);
   assert.equal(shannonEntropy('ab'), 1);
   assert.equal(shannonEntropy('abcd'), 2);
+});
+
+test('path decisions made once per rule set agree with testing every allowlist and rule path in turn', () => {
+  const set = defaultRules();
+  const compiled = CompiledRules.of(set);
+  const pathOnly = (a: RuleSet['allowlists'][number]) => a.paths.length > 0 && (a.condition === 'OR' || (a.regexes.length === 0 && a.stopwords.length === 0));
+  const matches = (re: RegExp, p: string) => re.test(p) || re.test(p.replace(/^\/+/, ''));
+  const dirs = ['/', '/usr/share/doc/libc6/', '/srv/app/node_modules/left-pad/', '/root/.cache/pip/', '/app/vendor/github.com/x/', '/etc/ssl/certs/', '/home/u/.ssh/', '/srv/app/'];
+  const names = ['copyright', 'package-lock.json', 'go.sum', 'logo.png', 'font.woff2', 'id_rsa', 'cert.p12', 'app.jks', 'README.md', 'main.js', '.env', 'yarn.lock', 'x.min.js', 'Pipfile.lock', 'secrets.yaml', 'a.pfx', 'credentials.json', 'x.svg'];
+  let skipped = 0;
+  for (const d of dirs) {
+    for (const n of names) {
+      const p = `${d}${n}`;
+      const skip = set.allowlists.some((a) => a.targetRules.length === 0 && pathOnly(a) && a.paths.some((re) => matches(re, p)));
+      assert.equal(compiled.skipsPath(p), skip, p);
+      if (skip) skipped++;
+      set.rules.forEach((r, ri) => {
+        const applies = (!r.path || matches(r.path, p)) && !r.allowlists.some((a) => pathOnly(a) && a.paths.some((re) => matches(re, p))) && set.allowlists.every((a) => !(pathOnly(a) && a.targetRules.includes(r.id) && a.paths.some((re) => matches(re, p))));
+        assert.equal(compiled.applies(ri, p), applies, `${r.id} at ${p}`);
+        if (!compiled.pathRules.includes(ri)) assert.equal(applies, true, `${r.id} does not depend on the path`);
+      });
+    }
+  }
+  assert.ok(skipped > 0 && skipped < dirs.length * names.length, `some paths skipped, not all (${skipped})`);
+  // a path-only rule still names a binary file
+  const s = new TextScanner(compiled, '/home/u/.ssh/cert.p12');
+  s.write(Buffer.from([0, 1, 2]));
+  assert.deepEqual(s.end().map((h) => [h.rule.id, h.secret]), [['pkcs12-file', '/home/u/.ssh/cert.p12']]);
 });

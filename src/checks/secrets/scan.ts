@@ -62,12 +62,50 @@ export class CompiledRules {
       }
     });
     this.matcher = new KeywordMatcher(keywords);
+    this.skipTest = anyPath(set.allowlists.filter((a) => a.targetRules.length === 0 && pathOnly(a)).flatMap((a) => a.paths));
+    set.rules.forEach((r, ri) => {
+      const byPath = r.path !== undefined || r.allowlists.some(pathOnly) || set.allowlists.some((a) => pathOnly(a) && a.targetRules.includes(r.id));
+      if (byPath) this.pathRules.push(ri);
+      if (r.path && !r.regex) this.pathOnlyRules.push(ri);
+    });
   }
+
+  /** rules whose applicability depends on the file's path (a path of their own, or a path-only allowlist) */
+  readonly pathRules: number[] = [];
+  /** rules that are a path and nothing else: the file's name is the finding, binary or not */
+  readonly pathOnlyRules: number[] = [];
+  private readonly skipTest: (path: string) => boolean;
 
   /** a global allowlist with only paths names this file: it is not scanned at all (gitleaks semantics) */
   skipsPath(path: string): boolean {
-    return this.set.allowlists.some((a) => a.targetRules.length === 0 && pathOnly(a) && pathAllowed(a, path));
+    return this.skipTest(path);
   }
+
+  /** does rule `ri` apply to a file at `path` (its own path, its allowlists' and the global ones' paths)? */
+  applies(ri: number, path: string): boolean {
+    const r = this.set.rules[ri]!;
+    if (r.path && !pathMatches(r.path, path)) return false;
+    if (r.allowlists.some((a) => pathOnly(a) && pathAllowed(a, path))) return false;
+    return this.set.allowlists.every((a) => !(pathOnly(a) && a.targetRules.includes(r.id) && pathAllowed(a, path)));
+  }
+}
+
+/**
+ * One test for "any of these path regexes matches": a single alternation when they share their flags
+ * (the global allowlist has dozens, tested for every file of an image), else each in turn.
+ */
+function anyPath(res: RegExp[]): (path: string) => boolean {
+  if (res.length === 0) return () => false;
+  const flags = res[0]!.flags;
+  if (res.every((re) => re.flags === flags && !re.global && !re.sticky)) {
+    try {
+      const union = new RegExp(res.map((re) => `(?:${re.source})`).join('|'), flags);
+      return (path) => pathMatches(union, path);
+    } catch {
+      // e.g. a named group used twice: test them one by one
+    }
+  }
+  return (path) => res.some((re) => pathMatches(re, path));
 }
 
 /** the path alone decides: OR with paths, or AND with nothing but paths */
@@ -124,7 +162,8 @@ export class TextScanner {
   get buffered(): number {
     return this.length;
   }
-  private readonly applicable: boolean[];
+  /** per rule, whether it applies to this file's path: worked out on the first block of text (most files of an image are binary) */
+  private applies?: boolean[];
   private readonly hits: RawHit[] = [];
 
   constructor(
@@ -134,15 +173,15 @@ export class TextScanner {
     /** the user asked for this path (--secret-scan-path): global allowlist paths do not apply */
     private readonly forced = false,
   ) {
-    const { set } = compiled;
-    this.applicable = set.rules.map((r) => {
-      if (r.path && !pathMatches(r.path, path)) return false;
-      if (r.allowlists.some((a) => pathOnly(a) && pathAllowed(a, path))) return false;
-      return set.allowlists.every((a) => !(pathOnly(a) && a.targetRules.includes(r.id) && pathAllowed(a, path)));
-    });
-    set.rules.forEach((r, i) => {
-      if (this.applicable[i] && r.path && !r.regex) this.hits.push({ rule: r, secret: path });
-    });
+    for (const ri of compiled.pathOnlyRules) if (compiled.applies(ri, path)) this.hits.push({ rule: compiled.set.rules[ri]!, secret: path });
+  }
+
+  private get applicable(): boolean[] {
+    if (!this.applies) {
+      const a = (this.applies = new Array<boolean>(this.compiled.set.rules.length).fill(true));
+      for (const ri of this.compiled.pathRules) a[ri] = this.compiled.applies(ri, this.path);
+    }
+    return this.applies;
   }
 
   write(chunk: Buffer): void {
