@@ -18,7 +18,7 @@ export class SinkFan {
     sinks: { name: string; sink: ContentSink }[],
     private readonly onError: (name: string, e: unknown) => void,
   ) {
-    this.entries = sinks.map((s) => ({ ...s, dead: false, failed: false }));
+    this.entries = sinks.map((s) => ({ name: s.name, sink: s.sink, dead: false, failed: false }));
   }
 
   private fail(x: Entry, e: unknown): void {
