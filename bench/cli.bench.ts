@@ -115,6 +115,8 @@ interface Row {
   once: ReturnType<typeof med>;
   sbom: ReturnType<typeof med>;
   scan: ReturnType<typeof med>;
+  sbomWarm: ReturnType<typeof med>;
+  scanWarm: ReturnType<typeof med>;
   packages: number;
   npm: number;
   npmDeclared: number;
@@ -151,7 +153,7 @@ function peerRuns(img: Img, ours: Set<string>): Pick<Row, 'snyk' | 'cdxgen'> {
 
 function npmCounts(img: Img): { npm: number; declared: number } {
   const all = join(OUT, `${img.name}.declared.json`);
-  timed(['node', CLI, 'sbom', '--quiet', '--format', 'json', '--include-declared', img.path], { stdout: all });
+  timed(['node', CLI, 'sbom', '--quiet', '--format', 'json', '--no-cache', '--include-declared', img.path], { stdout: all });
   const pk = (JSON.parse(readFileSync(all, 'utf8')) as { inventory: { packages: { type: string; declaredOnly?: string }[] } }).inventory.packages.filter((p) => p.type === 'npm');
   return { npm: pk.filter((p) => !p.declaredOnly).length, declared: pk.length };
 }
@@ -160,17 +162,30 @@ function measureImage(img: Img, withPeers: boolean): Row {
   const once: Sample[] = [];
   const sbom: Sample[] = [];
   const scan: Sample[] = [];
+  const sbomWarm: Sample[] = [];
+  const scanWarm: Sample[] = [];
   const report = join(OUT, `${img.name}.sbom.json`);
+  // cold: a fresh, empty layer cache per run (the cache is on by default: without this every run after the
+  // first would be warm); warm: the same command again on the cache the cold run filled
+  const cacheDir = join(OUT, 'layer-cache');
+  const withCache = { ...process.env, PORTCULLIS_CACHE_DIR: cacheDir };
+  const sbomCmd = ['node', CLI, 'sbom', '--quiet', '--format', 'json', img.path];
+  // exit 1 is a failed verdict (findings), not a failed run
+  const scanCmd = ['node', CLI, 'scan', '--quiet', '--format', 'json', '--db', DB, '--offline', img.path];
   for (let i = 0; i < RUNS; i++) {
     once.push(timed(['bash', '-c', readOnceScript(img)]));
-    sbom.push(timed(['node', CLI, 'sbom', '--quiet', '--format', 'json', img.path], { stdout: report }));
-    // exit 1 is a failed verdict (findings), not a failed run
-    scan.push(timed(['node', CLI, 'scan', '--quiet', '--format', 'json', '--db', DB, '--offline', img.path], { allowFail: true }));
+    rmSync(cacheDir, { recursive: true, force: true });
+    sbom.push(timed(sbomCmd, { stdout: report, env: withCache }));
+    sbomWarm.push(timed(sbomCmd, { env: withCache }));
+    rmSync(cacheDir, { recursive: true, force: true });
+    scan.push(timed(scanCmd, { allowFail: true, env: withCache }));
+    scanWarm.push(timed(scanCmd, { allowFail: true, env: withCache }));
   }
+  rmSync(cacheDir, { recursive: true, force: true });
   const ours = ourIds(report);
   const counts = npmCounts(img);
-  const row: Row = { img, once: med(once), sbom: med(sbom), scan: med(scan), packages: ours.size, npm: counts.npm, npmDeclared: counts.declared };
-  if (scan.some((s) => s.code > 1)) throw new Error(`${img.name}: scan exited ${scan.map((s) => s.code).join(',')}`);
+  const row: Row = { img, once: med(once), sbom: med(sbom), scan: med(scan), sbomWarm: med(sbomWarm), scanWarm: med(scanWarm), packages: ours.size, npm: counts.npm, npmDeclared: counts.declared };
+  if ([...scan, ...scanWarm].some((s) => s.code > 1)) throw new Error(`${img.name}: scan exited ${scan.map((s) => s.code).join(',')}`);
   return withPeers ? { ...row, ...peerRuns(img, ours) } : row;
 }
 
@@ -233,12 +248,20 @@ export async function run(): Promise<string> {
   const mb = (n?: number) => (n === undefined ? '?' : `${(n / 1e6).toFixed(0)} MB`);
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const lines: string[] = [];
-  lines.push(`Method: \`bench/cli.bench.ts\`. Each command is a whole process of the compiled CLI (\`tsc\` output in .cache/bench/dist, run with \`node\`), measured by \`/usr/bin/time\`: wall, CPU (user+sys) and peak RSS of the child. Per image, ${RUNS} rounds of [read-once, \`sbom --format json\`, \`scan --format json --db\`] interleaved; medians. The read-once bound decompresses and reads every layer once in one shell pipeline (\`gzip -dc | tar -t\` for a gzip'd archive, \`tar -xO layer | tar -t\` per layer of a plain one, \`tar -xO blob | gzip -dc | tar -t\` per OCI layer). ${cpus().length} cores; wall times follow whatever else runs on the machine (the load average at the start is above), CPU times are the steadier comparison.`);
+  lines.push(`Method: \`bench/cli.bench.ts\`. Each command is a whole process of the compiled CLI (\`tsc\` output in .cache/bench/dist, run with \`node\`), measured by \`/usr/bin/time\`: wall, CPU (user+sys) and peak RSS of the child. Per image, ${RUNS} rounds of [read-once, \`sbom --format json\` cold then warm, \`scan --format json --db\` cold then warm] interleaved; medians. Cold: an empty layer cache (\`PORTCULLIS_CACHE_DIR\` emptied before the run, so the cold run also pays for writing the cache, as a user's first scan does); warm: the same command right after, on the cache the cold run filled (each layer still read and hashed: a hit on an archive needs a digest computed in this run). Before 2026-12-06 the cache was not emptied between runs, so the medians published then were warm runs, not cold. The read-once bound decompresses and reads every layer once in one shell pipeline (\`gzip -dc | tar -t\` for a gzip'd archive, \`tar -xO layer | tar -t\` per layer of a plain one, \`tar -xO blob | gzip -dc | tar -t\` per OCI layer). ${cpus().length} cores; wall times follow whatever else runs on the machine (the load average at the start is above), CPU times are the steadier comparison.`);
   lines.push('');
-  lines.push('| image | layers uncompressed | read once wall / CPU | sbom wall / CPU / peak RSS | scan wall / CPU / peak RSS | sbom ÷ read once (wall) | scan ÷ read once (wall) |');
+  lines.push('| image | layers uncompressed | read once wall / CPU | cold sbom wall / CPU / peak RSS | cold scan wall / CPU / peak RSS | cold sbom ÷ read once (wall) | cold scan ÷ read once (wall) |');
   lines.push('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     lines.push(`| ${r.img.name} | ${mb(r.img.layerBytes)} | ${f2(r.once.wall)} s / ${f2(r.once.cpu)} s | ${f2(r.sbom.wall)} s / ${f2(r.sbom.cpu)} s / ${r.sbom.rssMiB.toFixed(0)} MiB | ${f2(r.scan.wall)} s / ${f2(r.scan.cpu)} s / ${r.scan.rssMiB.toFixed(0)} MiB | ${ratio(r.sbom.wall, r.once.wall)} | ${ratio(r.scan.wall, r.once.wall)} |`);
+  }
+  lines.push('');
+  lines.push('Warm (every layer in the layer cache), as a CI job rescanning an image or one on the same base sees it:');
+  lines.push('');
+  lines.push('| image | warm sbom wall / CPU / peak RSS | warm scan wall / CPU / peak RSS | warm ÷ cold sbom | warm ÷ cold scan (target ≤ 0.6×) |');
+  lines.push('|---|---|---|---|---|');
+  for (const r of rows) {
+    lines.push(`| ${r.img.name} | ${f2(r.sbomWarm.wall)} s / ${f2(r.sbomWarm.cpu)} s / ${r.sbomWarm.rssMiB.toFixed(0)} MiB | ${f2(r.scanWarm.wall)} s / ${f2(r.scanWarm.cpu)} s / ${r.scanWarm.rssMiB.toFixed(0)} MiB | ${ratio(r.sbomWarm.wall, r.sbom.wall)} | ${ratio(r.scanWarm.wall, r.scan.wall)} |`);
   }
   lines.push('');
   lines.push('### Peers (same images, same machine, same loop)');
@@ -268,7 +291,9 @@ export async function run(): Promise<string> {
   lines.push('|---|---|---|');
   lines.push(`| cold sbom ≤ 1.3× read once, every image | worst ${worst('sbom').toFixed(2)}× | ${worst('sbom') <= 1.3 ? 'yes' : 'no'} |`);
   lines.push(`| cold scan ≤ 1.3× read once, every image | worst ${worst('scan').toFixed(2)}× | ${worst('scan') <= 1.3 ? 'yes' : 'no'} |`);
-  lines.push(`| warm (layer cache) archives ≤ 0.6×, registry ≤ 0.1× of cold | in the layer-cache and registry sections (archives: ≤ 0.6× on every image; registry: see there) | see there |`);
+  const warmWorst = Math.max(...rows.map((r) => r.scanWarm.wall / r.scan.wall));
+  lines.push(`| warm (layer cache) archives ≤ 0.6× of cold | worst scan ${warmWorst.toFixed(2)}× (whole CLI process, start-up included) | ${warmWorst <= 0.6 ? 'yes' : 'no'} |`);
+  lines.push(`| warm registry images ≤ 0.1× of cold | in the registry section | see there |`);
   lines.push(`| \`--version\` ≤ 0.12 s | ${f2(med(ver).wall)} s wall (bare node ${f2(med(bare).wall)} s) | ${verOk ? 'yes' : 'no'} |`);
   lines.push(`| scan of a ~5 MB image ≤ 0.4 s | ${f2(small.scan.wall)} s wall, ${f2(small.scan.cpu)} s CPU (${mb(small.img.layerBytes)}) | ${small.scan.wall <= 0.4 ? 'yes' : 'no'} |`);
   lines.push(`| peak RSS ≤ 160 MB on the ≥ 1 GB image | sbom ${big.sbom.max.toFixed(0)} MiB, scan ${big.scan.max.toFixed(0)} MiB (max of runs) | ${Math.max(big.sbom.max, big.scan.max) <= 160 ? 'yes' : 'no'} |`);
