@@ -2,11 +2,11 @@
 // malformed or hostile files rejected with one line naming the file and the rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PortcullisError } from '../../core/errors.js';
-import { defaultRules, loadRules, parseRules } from './config.js';
+import { DEFAULT_RULES_PATH, defaultRules, loadRules, parseRules, TRANSLATIONS_PATH, translationsOf } from './config.js';
 
 const bad = (text: string, why: RegExp): void =>
   assert.throws(() => parseRules(text, 'my.toml'), (e: unknown) => e instanceof PortcullisError && e.code === 'BAD_INPUT' && /^my\.toml: /.test(e.message) && why.test(e.message) && !e.message.includes('\n'), why.source);
@@ -59,4 +59,16 @@ test('a rules file that extends itself is stopped', () => {
   const f = join(dir, 'loop.toml');
   writeFileSync(f, `[extend]\npath = "loop.toml"\n[[rules]]\nid = "x"\nregex = '''x'''\n`);
   assert.throws(() => loadRules(f), /extends nest deeper than 2/);
+});
+
+test('the precomputed translations are the default rules\' patterns translated afresh (regenerate: scripts/gen-secret-rules.ts)', () => {
+  const fresh = translationsOf(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH);
+  assert.equal(readFileSync(TRANSLATIONS_PATH, 'utf8'), fresh, 'gitleaks.translated.json is stale: run node --import tsx scripts/gen-secret-rules.ts');
+  const rows = (JSON.parse(fresh) as { translations: [string, { source: string }][] }).translations;
+  assert.ok(rows.length > 300, `${rows.length} patterns`);
+  // the process-wide default set and a fresh parse of the file agree
+  const viaTable = defaultRules();
+  const direct = parseRules(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH);
+  assert.equal(viaTable.digest, direct.digest);
+  assert.deepEqual(viaTable.rules.map((r) => [r.id, r.regex?.source, r.core?.regex.source, r.path?.source]), direct.rules.map((r) => [r.id, r.regex?.source, r.core?.regex.source, r.path?.source]));
 });

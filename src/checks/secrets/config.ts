@@ -11,11 +11,52 @@ import { fileURLToPath } from 'node:url';
 import { PortcullisError } from '../../core/errors.js';
 import type { Severity } from '../../core/types.js';
 import { parseToml, TomlError, type TomlTable, type TomlValue } from '../../analyzers/lang/toml.js';
-import { Re2Error, translateRe2 } from './re2.js';
+import { Re2Error, translateRe2, type Translated } from './re2.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** the default rules beside this file (sources), or in the sources when running from dist/ (a .toml is not compiled) */
 export const DEFAULT_RULES_PATH = [resolve(HERE, 'rules', 'gitleaks.toml'), resolve(HERE, '..', '..', '..', 'src', 'checks', 'secrets', 'rules', 'gitleaks.toml')].find((p) => existsSync(p)) ?? resolve(HERE, 'rules', 'gitleaks.toml');
+
+/**
+ * The default rules' RE2 → JavaScript translations, made by scripts/gen-secret-rules.ts (a test checks it
+ * equals a fresh translation of every pattern, so it cannot go stale): translating 300 patterns at every
+ * start cost ~60 ms, most of a small image's scan. Keyed by pattern text; a pattern not in it (a user's
+ * rules, or a file that cannot be read) is translated here and now.
+ */
+export const TRANSLATIONS_PATH = resolve(dirname(DEFAULT_RULES_PATH), 'gitleaks.translated.json');
+let table: Map<string, Translated> | undefined;
+/** set while translationsOf() collects every translation a rule file needs */
+let collecting: Map<string, Translated> | undefined;
+
+function loadTable(): Map<string, Translated> {
+  try {
+    const rows = JSON.parse(readFileSync(TRANSLATIONS_PATH, 'utf8')) as { translations: [string, Translated & { maxWidth: number | null }][] };
+    return new Map(rows.translations.map(([p, t]) => [p, { ...t, maxWidth: t.maxWidth ?? Infinity }]));
+  } catch {
+    return new Map();
+  }
+}
+
+function translate(pattern: string): Translated {
+  if (collecting) {
+    const t = translateRe2(pattern);
+    collecting.set(pattern, t);
+    return t;
+  }
+  return (table ??= loadTable()).get(pattern) ?? translateRe2(pattern);
+}
+
+/** Every translation parsing `text` needs, made afresh (what TRANSLATIONS_PATH holds for the default rules), as that file's JSON. */
+export function translationsOf(text: string, file: string): string {
+  collecting = new Map();
+  try {
+    parseRules(text, file);
+    const rows = [...collecting].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([p, t]) => [p, { ...t, maxWidth: t.maxWidth === Infinity ? null : t.maxWidth }]);
+    return `{"generatedBy": "scripts/gen-secret-rules.ts", "translations": [\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`;
+  } finally {
+    collecting = undefined;
+  }
+}
 
 export interface Allowlist {
   description?: string;
@@ -89,7 +130,7 @@ function strings(v: TomlValue | undefined, file: string, where: string): string[
 
 function re(pattern: string, file: string, where: string): RegExp {
   try {
-    return new RegExp(translateRe2(pattern).source);
+    return new RegExp(translate(pattern).source);
   } catch (e) {
     fail(file, where, `cannot translate the RE2 regex safely: ${e instanceof Re2Error ? e.message : String(e)}`, e);
   }
@@ -148,7 +189,7 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
   let core: SecretRule['core'];
   if (regexSrc !== undefined) {
     try {
-      const tr = translateRe2(regexSrc);
+      const tr = translate(regexSrc);
       regex = new RegExp(tr.source, 'g');
       maxWidth = tr.maxWidth;
       groups = tr.groups;
@@ -205,7 +246,7 @@ function keywordsOpenCore(pattern: string, keywords: string[]): boolean {
   }
   // each keyword is one of the strings the group matches (`passw(?:or)?d` matches passwd and password)
   try {
-    const group = new RegExp(`^(?:${translateRe2(`(?i)${pattern.slice(at + 2, end + 1)}`).source})$`);
+    const group = new RegExp(`^(?:${translate(`(?i)${pattern.slice(at + 2, end + 1)}`).source})$`);
     return keywords.every((k) => group.test(k));
   } catch {
     return false;
