@@ -1,10 +1,12 @@
-// Start-up cost without timing: `--version`, `--help` and `sbom --help` run as a user runs them (the real
-// bin/, a child process) with a hook that logs every module loaded (test/helpers/module-log.mjs). A
-// command's dependencies load only when it runs: no SQLite, zod, YAML or server modules for these.
+// Start-up cost without timing: `--version`, `--help` and `sbom --help` run in a child process with a
+// hook that logs every module loaded (test/helpers/module-log.mjs). A command's dependencies load only
+// when it runs: no SQLite, zod, YAML or server modules for these. The module structure is checked on
+// tsc's output (dist/cli, else the sources); the bundle a user runs (bin/ → dist/bundle, scripts/bundle.mjs)
+// is checked for what it loads as files: its own few, and no heavy package.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,10 @@ import { chosenCommand } from '../src/cli/main.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = join(root, 'bin', 'portcullis.js');
+const compiled = join(root, 'dist', 'cli', 'main.js');
+const bundled = join(root, 'dist', 'bundle', 'main.js');
+/** unbundled, so each module is a file: tsc's output when built, else the sources through bin/ */
+const unbundled = existsSync(compiled) ? compiled : bin;
 /** tsx and its compiler run the TypeScript sources in tests; a user runs dist/ without them */
 const RUNNER = /\/node_modules\/(tsx|esbuild|@esbuild|get-tsconfig|resolve-pkg-maps)\//;
 const HEAVY = ['better-sqlite3', 'zod', 'yaml', 'fastify', 'kysely', 'pg', 'ajv'];
@@ -25,11 +31,11 @@ interface Loaded {
   total: number;
 }
 
-function loadedBy(args: string[]): Loaded {
+function loadedBy(args: string[], entry = unbundled): Loaded {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-'));
   try {
     const log = join(dir, 'modules.log');
-    const r = spawnSync(process.execPath, ['--import', join(root, 'test', 'helpers', 'module-log.mjs'), bin, ...args], {
+    const r = spawnSync(process.execPath, ['--import', join(root, 'test', 'helpers', 'module-log.mjs'), entry, ...args], {
       cwd: dir,
       env: { ...process.env, PORTCULLIS_MODULE_LOG: log },
       encoding: 'utf8',
@@ -37,7 +43,7 @@ function loadedBy(args: string[]): Loaded {
     assert.equal(r.status, 0, r.stderr);
     const urls = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
       .map((u) => (u.startsWith('file://') ? fileURLToPath(u) : u))
-      .filter((p) => !RUNNER.test(p) && p !== bin);
+      .filter((p) => !RUNNER.test(p) && p !== bin && p !== entry);
     const own = urls.filter((p) => p.startsWith(join(root, 'src') + '/') || p.startsWith(join(root, 'dist') + '/')).map((p) => p.replace(/^.*?\/(src|dist)\//, ''));
     const packages = new Set(urls.flatMap((p) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p)?.[1] ?? []));
     return { stdout: r.stdout, own, packages, total: urls.length };
@@ -67,6 +73,22 @@ test('sbom --help loads the sbom command only: no SQLite, zod, YAML, policy, adv
   assert.deepEqual(HEAVY.filter((p) => l.packages.has(p)), []);
   assert.deepEqual(l.own.filter((m) => /^(policy|advisory|match|baseimage|notify|report\/[^/]+\/)/.test(m) || /^cli\/commands\/(scan|db|policy|base)\./.test(m)), []);
   assert.ok(l.total <= 230, `${l.total} modules loaded`);
+});
+
+test('the bundle a user runs (bin/ → dist/bundle) loads a few files of its own and no heavy package', (t) => {
+  if (!existsSync(bundled)) {
+    t.skip('no dist/bundle: run npm run build');
+    return;
+  }
+  const version = loadedBy(['--version'], bin);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  assert.deepEqual([...version.packages], []);
+  assert.ok(version.total <= 10, `${version.total} files loaded`);
+  const sbom = loadedBy(['sbom', '--help'], bin);
+  assert.match(sbom.stdout, /^Usage: portcullis sbom \[options\] <image>/);
+  assert.deepEqual([...sbom.packages].filter((p) => HEAVY.includes(p)), []);
+  assert.ok(sbom.own.every((m) => m.startsWith('bundle/')), sbom.own.join(' '));
+  assert.ok(sbom.total <= 30, `${sbom.total} files loaded`);
 });
 
 test('the command chosen by the arguments, past global flags and their values', () => {

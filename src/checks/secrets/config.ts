@@ -14,8 +14,17 @@ import { parseToml, TomlError, type TomlTable, type TomlValue } from '../../anal
 import { Re2Error, translateRe2, type Translated } from './re2.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** the default rules beside this file (sources), or in the sources when running from dist/ (a .toml is not compiled) */
-export const DEFAULT_RULES_PATH = [resolve(HERE, 'rules', 'gitleaks.toml'), resolve(HERE, '..', '..', '..', 'src', 'checks', 'secrets', 'rules', 'gitleaks.toml')].find((p) => existsSync(p)) ?? resolve(HERE, 'rules', 'gitleaks.toml');
+/**
+ * The default rules: beside this file (sources, or a build that copied them), else in the package's
+ * sources (a .toml is not compiled), seen from tsc's dist/checks/secrets or from the bundle in dist/bundle.
+ */
+export const DEFAULT_RULES_PATH =
+  [
+    resolve(HERE, 'rules', 'gitleaks.toml'),
+    resolve(HERE, '..', 'checks', 'secrets', 'rules', 'gitleaks.toml'),
+    resolve(HERE, '..', '..', '..', 'src', 'checks', 'secrets', 'rules', 'gitleaks.toml'),
+    resolve(HERE, '..', '..', 'src', 'checks', 'secrets', 'rules', 'gitleaks.toml'),
+  ].find((p) => existsSync(p)) ?? resolve(HERE, 'rules', 'gitleaks.toml');
 
 /**
  * The default rules' RE2 → JavaScript translations, made by scripts/gen-secret-rules.ts (a test checks it

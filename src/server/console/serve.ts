@@ -27,7 +27,8 @@ const TYPES: Record<string, string> = {
 
 /** Where the bundle is: beside this module when compiled (dist/), else the last `npm run build`'s dist/. */
 export function defaultConsoleDir(): string | undefined {
-  const candidates = [new URL('./assets/', import.meta.url), new URL('../../../dist/server/console/assets/', import.meta.url)];
+  // beside this file (dist/server/console), from the sources (src/server/console), or from the bundle (dist/bundle)
+  const candidates = [new URL('./assets/', import.meta.url), new URL('../../../dist/server/console/assets/', import.meta.url), new URL('../server/console/assets/', import.meta.url)];
   return candidates.map((u) => fileURLToPath(u)).find((d) => existsSync(join(d, 'index.html')));
 }
 
