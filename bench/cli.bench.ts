@@ -19,7 +19,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 1);
 const PEERS = join(BENCH_DIR, 'peers');
 const DIST = join(BENCH_DIR, 'dist');
-const CLI = join(DIST, 'cli', 'main.js');
+/** the CLI as bin/ runs it after `npm run build`: the esbuild bundle of tsc's output (scripts/bundle.mjs) */
+const CLI = join(DIST, 'bundle', 'main.js');
 const DB = join(BENCH_DIR, 'portcullis.db');
 const OUT = join(BENCH_DIR, 'out');
 
@@ -94,6 +95,8 @@ function prepare(): void {
   const b = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', DIST], { encoding: 'utf8' });
   if (b.status !== 0) throw new Error(`tsc: ${b.stdout}${b.stderr}`);
   copyAssets(join(ROOT, 'src'), DIST);
+  const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), DIST], { encoding: 'utf8' });
+  if (bundle.status !== 0) throw new Error(`bundle: ${bundle.stdout}${bundle.stderr}`);
   if (!existsSync(join(PEERS, 'node_modules', 'snyk-docker-plugin')) || !existsSync(join(PEERS, 'node_modules', '.bin', 'cdxgen'))) {
     mkdirSync(PEERS, { recursive: true });
     writeFileSync(join(PEERS, 'package.json'), '{"name":"portcullis-bench-peers","private":true}\n');
@@ -248,7 +251,7 @@ export async function run(): Promise<string> {
   const mb = (n?: number) => (n === undefined ? '?' : `${(n / 1e6).toFixed(0)} MB`);
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const lines: string[] = [];
-  lines.push(`Method: \`bench/cli.bench.ts\`. Each command is a whole process of the compiled CLI (\`tsc\` output in .cache/bench/dist, run with \`node\`), measured by \`/usr/bin/time\`: wall, CPU (user+sys) and peak RSS of the child. Per image, ${RUNS} rounds of [read-once, \`sbom --format json\` cold then warm, \`scan --format json --db\` cold then warm] interleaved; medians. Cold: an empty layer cache (\`PORTCULLIS_CACHE_DIR\` emptied before the run, so the cold run also pays for writing the cache, as a user's first scan does); warm: the same command right after, on the cache the cold run filled (each layer still read and hashed: a hit on an archive needs a digest computed in this run). Before 2026-12-06 the cache was not emptied between runs, so the medians published then were warm runs, not cold. The read-once bound decompresses and reads every layer once in one shell pipeline (\`gzip -dc | tar -t\` for a gzip'd archive, \`tar -xO layer | tar -t\` per layer of a plain one, \`tar -xO blob | gzip -dc | tar -t\` per OCI layer). ${cpus().length} cores; wall times follow whatever else runs on the machine (the load average at the start is above), CPU times are the steadier comparison.`);
+  lines.push(`Method: \`bench/cli.bench.ts\`. Each command is a whole process of the built CLI as \`bin/\` runs it (\`tsc\` output in .cache/bench/dist bundled by scripts/bundle.mjs into dist/bundle, run with \`node\`), measured by \`/usr/bin/time\`: wall, CPU (user+sys) and peak RSS of the child. Per image, ${RUNS} rounds of [read-once, \`sbom --format json\` cold then warm, \`scan --format json --db\` cold then warm] interleaved; medians. Cold: an empty layer cache (\`PORTCULLIS_CACHE_DIR\` emptied before the run, so the cold run also pays for writing the cache, as a user's first scan does); warm: the same command right after, on the cache the cold run filled (each layer still read and hashed: a hit on an archive needs a digest computed in this run). Until 2026-12-05 21:30Z the cache was not emptied between runs, so the medians published before then were warm runs after the first, not cold ones. The read-once bound decompresses and reads every layer once in one shell pipeline (\`gzip -dc | tar -t\` for a gzip'd archive, \`tar -xO layer | tar -t\` per layer of a plain one, \`tar -xO blob | gzip -dc | tar -t\` per OCI layer). ${cpus().length} cores; wall times follow whatever else runs on the machine (the load average at the start is above), CPU times are the steadier comparison.`);
   lines.push('');
   lines.push('| image | layers uncompressed | read once wall / CPU | cold sbom wall / CPU / peak RSS | cold scan wall / CPU / peak RSS | cold sbom ÷ read once (wall) | cold scan ÷ read once (wall) |');
   lines.push('|---|---|---|---|---|---|---|');
