@@ -46,6 +46,7 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
     opts.onLayer?.(w.stats.layers, total);
   }
   await resolvePending(w);
+  await Promise.all(w.stores.splice(0));
   if (opts.cache) opts.cache.onNote?.(`layer cache: ${w.stats.cachedLayers} of ${total} layer(s) replayed from the cache, ${w.stats.notDownloaded} not downloaded`);
   const files = w.files.filter((f) => !w.placeholders.has(f)).sort((a, b) => a.layer.index - b.layer.index || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || (a.analyzer < b.analyzer ? -1 : a.analyzer > b.analyzer ? 1 : 0));
   return {

@@ -71,7 +71,7 @@ export async function walkTarCached(w: Walk, l: LayerInfo, stream: Readable): Pr
   if (key === undefined) return walkTar(w, l, stream);
   const before = w.stats.bytes;
   w.recording = [];
-  w.recordable = true;
+  const state = (w.layerState = { recordable: true });
   w.recordBytes = 0;
   w.pendingSaves = [];
   let entries: EntryRecord[];
@@ -81,14 +81,21 @@ export async function walkTarCached(w: Walk, l: LayerInfo, stream: Readable): Pr
     entries = w.recording;
     w.recording = undefined;
   }
-  // outcomes a content check computes off the walk (the malware worker) complete the record first
-  await Promise.all(w.pendingSaves.splice(0));
-  const cache = w.opts.cache!;
-  if (!w.recordable) {
-    cache.onNote?.(`layer cache: ${w.label(l)} not stored (a result that cannot be replayed, or too large)`);
-    return;
-  }
-  const why = await cache.store.put(key, { format: RECORD_FORMAT, diffId: l.diffId, bytes: w.stats.bytes - before, entries });
-  if (why !== undefined) cache.onNote?.(`layer cache: ${w.label(l)} not stored: ${why}`);
-  else if (w.image.layerIdentity === 'pinned-blob' && l.digest !== undefined) await cache.store.putBlob(l.digest, l.diffId);
+  // stored while the next layers are walked: the outcomes a content check computes off the walk (the
+  // malware worker) complete the record first, then it is compressed and written (walkImage awaits it)
+  const saves = w.pendingSaves.splice(0);
+  const bytes = w.stats.bytes - before;
+  w.stores.push(
+    (async () => {
+      await Promise.all(saves);
+      const cache = w.opts.cache!;
+      if (!state.recordable) {
+        cache.onNote?.(`layer cache: ${w.label(l)} not stored (a result that cannot be replayed, or too large)`);
+        return;
+      }
+      const why = await cache.store.put(key, { format: RECORD_FORMAT, diffId: l.diffId, bytes, entries });
+      if (why !== undefined) cache.onNote?.(`layer cache: ${w.label(l)} not stored: ${why}`);
+      else if (w.image.layerIdentity === 'pinned-blob' && l.digest !== undefined) await cache.store.putBlob(l.digest, l.diffId);
+    })(),
+  );
 }

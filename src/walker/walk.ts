@@ -99,8 +99,20 @@ export class Walk {
   fsRoot: string | undefined;
   /** layer cache: the entries of the layer being walked, while it is recorded */
   recording: EntryRecord[] | undefined;
-  /** false once something in the layer being recorded cannot be replayed (a check that failed, a fact holding a layer copy) */
-  recordable = true;
+  /**
+   * The layer being recorded: `recordable` false once something in it cannot be replayed (a check that
+   * failed, a fact holding a layer copy). One object per layer, so an outcome that arrives after the walk
+   * moved on (the malware worker's) marks its own layer.
+   */
+  layerState = { recordable: true };
+  get recordable(): boolean {
+    return this.layerState.recordable;
+  }
+  set recordable(v: boolean) {
+    this.layerState.recordable = v;
+  }
+  /** layer records being stored while the walk goes on (awaited at the end of the walk) */
+  readonly stores: Promise<void>[] = [];
   /** content checks' outcomes still being computed for the layer being recorded (awaited before it is stored) */
   pendingSaves: Promise<void>[] = [];
   /** rough size of the record being made */
@@ -313,10 +325,11 @@ export class Walk {
     if (rr && fan) {
       const saved = fan.saved();
       if (saved instanceof Promise) {
+        const layerState = this.layerState;
         this.pendingSaves.push(
           saved.then((v) => {
             if (v) rr.sinks = v;
-            else this.recordable = false;
+            else layerState.recordable = false;
           }),
         );
       } else if (saved) rr.sinks = saved;
