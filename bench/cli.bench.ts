@@ -6,19 +6,19 @@
 // Also: `--version` against bare node, advisory DB build time, matching throughput.
 // Images: ../shared's orders-api and debian-12-slim (OCI, gzip layer), and generated ones (bench/images/).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Inventory } from '../src/core/report.js';
 import { sharedPath } from '../src/core/shared.js';
 import { BENCH_DIR, ensureImage } from './images/generate.js';
+import { buildDist, DIST } from './compiled.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 1);
 const PEERS = join(BENCH_DIR, 'peers');
-const DIST = join(BENCH_DIR, 'dist');
 /** the CLI as bin/ runs it after `npm run build`: the esbuild bundle of tsc's output (scripts/bundle.mjs) */
 const CLI = join(DIST, 'bundle', 'main.js');
 const DB = join(BENCH_DIR, 'portcullis.db');
@@ -76,25 +76,10 @@ function layerBytes(img: Img): number {
   return r.stdout.trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0);
 }
 
-/** The data files the code reads beside itself (secret rules, schemas, ...), as a package would ship them. */
-function copyAssets(from: string, to: string): void {
-  for (const e of readdirSync(from, { withFileTypes: true })) {
-    if (e.name === 'testdata' || e.name === 'node_modules') continue;
-    if (e.isDirectory()) copyAssets(join(from, e.name), join(to, e.name));
-    else if (!e.name.endsWith('.ts')) {
-      mkdirSync(to, { recursive: true });
-      copyFileSync(join(from, e.name), join(to, e.name));
-    }
-  }
-}
-
 function prepare(): void {
   mkdirSync(OUT, { recursive: true });
-  // the CLI as shipped: compiled JavaScript (bench/.cache copy, so no dist/ is left in the repo)
-  rmSync(DIST, { recursive: true, force: true });
-  const b = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', DIST], { encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`tsc: ${b.stdout}${b.stderr}`);
-  copyAssets(join(ROOT, 'src'), DIST);
+  // the CLI as shipped: compiled JavaScript (bench/.cache copy, so no dist/ is left in the repo), bundled
+  buildDist();
   const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), DIST], { encoding: 'utf8' });
   if (bundle.status !== 0) throw new Error(`bundle: ${bundle.stdout}${bundle.stderr}`);
   if (!existsSync(join(PEERS, 'node_modules', 'snyk-docker-plugin')) || !existsSync(join(PEERS, 'node_modules', '.bin', 'cdxgen'))) {
