@@ -221,6 +221,11 @@ export class HashWorker {
     this.flush(); // rare; lets the worker forget the stream and free its bytes now
   }
 
+  /** Streams opened so far (tests). */
+  get opened(): number {
+    return this.nextId - 1;
+  }
+
   /** Bytes placed and not yet consumed (tests). */
   inUse(): number {
     return Atomics.load(this.ctrl, USED);
