@@ -186,8 +186,9 @@ export class HashWorker {
   async place(id: number, chunk: Uint8Array, aborted: () => boolean = () => false): Promise<void> {
     let placed = this.tryPlace(id, chunk);
     while (placed < chunk.length) {
-      if (aborted()) return;
       await this.waitForRoom();
+      // a stream destroyed meanwhile was dropped in the worker: placing more would start it again there
+      if (aborted()) return;
       placed += this.tryPlace(id, chunk.subarray(placed));
     }
   }
@@ -237,6 +238,8 @@ export class HashWorker {
 }
 
 let shared: HashWorker | undefined;
+/** the Worker constructor threw once (resource limits): not tried again for every stream */
+let cannotStart = false;
 
 /**
  * The process's hash worker, started on first call; undefined when hashing off the main thread is not
@@ -244,10 +247,11 @@ let shared: HashWorker | undefined;
  */
 export function sharedHashWorker(): HashWorker | undefined {
   if (shared) return shared.failed ? undefined : shared;
-  if (availableParallelism() < 2) return undefined;
+  if (cannotStart || availableParallelism() < 2) return undefined;
   try {
     shared = new HashWorker();
   } catch {
+    cannotStart = true;
     return undefined;
   }
   return shared;
