@@ -41,9 +41,13 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
     raw.destroy();
     throw asReadError(e, what);
   }
+  // Large blobs are hashed in the hash worker, small ones inline (no worker start-up for small images).
+  // The stored size stands in for the uncompressed one too: a compressed layer is rarely smaller inflated.
+  const sizeHint = parts.store.size?.(b.name) ?? l.size;
+  const opts = sizeHint === undefined ? {} : { sizeHint };
   const streams: Readable[] = [raw];
-  if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`));
-  streams.push(decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`));
+  if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`, opts));
+  streams.push(decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`, opts));
   const out = chain(streams, what);
   if (signal) {
     const onAbort = (): void => {

@@ -5,7 +5,7 @@
 // A gzip- or zstd-compressed whole archive cannot be accessed randomly: it is decompressed once into a
 // private temp file (fs.mkdtemp under os.tmpdir(), mode 0700, removed by close()), with a byte limit
 // against decompression bombs, and that file is indexed.
-import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,6 +22,8 @@ export interface BlobStore {
   /** whole content, refusing more than `max` bytes */
   read(name: string, max: number): Promise<Buffer>;
   stream(name: string): Readable;
+  /** size in bytes when known without reading (a hint: the stream's digest check decides where to hash) */
+  size?(name: string): number | undefined;
   close(): Promise<void>;
 }
 
@@ -184,6 +186,10 @@ export class TarArchive implements BlobStore {
     }
   }
 
+  size(name: string): number | undefined {
+    return this.resolve(name)?.size;
+  }
+
   stream(name: string): Readable {
     const e = this.need(name);
     if (e.size === 0) return Readable.from([]);
@@ -258,6 +264,16 @@ export class DirStore implements BlobStore {
     const st = await fsp.stat(p);
     if (st.size > max) throw new PortcullisError('LIMIT_EXCEEDED', `${this.where}: ${name} is ${st.size} bytes, more than the ${max} allowed`, { subject: name });
     return fsp.readFile(p);
+  }
+
+  size(name: string): number | undefined {
+    const p = this.pathOf(name);
+    if (!p) return undefined;
+    try {
+      return statSync(p).size;
+    } catch {
+      return undefined;
+    }
   }
 
   stream(name: string): Readable {

@@ -1,11 +1,13 @@
-// Stream helpers for reading blobs: digest verification while streaming, magic-byte decompression
-// (gzip via node zlib, zstd via fzstd), byte limits and peeking.
+// Stream helpers for reading blobs: digest verification while streaming (inline, or in the hash worker for
+// large streams: hashworker.ts), magic-byte decompression (gzip via node zlib, zstd via fzstd), byte limits
+// and peeking.
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { PortcullisError, asReadError } from '../core/errors.js';
 import { isGzip, isZstd } from './detect.js';
+import { type HashWorker, OFFLOAD_MIN_BYTES, sharedHashWorker } from './hashworker.js';
 
 export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
@@ -14,7 +16,9 @@ export function sha256Hex(b: Uint8Array): string {
 }
 
 /** Pass-through that fails at the end when the sha256 of what went through differs from `expected`. */
-export function digestCheck(expected: string, what: string): Transform {
+export function digestCheck(expected: string, what: string, opts: DigestOptions = {}): Transform {
+  const worker = opts.worker ?? (opts.sizeHint !== undefined && opts.sizeHint >= OFFLOAD_MIN_BYTES ? sharedHashWorker() : undefined);
+  if (worker && !worker.failed) return new OffloadedDigest(worker, expected, what);
   const h = createHash('sha256');
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -23,10 +27,92 @@ export function digestCheck(expected: string, what: string): Transform {
     },
     flush(cb) {
       const got = `sha256:${h.digest('hex')}`;
-      if (got !== expected) cb(new PortcullisError('DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${got}`, { subject: what }));
-      else cb();
+      cb(got === expected ? undefined : mismatch(expected, got, what));
     },
   });
+}
+
+export interface DigestOptions {
+  /** expected size of the stream: from OFFLOAD_MIN_BYTES on, the hashing runs in the hash worker */
+  sizeHint?: number;
+  /** hash in this worker whatever the size (tests) */
+  worker?: HashWorker;
+}
+
+function mismatch(expected: string, got: string, what: string): PortcullisError {
+  return new PortcullisError('DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${got}`, { subject: what });
+}
+
+/**
+ * digestCheck hashing in the hash worker: each chunk is copied into its ring and passed on at once; the
+ * stream ends (flush) only once the worker's digest of the same bytes is known and equal to `expected`.
+ */
+class OffloadedDigest extends Transform {
+  private readonly id: number;
+  /** the worker answered (or failed): nothing of this stream is left in it */
+  private settled = false;
+
+  constructor(
+    private readonly worker: HashWorker,
+    private readonly expected: string,
+    private readonly what: string,
+  ) {
+    super();
+    this.id = worker.open();
+  }
+
+  private unverified(e: unknown): PortcullisError {
+    const why = e instanceof Error ? e.message : String(e);
+    return new PortcullisError('INTERNAL', `${this.what}: digest could not be verified (${why})`, { cause: e, subject: this.what });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let placed: number;
+    try {
+      placed = this.worker.tryPlace(this.id, chunk);
+    } catch (e) {
+      this.settled = true;
+      cb(this.unverified(e));
+      return;
+    }
+    if (placed === chunk.length) {
+      cb(null, chunk);
+      return;
+    }
+    // The ring is full. The chunk goes on now (only the hashing waits), but its rest is copied first, in
+    // case whoever reads it reuses the buffer; the next chunk is taken only once the rest is placed.
+    const rest = Buffer.from(chunk.subarray(placed));
+    this.push(chunk);
+    this.worker.place(this.id, rest, () => this.destroyed).then(
+      () => cb(),
+      (e: unknown) => {
+        this.settled = true;
+        cb(this.unverified(e));
+      },
+    );
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.worker.digest(this.id).then(
+      (hex) => {
+        this.settled = true;
+        const got = `sha256:${hex}`;
+        cb(got === this.expected ? undefined : mismatch(this.expected, got, this.what));
+      },
+      (e: unknown) => {
+        this.settled = true;
+        cb(this.unverified(e));
+      },
+    );
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.worker.drop(this.id);
+    }
+    cb(err);
+  }
 }
 
 /** Fails once more than `max` bytes went through. */

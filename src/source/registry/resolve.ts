@@ -92,6 +92,9 @@ class RegistryBlobs implements BlobStore {
   read(name: string, max: number): Promise<Buffer> {
     return getBlob(this.client, this.repo, name, max);
   }
+  size(name: string): number | undefined {
+    return this.sizes.get(name);
+  }
   stream(name: string): Readable {
     return blobStream(this.client, this.repo, name, this.sizes.get(name));
   }
