@@ -1,8 +1,8 @@
 // Bundles the compiled CLI (tsc's output in DIST, default dist/) into DIST/bundle with esbuild: a command
 // starts by reading a few files instead of resolving, reading and compiling ~400 modules (issue 20: that
 // was half of a small image's scan). Worker threads are entry points of their own, beside main.js, where
-// the code that starts them looks for them (`new URL('./worker.js', import.meta.url)`). Native and
-// server-only packages stay external (loaded from node_modules as before).
+// the code that starts them looks for them (`new URL('./worker.js', import.meta.url)`; the hash worker is
+// code in a string, nothing to bundle). Native and server-only packages stay external (node_modules).
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ const dist = resolve(process.argv[2] ?? 'dist');
 const out = join(dist, 'bundle');
 const entries = { main: join(dist, 'cli', 'main.js') };
 // every worker thread the code starts, by the file name it is started under
-for (const [name, file] of [['worker', join(dist, 'checks', 'malware', 'worker.js')], ['hashworker', join(dist, 'source', 'hashworker.js')]]) {
+for (const [name, file] of [['worker', join(dist, 'checks', 'malware', 'worker.js')]]) {
   if (existsSync(file)) entries[name] = file;
 }
 rmSync(out, { recursive: true, force: true });
