@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 
 /** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
-export const RING_BYTES = 16 * 1024 * 1024;
+export const RING_BYTES = 4 * 1024 * 1024;
 /** streams known to be smaller than this are hashed inline: they would not repay the worker's start-up */
 export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024;
 
