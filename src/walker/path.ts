@@ -9,6 +9,20 @@ export type PathResult = { ok: true; path: string } | { ok: false; reason: strin
  * would climb above the root is refused (hostile entry).
  */
 export function normaliseEntryPath(raw: string): PathResult {
+  // most names (`usr/bin/x`, `/usr/bin/x`, `usr/share/`) need no splitting: one test, then at most a
+  // leading and a trailing slash off (a name per entry, 98k entries in a 1.3 GB image)
+  if (!NEEDS_SPLIT.test(raw) && !raw.includes('\u0000')) {
+    const from = raw.startsWith('/') ? 1 : 0;
+    const to = raw.length > from && raw.endsWith('/') ? raw.length - 1 : raw.length;
+    return { ok: true, path: `/${raw.slice(from, to)}` };
+  }
+  return normaliseSlowly(raw);
+}
+
+/** a `.` or `..` component, or an empty one (`//`): the name is taken apart component by component */
+const NEEDS_SPLIT = /(?:^|\/)\.\.?(?:\/|$)|\/\//;
+
+function normaliseSlowly(raw: string): PathResult {
   if (raw.includes('\u0000')) return { ok: false, reason: 'entry name contains a NUL byte' };
   const stack: string[] = [];
   for (const c of raw.split('/')) {
