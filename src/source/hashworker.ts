@@ -4,7 +4,7 @@
 // One worker thread per process, started on first use and shared by every digest check (blob and diff_id
 // of one layer, layers of several images in the server). Each chunk that passes through a check is
 // copied into a ring of shared memory and described to the worker as (op, stream id, offset, length);
-// descriptors go in one message per eighth of the ring (or at a stream's end). The worker hashes per
+// descriptors go in one message per quarter of the ring (or at a stream's end). The worker hashes per
 // stream id in arrival order (the ring is a FIFO), and subtracts what it consumed from a shared counter
 // of bytes in use, so the main thread knows which region is free without a message per chunk. When the
 // ring is full, the check waits (back-pressure) after raising a flag that makes the worker post `room`.
@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 
 /** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
-export const RING_BYTES = 4 * 1024 * 1024;
+export const RING_BYTES = 8 * 1024 * 1024;
 /** streams known to be smaller than this are hashed inline: they would not repay the worker's start-up */
 export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024;
 
@@ -86,12 +86,12 @@ export class HashWorker {
   /** why the worker is unusable, once it is */
   failed: string | undefined;
 
-  /** bytes described in one message (an eighth of the ring: the worker hashes while the rest fills) */
+  /** bytes described in one message (a quarter of the ring: the worker hashes while the rest fills; a message costs the main thread ~0.1 ms, so not one per chunk) */
   private readonly batchLimit: number;
 
   constructor(ringBytes = RING_BYTES) {
     this.ringBytes = ringBytes;
-    this.batchLimit = Math.max(1, Math.floor(ringBytes / 8));
+    this.batchLimit = Math.max(1, Math.floor(ringBytes / 4));
     const shared = new SharedArrayBuffer(ringBytes);
     const ctrl = new SharedArrayBuffer(8);
     this.ring = Buffer.from(shared);
