@@ -27,21 +27,37 @@ export async function lookup(w: Walk, l: LayerInfo): Promise<{ rec: LayerRecord;
 
 /**
  * Replay a cached layer through the same entry path as a walk. Unless the blob is pinned and known,
- * the layer is read and hashed first (the source checks its diff_id): a record counts only for
- * bytes hashed in this run.
+ * the layer is read and hashed meanwhile (the source checks its diff_id; reading and hashing run off
+ * the main thread, the replay on it), and the layer ends only once that read ended well: a record
+ * counts only for bytes hashed in this run.
  */
 export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord, skipRead: boolean): Promise<void> {
-  if (!skipRead) {
-    try {
-      const content = await w.image.openLayer(l.diffId, w.opts.signal);
-      if (content.kind !== 'tar') throw new PortcullisError('INTERNAL', `${w.label(l)}: not a tar layer`);
-      for await (const _ of content.stream) {
-        // the source's digest check sees every byte
-      }
-    } catch (e) {
-      throw w.layerError(l, e);
-    }
+  let stop: (() => void) | undefined;
+  const reading = skipRead
+    ? undefined
+    : (async () => {
+        const content = await w.image.openLayer(l.diffId, w.opts.signal);
+        if (content.kind !== 'tar') throw new PortcullisError('INTERNAL', `${w.label(l)}: not a tar layer`);
+        stop = () => content.stream.destroy();
+        for await (const _ of content.stream) {
+          // the source's digest check sees every byte
+        }
+      })().then(
+        () => undefined,
+        (e: unknown) => w.layerError(l, e),
+      );
+  try {
+    await replayEntries(w, l, rec);
+  } catch (e) {
+    stop?.();
+    await reading;
+    throw e;
   }
+  const failed = await reading;
+  if (failed) throw failed;
+}
+
+async function replayEntries(w: Walk, l: LayerInfo, rec: LayerRecord): Promise<void> {
   w.stats.bytes += rec.bytes;
   if (w.stats.bytes > w.limits.maxTotalBytes) throw w.tooManyBytes(l);
   for (const e of rec.entries) {
