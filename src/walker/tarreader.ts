@@ -6,11 +6,11 @@
 //
 // Header semantics follow tar-stream 3.x (ustar `ustar\0` with its name prefix, old GNU `ustar  \0`,
 // any other magic refused; checksum verified; octal or base-256 numbers; PAX `x` records for path,
-// linkpath and size, all of them exposed as `pax`; GNU `L`/`N`/`K` long names; `'0'` with a trailing
-// '/' is a directory), except where tar-stream reads a hostile archive differently from Go's
+// linkpath and size, all of them exposed as `pax`; GNU `L`/`N`/`K` long names), except where tar-stream reads a hostile archive differently from Go's
 // archive/tar, which container runtimes use to apply layers: there we read what the runtime reads, so
 // a layer cannot show the gate one set of files and the runtime another.
 //   - link, symlink, device, directory and fifo headers have no data, whatever their size field says;
+//   - a NUL typeflag with a name ending in '/' is a directory (tar-stream: a file);
 //   - a PAX global header (`g`) changes no entry (tar-stream merged it into entries that had an `x`);
 //   - a malformed PAX record is an error (tar-stream stopped reading the records silently);
 //   - the first zero block ends the archive and the rest of the stream is read (so the digest is
@@ -290,11 +290,11 @@ export class TarReader {
           if (!Number.isSafeInteger(size)) throw new TarFormatError(`Invalid PAX size ${JSON.stringify(pax.size.slice(0, 40))} for the entry at offset ${at}`, at);
         }
       }
-      let type: TarEntryType | null = TYPES[flag] ?? null;
-      // old archives mark directories with a trailing '/'; Go (the runtime) reads no data for them only when the typeflag is NUL
-      const slashDir = type === 'file' && name.endsWith('/');
-      if (slashDir) type = 'directory';
-      const headerOnly = (flag >= 0x31 && flag <= 0x36) || (slashDir && flag === 0);
+      // Old archives mark directories with a NUL typeflag and a trailing '/': Go (the runtime) reads them as
+      // directories, without data. (tar-stream meant to, for '0' too, but its conversion never reached the type.)
+      const slashDir = flag === 0 && name.endsWith('/');
+      const type: TarEntryType | null = slashDir ? 'directory' : (TYPES[flag] ?? null);
+      const headerOnly = (flag >= 0x31 && flag <= 0x36) || slashDir;
       this.left = headerOnly ? 0 : size;
       this.pad = (BLOCK - (this.left % BLOCK)) % BLOCK;
       return { name, type, size, mode: tarNumber(h, 100, 8), uid: tarNumber(h, 108, 8), gid: tarNumber(h, 116, 8), linkname, pax };
