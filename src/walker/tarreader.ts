@@ -107,10 +107,26 @@ export function tarNumber(b: Buffer, off: number, len: number): number {
 
 /** Unsigned sum of the header bytes with the checksum field read as spaces. */
 function checksum(h: Buffer): number {
+  if ((h.byteOffset & 3) === 0) return checksumWords(new Uint32Array(h.buffer, h.byteOffset, BLOCK / 4));
   let sum = 8 * 0x20;
   for (let i = 0; i < 148; i++) sum += h[i]!;
   for (let i = 156; i < BLOCK; i++) sum += h[i]!;
   return sum;
+}
+
+/**
+ * The same sum four bytes at a time (a quarter of the loop; it was a fifth of the reader's time): two
+ * 16-bit lanes of byte pairs, which cannot carry over 126 words (126 * 2 * 255 < 65536). The checksum
+ * field is words 37 and 38 (bytes 148 to 155).
+ */
+function checksumWords(w: Uint32Array): number {
+  let lanes = 0;
+  for (let i = 0; i < 128; i++) {
+    if (i === 37) i = 39;
+    const v = w[i]!;
+    lanes += (v & 0x00ff00ff) + ((v >>> 8) & 0x00ff00ff);
+  }
+  return 8 * 0x20 + (lanes & 0xffff) + (lanes >>> 16);
 }
 
 const isUstar = (h: Buffer): boolean => h[257] === 0x75 && h[258] === 0x73 && h[259] === 0x74 && h[260] === 0x61 && h[261] === 0x72;
