@@ -253,6 +253,16 @@ test('where the reader follows Go archive/tar (the runtime) rather than tar-stre
       ['next', 'file'],
     ],
   );
+  // both a GNU long name and a PAX path: Go takes the long name, tar-stream the path
+  const both = Buffer.concat([header({ name: '././@LongLink', type: 'L', size: '00000000005\0' }), padded(Buffer.from('gnu!\0')), paxEntry({ path: 'pax!' }), header({ name: 'short' }), END]);
+  assert.deepEqual(
+    ((await viaReader(both)) as Rec[]).map((r) => r.name),
+    ['gnu!'],
+  );
+  assert.deepEqual(
+    ((await viaTarStream(both)) as Rec[]).map((r) => r.name),
+    ['pax!'],
+  );
   // a PAX global header changes no entry (tar-stream merged it into entries with their own 'x')
   const glob = Buffer.concat([paxEntry({ path: 'global/name', comment: 'c' }, 'g'), paxEntry({ mtime: '1' }), header({ name: 'mine' }), END]);
   const g = await viaReader(glob);

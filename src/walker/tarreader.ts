@@ -6,11 +6,13 @@
 //
 // Header semantics follow tar-stream 3.x (ustar `ustar\0` with its name prefix, old GNU `ustar  \0`,
 // any other magic refused; checksum verified; octal or base-256 numbers; PAX `x` records for path,
-// linkpath and size, all of them exposed as `pax`; GNU `L`/`N`/`K` long names), except where tar-stream reads a hostile archive differently from Go's
-// archive/tar, which container runtimes use to apply layers: there we read what the runtime reads, so
-// a layer cannot show the gate one set of files and the runtime another.
+// linkpath and size, all of them exposed as `pax`; GNU `L`/`N`/`K` long names), except where
+// tar-stream reads a hostile archive differently from Go's archive/tar, which container runtimes use
+// to apply layers: there we read what the runtime reads, so a layer cannot show the gate one set of
+// files and the runtime another.
 //   - link, symlink, device, directory and fifo headers have no data, whatever their size field says;
 //   - a NUL typeflag with a name ending in '/' is a directory (tar-stream: a file);
+//   - a GNU long name or link wins over a PAX path or linkpath (tar-stream: the other way round);
 //   - a PAX global header (`g`) changes no entry (tar-stream merged it into entries that had an `x`);
 //   - a malformed PAX record is an error (tar-stream stopped reading the records silently);
 //   - the first zero block ends the archive and the rest of the stream is read (so the digest is
@@ -305,8 +307,6 @@ export class TarReader {
       let name = cstr(h, 0, 100);
       if (ustar && h[345] !== 0) name = `${cstr(h, 345, 155)}/${name}`;
       let linkname = h[157] === 0 ? null : cstr(h, 157, 100);
-      if (longName) name = longName;
-      if (longLink) linkname = longLink;
       if (pax) {
         if (pax.path) name = pax.path;
         if (pax.linkpath) linkname = pax.linkpath;
@@ -315,6 +315,8 @@ export class TarReader {
           if (!Number.isSafeInteger(size)) throw new TarFormatError(`Invalid PAX size ${JSON.stringify(pax.size.slice(0, 40))} for the entry at offset ${at}`, at);
         }
       }
+      if (longName) name = longName;
+      if (longLink) linkname = longLink;
       // Old archives mark directories with a NUL typeflag and a trailing '/': Go (the runtime) reads them as
       // directories, without data. (tar-stream meant to, for '0' too, but its conversion never reached the type.)
       const slashDir = flag === 0 && name.endsWith('/');
