@@ -190,6 +190,7 @@ export class TarReader {
       this.base += this.buf.length;
       this.buf = c;
       this.pos = 0;
+      this.words = undefined; // it must not keep the previous chunk alive
       if (c.length > 0) return true;
     }
   }
