@@ -1,19 +1,16 @@
-// Walking a tar layer (tar-stream): headers to EntryInfo, GNU sparse files rebuilt, content read once
+// Walking a tar layer (tarreader.ts): headers to EntryInfo, GNU sparse files rebuilt, content read once
 // for the content checks and the analyzers; and the targeted second pass that reads the final content
 // of link targets not kept during the walk.
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
 import type { EntryInfo, EntryType, LayerInfo } from '../core/types.js';
-import { PortcullisError } from '../core/errors.js';
 import { normaliseEntryPath } from './path.js';
 import { PathIndex } from './pathindex.js';
 import { expandSparse, sparseInfo, type SparseInfo } from './sparse.js';
 import type { SinkFan } from './sinks.js';
+import { TarReader, type TarHeader } from './tarreader.js';
 import { applyOverlay, describe, SkipFile, type Tracked, type Walk } from './walk.js';
 
-export function tarType(t: tar.Header['type'] | null | undefined): EntryType {
+export function tarType(t: TarHeader['type'] | undefined): EntryType {
   if (t === 'file' || t === 'contiguous-file' || t === null || t === undefined) return 'file';
   if (t === 'directory') return 'dir';
   if (t === 'symlink') return 'symlink';
@@ -26,13 +23,15 @@ export function tarType(t: tar.Header['type'] | null | undefined): EntryType {
  * `max` bytes for analyzers. Returns undefined (content dropped, stream drained) when larger than `max`,
  * or when `max` is negative (nothing to collect).
  */
-async function readEntry(e: AsyncIterable<unknown>, max: number, fan?: SinkFan): Promise<Buffer | undefined> {
+async function readEntry(r: TarReader, max: number, fan?: SinkFan): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let n = 0;
   let over = max < 0;
   try {
-    for await (const x of e) {
-      const c = x as Buffer;
+    for (let x = r.read(); x !== null; x = r.read()) {
+      // a promise only when the reader had to pull a chunk
+      const c = x instanceof Promise ? await x : x;
+      if (c === null) break;
       if (!over) {
         n += c.length;
         if (n > max) {
@@ -54,59 +53,41 @@ async function readEntry(e: AsyncIterable<unknown>, max: number, fan?: SinkFan):
   return over ? undefined : Buffer.concat(chunks);
 }
 
-
 export async function walkTar(w: Walk, l: LayerInfo, stream: Readable): Promise<void> {
   const limits = w.limits;
   const stats = w.stats;
-  const tooMany = (): PortcullisError => w.tooManyBytes(l);
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      stats.bytes += chunk.length;
-      if (stats.bytes > limits.maxTotalBytes) cb(tooMany());
-      else cb(null, chunk);
-    },
+  const r = new TarReader(stream, (chunk) => {
+    stats.bytes += chunk.length;
+    if (stats.bytes > limits.maxTotalBytes) throw w.tooManyBytes(l);
   });
-  const extract = tar.extract();
-  let failure: unknown;
-  const done = pipeline(stream, counter, extract).catch((e: unknown) => {
-    failure ??= e;
-  });
-  let sawEntry = false;
   try {
-    for await (const e of extract) {
-      e.on('error', () => {}); // the extract reports the failure
-      sawEntry = true;
-      const h = e.header;
+    for (let h = await r.next(); h; h = await r.next()) {
       const type = tarType(h.type);
-      const info: Omit<EntryInfo, 'path'> = { type, size: type === 'file' ? (h.size ?? 0) : 0, mode: h.mode ?? 0 };
-      if (h.uid !== undefined) info.uid = h.uid;
-      if (h.gid !== undefined) info.gid = h.gid;
+      const info: Omit<EntryInfo, 'path'> = { type, size: type === 'file' ? h.size : 0, mode: h.mode };
+      info.uid = h.uid;
+      info.gid = h.gid;
       if (h.linkname) info.linkTarget = h.linkname;
       // GNU sparse in PAX: the real name and size are in GNU.sparse.* records (sparse.ts)
       let sparse: SparseInfo | undefined;
       let sparseError: string | undefined;
       try {
-        sparse = type === 'file' ? sparseInfo(h.pax as Record<string, string> | undefined) : undefined;
+        sparse = type === 'file' ? sparseInfo(h.pax) : undefined;
       } catch (err) {
         sparseError = describe(err);
       }
-      const name = sparse?.name ?? (h.pax as Record<string, string> | undefined)?.['GNU.sparse.name'] ?? h.name;
+      const name = sparse?.name ?? h.pax?.['GNU.sparse.name'] ?? h.name;
       if (sparse) info.size = sparse.realSize;
-      let consumed = false;
+      // what the read callback leaves unread, r.next() skips
       await w.entry(
         l,
         name,
         info,
         async (max, fan) => {
-          consumed = true;
-          if (sparseError !== undefined) {
-            await readEntry(e, 0);
-            throw new SkipFile(sparseError);
-          }
-          if (!sparse) return readEntry(e, max, fan);
+          if (sparseError !== undefined) throw new SkipFile(sparseError);
+          if (!sparse) return readEntry(r, max, fan);
           // the stored bytes are the map (1.0) and the data regions: at most the real size plus the map
           const cap = max >= 0 ? max : w.limits.maxFileBytes;
-          const raw = await readEntry(e, cap + 64 * 1024 * 1024);
+          const raw = await readEntry(r, cap + 64 * 1024 * 1024);
           let full: Buffer | undefined;
           try {
             full = raw === undefined ? undefined : expandSparse(raw, sparse, cap);
@@ -122,18 +103,12 @@ export async function walkTar(w: Walk, l: LayerInfo, stream: Readable): Promise<
           }
           return max < 0 ? undefined : full;
         },
-        h.pax ? { pax: h.pax as Record<string, string> } : {},
+        h.pax ? { pax: h.pax } : {},
       );
-      if (!consumed) e.resume();
     }
   } catch (e) {
-    failure ??= e;
     stream.destroy();
-  }
-  await done;
-  if (failure !== undefined) throw w.layerError(l, failure);
-  if (!sawEntry) {
-    // an empty tar (just the end blocks) is a valid, empty layer; anything tar-stream accepted is fine
+    throw w.layerError(l, e);
   }
 }
 
@@ -144,34 +119,21 @@ export async function readFinalFromLayers(w: Walk, paths: Set<string>): Promise<
   for (const l of w.image.layers) {
     const content = await w.image.openLayer(l.diffId, w.opts.signal);
     if (content.kind !== 'tar') continue;
-    const extract = tar.extract();
-    let failure: unknown;
-    const done = pipeline(content.stream, extract).catch((e: unknown) => {
-      failure ??= e;
-    });
+    const r = new TarReader(content.stream);
     try {
-      for await (const e of extract) {
-        e.on('error', () => {}); // the extract reports the failure
-        const n = normaliseEntryPath(e.header.name);
-        const type = tarType(e.header.type);
-        if (!n.ok || applyOverlay(n.path, type, l.index, (fn) => fn(found as unknown as PathIndex<Tracked>)) === 'whiteout' || !paths.has(n.path) || type !== 'file') {
-          e.resume();
-          continue;
-        }
+      for (let h = await r.next(); h; h = await r.next()) {
+        const n = normaliseEntryPath(h.name);
+        const type = tarType(h.type);
+        if (!n.ok || applyOverlay(n.path, type, l.index, (fn) => fn(found as unknown as PathIndex<Tracked>)) === 'whiteout' || !paths.has(n.path) || type !== 'file') continue;
         const path = n.path;
-        const size = e.header.size ?? 0;
-        const buf = await readEntry(e, w.limits.maxFileBytes);
-        const entry: EntryInfo = { path, type: 'file', size, mode: e.header.mode ?? 0 };
-        if (e.header.uid !== undefined) entry.uid = e.header.uid;
-        if (e.header.gid !== undefined) entry.gid = e.header.gid;
+        const buf = await readEntry(r, w.limits.maxFileBytes);
+        const entry: EntryInfo = { path, type: 'file', size: h.size, mode: h.mode, uid: h.uid, gid: h.gid };
         found.add(path, { layer: l.index, got: buf === undefined ? 'too-large' : { content: buf, entry } });
       }
     } catch (e) {
-      failure ??= e;
       content.stream.destroy();
+      throw w.layerError(l, e);
     }
-    await done;
-    if (failure !== undefined) throw w.layerError(l, failure);
   }
   for (const p of paths) {
     const f = found.last(p);
