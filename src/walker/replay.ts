@@ -57,10 +57,17 @@ export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord, skipR
   if (failed) throw failed;
 }
 
+/** entries replayed between two turns of the event loop */
+const YIELD_EVERY = 512;
+
 async function replayEntries(w: Walk, l: LayerInfo, rec: LayerRecord): Promise<void> {
   w.stats.bytes += rec.bytes;
   if (w.stats.bytes > w.limits.maxTotalBytes) throw w.tooManyBytes(l);
+  let n = 0;
   for (const e of rec.entries) {
+    // the layer's read and hash go on meanwhile: its chunks arrive as I/O callbacks, which a loop of
+    // already-settled awaits would hold back until the end; give them a turn now and then
+    if (++n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const info: Omit<EntryInfo, 'path'> = { type: e.t, size: e.s, mode: e.m };
     if (e.u !== undefined) info.uid = e.u;
     if (e.g !== undefined) info.gid = e.g;
