@@ -232,11 +232,11 @@ await pipeline(Readable.from(chunks), digestCheck(want, 'child', { sizeHint: dat
 console.log('verified', sharedHashWorker() ? 'in the worker' : 'inline');
 `,
     );
-    const t0 = Date.now();
+    // the timeout only guards against a hang: a process that does not exit by itself is killed, and its
+    // status (null, with a signal) fails the assertion below
     const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
     assert.equal(r.stdout.trim(), twoCores ? 'verified in the worker' : 'verified inline');
-    assert.ok(Date.now() - t0 < 20_000);
     // a worker started and never waited on (a large layer opened, then abandoned) does not hold the process either
     const idle = join(dir, 'idle.mjs');
     writeFileSync(
