@@ -89,6 +89,12 @@ export interface ResolvedImage {
   config: ImageConfig;
   layers: LayerInfo[];
   openLayer(diffId: string, signal?: AbortSignal): Promise<LayerContent>;
+  /**
+   * Read a layer's bytes only to check their digests, as a drained openLayer stream would (resolves when
+   * they match; rejects as that stream would fail). For a layer replayed from the layer cache, whose
+   * content nobody walks: a source may read it off the main thread. Absent: the walker drains openLayer.
+   */
+  verifyLayer?(diffId: string, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
   /**
    * How a layer's identity is established, for the layer analysis cache (walker/layercache.ts); absent:

@@ -12,6 +12,11 @@
 //
 // A worker that cannot start or dies fails every stream it was hashing (never passes a layer whose
 // digest was not computed); later streams hash inline.
+//
+// `hashFile` hashes a region of a file in the worker itself, reading it there: for a cached layer, whose
+// bytes nothing on the main thread needs (its record is replayed), this keeps the main thread out of the
+// read entirely. Fed through the ring, the read moved one buffer per event-loop turn of the replay, and
+// the hash thread ran at a third of its speed while a layer of small files replayed.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 
@@ -34,17 +39,71 @@ interface WorkerReply {
   /** [stream id, hex digest, ...] of the streams that ended */
   done: (number | string)[];
   room: boolean;
+  /** [stream id, message] of a file the worker could not read */
+  failed?: [number, string];
 }
+
+/** A region of a file hashed in the worker (`hashFile`). */
+interface FileJob {
+  id: number;
+  path: string;
+  offset: number;
+  length: number;
+}
+
+/** bytes the worker reads at once from a file it hashes */
+const FILE_READ_BYTES = Number(process.env.FRB ?? 1) * 1024 * 1024;
 
 // Plain CommonJS evaluated in the worker: it needs nothing but node:crypto, and being a string it runs the
 // same from the TypeScript sources (tests) and from dist (no worker file to locate, no loader to register).
 const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const fsp = require('node:fs/promises');
 const ring = Buffer.from(workerData.ring);
 const ctrl = new Int32Array(workerData.ctrl);
 const hashes = new Map();
+const cancelled = new Set();
+// a file region, read here in slices, the next one read while this one is hashed (async: ring messages
+// are served between them)
+async function hashFile(j) {
+  let fh;
+  try {
+    fh = await fsp.open(j.path, 'r');
+    const h = createHash('sha256');
+    const size = Math.max(1, Math.min(${FILE_READ_BYTES}, j.length));
+    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    let pos = j.offset, left = j.length, k = 0;
+    // one read of n bytes at pos into the next buffer; a short read means the file ends before the region
+    const next = () => {
+      const n = Math.min(size, left);
+      const p = fh.read(bufs[k], 0, n, pos).then((r) => {
+        if (r.bytesRead !== n) throw new Error('the file ends before the region does');
+        return r.buffer.subarray(0, n);
+      });
+      pos += n;
+      left -= n;
+      k ^= 1;
+      return p;
+    };
+    let pending = left > 0 ? next() : undefined;
+    while (pending) {
+      if (cancelled.delete(j.id)) { await pending.catch(() => {}); return; }
+      const got = await pending;
+      pending = left > 0 ? next() : undefined;
+      h.update(got);
+    }
+    parentPort.postMessage({ done: [j.id, h.digest('hex')], room: false });
+  } catch (e) {
+    parentPort.postMessage({ done: [], room: false, failed: [j.id, (e && e.message) || String(e)] });
+  } finally {
+    cancelled.delete(j.id);
+    if (fh) await fh.close().catch(() => {});
+  }
+}
 parentPort.on('message', (d) => {
+  if (d.file) return void hashFile(d.file);
+  if (d.cancel !== undefined) return void cancelled.add(d.cancel);
   const done = [];
   for (let i = 0; i < d.length; i += 4) {
     const op = d[i], id = d[i + 1], off = d[i + 2], len = d[i + 3];
@@ -85,6 +144,8 @@ export class HashWorker {
   private waiting = 0;
   /** why the worker is unusable, once it is */
   failed: string | undefined;
+  /** hashFile jobs under way */
+  fileJobs = 0;
 
   /** bytes described in one message (a quarter of the ring: the worker hashes while the rest fills; a message costs the main thread ~0.1 ms, so not one per chunk) */
   private readonly batchLimit: number;
@@ -117,6 +178,12 @@ export class HashWorker {
       if (!e) continue;
       this.ends.delete(id);
       e.resolve(m.done[i + 1] as string);
+    }
+    if (m.failed) {
+      const [id, why] = m.failed;
+      const e = this.ends.get(id);
+      this.ends.delete(id);
+      e?.reject(new Error(why));
     }
     if (m.room) for (const w of this.roomWaiters.splice(0)) w.resolve();
   }
@@ -211,6 +278,33 @@ export class HashWorker {
     return this.hold(p);
   }
 
+  /**
+   * The hex sha256 of `length` bytes of the file at `path` from `offset`, read and hashed in the worker.
+   * Rejects when the file cannot be read that far; `signal` stops the read (the promise then rejects).
+   */
+  hashFile(path: string, offset: number, length: number, signal?: AbortSignal): Promise<string> {
+    if (this.failed) return Promise.reject(new HashWorkerError(this.failed));
+    this.fileJobs++;
+    const id = this.open();
+    const p = new Promise<string>((resolve, reject) => this.ends.set(id, { resolve, reject }));
+    this.worker.postMessage({ file: { id, path, offset, length } satisfies FileJob });
+    if (signal) {
+      const onAbort = (): void => {
+        const e = this.ends.get(id);
+        if (!e) return;
+        this.ends.delete(id);
+        this.worker.postMessage({ cancel: id });
+        e.reject(new HashWorkerError('aborted'));
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        void p.catch(() => undefined).finally(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    return this.hold(p).finally(() => this.fileJobs--);
+  }
+
   /** Forget stream `id` (destroyed mid-way): its ring space frees as the worker consumes what was placed. */
   drop(id: number): void {
     const e = this.ends.get(id);
@@ -238,6 +332,7 @@ export class HashWorker {
 }
 
 let shared: HashWorker | undefined;
+let second: HashWorker | undefined;
 /** the Worker constructor threw once (resource limits): not tried again for every stream */
 let cannotStart = false;
 
@@ -255,4 +350,23 @@ export function sharedHashWorker(): HashWorker | undefined {
     return undefined;
   }
   return shared;
+}
+
+/**
+ * A worker for `hashFile`: the shared one when it hashes no file now, else a second one (started on first
+ * use, with a small ring: it only reads files). Two files hash at once: while the walk replays cached
+ * layers they share the cores with it, and once it is done they have both (a 1.3 GB image's cached
+ * layers were verified 0.6 s after its replay ended with one).
+ */
+export function fileHashWorker(): HashWorker | undefined {
+  const first = sharedHashWorker();
+  if (!first || first.fileJobs === 0) return first;
+  if (second && !second.failed) return second.fileJobs <= first.fileJobs ? second : first;
+  if (second?.failed) return first;
+  try {
+    second = new HashWorker(64 * 1024);
+  } catch {
+    return first;
+  }
+  return second;
 }

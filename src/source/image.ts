@@ -5,8 +5,10 @@
 import type { Readable } from 'node:stream';
 import type { ImageRef, LayerContent, LayerInfo, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
-import type { BlobStore } from './store.js';
-import { asReadError, chain, compressionOf, decompressor, digestCheck, peek } from './streams.js';
+import { open } from 'node:fs/promises';
+import type { BlobRegion, BlobStore } from './store.js';
+import { fileHashWorker, HashWorkerError, OFFLOAD_MIN_BYTES } from './hashworker.js';
+import { asReadError, chain, compressionOf, decompressor, digestCheck, mismatch, peek } from './streams.js';
 
 export interface LayerBlob {
   /** name of the blob in the store */
@@ -60,7 +62,61 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
   return out;
 }
 
+/** The first bytes of a region: no compression by its magic bytes (then its bytes are the layer's tar). */
+async function uncompressed(r: BlobRegion): Promise<boolean> {
+  const fh = await open(r.path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(4, r.size));
+    const { bytesRead } = await fh.read(head, 0, head.length, r.offset);
+    return compressionOf(head.subarray(0, bytesRead)) === 'none';
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Check a layer's digests without walking it (a cached layer). An uncompressed blob lying in a local file
+ * (a plain archive's member, the temp copy of a compressed archive, an OCI layout's blob) is read and
+ * hashed in the hash worker: its blob digest and diff_id are the sha256 of the same bytes. Anything else
+ * is streamed through openBlob's checks on this thread.
+ */
+async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<void> {
+  const what = layerLabel(parts.ref, l);
+  const region = parts.store.region?.(b.name);
+  const worker = region && region.size >= OFFLOAD_MIN_BYTES ? fileHashWorker() : undefined;
+  let plain = false;
+  if (region && worker) {
+    try {
+      plain = await uncompressed(region);
+    } catch (e) {
+      throw asReadError(e, what);
+    }
+  }
+  if (!region || !worker || !plain) {
+    const s = await openBlob(parts, l, b, signal);
+    for await (const _ of s) {
+      // the stream's digest checks see every byte
+    }
+    return;
+  }
+  let hex: string;
+  try {
+    hex = await worker.hashFile(region.path, region.offset, region.size, signal);
+  } catch (e) {
+    if (e instanceof HashWorkerError) throw new PortcullisError('INTERNAL', `${what}: digest could not be verified (${e.message})`, { cause: e, subject: what });
+    throw asReadError(e, what);
+  }
+  const got = `sha256:${hex}`;
+  if (b.blobDigest && got !== b.blobDigest) throw mismatch(b.blobDigest, got, `${what}: blob ${b.name}`);
+  if (got !== l.diffId) throw mismatch(l.diffId, got, `${what}: diff_id`);
+}
+
 export function makeImage(parts: ImageParts): ResolvedImage {
+  const layerAt = (diffId: string): number => {
+    const i = parts.layers.findIndex((l) => l.diffId === diffId);
+    if (i < 0) throw new PortcullisError('NOT_FOUND', `${parts.ref.path ?? parts.ref.input}: no layer with diff_id ${diffId}`);
+    return i;
+  };
   const image: ResolvedImage = {
     ref: parts.ref,
     repoTags: parts.repoTags,
@@ -69,9 +125,12 @@ export function makeImage(parts: ImageParts): ResolvedImage {
     config: parts.config,
     layers: parts.layers,
     async openLayer(diffId: string, signal?: AbortSignal): Promise<LayerContent> {
-      const i = parts.layers.findIndex((l) => l.diffId === diffId);
-      if (i < 0) throw new PortcullisError('NOT_FOUND', `${parts.ref.path ?? parts.ref.input}: no layer with diff_id ${diffId}`);
+      const i = layerAt(diffId);
       return { kind: 'tar', stream: await openBlob(parts, parts.layers[i]!, parts.blobs[i]!, signal) };
+    },
+    async verifyLayer(diffId: string, signal?: AbortSignal): Promise<void> {
+      const i = layerAt(diffId);
+      await verifyBlob(parts, parts.layers[i]!, parts.blobs[i]!, signal);
     },
     close: () => parts.store.close(),
   };

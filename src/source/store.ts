@@ -24,7 +24,15 @@ export interface BlobStore {
   stream(name: string): Readable;
   /** size in bytes when known without reading (a hint: the stream's digest check decides where to hash) */
   size?(name: string): number | undefined;
+  /** where the blob's bytes lie in a local file, when they do (a reader elsewhere, the hash worker, can read them there) */
+  region?(name: string): BlobRegion | undefined;
   close(): Promise<void>;
+}
+
+export interface BlobRegion {
+  path: string;
+  offset: number;
+  size: number;
 }
 
 export interface ArchiveEntry {
@@ -190,6 +198,11 @@ export class TarArchive implements BlobStore {
     return this.resolve(name)?.size;
   }
 
+  region(name: string): BlobRegion | undefined {
+    const e = this.resolve(name);
+    return e ? { path: this.file, offset: e.offset, size: e.size } : undefined;
+  }
+
   stream(name: string): Readable {
     const e = this.need(name);
     if (e.size === 0) return Readable.from([]);
@@ -267,10 +280,14 @@ export class DirStore implements BlobStore {
   }
 
   size(name: string): number | undefined {
+    return this.region(name)?.size;
+  }
+
+  region(name: string): BlobRegion | undefined {
     const p = this.pathOf(name);
     if (!p) return undefined;
     try {
-      return statSync(p).size;
+      return { path: p, offset: 0, size: statSync(p).size };
     } catch {
       return undefined;
     }

@@ -39,7 +39,7 @@ export interface DigestOptions {
   worker?: HashWorker;
 }
 
-function mismatch(expected: string, got: string, what: string): PortcullisError {
+export function mismatch(expected: string, got: string, what: string): PortcullisError {
   return new PortcullisError('DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${got}`, { subject: what });
 }
 

@@ -7,7 +7,7 @@ import type { Analyzer, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { walkDir } from './dirwalk.js';
 import { resolvePending } from './links.js';
-import { lookup, replayLayer, walkTarCached } from './replay.js';
+import { LayerVerifier, lookup, replayLayer, walkTarCached } from './replay.js';
 import type { WalkOptions, WalkResult } from './types.js';
 import { Walk } from './walk.js';
 
@@ -25,25 +25,35 @@ export { DEFAULT_CACHE_MAX_BYTES, defaultLayerCacheDir, LayerCache, type LayerCa
 export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opts: WalkOptions = {}): Promise<WalkResult> {
   const w = new Walk(image, analyzers, opts);
   const total = image.layers.length;
-  for (const l of image.layers) {
-    if (opts.signal?.aborted) throw new PortcullisError('INTERNAL', 'walk aborted');
-    const hit = await lookup(w, l);
-    if (hit) {
-      await replayLayer(w, l, hit.rec, hit.skipRead);
-      w.stats.cachedLayers++;
-      if (hit.skipRead) w.stats.notDownloaded++;
-    } else {
-      let content;
-      try {
-        content = await image.openLayer(l.diffId, opts.signal);
-      } catch (e) {
-        throw w.layerError(l, e);
+  const verifier = new LayerVerifier(w);
+  try {
+    for (const l of image.layers) {
+      if (opts.signal?.aborted) throw new PortcullisError('INTERNAL', 'walk aborted');
+      verifier.check();
+      const hit = await lookup(w, l);
+      if (hit) {
+        if (hit.skipRead) w.stats.notDownloaded++;
+        else verifier.add(l);
+        await replayLayer(w, l, hit.rec);
+        w.stats.cachedLayers++;
+      } else {
+        let content;
+        try {
+          content = await image.openLayer(l.diffId, opts.signal);
+        } catch (e) {
+          throw w.layerError(l, e);
+        }
+        if (content.kind === 'fs') await walkDir(w, l, content.root);
+        else await walkTarCached(w, l, content.stream);
       }
-      if (content.kind === 'fs') await walkDir(w, l, content.root);
-      else await walkTarCached(w, l, content.stream);
+      w.stats.layers++;
+      opts.onLayer?.(w.stats.layers, total);
     }
-    w.stats.layers++;
-    opts.onLayer?.(w.stats.layers, total);
+    // nothing the replays found counts before every cached layer's bytes were hashed in this run
+    await verifier.done();
+  } catch (e) {
+    await verifier.abort();
+    throw e;
   }
   await resolvePending(w);
   await Promise.all(w.stores.splice(0));

@@ -7,6 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Analyzer, EntryInfo, FileInput, LayerRef, ResolvedImage } from '../core/types.js';
+import { Readable } from 'node:stream';
+import { PortcullisError, isPortcullisError } from '../core/errors.js';
 import { makeTar, sha } from '../source/testkit.js';
 import { LayerCache, walkImage, type EntryObserver, type WalkCache, type WalkResult } from './index.js';
 import { RECORD_FORMAT, type LayerRecord } from './record.js';
@@ -108,6 +110,45 @@ test('a replayed walk equals the cold walk: facts, statuses, problems, effective
   const pkg = warm.r.files.find((f) => f.path === '/etc/warn.conf')!;
   const fact = pkg.facts[0]!;
   assert.ok(fact.kind === 'package' && fact.pkg.locations[0]!.layer === pkg.layer);
+});
+
+test('a replayed layer counts only once its bytes were verified in this run: a failed check fails the walk', async () => {
+  const img = image(await layers());
+  const cache: WalkCache = { store: new LayerCache(dir()), salt: ['verify'] };
+  await walk(img, cache);
+  // a source that can check a layer without a stream: asked for every replayed layer, never opened
+  const asked: string[] = [];
+  let opened = 0;
+  const checking: ResolvedImage = {
+    ...img,
+    openLayer: async (d) => (opened++, img.openLayer(d)),
+    verifyLayer: async (d) => void asked.push(d),
+  };
+  const warm = await walk(checking, cache);
+  assert.equal(warm.r.stats.cachedLayers, 2);
+  assert.deepEqual(asked.sort(), img.layers.map((l) => l.diffId).sort());
+  assert.equal(opened, 0);
+  // the first layer's bytes do not match: the walk fails with that error, whatever the replays found
+  const forged: ResolvedImage = {
+    ...img,
+    verifyLayer: async (d) => {
+      if (d === img.layers[0]!.diffId) throw new PortcullisError('DIGEST_MISMATCH', 'layer 1: diff_id: digest mismatch');
+    },
+  };
+  await assert.rejects(walk(forged, cache), (e: Error) => isPortcullisError(e) && e.code === 'DIGEST_MISMATCH');
+  // no verifyLayer: the layer's stream is drained, and its failure fails the walk
+  const failing: ResolvedImage = {
+    ...img,
+    openLayer: async () => ({
+      kind: 'tar',
+      stream: new Readable({
+        read() {
+          this.destroy(new PortcullisError('DIGEST_MISMATCH', 'stream: diff_id: digest mismatch'));
+        },
+      }),
+    }),
+  };
+  await assert.rejects(walk(failing, cache), (e: Error) => isPortcullisError(e) && e.code === 'DIGEST_MISMATCH');
 });
 
 test('another key (analyzer version, salt) misses; a check without save() leaves its layers unrecorded', async () => {
