@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedOrSkip } from '../src/core/shared.js';
@@ -84,6 +85,34 @@ test('crafted multi-layer archive: cold, warm and --no-cache reports are byte-id
     const { gunzipSync } = await import('node:zlib');
     const text = gunzipSync(readFileSync(r).subarray(10, -32)).toString('utf8');
     assert.ok(!text.includes(AWS_KEY) && !text.includes('abcdefghijklmnop'), `${r} holds a secret`);
+  }
+});
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+test('gzip\'d whole archive: the warm scan equals the cold one without decompressing it; its config (ENV secrets) is not readable from the cache', async (t) => {
+  if (!sharedOrSkip(t, 'data')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'layer-cache-img-'));
+  const layers = await craftedLayers();
+  const config = configFor(layers.map((l) => sha(l)), { config: { Env: ['PATH=/usr/bin', `AWS_ACCESS_KEY_ID=${AWS_KEY}`], User: 'app' } });
+  const image = join(dir, 'app.tar.gz');
+  writeFileSync(image, gzipSync(await dockerArchive(layers, { config })));
+  const cache = cacheDir();
+  const cold = await scan(image, cache);
+  assert.ok(cold.code === 0 || cold.code === 1, cold.stderr);
+  const warm = await scan(image, cache);
+  assert.equal(replayed(warm.stderr), '3 of 3', warm.stderr);
+  assert.equal(warm.stdout, cold.stdout);
+  assert.ok((JSON.parse(cold.stdout) as { findings: { kind: string }[] }).findings.some((x) => x.kind === 'secret'), 'the ENV secret is found');
+  const archives = readdirSync(join(cache, 'layers', 'archives'));
+  assert.equal(archives.length, 1, 'facts stored for the archive');
+  for (const f of filesUnder(cache)) {
+    const raw = readFileSync(f);
+    const text = raw.subarray(0, 10).toString() === 'PCLLAYER1\n' || raw.subarray(0, 12).toString() === 'PCLARCHIVE1\n' ? gunzipSync(raw.subarray(raw.indexOf(10) + 1, -32)).toString('utf8') : raw.toString('utf8');
+    assert.ok(!text.includes(AWS_KEY) && !text.includes(config.toString('base64').slice(0, 40)), `${f} holds the secret or the config`);
   }
 });
 

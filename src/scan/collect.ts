@@ -33,8 +33,13 @@ function withChecks(cache: WalkCache | undefined, checks: ContentCheck[]): WalkC
   return { ...cache, salt: [...cache.salt, checks.map((c) => [c.name, c.version, c.rulesDigest])] };
 }
 
+/** How the image is opened: the archive memo is the layer cache's (a compressed archive met before is not decompressed again). */
+function openOptions(opts: CollectOptions): OpenOptions {
+  return { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes, ...(opts.registry ? { registry: opts.registry } : {}), ...(opts.cache ? { archiveMemo: opts.cache.store } : {}) };
+}
+
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
-  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes, ...(opts.registry ? { registry: opts.registry } : {}) });
+  const image = await openImage(input, openOptions(opts));
   try {
     const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
       signal: opts.signal,
@@ -55,7 +60,7 @@ export interface ScanCollectOptions extends CollectOptions {
 
 /** The inventory and the content checks' results, from one walk over the image. */
 export async function collectWithChecks(input: string, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
-  const image = await openImage(input, { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes, ...(opts.registry ? { registry: opts.registry } : {}) });
+  const image = await openImage(input, openOptions(opts));
   try {
     const tracker = new FileTracker();
     const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));

@@ -28,6 +28,11 @@ export function layerLabel(ref: ImageRef, l: LayerInfo): string {
   return `${ref.path ?? ref.input}: layer ${l.index + 1} (${l.diffId})`;
 }
 
+/** The digests a layer's blob is checked against: its blob digest (when the layout records one) and diff_id. */
+function digestsOf(l: LayerInfo, b: LayerBlob): string[] {
+  return b.blobDigest ? [b.blobDigest, l.diffId] : [l.diffId];
+}
+
 async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<Readable> {
   const what = layerLabel(parts.ref, l);
   let raw: Readable;
@@ -51,6 +56,8 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
   if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`, opts));
   streams.push(decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`, opts));
   const out = chain(streams, what);
+  // read to its end: every digest check passed
+  out.on('end', () => parts.store.noteVerified?.(b.name, digestsOf(l, b)));
   if (signal) {
     const onAbort = (): void => {
       out.destroy(new PortcullisError('INTERNAL', `${what}: aborted`));
@@ -82,6 +89,9 @@ async function uncompressed(r: BlobRegion): Promise<boolean> {
  */
 async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<void> {
   const what = layerLabel(parts.ref, l);
+  // known from a run over the same compressed archive bytes (their digest computed in this run)
+  const known = parts.store.verifiedDigests?.(b.name);
+  if (known && digestsOf(l, b).every((d) => known.has(d))) return;
   const region = parts.store.region?.(b.name);
   const worker = region && region.size >= OFFLOAD_MIN_BYTES ? fileHashWorker() : undefined;
   let plain = false;
@@ -109,6 +119,7 @@ async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?
   const got = `sha256:${hex}`;
   if (b.blobDigest && got !== b.blobDigest) throw mismatch(b.blobDigest, got, `${what}: blob ${b.name}`);
   if (got !== l.diffId) throw mismatch(l.diffId, got, `${what}: diff_id`);
+  parts.store.noteVerified?.(b.name, digestsOf(l, b));
 }
 
 export function makeImage(parts: ImageParts): ResolvedImage {

@@ -8,7 +8,7 @@
 import { createReadStream, createWriteStream, promises as fsp, realpathSync, lstatSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PortcullisError } from '../core/errors.js';
 import { asReadError, byteLimit, compressionOf, decompressor } from './streams.js';
@@ -26,6 +26,10 @@ export interface BlobStore {
   size?(name: string): number | undefined;
   /** where the blob's bytes lie in a local file, when they do (a reader elsewhere, the hash worker, can read them there) */
   region?(name: string): BlobRegion | undefined;
+  /** digests the bytes of `name` were verified to have, in this run or one over the same archive bytes (compressed.ts) */
+  verifiedDigests?(name: string): ReadonlySet<string> | undefined;
+  /** the bytes of `name` were found to have `digests` in this run */
+  noteVerified?(name: string, digests: string[]): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +53,8 @@ export interface ArchiveOptions {
   maxArchiveBytes?: number;
   /** limit on the number of entries in the archive (default 1,000,000) */
   maxArchiveEntries?: number;
+  /** sees the bytes of a compressed whole archive as they are decompressed (compressed.ts hashes them) */
+  tap?: Transform;
 }
 
 /** Private temp dirs still open: removed on exit and on SIGINT/SIGTERM too (core/cleanup), should a caller never call close(). */
@@ -128,13 +134,10 @@ export class TarArchive implements BlobStore {
           maxBytes < limit
             ? `the temp directory ${tmpdir()} has ${free} bytes free (a ${kind}-compressed archive is decompressed to a temp file: free space, or pass the archive uncompressed)`
             : `the limit for ${kind}-compressed archives, which are decompressed to a temp file (PORTCULLIS_MAX_ARCHIVE_BYTES raises it; an uncompressed archive needs no copy)`;
-        await pipeline(
-          createReadStream(path, { highWaterMark: 1024 * 1024 }),
-          decompressor(kind),
-          byteLimit(maxBytes, path, why),
-          createWriteStream(file, { mode: 0o600, flags: 'wx' }),
-          { signal: opts.signal },
-        );
+        const read = createReadStream(path, { highWaterMark: 1024 * 1024 });
+        const out = [decompressor(kind), byteLimit(maxBytes, path, why), createWriteStream(file, { mode: 0o600, flags: 'wx' })] as const;
+        if (opts.tap) await pipeline(read, opts.tap, ...out, { signal: opts.signal });
+        else await pipeline(read, ...out, { signal: opts.signal });
       } catch (e) {
         await removeTemp(tmpDir);
         throw asReadError(e, `${path} (${kind}-compressed archive)`);
@@ -149,8 +152,20 @@ export class TarArchive implements BlobStore {
     }
   }
 
+  /**
+   * Only the index of an archive (compressed.ts: what an earlier run of the same archive bytes indexed):
+   * names, sizes and links resolve; nothing can be read.
+   */
+  static indexOnly(where: string, entries: ArchiveEntry[]): TarArchive {
+    return new TarArchive(where, '', new Map(entries.map((e) => [e.name, e])), undefined);
+  }
+
   names(): string[] {
     return [...this.entries.keys()];
+  }
+
+  entryList(): ArchiveEntry[] {
+    return [...this.entries.values()];
   }
 
   /** The regular-file entry for `name`, following symlinks and hard links inside the archive. */
@@ -180,7 +195,12 @@ export class TarArchive implements BlobStore {
     return e;
   }
 
+  private readable(): void {
+    if (!this.file) throw new PortcullisError('INTERNAL', `${this.where}: the archive is not decompressed`);
+  }
+
   async read(name: string, max: number): Promise<Buffer> {
+    this.readable();
     const e = this.need(name);
     if (e.size > max) throw new PortcullisError('LIMIT_EXCEEDED', `${this.where}: ${name} is ${e.size} bytes, more than the ${max} allowed`, { subject: name });
     const fh = await fsp.open(this.file, 'r');
@@ -199,11 +219,12 @@ export class TarArchive implements BlobStore {
   }
 
   region(name: string): BlobRegion | undefined {
-    const e = this.resolve(name);
+    const e = this.file ? this.resolve(name) : undefined;
     return e ? { path: this.file, offset: e.offset, size: e.size } : undefined;
   }
 
   stream(name: string): Readable {
+    this.readable();
     const e = this.need(name);
     if (e.size === 0) return Readable.from([]);
     return createReadStream(this.file, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: 1024 * 1024 });

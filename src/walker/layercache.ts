@@ -18,6 +18,9 @@ import { checkRecord, type LayerRecord } from './record.js';
 
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
 const MAGIC = Buffer.from('PCLLAYER1\n');
+const ARCHIVE_MAGIC = Buffer.from('PCLARCHIVE1\n');
+/** archive facts larger than this are not stored (an archive of very many members: its index) */
+const MAX_ARCHIVE_FACTS_BYTES = 8 * 1024 * 1024;
 const DIGEST_BYTES = 32;
 /** a record whose file would be larger than this (or than a quarter of the cap) is not stored */
 const MAX_RECORD_BYTES = 512 * 1024 * 1024;
@@ -45,6 +48,24 @@ export function defaultLayerCacheDir(env: Record<string, string | undefined>): s
 
 function sha256(b: Buffer): Buffer {
   return createHash('sha256').update(b).digest();
+}
+
+/** MAGIC, gzip'd JSON of `doc`, then the sha256 of all that. */
+async function encode(magic: Buffer, doc: unknown): Promise<Buffer> {
+  const body = Buffer.concat([magic, await gzipP(Buffer.from(JSON.stringify(doc), 'utf8'), { level: 1 })]);
+  return Buffer.concat([body, sha256(body)]);
+}
+
+/** The JSON document of an encoded file, or undefined when it is not whole and intact. */
+async function decodeDoc(raw: Buffer, magic: Buffer): Promise<unknown> {
+  if (raw.length < magic.length + DIGEST_BYTES || !raw.subarray(0, magic.length).equals(magic)) return undefined;
+  const body = raw.subarray(0, raw.length - DIGEST_BYTES);
+  if (!sha256(body).equals(raw.subarray(raw.length - DIGEST_BYTES))) return undefined;
+  try {
+    return JSON.parse((await gunzipP(body.subarray(magic.length))).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 export class LayerCache {
@@ -87,13 +108,9 @@ export class LayerCache {
   }
 
   private async decode(raw: Buffer, key: string, diffId: string): Promise<LayerRecord | undefined> {
-    if (raw.length < MAGIC.length + DIGEST_BYTES || !raw.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-    const body = raw.subarray(0, raw.length - DIGEST_BYTES);
-    if (!sha256(body).equals(raw.subarray(raw.length - DIGEST_BYTES))) return undefined;
+    const o = (await decodeDoc(raw, MAGIC)) as { key?: unknown; record?: unknown } | undefined;
+    if (!o || typeof o !== 'object' || o.key !== key) return undefined;
     try {
-      const doc = JSON.parse((await gunzipP(body.subarray(MAGIC.length))).toString('utf8')) as unknown;
-      const o = doc as { key?: unknown; record?: unknown };
-      if (!o || typeof o !== 'object' || o.key !== key) return undefined;
       return checkRecord(o.record, diffId);
     } catch {
       return undefined;
@@ -104,11 +121,9 @@ export class LayerCache {
   async put(key: string, rec: LayerRecord): Promise<string | undefined> {
     if (!KEY_RE.test(key)) return `bad key ${key}`;
     try {
-      const json = Buffer.from(JSON.stringify({ key, record: rec }), 'utf8');
-      const body = Buffer.concat([MAGIC, await gzipP(json, { level: 1 })]);
-      const size = body.length + DIGEST_BYTES;
-      if (size > Math.min(MAX_RECORD_BYTES, this.maxBytes / 4)) return `record of ${size} bytes not stored (over the per-record limit)`;
-      await this.writeAtomic(this.recordPath(key), Buffer.concat([body, sha256(body)]));
+      const data = await encode(MAGIC, { key, record: rec });
+      if (data.length > Math.min(MAX_RECORD_BYTES, this.maxBytes / 4)) return `record of ${data.length} bytes not stored (over the per-record limit)`;
+      await this.writeAtomic(this.recordPath(key), data);
       this.stats.writes++;
       await this.evict();
       return undefined;
@@ -151,6 +166,43 @@ export class LayerCache {
     await this.writeAtomic(this.blobPath(blobDigest), Buffer.from(`${text}${sha256(Buffer.from(text)).toString('hex')}\n`)).catch(() => {});
   }
 
+  private archivePath(archiveDigest: string): string {
+    return join(this.dir, 'archives', archiveDigest.replace(':', '-'));
+  }
+
+  /**
+   * What runs learned from the compressed archive whose bytes hash to `archiveDigest` (an opaque document:
+   * source/compressed.ts checks its shape), verified on read like a record.
+   */
+  async getArchive(archiveDigest: string): Promise<unknown> {
+    if (!BLOB_RE.test(archiveDigest)) return undefined;
+    const path = this.archivePath(archiveDigest);
+    let raw: Buffer;
+    try {
+      raw = await fsp.readFile(path);
+    } catch {
+      return undefined;
+    }
+    const o = (await decodeDoc(raw, ARCHIVE_MAGIC)) as { archive?: unknown; facts?: unknown } | undefined;
+    const facts = o && typeof o === 'object' && o.archive === archiveDigest ? o.facts : undefined;
+    if (facts === undefined) {
+      this.stats.rejected++;
+      await fsp.rm(path, { force: true }).catch(() => {});
+      return undefined;
+    }
+    const now = new Date();
+    await fsp.utimes(path, now, now).catch(() => {});
+    return facts;
+  }
+
+  async putArchive(archiveDigest: string, facts: unknown): Promise<void> {
+    if (!BLOB_RE.test(archiveDigest)) return;
+    const data = await encode(ARCHIVE_MAGIC, { archive: archiveDigest, facts });
+    if (data.length > MAX_ARCHIVE_FACTS_BYTES) return;
+    await this.writeAtomic(this.archivePath(archiveDigest), data).catch(() => {});
+    await this.evict();
+  }
+
   /** Remove least recently used records until the total is under the cap; remove stale temp files. */
   async evict(): Promise<void> {
     let names: string[];
@@ -161,6 +213,19 @@ export class LayerCache {
     }
     const now = Date.now();
     const recs: { path: string; size: number; mtime: number }[] = [];
+    // archive facts (small: an index and a few manifests) count toward the cap and age like records
+    const archives = await fsp.readdir(join(this.dir, 'archives')).catch(() => [] as string[]);
+    for (const n of archives) {
+      const path = join(this.dir, 'archives', n);
+      try {
+        const st = await fsp.stat(path);
+        if (n.endsWith('.tmp')) {
+          if (now - st.mtimeMs > STALE_TEMP_MS) await fsp.rm(path, { force: true });
+        } else if (st.isFile()) recs.push({ path, size: st.size, mtime: st.mtimeMs });
+      } catch {
+        // removed by another job meanwhile
+      }
+    }
     for (const n of names) {
       const path = join(this.dir, n);
       try {
