@@ -29,7 +29,7 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
   try {
     for (const l of image.layers) {
       if (opts.signal?.aborted) throw new PortcullisError('INTERNAL', 'walk aborted');
-      verifier.check();
+      await verifier.check();
       const hit = await lookup(w, l);
       if (hit) {
         if (hit.skipRead) w.stats.notDownloaded++;

@@ -1,6 +1,7 @@
 // The layer analysis cache in the walk: look a layer up, replay its record through the walker's entry
 // path while the layer is read and hashed in the background (LayerVerifier; not read when its blob is
-// pinned and known), or walk it and store what the walk recorded. See layercache.ts (the store) and record.ts (what a record holds).
+// pinned and known), or walk it and store what the walk recorded. See layercache.ts (the store) and
+// record.ts (what a record holds).
 import type { Readable } from 'node:stream';
 import type { EntryInfo, LayerInfo } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
@@ -30,11 +31,12 @@ const READERS = 2;
 
 /**
  * Reads and hashes cached layers in the background, in order and two at a time, while the walk replays
- * them and goes on with the next layers: a record counts only for bytes hashed in this run, but nothing in the
- * replay needs those bytes, so the walk does not wait for them layer by layer (the hash thread would
- * idle while a layer of many small files replays, and the main thread while a layer of large files is
- * hashed). `walkImage` awaits `done()` before it returns anything: a layer whose read failed (its
- * diff_id did not match) fails the whole walk, as before, only later.
+ * them and goes on with the next layers: a record counts only for bytes hashed in this run, but nothing
+ * in the replay needs those bytes, so the walk does not wait for them layer by layer (the hash thread
+ * would idle while a layer of many small files replays, and the main thread while a layer of large
+ * files is hashed). `walkImage` awaits `done()` before it returns anything: a layer whose read failed
+ * (its diff_id did not match) fails the whole walk, as before, only later. When several fail, the
+ * error is the lowest layer's, whatever finished first.
  */
 export class LayerVerifier {
   /** layers waiting to be read, taken in order by up to READERS readers (a source may hash two at once) */
@@ -42,7 +44,8 @@ export class LayerVerifier {
   private readers = 0;
   private readonly running: Promise<void>[] = [];
   private readonly stops = new Set<() => void>();
-  private failure: PortcullisError | undefined;
+  /** failures so far, by layer index */
+  private readonly failures = new Map<number, PortcullisError>();
   private stopped = false;
 
   constructor(private readonly w: Walk) {}
@@ -57,11 +60,11 @@ export class LayerVerifier {
   }
 
   private async reader(): Promise<void> {
-    for (let l = this.queue.shift(); l && !this.failure && !this.stopped; l = this.queue.shift()) {
+    for (let l = this.queue.shift(); l && this.failures.size === 0 && !this.stopped; l = this.queue.shift()) {
       try {
         await this.read(l);
       } catch (e) {
-        this.failure ??= this.w.layerError(l, e);
+        this.failures.set(l.index, this.w.layerError(l, e));
       }
     }
     this.readers--;
@@ -97,15 +100,16 @@ export class LayerVerifier {
     }
   }
 
-  /** Throw the failure of a layer read so far, if any (the walk stops early instead of at its end). */
-  check(): void {
-    if (this.failure) throw this.failure;
+  /** Once a read failed, fail the walk now rather than at its end (with the lowest failed layer's error). */
+  async check(): Promise<void> {
+    if (this.failures.size > 0) await this.done();
   }
 
-  /** Wait for every queued read; throw the first failure. */
+  /** Wait for every read under way; throw the lowest failed layer's error. Layers queued after a failure are not read. */
   async done(): Promise<void> {
     while (this.running.length > 0) await Promise.all(this.running.splice(0));
-    this.check();
+    const first = Math.min(...this.failures.keys());
+    if (this.failures.size > 0) throw this.failures.get(first)!;
   }
 
   /** Stop reading (the walk failed): the read under way is destroyed, queued ones do not start. */
