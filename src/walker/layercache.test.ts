@@ -178,6 +178,16 @@ function record(n: number): LayerRecord {
   return { format: RECORD_FORMAT, diffId: sha(String(n)), bytes: 1, entries: [{ n: `f${n}`, t: 'file', s: 1, m: 0o644, r: { sinks: [['x', 'y'.repeat(2000 + n)]] } }] };
 }
 
+test('store: a record of many entries (encoded a batch at a time) reads back equal', async () => {
+  const store = new LayerCache(dir());
+  const entries = Array.from({ length: 4501 }, (_, i) => ({ n: `d${i % 7}/f${i}\u00e9"\\`, t: 'file' as const, s: i, m: 0o644, ...(i % 3 === 0 ? { r: { len: i, runs: [{ a: 'probe', f: `[{"i":${i}}]` }] } } : {}) }));
+  for (const rec of [{ format: RECORD_FORMAT, diffId: sha('many'), bytes: 123, entries }, { format: RECORD_FORMAT, diffId: sha('none'), bytes: 0, entries: [] }]) {
+    const key = sha(rec.diffId).slice(7);
+    assert.equal(await store.put(key, rec), undefined);
+    assert.deepEqual(await store.get(key, rec.diffId), rec);
+  }
+});
+
 test('store: verified on read, LRU eviction to the cap, no temp files left', async () => {
   const d = dir();
   const store = new LayerCache(d, 64 * 1024);
