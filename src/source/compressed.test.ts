@@ -28,6 +28,13 @@ class Memo implements ArchiveMemo {
     this.puts++;
     this.docs.set(d, JSON.stringify(facts));
   }
+  readonly blobs = new Map<string, string>();
+  async blobDiffId(b: string): Promise<string | undefined> {
+    return this.blobs.get(b);
+  }
+  async putBlob(b: string, d: string): Promise<void> {
+    this.blobs.set(b, d);
+  }
   /** the facts stored for the archive whose bytes are `gz` */
   factsOf(gz: Buffer): ArchiveFacts {
     const d = fileSha(gz);
@@ -154,6 +161,12 @@ test('facts of the wrong shape, or a failing memo, are ignored: the archive is d
       throw new Error('disk gone');
     },
     putArchive: async () => {
+      throw new Error('disk gone');
+    },
+    blobDiffId: async () => {
+      throw new Error('disk gone');
+    },
+    putBlob: async () => {
       throw new Error('disk gone');
     },
   };

@@ -24,7 +24,9 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { PortcullisError } from '../core/errors.js';
 import { fileHashWorker } from './hashworker.js';
-import { type ArchiveEntry, type ArchiveOptions, type BlobRegion, type BlobStore, TarArchive } from './store.js';
+import { type ArchiveEntry, type ArchiveMemo, type ArchiveOptions, type BlobRegion, type BlobStore, TarArchive } from './store.js';
+
+export type { ArchiveMemo } from './store.js';
 import { asReadError, compressionOf, DIGEST_RE } from './streams.js';
 
 /** What runs learned from one compressed archive's bytes (see the top of this file). */
@@ -34,15 +36,6 @@ export interface ArchiveFacts {
   small: Record<string, string>;
   /** member name → digests its bytes were verified to have (blob digest; diff_id after decompression) */
   verified: Record<string, string[]>;
-}
-
-/**
- * Where archive facts are kept between runs (the layer cache: walker/layercache.ts). It keeps opaque
- * documents (sealed facts, under memoKey), checked here; both calls may fail: the memo is an optimisation.
- */
-export interface ArchiveMemo {
-  getArchive(archiveDigest: string): Promise<unknown>;
-  putArchive(archiveDigest: string, facts: unknown): Promise<void>;
 }
 
 /** members read whole are remembered up to this much in all (manifests and configs are kilobytes) */
@@ -104,7 +97,7 @@ async function fileDigest(path: string): Promise<string> {
 }
 
 /** Open an archive: a compressed one with a memo goes through CompressedArchive, anything else is a TarArchive. */
-export async function openArchive(path: string, opts: ArchiveOptions & { archiveMemo?: ArchiveMemo }): Promise<BlobStore> {
+export async function openArchive(path: string, opts: ArchiveOptions): Promise<BlobStore> {
   const memo = opts.archiveMemo;
   if (!memo) return TarArchive.open(path, opts);
   let compressed: boolean;
@@ -146,7 +139,7 @@ export class CompressedArchive implements BlobStore {
   constructor(
     readonly where: string,
     private readonly opts: ArchiveOptions,
-    private readonly memo: ArchiveMemo,
+    readonly memo: ArchiveMemo,
     /** sha256 of the compressed file, computed in this run */
     private readonly digest: string,
     facts: ArchiveFacts | undefined,
@@ -221,10 +214,11 @@ export class CompressedArchive implements BlobStore {
 
   stream(name: string): Readable {
     if (this.inner) return this.inner.stream(name);
-    const self = this;
+    const later = this.decompressed();
+    later.catch(() => undefined); // the stream reports it when read
     return Readable.from(
       (async function* () {
-        yield* (await self.decompressed()).stream(name);
+        yield* (await later).stream(name);
       })(),
       { objectMode: false },
     );

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { ImageRef, LayerContent, LayerInfo, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { BlobRegion, BlobStore } from './store.js';
 import { fileHashWorker, HashWorkerError, OFFLOAD_MIN_BYTES } from './hashworker.js';
@@ -56,8 +57,13 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
   if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`, opts));
   streams.push(decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`, opts));
   const out = chain(streams, what);
-  // read to its end: every digest check passed
-  out.on('end', () => parts.store.noteVerified?.(b.name, digestsOf(l, b)));
+  // read to its end: every digest check passed (a compressed blob's diff_id is remembered for later runs:
+  // verifying it then takes hashing the blob, not decompressing it)
+  const compressed = compressionOf(head) !== 'none';
+  out.on('end', () => {
+    parts.store.noteVerified?.(b.name, digestsOf(l, b));
+    if (compressed && b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);
+  });
   if (signal) {
     const onAbort = (): void => {
       out.destroy(new PortcullisError('INTERNAL', `${what}: aborted`));
@@ -82,10 +88,36 @@ async function uncompressed(r: BlobRegion): Promise<boolean> {
 }
 
 /**
- * Check a layer's digests without walking it (a cached layer). An uncompressed blob lying in a local file
- * (a plain archive's member, the temp copy of a compressed archive, an OCI layout's blob) is read and
- * hashed in the hash worker: its blob digest and diff_id are the sha256 of the same bytes. Anything else
- * is streamed through openBlob's checks on this thread.
+ * The digests a blob's raw bytes must have when hashing them alone checks the layer: an uncompressed
+ * blob's bytes are the layer (blob digest and diff_id alike); a compressed blob whose diff_id a run that
+ * hashed both bytes recorded (the memo's blob → diff_id) needs only its blob digest. Else undefined:
+ * the layer must be decompressed and hashed.
+ */
+async function rawSuffices(parts: ImageParts, l: LayerInfo, b: LayerBlob, region: BlobRegion): Promise<string[] | undefined> {
+  if (await uncompressed(region)) return digestsOf(l, b);
+  const memo = parts.store.memo;
+  if (!b.blobDigest || !memo) return undefined;
+  const known = await memo.blobDiffId(b.blobDigest).catch(() => undefined);
+  return known === l.diffId ? [b.blobDigest] : undefined;
+}
+
+/** sha256 of a blob's raw bytes: in a hash worker, reading the file there, when it is large; else here. */
+async function rawDigest(parts: ImageParts, b: LayerBlob, region: BlobRegion, signal?: AbortSignal): Promise<string> {
+  const worker = region.size >= OFFLOAD_MIN_BYTES ? fileHashWorker() : undefined;
+  if (worker) return `sha256:${await worker.hashFile(region.path, region.offset, region.size, signal)}`;
+  const h = createHash('sha256');
+  for await (const c of parts.store.stream(b.name)) {
+    if (signal?.aborted) throw new PortcullisError('INTERNAL', 'aborted');
+    h.update(c as Buffer);
+  }
+  return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * Check a layer's digests without walking it (a cached layer). A blob lying in a local file (a plain
+ * archive's member, the temp copy of a compressed archive, an OCI layout's blob) is hashed as it is
+ * stored when that settles it (rawSuffices): no decompression, and large ones are read and hashed in a
+ * hash worker. Anything else is streamed through openBlob's checks on this thread.
  */
 async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<void> {
   const what = layerLabel(parts.ref, l);
@@ -93,32 +125,29 @@ async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?
   const known = parts.store.verifiedDigests?.(b.name);
   if (known && digestsOf(l, b).every((d) => known.has(d))) return;
   const region = parts.store.region?.(b.name);
-  const worker = region && region.size >= OFFLOAD_MIN_BYTES ? fileHashWorker() : undefined;
-  let plain = false;
-  if (region && worker) {
-    try {
-      plain = await uncompressed(region);
-    } catch (e) {
-      throw asReadError(e, what);
-    }
+  let expected: string[] | undefined;
+  try {
+    expected = region ? await rawSuffices(parts, l, b, region) : undefined;
+  } catch (e) {
+    throw asReadError(e, what);
   }
-  if (!region || !worker || !plain) {
+  if (!region || !expected) {
     const s = await openBlob(parts, l, b, signal);
     for await (const _ of s) {
       // the stream's digest checks see every byte
     }
     return;
   }
-  let hex: string;
+  let got: string;
   try {
-    hex = await worker.hashFile(region.path, region.offset, region.size, signal);
+    got = await rawDigest(parts, b, region, signal);
   } catch (e) {
     if (e instanceof HashWorkerError) throw new PortcullisError('INTERNAL', `${what}: digest could not be verified (${e.message})`, { cause: e, subject: what });
-    throw asReadError(e, what);
+    throw e instanceof PortcullisError ? e : asReadError(e, what);
   }
-  const got = `sha256:${hex}`;
-  if (b.blobDigest && got !== b.blobDigest) throw mismatch(b.blobDigest, got, `${what}: blob ${b.name}`);
-  if (got !== l.diffId) throw mismatch(l.diffId, got, `${what}: diff_id`);
+  for (const d of expected) {
+    if (got !== d) throw mismatch(d, got, d === b.blobDigest ? `${what}: blob ${b.name}` : `${what}: diff_id`);
+  }
   parts.store.noteVerified?.(b.name, digestsOf(l, b));
 }
 

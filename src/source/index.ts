@@ -9,7 +9,7 @@ import { resolveDockerArchive } from './docker.js';
 import { platformMatches, resolveOci } from './oci.js';
 import { formatPlatform, parseImageRef } from './ref.js';
 import { DirStore, type ArchiveOptions, type BlobStore } from './store.js';
-import { openArchive, type ArchiveMemo } from './compressed.js';
+import { openArchive } from './compressed.js';
 import { resolveRegistry, type RegistryOptions } from './registry/resolve.js';
 
 export { parseImageRef, normaliseImageName, parsePlatform, formatPlatform, DEFAULT_PLATFORM } from './ref.js';
@@ -20,8 +20,6 @@ export interface OpenOptions extends ArchiveOptions {
   signal?: AbortSignal;
   /** registry access: credentials, CAs, insecure hosts, mirrors, retries (registry references only) */
   registry?: Omit<RegistryOptions, 'platform' | 'signal'>;
-  /** what earlier runs learned from a compressed whole archive's bytes (the layer cache; compressed.ts) */
-  archiveMemo?: ArchiveMemo;
 }
 
 function forced(ref: ImageRef): boolean {
@@ -96,7 +94,7 @@ export async function openImage(input: string, opts: OpenOptions = {}): Promise<
     case 'oci-archive': {
       // an OCI layout directory, or an unpacked archive (a directory), is read in place
       const inPlace = ref.transport === 'oci' || (existsSync(ref.path!) && statSync(ref.path!).isDirectory());
-      const store = inPlace ? new DirStore(ref.path!) : await openArchive(ref.path!, opts);
+      const store = inPlace ? new DirStore(ref.path!, opts.archiveMemo) : await openArchive(ref.path!, opts);
       let image: ResolvedImage;
       try {
         image = await checkPlatform(await resolveArchive(ref, store, opts), opts.platform);

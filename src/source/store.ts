@@ -30,7 +30,23 @@ export interface BlobStore {
   verifiedDigests?(name: string): ReadonlySet<string> | undefined;
   /** the bytes of `name` were found to have `digests` in this run */
   noteVerified?(name: string, digests: string[]): void;
+  /** what earlier runs learned (the layer cache), when the caller passed it */
+  readonly memo?: ArchiveMemo | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * What earlier runs learned from an image's bytes, kept between runs by the layer cache
+ * (walker/layercache.ts); every call may fail: the memo is an optimisation.
+ * - Archive facts (compressed.ts): opaque sealed documents, checked by the caller.
+ * - Blob → diff_id: the diff_id a compressed blob's bytes decompressed to when a run hashed both. A
+ *   blob whose digest is computed again now needs no decompression to know its diff_id.
+ */
+export interface ArchiveMemo {
+  getArchive(archiveDigest: string): Promise<unknown>;
+  putArchive(archiveDigest: string, facts: unknown): Promise<void>;
+  blobDiffId(blobDigest: string): Promise<string | undefined>;
+  putBlob(blobDigest: string, diffId: string): Promise<void>;
 }
 
 export interface BlobRegion {
@@ -55,6 +71,8 @@ export interface ArchiveOptions {
   maxArchiveEntries?: number;
   /** sees the bytes of a compressed whole archive as they are decompressed (compressed.ts hashes them) */
   tap?: Transform;
+  /** what earlier runs learned (the layer cache): compressed archives met before, compressed blobs' diff_ids */
+  archiveMemo?: ArchiveMemo;
 }
 
 /** Private temp dirs still open: removed on exit and on SIGINT/SIGTERM too (core/cleanup), should a caller never call close(). */
@@ -93,6 +111,8 @@ async function freeBytes(dir: string): Promise<number | undefined> {
 }
 
 export class TarArchive implements BlobStore {
+  memo: ArchiveMemo | undefined;
+
   private constructor(
     readonly where: string,
     private readonly file: string,
@@ -145,7 +165,9 @@ export class TarArchive implements BlobStore {
     }
     try {
       const entries = await indexTar(file, path, opts.maxArchiveEntries ?? 1_000_000, opts.signal);
-      return new TarArchive(path, file, entries, tmpDir);
+      const a = new TarArchive(path, file, entries, tmpDir);
+      a.memo = opts.archiveMemo;
+      return a;
     } catch (e) {
       if (tmpDir) await removeTemp(tmpDir);
       throw e;
@@ -257,7 +279,10 @@ async function indexTar(file: string, where: string, maxEntries: number, signal?
 /** An OCI image layout directory; names must stay inside it (symlinks resolved, checked). */
 export class DirStore implements BlobStore {
   private readonly real: string;
-  constructor(readonly where: string) {
+  constructor(
+    readonly where: string,
+    readonly memo?: ArchiveMemo,
+  ) {
     try {
       this.real = realpathSync(where);
     } catch (e) {

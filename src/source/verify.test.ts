@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { isPortcullisError } from '../core/errors.js';
 import { fileHashWorker, HashWorker, OFFLOAD_MIN_BYTES } from './hashworker.js';
+import type { ArchiveMemo } from './store.js';
 import { openImage } from './index.js';
 import { compress, configFor, dockerArchive, hex, makeTar, ociImage, ociLayoutFiles, sha, tempDir, writeTree } from './testkit.js';
 
@@ -146,4 +147,71 @@ test('an aborted verification rejects', async () => {
   ac.abort();
   await assert.rejects(img.verifyLayer!(img.layers[0]!.diffId, ac.signal));
   await img.close();
+});
+
+/** An in-memory memo of blob → diff_id (archive facts unused here). */
+function blobMemo(): ArchiveMemo & { blobs: Map<string, string> } {
+  const blobs = new Map<string, string>();
+  return {
+    blobs,
+    getArchive: async () => undefined,
+    putArchive: async () => undefined,
+    blobDiffId: async (b) => blobs.get(b),
+    putBlob: async (b, d) => void blobs.set(b, d),
+  };
+}
+
+test('compressed blobs: the diff_id a run hashed is remembered; later a blob is verified by its own digest, without decompressing it', async () => {
+  for (const mib of [1, 9]) {
+    const dir = tempDir();
+    const layer = await bigLayer(mib, `gz-memo-${mib}`);
+    const built = await ociImage([{ tar: layer, compress: 'gzip' }]);
+    const index = { schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: built.manifestDigest, size: built.files[`blobs/sha256/${hex(built.manifestDigest)}`]!.length }] };
+    writeTree(dir, ociLayoutFiles(index, [built.files]));
+    const blob = Object.keys(built.files).find((n) => built.files[n]!.length > 1000 && built.files[n]![0] === 0x1f)!;
+    const blobDigest = `sha256:${blob.split('/').pop()}`;
+    const memo = blobMemo();
+    const open = () => openImage(dir, { archiveMemo: memo });
+    // first run: decompressed and hashed, the mapping recorded once the stream ended well
+    let img = await open();
+    await img.verifyLayer!(sha(layer));
+    await img.close();
+    assert.equal(memo.blobs.get(blobDigest), sha(layer), `${mib} MiB`);
+    // the memo is believed for the blob whose digest is computed now: a mapping to another diff_id is
+    // not, so the layer is decompressed and checked (and fails: its bytes are not that diff_id's)
+    memo.blobs.set(blobDigest, sha('something else'));
+    img = await open();
+    const wrong = await img.verifyLayer!(sha(layer)).then(() => undefined, (e: unknown) => e);
+    await img.close();
+    assert.equal(wrong, undefined, 'a mapping to another diff_id is not used: the layer is decompressed and matches');
+    // with the right mapping the blob is only hashed: altered blob bytes fail the blob digest
+    memo.blobs.set(blobDigest, sha(layer));
+    const file = join(dir, blob);
+    const altered = Buffer.from(built.files[blob]!);
+    altered[altered.length - 20]! ^= 1;
+    writeFileSync(file, altered);
+    img = await open();
+    const e = await img.verifyLayer!(sha(layer)).then(() => undefined, (x: unknown) => x);
+    await img.close();
+    assert.ok(isPortcullisError(e) && e.code === 'DIGEST_MISMATCH', String(e));
+    assert.match((e as Error).message, /blob .*: digest mismatch/);
+  }
+});
+
+test('with the blob → diff_id known, the blob is not decompressed (a blob that does not even inflate passes on its digest alone)', async () => {
+  for (const size of [4096, 9 * 1024 * 1024]) {
+    const dir = tempDir();
+    // gzip's magic bytes, then bytes that do not inflate: decompressing it can only fail
+    const garbage = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(size, 0xa5)]);
+    const built = await ociImage([{ tar: garbage, compress: 'none' }]);
+    const index = { schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: built.manifestDigest, size: built.files[`blobs/sha256/${hex(built.manifestDigest)}`]!.length }] };
+    writeTree(dir, ociLayoutFiles(index, [built.files]));
+    const memo = blobMemo();
+    const img = await openImage(dir, { archiveMemo: memo });
+    const diffId = img.layers[0]!.diffId;
+    await assert.rejects(img.verifyLayer!(diffId), /not a valid|incorrect header|unexpected end|invalid/i, 'no mapping: decompressed, and it fails');
+    memo.blobs.set(sha(garbage), diffId);
+    await img.verifyLayer!(diffId);
+    await img.close();
+  }
 });
