@@ -118,17 +118,20 @@ export async function run(): Promise<string> {
   return `Inventory + content checks (secrets, malware with the built-in engine, config) in process on tsc's output
 (bench/compiled.ts), the part of \`scan\`
 the cache replaces (DB matching, identical cold and warm, is left out). Median of ${RUNS} runs each: \`--no-cache\`,
-cold (empty cache: walk, analyze, record and write), warm (every layer cached: each layer is still read and
-hashed, its record replayed through the walker). 2 cores: times follow the load average given above.
+cold (empty cache: walk, analyze, record and write), warm (every layer cached: each layer's bytes still
+hashed in this run, its record replayed through the walker). 2 cores: times follow the load average given above.
 
 | image | --no-cache ms | cold ms | warm ms | warm / cold (target ≤ 0.6×) | cold / --no-cache (recording cost) | cache size |
 |---|---|---|---|---|---|---|
 ${table}
 
-Where a warm run misses 0.6×, the time left is reading and hashing the layers, which a hit on an archive still
-requires (a digest computed from bytes read in this run): a gzip'd whole archive is first decompressed to a temp
-file, and gzip layers are decompressed to be hashed. Closing it needs a faster hash/decompression path off
-the main thread (issue 20's "overlap the stages"), not a bigger cache. The cold / --no-cache column is the
+A warm run still needs a digest computed from bytes read in this run: the layers are read and hashed
+by worker threads (two at once) while their records replay on the main thread, and the run ends when both
+are done. A gzip layer blob whose diff_id an earlier run hashed is hashed as stored (the cache's blob →
+diff_id map), not decompressed; a gzip'd whole archive met before (same sha256 of the file, computed now)
+is not decompressed at all (the cache keeps its index, manifest, config and verified diff_ids, sealed
+under that digest). Where a warm run misses 0.6×, what is left is the replay itself (entries through the
+walker, the checks' restore) or hashing a large image, whichever is longer. The cold / --no-cache column is the
 cost of recording (entry metadata, analyzer facts as JSON, check outcomes, gzip level 1; the record is
 compressed and written while the next layers are walked).`;
 }

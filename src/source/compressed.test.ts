@@ -119,14 +119,18 @@ test('another archive (other bytes) gets nothing from the facts: a forged layer 
   assert.deepEqual(Object.values(facts.verified).flat(), [sha(base!)]);
 });
 
-test('facts of the wrong shape, or a failing memo, are ignored: the archive is decompressed and verified', async () => {
-  const dir = tempDir();
-  const gz = gzipSync(await dockerArchive(await layers('shape')));
-  const path = join(dir, 'img.tar.gz');
+/** A gzip'd archive written to a temp dir and verified once with a fresh memo: its bytes, path and the facts stored. */
+async function scannedOnce(seed: string): Promise<{ gz: Buffer; path: string; facts: ArchiveFacts }> {
+  const gz = gzipSync(await dockerArchive(await layers(seed)));
+  const path = join(tempDir(), 'img.tar.gz');
   writeFileSync(path, gz);
-  const good = new Memo();
-  await verifyAll(path, good);
-  const facts = good.factsOf(gz);
+  const memo = new Memo();
+  await verifyAll(path, memo);
+  return { gz, path, facts: memo.factsOf(gz) };
+}
+
+test('facts of the wrong shape, or a failing memo, are ignored: the archive is decompressed and verified', async () => {
+  const { gz, path, facts } = await scannedOnce('shape');
   const bad: unknown[] = [
     null,
     'facts',
@@ -176,13 +180,7 @@ test('facts of the wrong shape, or a failing memo, are ignored: the archive is d
 });
 
 test('facts claiming a digest for a member are believed only under the archive digest they were stored with', async () => {
-  const dir = tempDir();
-  const gz = gzipSync(await dockerArchive(await layers('claims')));
-  const path = join(dir, 'img.tar.gz');
-  writeFileSync(path, gz);
-  const memo = new Memo();
-  await verifyAll(path, memo);
-  const facts = memo.factsOf(gz);
+  const { gz, path, facts } = await scannedOnce('claims');
   // the same facts filed for another archive are never consulted for this one
   const other = new Memo();
   const elsewhere = fileSha(Buffer.from('another archive'));
