@@ -189,3 +189,10 @@ test('facts claiming a digest for a member are believed only under the archive d
   assert.equal(other.puts, 1, 'this archive decompressed and learned its own facts');
   assert.ok(other.docs.has(memoKey(fileSha(gz))));
 });
+
+test('with a memo, a pipe is refused before it is opened (opening it would wait for a writer)', async () => {
+  const fifo = join(tempDir(), 'image.tar.gz');
+  const { spawnSync } = await import('node:child_process');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  await assert.rejects(openImage(fifo, { archiveMemo: new Memo() }), (e: Error) => isPortcullisError(e) && e.code === 'BAD_INPUT' && /not a regular file/.test(e.message));
+});

@@ -20,14 +20,14 @@
 // uploaded (CI caches): they are sealed with AES-256-GCM under the archive digest itself, and filed
 // under a hash of that digest. Reading them takes the archive; the cache alone tells nothing.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { PortcullisError } from '../core/errors.js';
-import { fileHashWorker } from './hashworker.js';
-import { type ArchiveEntry, type ArchiveMemo, type ArchiveOptions, type BlobRegion, type BlobStore, TarArchive } from './store.js';
+import { regionDigest } from './hashworker.js';
+import { compressionAt, type ArchiveEntry, type ArchiveMemo, type ArchiveOptions, type BlobRegion, type BlobStore, TarArchive } from './store.js';
 
 export type { ArchiveMemo } from './store.js';
-import { asReadError, compressionOf, DIGEST_RE } from './streams.js';
+import { asReadError, DIGEST_RE } from './streams.js';
 
 /** What runs learned from one compressed archive's bytes (see the top of this file). */
 export interface ArchiveFacts {
@@ -86,33 +86,14 @@ export function unseal(archiveDigest: string, doc: unknown): ArchiveFacts | unde
   }
 }
 
-/** sha256 of a whole file: read and hashed in a hash worker when there is one. */
-async function fileDigest(path: string): Promise<string> {
-  const size = (await fsp.stat(path)).size;
-  const worker = fileHashWorker();
-  if (worker) return `sha256:${await worker.hashFile(path, 0, size)}`;
-  const h = createHash('sha256');
-  for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024 })) h.update(c as Buffer);
-  return `sha256:${h.digest('hex')}`;
-}
-
 /** Open an archive: a compressed one with a memo goes through CompressedArchive, anything else is a TarArchive. */
 export async function openArchive(path: string, opts: ArchiveOptions): Promise<BlobStore> {
   const memo = opts.archiveMemo;
   if (!memo) return TarArchive.open(path, opts);
-  let compressed: boolean;
   let digest: string;
   try {
-    const fh = await fsp.open(path, 'r');
-    try {
-      const head = Buffer.alloc(4);
-      const { bytesRead } = await fh.read(head, 0, 4, 0);
-      compressed = compressionOf(head.subarray(0, bytesRead)) !== 'none';
-    } finally {
-      await fh.close();
-    }
-    if (!compressed) return TarArchive.open(path, opts);
-    digest = await fileDigest(path);
+    if ((await compressionAt(path)) === 'none') return TarArchive.open(path, opts);
+    digest = `sha256:${await regionDigest(path, 0, (await fsp.stat(path)).size)}`;
   } catch (e) {
     throw e instanceof PortcullisError ? e : asReadError(e, path);
   }
@@ -132,8 +113,6 @@ export class CompressedArchive implements BlobStore {
   private readonly verified = new Map<string, Set<string>>();
   /** something learned this run that the memo does not hold yet */
   private learned = false;
-  /** the digest of the bytes that went into the decompressor, once decompressed */
-  private decompressedDigest: string | undefined;
   private closed = false;
 
   constructor(
@@ -165,10 +144,10 @@ export class CompressedArchive implements BlobStore {
         },
       });
       const inner = await TarArchive.open(this.where, { ...this.opts, tap });
-      this.decompressedDigest = `sha256:${h.digest('hex')}`;
-      if (this.decompressedDigest !== this.digest) {
+      const read = `sha256:${h.digest('hex')}`;
+      if (read !== this.digest) {
         await inner.close();
-        throw new PortcullisError('IMAGE_UNREADABLE', `${this.where}: the archive changed while it was read (sha256 ${this.digest}, then ${this.decompressedDigest})`, { subject: this.where });
+        throw new PortcullisError('IMAGE_UNREADABLE', `${this.where}: the archive changed while it was read (sha256 ${this.digest}, then ${read})`, { subject: this.where });
       }
       if (this.closed) await inner.close();
       this.inner = inner;
@@ -246,7 +225,8 @@ export class CompressedArchive implements BlobStore {
   /** The memo updated with what this run learned (only from bytes whose digest is the one looked up), then the temp copy removed. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.learned && this.index && (this.inner === undefined || this.decompressedDigest === this.digest)) {
+    // only from this archive's bytes: a decompression whose bytes hashed otherwise failed and set nothing
+    if (this.learned && this.index) {
       const facts: ArchiveFacts = {
         entries: this.index.entryList(),
         small: Object.fromEntries([...this.small].map(([k, v]) => [k, v.toString('base64')])),

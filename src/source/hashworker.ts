@@ -18,6 +18,8 @@
 // read entirely. Fed through the ring, the read moved one buffer per event-loop turn of the replay, and
 // the hash thread ran at a third of its speed while a layer of small files replayed.
 import { Worker } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
@@ -369,4 +371,22 @@ export function fileHashWorker(): HashWorker | undefined {
     return first;
   }
   return second;
+}
+
+/**
+ * The hex sha256 of `length` bytes of the file at `path` from `offset`: read and hashed in a hash worker
+ * (`fileHashWorker`) when the region is large enough to repay it and a worker can run, else read and
+ * hashed here.
+ */
+export async function regionDigest(path: string, offset: number, length: number, signal?: AbortSignal): Promise<string> {
+  const worker = length >= OFFLOAD_MIN_BYTES ? fileHashWorker() : undefined;
+  if (worker) return worker.hashFile(path, offset, length, signal);
+  const h = createHash('sha256');
+  if (length > 0) {
+    for await (const c of createReadStream(path, { start: offset, end: offset + length - 1, highWaterMark: 1024 * 1024 })) {
+      if (signal?.aborted) throw new HashWorkerError('aborted');
+      h.update(c as Buffer);
+    }
+  }
+  return h.digest('hex');
 }

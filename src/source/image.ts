@@ -5,10 +5,8 @@
 import type { Readable } from 'node:stream';
 import type { ImageRef, LayerContent, LayerInfo, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import type { BlobRegion, BlobStore } from './store.js';
-import { fileHashWorker, HashWorkerError, OFFLOAD_MIN_BYTES } from './hashworker.js';
+import { compressionAt, type BlobRegion, type BlobStore } from './store.js';
+import { HashWorkerError, regionDigest } from './hashworker.js';
 import { asReadError, chain, compressionOf, decompressor, digestCheck, mismatch, peek } from './streams.js';
 
 export interface LayerBlob {
@@ -75,18 +73,6 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
   return out;
 }
 
-/** The first bytes of a region: no compression by its magic bytes (then its bytes are the layer's tar). */
-async function uncompressed(r: BlobRegion): Promise<boolean> {
-  const fh = await open(r.path, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(4, r.size));
-    const { bytesRead } = await fh.read(head, 0, head.length, r.offset);
-    return compressionOf(head.subarray(0, bytesRead)) === 'none';
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * The digests a blob's raw bytes must have when hashing them alone checks the layer: an uncompressed
  * blob's bytes are the layer (blob digest and diff_id alike); a compressed blob whose diff_id a run that
@@ -94,23 +80,11 @@ async function uncompressed(r: BlobRegion): Promise<boolean> {
  * the layer must be decompressed and hashed.
  */
 async function rawSuffices(parts: ImageParts, l: LayerInfo, b: LayerBlob, region: BlobRegion): Promise<string[] | undefined> {
-  if (await uncompressed(region)) return digestsOf(l, b);
+  if ((await compressionAt(region.path, region.offset, region.size)) === 'none') return digestsOf(l, b);
   const memo = parts.store.memo;
   if (!b.blobDigest || !memo) return undefined;
   const known = await memo.blobDiffId(b.blobDigest).catch(() => undefined);
   return known === l.diffId ? [b.blobDigest] : undefined;
-}
-
-/** sha256 of a blob's raw bytes: in a hash worker, reading the file there, when it is large; else here. */
-async function rawDigest(parts: ImageParts, b: LayerBlob, region: BlobRegion, signal?: AbortSignal): Promise<string> {
-  const worker = region.size >= OFFLOAD_MIN_BYTES ? fileHashWorker() : undefined;
-  if (worker) return `sha256:${await worker.hashFile(region.path, region.offset, region.size, signal)}`;
-  const h = createHash('sha256');
-  for await (const c of parts.store.stream(b.name)) {
-    if (signal?.aborted) throw new PortcullisError('INTERNAL', 'aborted');
-    h.update(c as Buffer);
-  }
-  return `sha256:${h.digest('hex')}`;
 }
 
 /**
@@ -140,7 +114,7 @@ async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?
   }
   let got: string;
   try {
-    got = await rawDigest(parts, b, region, signal);
+    got = `sha256:${await regionDigest(region.path, region.offset, region.size, signal)}`;
   } catch (e) {
     if (e instanceof HashWorkerError) throw new PortcullisError('INTERNAL', `${what}: digest could not be verified (${e.message})`, { cause: e, subject: what });
     throw e instanceof PortcullisError ? e : asReadError(e, what);

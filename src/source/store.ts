@@ -11,7 +11,7 @@ import { join, posix, sep } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PortcullisError } from '../core/errors.js';
-import { asReadError, byteLimit, compressionOf, decompressor } from './streams.js';
+import { asReadError, byteLimit, compressionOf, decompressor, type Compression } from './streams.js';
 import { indexTarFile } from './tarindex.js';
 import { removeOnExit } from '../core/cleanup.js';
 
@@ -75,6 +75,24 @@ export interface ArchiveOptions {
   archiveMemo?: ArchiveMemo;
 }
 
+/**
+ * The compression of the bytes at `offset` of the regular file `path` (at most `length` of them are
+ * looked at), by their magic bytes. Refuses anything but a regular file before opening it: opening a
+ * pipe would wait for a writer.
+ */
+export async function compressionAt(path: string, offset = 0, length = 4): Promise<Compression> {
+  const st = await fsp.stat(path);
+  if (!st.isFile()) throw new PortcullisError('BAD_INPUT', `${path}: not a regular file (a pipe, device or directory cannot be read as an archive)`, { subject: path });
+  const fh = await fsp.open(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(4, length));
+    const { bytesRead } = await fh.read(head, 0, head.length, offset);
+    return compressionOf(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Private temp dirs still open: removed on exit and on SIGINT/SIGTERM too (core/cleanup), should a caller never call close(). */
 const openTempDirs = new Map<string, { release(): void }>();
 
@@ -123,22 +141,12 @@ export class TarArchive implements BlobStore {
   /** Index `path` (decompressing a compressed whole archive to a private temp file first). */
   static async open(path: string, opts: ArchiveOptions = {}): Promise<TarArchive> {
     const limit = opts.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE_BYTES;
-    let head: Buffer;
+    let kind: Compression;
     try {
-      const st = await fsp.stat(path);
-      if (!st.isFile()) throw new PortcullisError('BAD_INPUT', `${path}: not a regular file (a pipe, device or directory cannot be read as an archive)`, { subject: path });
-      const fh = await fsp.open(path, 'r');
-      try {
-        const b = Buffer.alloc(512);
-        const { bytesRead } = await fh.read(b, 0, 512, 0);
-        head = b.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
+      kind = await compressionAt(path);
     } catch (e) {
       throw asReadError(e, path);
     }
-    const kind = compressionOf(head);
     let file = path;
     let tmpDir: string | undefined;
     if (kind !== 'none') {
