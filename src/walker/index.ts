@@ -26,11 +26,21 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
   const w = new Walk(image, analyzers, opts);
   const total = image.layers.length;
   const verifier = new LayerVerifier(w);
+  // the next layer's record is read and inflated (on the thread pool) while this one is walked
+  const lookAhead = (i: number): ReturnType<typeof lookup> | undefined => {
+    const l = image.layers[i];
+    if (!l) return undefined;
+    const p = lookup(w, l);
+    p.catch(() => undefined); // awaited in its turn; not an unhandled rejection when the walk fails first
+    return p;
+  };
+  let next = lookAhead(0);
   try {
-    for (const l of image.layers) {
+    for (const [i, l] of image.layers.entries()) {
       if (opts.signal?.aborted) throw new PortcullisError('INTERNAL', 'walk aborted');
       await verifier.check();
-      const hit = await lookup(w, l);
+      const hit = await next;
+      next = lookAhead(i + 1);
       if (hit) {
         if (hit.skipRead) w.stats.notDownloaded++;
         else verifier.add(l);

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Analyzer, EntryInfo, FileInput, LayerRef, ResolvedImage } from '../core/types.js';
 import { Readable } from 'node:stream';
@@ -178,7 +180,7 @@ function record(n: number): LayerRecord {
   return { format: RECORD_FORMAT, diffId: sha(String(n)), bytes: 1, entries: [{ n: `f${n}`, t: 'file', s: 1, m: 0o644, r: { sinks: [['x', 'y'.repeat(2000 + n)]] } }] };
 }
 
-test('store: a record of many entries (encoded a batch at a time) reads back equal', async () => {
+test('store: a record of many entries reads back equal', async () => {
   const store = new LayerCache(dir());
   const entries = Array.from({ length: 4501 }, (_, i) => ({ n: `d${i % 7}/f${i}\u00e9"\\`, t: 'file' as const, s: i, m: 0o644, ...(i % 3 === 0 ? { r: { len: i, runs: [{ a: 'probe', f: `[{"i":${i}}]` }] } } : {}) }));
   for (const rec of [{ format: RECORD_FORMAT, diffId: sha('many'), bytes: 123, entries }, { format: RECORD_FORMAT, diffId: sha('none'), bytes: 0, entries: [] }]) {
@@ -186,6 +188,24 @@ test('store: a record of many entries (encoded a batch at a time) reads back equ
     assert.equal(await store.put(key, rec), undefined);
     assert.deepEqual(await store.get(key, rec.diffId), rec);
   }
+});
+
+test('store: a record is stored as ASCII JSON (other characters escaped) and reads back equal; one stored as UTF-8 still reads', async () => {
+  const d = dir();
+  const store = new LayerCache(d);
+  const names = ['srv/caf\u00e9.txt', 'srv/\u{1F600}.txt', 'srv/lone\ud800.txt', 'srv/nul\u0000.txt'];
+  const rec: LayerRecord = { format: RECORD_FORMAT, diffId: sha('ascii'), bytes: 9, entries: names.map((n, i) => ({ n, t: 'file' as const, s: i, m: 0o644, r: { runs: [{ a: 'probe', f: JSON.stringify([{ at: '\u0000layer', name: n }]) }] } })) };
+  const key = sha('ascii-key').slice(7);
+  assert.equal(await store.put(key, rec), undefined);
+  const raw = readFileSync(join(d, `${key}.rec`));
+  const json = gunzipSync(raw.subarray(10, raw.length - 32));
+  assert.ok(json.every((b) => b < 0x80), 'ASCII only');
+  assert.ok(json.toString('latin1').includes('caf\\u00e9'));
+  assert.deepEqual(await store.get(key, rec.diffId), rec);
+  // as an earlier version wrote it: the same document in UTF-8
+  const body = Buffer.concat([Buffer.from('PCLLAYER1\n'), gzipSync(Buffer.from(JSON.stringify({ key, record: rec }), 'utf8'))]);
+  writeFileSync(join(d, `${key}.rec`), Buffer.concat([body, createHash('sha256').update(body).digest()]));
+  assert.deepEqual(await store.get(key, rec.diffId), rec);
 });
 
 test('store: verified on read, LRU eviction to the cap, no temp files left', async () => {

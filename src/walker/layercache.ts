@@ -9,6 +9,7 @@
 // Size-capped: after each write the least recently used records (mtime, refreshed on every hit) are
 // removed until the total is under the cap.
 import { createHash, randomBytes } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ const ARCHIVE_MAGIC = Buffer.from('PCLARCHIVE1\n');
 /** archive facts larger than this are not stored (an archive of very many members: its index) */
 const MAX_ARCHIVE_FACTS_BYTES = 8 * 1024 * 1024;
 const DIGEST_BYTES = 32;
+const INFLATE_CHUNK = 256 * 1024;
 /** a record whose file would be larger than this (or than a quarter of the cap) is not stored */
 const MAX_RECORD_BYTES = 512 * 1024 * 1024;
 /** temp files older than this are leftovers of a job that died while writing */
@@ -50,9 +52,20 @@ function sha256(b: Buffer): Buffer {
   return createHash('sha256').update(b).digest();
 }
 
-/** MAGIC, gzip'd JSON of `doc`, then the sha256 of all that. */
+/** JSON of `doc` in ASCII: every other character as a \u escape (JSON.parse reads it back the same). */
+function asciiJson(doc: unknown): Buffer {
+  return Buffer.from(
+    JSON.stringify(doc).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    'latin1',
+  );
+}
+
+/**
+ * MAGIC, gzip'd JSON of `doc`, then the sha256 of all that. The JSON is ASCII: decoded as latin1 into a
+ * one-byte string, it parses in about two thirds of the time of UTF-8 (a warm replay decodes every record).
+ */
 async function encode(magic: Buffer, doc: unknown): Promise<Buffer> {
-  const body = Buffer.concat([magic, await gzipP(Buffer.from(JSON.stringify(doc), 'utf8'), { level: 1 })]);
+  const body = Buffer.concat([magic, await gzipP(asciiJson(doc), { level: 1 })]);
   return Buffer.concat([body, sha256(body)]);
 }
 
@@ -62,7 +75,9 @@ async function decodeDoc(raw: Buffer, magic: Buffer): Promise<unknown> {
   const body = raw.subarray(0, raw.length - DIGEST_BYTES);
   if (!sha256(body).equals(raw.subarray(raw.length - DIGEST_BYTES))) return undefined;
   try {
-    return JSON.parse((await gunzipP(body.subarray(magic.length))).toString('utf8')) as unknown;
+    // zlib's default 16 KiB output chunk costs a round trip to the thread pool per chunk: ~2.5× the CPU of inflating a record
+    const json = await gunzipP(body.subarray(magic.length), { chunkSize: INFLATE_CHUNK });
+    return JSON.parse(json.toString(isAscii(json) ? 'latin1' : 'utf8')) as unknown;
   } catch {
     return undefined;
   }

@@ -1,6 +1,9 @@
 // Items keyed by absolute path, with cheap "is anything beneath this directory?" checks, so the
 // walker can apply overwrites, whiteouts and opaque directories as entries stream by.
 
+/** what a removal that found nothing returns (one shared array: a removal is tried at every entry's path) */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 export class PathIndex<T extends { layer: number }> {
   private readonly byPath = new Map<string, T[]>();
   /** directory → number of items strictly beneath it */
@@ -30,9 +33,9 @@ export class PathIndex<T extends { layer: number }> {
   /** Remove items at exactly `path` that `pred` selects; returns them. */
   killAt(path: string, pred: (t: T) => boolean): T[] {
     const list = this.byPath.get(path);
-    if (!list) return [];
+    if (!list) return NONE;
     const killed = list.filter(pred);
-    if (killed.length === 0) return [];
+    if (killed.length === 0) return NONE;
     const kept = list.filter((t) => !pred(t));
     if (kept.length > 0) this.byPath.set(path, kept);
     else this.byPath.delete(path);
@@ -46,7 +49,7 @@ export class PathIndex<T extends { layer: number }> {
 
   /** Remove items strictly beneath `dir` that `pred` selects. */
   killBelow(dir: string, pred: (t: T) => boolean): T[] {
-    if (!this.hasBelow(dir)) return [];
+    if (!this.hasBelow(dir)) return NONE;
     const prefix = dir === '/' ? '/' : `${dir}/`;
     const out: T[] = [];
     for (const p of [...this.byPath.keys()]) if (p.startsWith(prefix) && p !== dir) out.push(...this.killAt(p, pred));

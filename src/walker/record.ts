@@ -117,6 +117,11 @@ export function storeFacts(facts: AnalyzedFile['facts'], layer: LayerRef): strin
   return copied ? undefined : json;
 }
 
+/** LAYER_MARK as JSON.stringify writes it inside a string */
+const MARK_JSON = JSON.stringify(LAYER_MARK).slice(1, -1);
+
 export function loadFacts(json: string, layer: LayerRef): AnalyzedFile['facts'] {
+  // a reviver costs a call per value: only facts that hold the mark need it
+  if (!json.includes(MARK_JSON)) return JSON.parse(json) as AnalyzedFile['facts'];
   return JSON.parse(json, (_k, v: unknown) => (v === LAYER_MARK ? layer : v)) as AnalyzedFile['facts'];
 }

@@ -8,6 +8,8 @@ import { PortcullisError } from '../core/errors.js';
 import { layerKey, RECORD_FORMAT, type EntryRecord, type LayerRecord } from './record.js';
 import { walkTar } from './tarwalk.js';
 import { Replayed, SkipFile, type Walk } from './walk.js';
+import type { SinkFan } from './sinks.js';
+import type { EntryExtra } from './types.js';
 
 function cacheKey(w: Walk, l: LayerInfo): string | undefined {
   const c = w.opts.cache;
@@ -120,6 +122,8 @@ export class LayerVerifier {
   }
 }
 
+const NO_EXTRA: EntryExtra = Object.freeze({});
+
 /** how often (entries) the replay looks at the clock, and how long it runs before it gives the event loop a turn */
 const CLOCK_EVERY = 32;
 const YIELD_AFTER_MS = Number(process.env.YMS ?? 1);
@@ -130,7 +134,16 @@ export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord): Prom
   if (w.stats.bytes > w.limits.maxTotalBytes) throw w.tooManyBytes(l);
   let n = 0;
   let last = performance.now();
-  for (const e of rec.entries) {
+  // one read callback for the layer (entry() calls it before it returns): the entry being replayed is `e`
+  let e: EntryRecord;
+  const read = async (_max: number, fan?: SinkFan): Promise<Replayed> => {
+    const r = e.r;
+    if (!r) throw new SkipFile('the layer cache holds no record of reading this file');
+    if (r.skip !== undefined) throw new SkipFile(r.skip);
+    if (fan) await fan.restore(r.sinks);
+    return new Replayed(r);
+  };
+  for (e of rec.entries) {
     // the cached layers' reads and hashes go on meanwhile: their chunks arrive as I/O callbacks, which a
     // loop of already-settled awaits would hold back until the end. Each turn moves about one read
     // buffer (1 MiB) to the hash thread, which hashes that in ~0.6 ms: a turn every 512 entries fed it
@@ -143,19 +156,7 @@ export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord): Prom
     if (e.u !== undefined) info.uid = e.u;
     if (e.g !== undefined) info.gid = e.g;
     if (e.l !== undefined) info.linkTarget = e.l;
-    await w.entry(
-      l,
-      e.n,
-      info,
-      async (_max, fan) => {
-        const r = e.r;
-        if (!r) throw new SkipFile('the layer cache holds no record of reading this file');
-        if (r.skip !== undefined) throw new SkipFile(r.skip);
-        if (fan) await fan.restore(r.sinks);
-        return new Replayed(r);
-      },
-      e.x ? { pax: e.x } : {},
-    );
+    await w.entry(l, e.n, info, read, e.x ? { pax: e.x } : NO_EXTRA);
   }
 }
 

@@ -128,6 +128,12 @@ export class Walk {
     this.book = new StatusBook(analyzers);
   }
 
+  /** one LayerRef per layer, shared by its entries' facts and findings (an object per entry was garbage) */
+  private readonly refs: LayerRef[] = [];
+  refOf(l: LayerInfo): LayerRef {
+    return (this.refs[l.index] ??= layerRef(l));
+  }
+
   label(l: LayerInfo): string {
     return `${this.image.ref.path ?? this.image.ref.input}: layer ${l.index + 1} (${l.diffId})`;
   }
@@ -276,7 +282,7 @@ export class Walk {
   ): Promise<void> {
     this.checkAbort();
     this.countEntry(l);
-    const layer = layerRef(l);
+    const layer = this.refOf(l);
     const er = this.recording ? this.recordEntry(rawName, info, extra) : undefined;
     if (rawName.length > this.limits.maxPathLength) {
       this.problem({ reason: 'limit-exceeded', subject: rawName.slice(0, 200), detail: `entry name longer than ${this.limits.maxPathLength} characters; skipped`, layer });
