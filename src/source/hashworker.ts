@@ -54,7 +54,7 @@ interface FileJob {
 }
 
 /** bytes the worker reads at once from a file it hashes */
-const FILE_READ_BYTES = Number(process.env.FRB ?? 1) * 1024 * 1024;
+const FILE_READ_BYTES = 1024 * 1024;
 
 // Plain CommonJS evaluated in the worker: it needs nothing but node:crypto, and being a string it runs the
 // same from the TypeScript sources (tests) and from dist (no worker file to locate, no loader to register).

@@ -126,7 +126,7 @@ const NO_EXTRA: EntryExtra = Object.freeze({});
 
 /** how often (entries) the replay looks at the clock, and how long it runs before it gives the event loop a turn */
 const CLOCK_EVERY = 32;
-const YIELD_AFTER_MS = Number(process.env.YMS ?? 1);
+const YIELD_AFTER_MS = 1;
 
 /** Replay a cached layer through the same entry path as a walk (its bytes are read by a LayerVerifier, unless its blob is pinned and known). */
 export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord): Promise<void> {
