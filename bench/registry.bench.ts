@@ -3,11 +3,13 @@
 // a warm rescan, with the layer analysis cache; cold vs warm time of a registry scan (target ≤ 0.1×).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sharedPath } from '../src/core/shared.js';
 import { haveTools, push, startRegistry } from '../src/source/registry/testregistry.js';
 import type { WalkCache } from '../src/walker/index.js';
-import { compiled } from './compiled.js';
+import { compiled, DIST } from './compiled.js';
 // the measured code, compiled (bench/compiled.ts): one module graph, so transferStats counts its transfers
 const { prepareChecks } = await compiled<typeof import('../src/checks/index.js')>('checks/index.js');
 const { collectInventory, collectWithChecks } = await compiled<typeof import('../src/scan/collect.js')>('scan/collect.js');
@@ -17,6 +19,10 @@ const { LayerCache } = await compiled<typeof import('../src/walker/index.js')>('
 const ORDERS = sharedPath('fixtures/images/orders-api-1.4.2.docker.tar.gz');
 const SLIM = sharedPath('fixtures/images/debian-12-slim.oci.tar');
 const RUNS = 3;
+/** warm runs per cache in process (their median is that cache's warm time) */
+const WARM_EACH = 5;
+const here = dirname(fileURLToPath(import.meta.url));
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timed(f: () => Promise<unknown>, runs: number): Promise<number> {
   const t: number[] = [];
@@ -66,24 +72,46 @@ export async function run(): Promise<string | void> {
     const allBytes = app.image.layers.reduce((n, l) => n + (l.size ?? 0), 0);
     console.log(`bytes: base ${b1 - b0}; orders-api after it ${b2 - b1} (its own layers ${newBytes}, all ${allBytes}); warm rescan ${b3 - b2}`);
 
-    // time: a scan's collection (inventory + content checks) from the registry, empty cache vs every layer cached
+    // time: a scan's collection (inventory + content checks) from the registry, empty cache vs every layer
+    // cached. In this process: each cache cold once, then warm WARM_EACH times (the first warm run pays for
+    // the cold run's garbage; the median is the steady state of a process that scans again and again).
     const checks = await prepareChecks({ env: { PORTCULLIS_CACHE_DIR: '/nonexistent-portcullis-cache' } });
     const cold: number[] = [];
+    const firstWarm: number[] = [];
     const warm: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const c = cache();
       cold.push(await timed(() => collectWithChecks(ref, { checks, cache: c }), 1));
-      warm.push(await timed(() => collectWithChecks(ref, { checks, cache: c }), 1));
+      const ws: number[] = [];
+      for (let k = 0; k < WARM_EACH; k++) ws.push(await timed(() => collectWithChecks(ref, { checks, cache: c }), 1));
+      firstWarm.push(ws[0]!);
+      warm.push(med(ws));
     }
-    const med = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const coldMs = med(cold);
     const warmMs = med(warm);
-    console.log(`registry scan collection: cold ${coldMs.toFixed(0)} ms, warm ${warmMs.toFixed(0)} ms → ${(warmMs / coldMs).toFixed(2)}× (target ≤ 0.1×)`);
+    const firstMs = med(firstWarm);
+    console.log(`registry scan collection in process: cold ${coldMs.toFixed(0)} ms, warm ${warmMs.toFixed(0)} ms (first warm run ${firstMs.toFixed(0)}) → ${(warmMs / coldMs).toFixed(2)}× (target ≤ 0.1×)`);
+    // and as the CLI runs it: a fresh process per run (JIT and heap cold), the collection timed inside it
+    const one = (cacheDir: string): number => Number(execFileSync(process.execPath, [join(here, 'registry-one.mjs'), DIST, ref, cacheDir], { encoding: 'utf8' }).trim());
+    const freshCold: number[] = [];
+    const freshWarm: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const c = cache();
+      freshCold.push(one(c.store.dir));
+      freshWarm.push(one(c.store.dir));
+    }
+    const fColdMs = med(freshCold);
+    const fWarmMs = med(freshWarm);
+    console.log(`registry scan collection, fresh process per run: cold ${fColdMs.toFixed(0)} ms, warm ${fWarmMs.toFixed(0)} ms → ${(fWarmMs / fColdMs).toFixed(2)}×`);
     const ok = (b: boolean): string => (b ? '✓' : '✗');
     return `orders-api pushed with skopeo to Debian's docker-registry on 127.0.0.1 (plain HTTP, no auth), after
-debian-12-slim (its base). In process, on tsc's output (bench/compiled.ts; not the TypeScript sources through
-tsx, whose function-naming helpers cost ~40% of a warm replay); medians of ${RUNS}. Times follow the load of
-the 2-core machine (the load average is above); bytes are exact.
+debian-12-slim (its base). On tsc's output (bench/compiled.ts; not the TypeScript sources through tsx, whose
+function-naming helpers cost ~40% of a warm replay); medians of ${RUNS} caches. Scan collection is timed two
+ways: in this process (each cache cold once, then warm ${WARM_EACH} times: the median is the steady state of a
+process that scans again and again, such as the server; the first warm run after a cold one pays for its
+garbage), and in a fresh process per run (bench/registry-one.mjs: JIT and heap start cold, as in a CLI
+run; start-up and module loading are not counted). Times follow the load of the 2-core machine (the load
+average is above); bytes are exact.
 
 | measure | value | target |
 |---|---|---|
@@ -91,16 +119,22 @@ the 2-core machine (the load average is above); bytes are exact.
 | bytes downloaded: debian-12-slim | ${mb(b1 - b0)} | |
 | bytes downloaded: orders-api after its base (layer cache) | ${mb(b2 - b1)} (its own layers: ${mb(newBytes)}; all layers: ${mb(allBytes)}) | only the new layers ${ok(b2 - b1 - newBytes < 256 * 1024)} |
 | bytes downloaded: orders-api rescanned | ${mb(b3 - b2)} (manifest and config) | |
-| scan collection (inventory + content checks), cold vs warm | ${coldMs.toFixed(0)} ms vs ${warmMs.toFixed(0)} ms = ${(warmMs / coldMs).toFixed(2)}× | ≤ 0.1× ${ok(warmMs / coldMs <= 0.1)} |
+| scan collection (inventory + content checks) in process, cold vs warm | ${coldMs.toFixed(0)} ms vs ${warmMs.toFixed(0)} ms = ${(warmMs / coldMs).toFixed(2)}× (first warm run: ${firstMs.toFixed(0)} ms) | ≤ 0.1× ${ok(warmMs / coldMs <= 0.1)} |
+| scan collection, a fresh process per run, cold vs warm | ${fColdMs.toFixed(0)} ms vs ${fWarmMs.toFixed(0)} ms = ${(fWarmMs / fColdMs).toFixed(2)}× | ≤ 0.1× ${ok(fWarmMs / fColdMs <= 0.1)} |
 
 A registry layer is skipped only when the manifest we hashed pins its blob digest and the cache recorded
 that blob → diff_id from bytes it hashed on an earlier pull; then no byte of it is downloaded and its
 cached record is replayed. What a warm registry scan still costs: the manifest and config round trips and
 the replay of every entry through the walker (overlay, content checks' bookkeeping, analyzer facts).
-Where the warm ratio misses 0.1×, what is left is the replay of ~10k entries through the walker (path
-normalisation, overlay, every analyzer's \`required()\`, the content checks' \`onEntry\`/\`restore\`) and the
-manifest/config round trips. Closing it: keep the per-entry decisions (analyzers wanted, checks' sinks) in
-the record, or replay a layer's overlay as one operation instead of entry by entry.`;
+What made the warm run cheaper this stop (in process, ~190 → ~100 ms): one TLS context per CA list
+(each scan parsed ~290 root certificates again to try HTTPS first: ~45 ms), records stored as ASCII JSON
+and read as latin1 (one-byte strings: parsing ~1.5× faster), inflated in 256 KiB chunks (zlib's 16 KiB
+default cost 2.5× the CPU in thread-pool round trips), the next layer's record read while one replays,
+and no per-file garbage for replayed files (the malware check made a dozen closures per file before its
+first byte; now only on it). In a fresh process the warm run is ~4× its steady state: the replay runs in
+V8's interpreter and baseline code before the optimising compiler catches up, and the young generation
+grows from 1 MiB while the records are decoded. Closing that: fewer, larger operations per entry (keep
+the per-entry decisions in the record; replay a layer's overlay as one operation), so less code has to warm up.`;
   } finally {
     await reg.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

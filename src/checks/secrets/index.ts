@@ -13,7 +13,7 @@ interface PathTest {
 const pathGlob = (g: string): PathTest => ({ test: (p) => globMatch(g, p) });
 import type { CoverageGapFinding, Finding, ImageConfig, LayerInfo, LayerRef, PackageRef, SecretFinding } from '../../core/types.js';
 import type { Inventory } from '../../core/report.js';
-import type { CheckContext, CheckFactory, CheckOptions, CheckResult, CheckRun, ContentCheck, TrackedFile } from '../types.js';
+import type { CheckContext, CheckFactory, CheckOptions, CheckResult, CheckRun, ContentCheck, ContentSink, TrackedFile } from '../types.js';
 import { defaultRules, loadRules, type RuleSet } from './config.js';
 import { redactLayerRef, redactSecret } from './redact.js';
 import { CompiledRules, scanString, TextScanner, type RawHit } from './scan.js';
@@ -98,6 +98,81 @@ export function makeSecretsCheck(settings: SecretsSettings): ContentCheck {
   };
 }
 
+/** What every file's sink of one run shares (SecretsSink). */
+interface SinkRun {
+  compiled: CompiledRules;
+  ruleIndex: Map<unknown, number>;
+  validHits: (v: unknown) => v is SafeHit[];
+  stats: { filesScanned: number; bytesScanned: number; binarySkipped: number; unreadable: number };
+  files: FileHits[];
+  reason: (r: string) => void;
+  track: CheckContext['track'];
+}
+
+/**
+ * One file's sink: its scanner is made on the first chunk (a file replayed from the layer cache never
+ * needs one). A class, not closures: a sink is made for every text file of the image.
+ */
+class SecretsSink implements ContentSink {
+  private made: TextScanner | undefined;
+  private saved: SavedFile | undefined;
+
+  constructor(
+    private readonly run: SinkRun,
+    private readonly path: string,
+    private readonly layer: LayerRef,
+    private readonly forced: boolean,
+  ) {}
+
+  private scanner(): TextScanner {
+    return (this.made ??= new TextScanner(this.run.compiled, this.path, true, this.forced));
+  }
+
+  private ended(binary: boolean, bytes: number, hits: SafeHit[]): void {
+    const { stats, files } = this.run;
+    this.saved = { end: { hits, binary, bytes } };
+    if (binary) stats.binarySkipped++;
+    else {
+      stats.filesScanned++;
+      stats.bytesScanned += bytes;
+    }
+    if (hits.length) files.push({ hits, layer: this.layer, tracked: this.run.track(this.path, this.layer) });
+  }
+
+  private aborted(why: string, hits: SafeHit[]): void {
+    this.saved = { abort: { why, hits } };
+    this.run.stats.unreadable++;
+    this.run.reason(`${this.path} (${layerLabel(this.layer)}): not read to its end: ${why}`);
+    if (hits.length) this.run.files.push({ hits, layer: this.layer, tracked: this.run.track(this.path, this.layer) });
+  }
+
+  write(chunk: Buffer): void {
+    this.scanner().write(chunk);
+  }
+
+  end(): void {
+    const s = this.scanner();
+    const hits = safeHits(s.end(), this.run.ruleIndex);
+    this.ended(s.binary, s.bytes, hits);
+  }
+
+  abort(why: string): void {
+    this.aborted(why, safeHits(this.scanner().end(), this.run.ruleIndex));
+  }
+
+  save(): unknown {
+    return this.saved;
+  }
+
+  restore(v: unknown): void {
+    const o = v as SavedFile | null;
+    const valid = this.run.validHits;
+    if (o && 'end' in o && valid(o.end.hits) && typeof o.end.binary === 'boolean' && Number.isSafeInteger(o.end.bytes)) this.ended(o.end.binary, o.end.bytes, o.end.hits);
+    else if (o && 'abort' in o && valid(o.abort.hits) && typeof o.abort.why === 'string') this.aborted(o.abort.why, o.abort.hits);
+    else throw new Error('malformed cached secrets result');
+  }
+}
+
 function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: CompiledRules, skip: PathTest[], always: PathTest[], rulesDigest: string): CheckRun {
   const files: FileHits[] = [];
   const ruleIndex = new Map<unknown, number>(settings.rules.rules.map((r, i) => [r, i]));
@@ -109,6 +184,7 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
   const reason = (r: string): void => {
     if (reasons.length < MAX_REASONS) reasons.push(r);
   };
+  const run: SinkRun = { compiled, ruleIndex, validHits, stats, files, reason, track: ctx.track };
   return {
     name: 'secrets',
     onEntry(entry, layer) {
@@ -139,41 +215,7 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
         });
         return undefined;
       }
-      // made on the first chunk: a file replayed from the layer cache never needs one
-      let made: TextScanner | undefined;
-      const scanner = (): TextScanner => (made ??= new TextScanner(compiled, path, true, forced));
-      let saved: SavedFile | undefined;
-      const ended = (binary: boolean, bytes: number, hits: SafeHit[]): void => {
-        saved = { end: { hits, binary, bytes } };
-        if (binary) stats.binarySkipped++;
-        else {
-          stats.filesScanned++;
-          stats.bytesScanned += bytes;
-        }
-        if (hits.length) files.push({ hits, layer, tracked: ctx.track(path, layer) });
-      };
-      const aborted = (why: string, hits: SafeHit[]): void => {
-        saved = { abort: { why, hits } };
-        stats.unreadable++;
-        reason(`${path} (${layerLabel(layer)}): not read to its end: ${why}`);
-        if (hits.length) files.push({ hits, layer, tracked: ctx.track(path, layer) });
-      };
-      return {
-        write: (chunk) => scanner().write(chunk),
-        end: () => {
-          const s = scanner();
-          const hits = safeHits(s.end(), ruleIndex);
-          ended(s.binary, s.bytes, hits);
-        },
-        abort: (why) => aborted(why, safeHits(scanner().end(), ruleIndex)),
-        save: () => saved,
-        restore: (v) => {
-          const o = v as SavedFile | null;
-          if (o && 'end' in o && validHits(o.end.hits) && typeof o.end.binary === 'boolean' && Number.isSafeInteger(o.end.bytes)) ended(o.end.binary, o.end.bytes, o.end.hits);
-          else if (o && 'abort' in o && validHits(o.abort.hits) && typeof o.abort.why === 'string') aborted(o.abort.why, o.abort.hits);
-          else throw new Error('malformed cached secrets result');
-        },
-      };
+      return new SecretsSink(run, path, layer, forced);
     },
     async finish(inventory: Inventory): Promise<CheckResult> {
       const owners = ownerIndex(inventory);
