@@ -20,6 +20,20 @@ test('the default rules load: 222 rules, sorted ids, a digest', () => {
   assert.equal(set.rules.find((r) => r.id === 'github-pat')?.multiline, false);
 });
 
+test('the default rules translate their regexes on first use, to what an eager parse of the same file gives', () => {
+  const lazy = loadRules();
+  const pending = (r: object): boolean => Object.getOwnPropertyDescriptor(r, 'regex')?.get !== undefined;
+  assert.ok(lazy.rules.filter((r) => r.hasRegex).every(pending), 'nothing translated at load');
+  const eager = parseRules(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH);
+  assert.ok(!eager.rules.some(pending));
+  assert.equal(lazy.digest, eager.digest);
+  const fields = (r: (typeof eager.rules)[number]) => ({ ...r, regex: r.regex?.source, core: r.core && { regex: r.core.regex.source, prefix: r.core.prefix.source, prefixMax: r.core.prefixMax } });
+  assert.deepEqual(lazy.rules.map(fields), eager.rules.map(fields));
+  assert.ok(!lazy.rules.some(pending), 'translated once read, then plain data');
+  const gh = lazy.rules.find((r) => r.id === 'github-pat')!;
+  assert.equal(gh.regex, gh.regex, 'the same RegExp on every read');
+});
+
 test('extend useDefault adds rules and disables some; path extends a file beside it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'secrets-cfg-'));
   const mine = join(dir, '.gitleaks.toml');

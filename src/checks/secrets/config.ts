@@ -82,6 +82,8 @@ export interface SecretRule {
   id: string;
   description: string;
   severity: Severity;
+  /** the rule has a regex (`regex`, which the embedded defaults translate on first use) */
+  hasRegex: boolean;
   regex?: RegExp;
   /** longest possible match of `regex` */
   maxWidth: number;
@@ -180,7 +182,45 @@ function allowlists(t: TomlTable, file: string, where: string, global: boolean):
   return out;
 }
 
-function rule(t: TomlValue, file: string, index: number): SecretRule {
+/** What translating a rule's RE2 regex gives (re2.ts); the embedded defaults translate it on first use. */
+type RuleRegex = Pick<SecretRule, 'regex' | 'maxWidth' | 'multiline' | 'maxNewlines' | 'core'> & { groups: number };
+
+function translateRule(t: TomlTable, file: string, where: string, regexSrc: string): RuleRegex {
+  try {
+    const tr = translate(regexSrc);
+    const regex = new RegExp(tr.source, 'g');
+    if (regex.test('')) fail(file, where, 'the regex matches the empty string');
+    const out: RuleRegex = { regex, maxWidth: tr.maxWidth, groups: tr.groups, multiline: tr.maxNewlines > MAX_LINE_NEWLINES, maxNewlines: tr.maxNewlines };
+    if (tr.core && keywordsOpenCore(regexSrc, keywordsOf(t, file, where))) out.core = { regex: new RegExp(tr.core.source, 'y'), prefix: new RegExp(tr.core.prefix), prefixMax: tr.core.prefixMax };
+    return out;
+  } catch (e) {
+    if (e instanceof PortcullisError) throw e;
+    fail(file, where, `cannot translate the RE2 regex safely: ${e instanceof Re2Error ? e.message : String(e)}`, e);
+  }
+}
+
+/** The translated fields of `r` as properties computed on first read (then plain data). */
+function translateOnFirstUse(r: SecretRule, translated: () => RuleRegex): void {
+  let got: RuleRegex | undefined;
+  for (const k of ['regex', 'maxWidth', 'multiline', 'maxNewlines', 'core'] as const) {
+    Object.defineProperty(r, k, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        got ??= translated();
+        Object.defineProperty(r, k, { value: got[k], enumerable: true, writable: false, configurable: false });
+        return got[k];
+      },
+    });
+  }
+}
+
+/**
+ * One [[rules]] table. `lazy` (the embedded default set, which a test parses eagerly): the regex is
+ * translated when a scan first needs it, not at load (translating the ~200 default regexes was ~30 ms of
+ * every sbom and scan, which need few of them to redact an image's configuration).
+ */
+function rule(t: TomlValue, file: string, index: number, lazy = false): SecretRule {
   if (typeof t !== 'object' || Array.isArray(t)) fail(file, `rules[${index}]`, 'expected a table');
   const id = str(t.id, file, `rules[${index}].id`);
   if (!id) fail(file, `rules[${index}]`, 'a rule needs an id');
@@ -190,44 +230,25 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
   const regexSrc = str(t.regex, file, `${where}.regex`);
   const pathSrc = str(t.path, file, `${where}.path`);
   if (regexSrc === undefined && pathSrc === undefined) fail(file, where, 'a rule needs a regex or a path');
-  let regex: RegExp | undefined;
-  let maxWidth = 0;
-  let groups = 0;
-  let multiline = false;
-  let maxNewlines = 0;
-  let core: SecretRule['core'];
-  if (regexSrc !== undefined) {
-    try {
-      const tr = translate(regexSrc);
-      regex = new RegExp(tr.source, 'g');
-      maxWidth = tr.maxWidth;
-      groups = tr.groups;
-      multiline = tr.maxNewlines > MAX_LINE_NEWLINES;
-      maxNewlines = tr.maxNewlines;
-      if (tr.core && keywordsOpenCore(regexSrc, keywordsOf(t, file, where))) core = { regex: new RegExp(tr.core.source, 'y'), prefix: new RegExp(tr.core.prefix), prefixMax: tr.core.prefixMax };
-    } catch (e) {
-      fail(file, where, `cannot translate the RE2 regex safely: ${e instanceof Re2Error ? e.message : String(e)}`, e);
-    }
-    if (regex.test('')) fail(file, where, 'the regex matches the empty string');
-  }
+  const none: RuleRegex = { maxWidth: 0, groups: 0, multiline: false, maxNewlines: 0 };
+  const tr = regexSrc === undefined ? none : lazy ? undefined : translateRule(t, file, where, regexSrc);
   const secretGroup = t.secretGroup ?? 0;
-  if (typeof secretGroup !== 'number' || !Number.isInteger(secretGroup) || secretGroup < 0 || secretGroup > groups) {
-    fail(file, `${where}.secretGroup`, `expected a capture group number between 0 and ${groups}`);
+  if (typeof secretGroup !== 'number' || !Number.isInteger(secretGroup) || secretGroup < 0 || (tr && secretGroup > tr.groups)) {
+    fail(file, `${where}.secretGroup`, `expected a capture group number between 0 and ${tr?.groups ?? 'the number of groups'}`);
   }
   const entropy = t.entropy;
   if (entropy !== undefined && (typeof entropy !== 'number' || entropy < 0 || entropy > 8)) fail(file, `${where}.entropy`, 'expected a number between 0 and 8');
   const keywords = strings(t.keywords, file, `${where}.keywords`).map((k) => k.toLowerCase()).filter((k) => k.length > 0);
   const sev = str(t.severity, file, `${where}.severity`);
   if (sev !== undefined && !['low', 'medium', 'high', 'critical'].includes(sev)) fail(file, `${where}.severity`, 'expected low, medium, high or critical');
-  return {
+  const out: SecretRule = {
     id,
     description: str(t.description, file, `${where}.description`) ?? id,
     severity: (sev as Severity | undefined) ?? severityFor(id),
-    regex,
-    maxWidth,
-    multiline,
-    maxNewlines,
-    core,
+    hasRegex: regexSrc !== undefined,
+    maxWidth: 0,
+    multiline: false,
+    maxNewlines: 0,
     secretGroup,
     entropy: entropy as number | undefined,
     keywords,
@@ -235,6 +256,11 @@ function rule(t: TomlValue, file: string, index: number): SecretRule {
     path: pathSrc === undefined ? undefined : re(pathSrc, file, `${where}.path`),
     allowlists: allowlists(t, file, `${where}.`, false),
   };
+  if (tr) {
+    const { groups: _groups, ...fields } = tr;
+    Object.assign(out, fields);
+  } else translateOnFirstUse(out, () => translateRule(t, file, where, regexSrc!));
+  return out;
 }
 
 function keywordsOf(t: TomlTable, file: string, where: string): string[] {
@@ -271,7 +297,7 @@ function readText(file: string): string {
 }
 
 /** Parse one gitleaks configuration text (with `[extend]` resolved relative to `file`). */
-export function parseRules(text: string, file: string, depth = 0): RuleSet {
+export function parseRules(text: string, file: string, depth = 0, lazy = false): RuleSet {
   let doc: TomlTable;
   try {
     doc = parseToml(text);
@@ -282,7 +308,7 @@ export function parseRules(text: string, file: string, depth = 0): RuleSet {
   for (const k of Object.keys(doc)) if (!known.has(k)) fail(file, 'top level', `unknown key "${k}"`);
   const rulesVal = doc.rules ?? [];
   if (!Array.isArray(rulesVal)) fail(file, 'rules', 'expected [[rules]] tables');
-  const own = rulesVal.map((r, i) => rule(r, file, i));
+  const own = rulesVal.map((r, i) => rule(r, file, i, lazy));
   const ids = new Set<string>();
   for (const r of own) {
     if (ids.has(r.id)) fail(file, `rule "${r.id}"`, 'defined twice');
@@ -313,10 +339,10 @@ export function parseRules(text: string, file: string, depth = 0): RuleSet {
   return { rules: rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), allowlists: all, digest: `sha256:${hash.digest('hex')}`, source: file };
 }
 
-/** Load a user's gitleaks configuration, or the default set when no file is given. */
+/** Load a user's gitleaks configuration, or the default set when no file is given (its regexes translated on first use). */
 export function loadRules(file?: string): RuleSet {
   const path = file ?? DEFAULT_RULES_PATH;
-  return parseRules(readText(path), path);
+  return parseRules(readText(path), path, 0, file === undefined);
 }
 
 let defaults: RuleSet | undefined;

@@ -48,7 +48,7 @@ export class CompiledRules {
     this.byKeyword = [];
     this.noKeyword = [];
     set.rules.forEach((r, ri) => {
-      if (!r.regex) return;
+      if (!r.hasRegex) return;
       if (r.keywords.length === 0) this.noKeyword.push(ri);
       for (const k of r.keywords) {
         let ki = index.get(k);
@@ -66,7 +66,7 @@ export class CompiledRules {
     set.rules.forEach((r, ri) => {
       const byPath = r.path !== undefined || r.allowlists.some(pathOnly) || set.allowlists.some((a) => pathOnly(a) && a.targetRules.includes(r.id));
       if (byPath) this.pathRules.push(ri);
-      if (r.path && !r.regex) this.pathOnlyRules.push(ri);
+      if (r.path && !r.hasRegex) this.pathOnlyRules.push(ri);
     });
   }
 
