@@ -73,8 +73,8 @@ export async function run(): Promise<string | void> {
     console.log(`bytes: base ${b1 - b0}; orders-api after it ${b2 - b1} (its own layers ${newBytes}, all ${allBytes}); warm rescan ${b3 - b2}`);
 
     // time: a scan's collection (inventory + content checks) from the registry, empty cache vs every layer
-    // cached. In this process: each cache cold once, then warm WARM_EACH times (the first warm run pays for
-    // the cold run's garbage; the median is the steady state of a process that scans again and again).
+    // cached. In this process: each cache cold once, then warm WARM_EACH times (the median is the steady
+    // state of a process that scans again and again; the first warm run may pay for the cold run's garbage).
     const checks = await prepareChecks({ env: { PORTCULLIS_CACHE_DIR: '/nonexistent-portcullis-cache' } });
     const cold: number[] = [];
     const firstWarm: number[] = [];
@@ -108,8 +108,8 @@ export async function run(): Promise<string | void> {
 debian-12-slim (its base). On tsc's output (bench/compiled.ts; not the TypeScript sources through tsx, whose
 function-naming helpers cost ~40% of a warm replay); medians of ${RUNS} caches. Scan collection is timed two
 ways: in this process (each cache cold once, then warm ${WARM_EACH} times: the median is the steady state of a
-process that scans again and again, such as the server; the first warm run after a cold one pays for its
-garbage), and in a fresh process per run (bench/registry-one.mjs: JIT and heap start cold, as in a CLI
+process that scans again and again, such as the server; the first warm run after a cold one, which may
+pay for the cold run's garbage, is shown beside it), and in a fresh process per run (bench/registry-one.mjs: JIT and heap start cold, as in a CLI
 run; start-up and module loading are not counted). Times follow the load of the 2-core machine (the load
 average is above); bytes are exact.
 
