@@ -53,11 +53,12 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
   const opts = sizeHint === undefined ? {} : { sizeHint };
   const streams: Readable[] = [raw];
   if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`, opts));
-  streams.push(decompressor(compressionOf(head)), digestCheck(l.diffId, `${what}: diff_id`, opts));
+  const compression = compressionOf(head);
+  streams.push(decompressor(compression), digestCheck(l.diffId, `${what}: diff_id`, opts));
   const out = chain(streams, what);
   // read to its end: every digest check passed (a compressed blob's diff_id is remembered for later runs:
   // verifying it then takes hashing the blob, not decompressing it)
-  const compressed = compressionOf(head) !== 'none';
+  const compressed = compression !== 'none';
   out.on('end', () => {
     parts.store.noteVerified?.(b.name, digestsOf(l, b));
     if (compressed && b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);

@@ -222,40 +222,36 @@ export class LayerCache {
     await this.evict();
   }
 
-  /** Remove least recently used records until the total is under the cap; remove stale temp files. */
-  async evict(): Promise<void> {
+  /** The files of `dir` that count toward the cap (`counts` by name), removing stale temp files on the way; undefined when `dir` cannot be read. */
+  private async counted(dir: string, counts: (name: string) => boolean, now: number): Promise<{ path: string; size: number; mtime: number }[] | undefined> {
     let names: string[];
     try {
-      names = await fsp.readdir(this.dir);
+      names = await fsp.readdir(dir);
     } catch {
-      return;
+      return undefined;
     }
-    const now = Date.now();
-    const recs: { path: string; size: number; mtime: number }[] = [];
-    // archive facts (small: an index and a few manifests) count toward the cap and age like records
-    const archives = await fsp.readdir(join(this.dir, 'archives')).catch(() => [] as string[]);
-    for (const n of archives) {
-      const path = join(this.dir, 'archives', n);
-      try {
-        const st = await fsp.stat(path);
-        if (n.endsWith('.tmp')) {
-          if (now - st.mtimeMs > STALE_TEMP_MS) await fsp.rm(path, { force: true });
-        } else if (st.isFile()) recs.push({ path, size: st.size, mtime: st.mtimeMs });
-      } catch {
-        // removed by another job meanwhile
-      }
-    }
+    const out: { path: string; size: number; mtime: number }[] = [];
     for (const n of names) {
-      const path = join(this.dir, n);
+      const path = join(dir, n);
       try {
         const st = await fsp.stat(path);
         if (n.endsWith('.tmp')) {
           if (now - st.mtimeMs > STALE_TEMP_MS) await fsp.rm(path, { force: true });
-        } else if (n.endsWith('.rec') && st.isFile()) recs.push({ path, size: st.size, mtime: st.mtimeMs });
+        } else if (counts(n) && st.isFile()) out.push({ path, size: st.size, mtime: st.mtimeMs });
       } catch {
         // removed by another job meanwhile
       }
     }
+    return out;
+  }
+
+  /** Remove least recently used records until the total is under the cap; remove stale temp files. */
+  async evict(): Promise<void> {
+    const now = Date.now();
+    const recs = await this.counted(this.dir, (n) => n.endsWith('.rec'), now);
+    if (!recs) return;
+    // archive facts (small: an index and a few manifests) count toward the cap and age like records
+    recs.push(...((await this.counted(join(this.dir, 'archives'), () => true, now)) ?? []));
     let total = recs.reduce((n, r) => n + r.size, 0);
     if (total <= this.maxBytes) return;
     recs.sort((a, b) => a.mtime - b.mtime || (a.path < b.path ? -1 : 1));
