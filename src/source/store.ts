@@ -163,9 +163,8 @@ export class TarArchive implements BlobStore {
             ? `the temp directory ${tmpdir()} has ${free} bytes free (a ${kind}-compressed archive is decompressed to a temp file: free space, or pass the archive uncompressed)`
             : `the limit for ${kind}-compressed archives, which are decompressed to a temp file (PORTCULLIS_MAX_ARCHIVE_BYTES raises it; an uncompressed archive needs no copy)`;
         const read = createReadStream(path, { highWaterMark: 1024 * 1024 });
-        const out = [decompressor(kind), byteLimit(maxBytes, path, why), createWriteStream(file, { mode: 0o600, flags: 'wx' })] as const;
-        if (opts.tap) await pipeline(read, opts.tap, ...out, { signal: opts.signal });
-        else await pipeline(read, ...out, { signal: opts.signal });
+        const write = createWriteStream(file, { mode: 0o600, flags: 'wx' });
+        await pipeline([read, ...(opts.tap ? [opts.tap] : []), decompressor(kind), byteLimit(maxBytes, path, why), write], { signal: opts.signal });
       } catch (e) {
         await removeTemp(tmpDir);
         throw asReadError(e, `${path} (${kind}-compressed archive)`);
