@@ -1,5 +1,4 @@
 // Types shared by every module. These are contracts: extend them with optional members, never rename.
-import type { Readable } from 'node:stream';
 
 // ---------------------------------------------------------------------------------------------
 // Images
@@ -74,7 +73,16 @@ export interface LayerRef {
 }
 
 /** What `openLayer` yields: an uncompressed tar stream, or a directory already unpacked (dir: sources). */
-export type LayerContent = { kind: 'tar'; stream: Readable } | { kind: 'fs'; root: string };
+/**
+ * A layer's tar bytes in order. A chunk is valid until the next one is asked for (a source may read the
+ * next into the same memory): a reader that keeps bytes copies them. `destroy` stops the stream. A
+ * Readable is one.
+ */
+export interface LayerStream extends AsyncIterable<Buffer> {
+  destroy(error?: Error): void;
+}
+
+export type LayerContent = { kind: 'tar'; stream: LayerStream } | { kind: 'fs'; root: string };
 
 export interface ResolvedImage {
   ref: ImageRef;

@@ -1,5 +1,5 @@
 // Orchestration of the inventory stage: open the image, walk it once with every analyzer, merge.
-import type { Analyzer, Platform } from '../core/types.js';
+import type { Analyzer, Platform, ResolvedImage } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import type { WalkLimits } from '../core/types.js';
 import { openImage, type OpenOptions } from '../source/index.js';
@@ -62,19 +62,24 @@ export interface ScanCollectOptions extends CollectOptions {
 export async function collectWithChecks(input: string, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
   const image = await openImage(input, openOptions(opts));
   try {
-    const tracker = new FileTracker();
-    const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));
-    const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
-      signal: opts.signal,
-      limits: opts.limits,
-      onLayer: opts.onLayer,
-      observers: runs,
-      tracker,
-      cache: withChecks(opts.cache, opts.checks ?? []),
-    });
-    const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
-    return { inventory, checkResults: await finishChecks(runs, inventory) };
+    return await walkWithChecks(image, opts);
   } finally {
     await image.close();
   }
+}
+
+/** collectWithChecks on an image already open (left open). */
+export async function walkWithChecks(image: ResolvedImage, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
+  const tracker = new FileTracker();
+  const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));
+  const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
+    signal: opts.signal,
+    limits: opts.limits,
+    onLayer: opts.onLayer,
+    observers: runs,
+    tracker,
+    cache: withChecks(opts.cache, opts.checks ?? []),
+  });
+  const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
+  return { inventory, checkResults: await finishChecks(runs, inventory) };
 }

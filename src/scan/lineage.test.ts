@@ -256,7 +256,7 @@ test('an app generated on top of the real alpine 3.10 layer: layer match, base/a
     const content = await img.openLayer(img.layers[0]!.diffId);
     assert.equal(content.kind, 'tar');
     const chunks: Buffer[] = [];
-    for await (const c of (content as { stream: AsyncIterable<Buffer> }).stream) chunks.push(c);
+    for await (const c of (content as { stream: AsyncIterable<Buffer> }).stream) chunks.push(Buffer.from(c)); // valid until the next (LayerStream)
     baseLayer = Buffer.concat(chunks);
   } finally {
     await img.close();

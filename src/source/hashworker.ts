@@ -21,6 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { OP_DATA, OP_DROP, OP_END, OP_RING, USED, WAITING, WORKER_CODE, type FileJob, type WorkerReply } from './hashworker-code.js';
 
 /** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
 export const RING_BYTES = 8 * 1024 * 1024;
@@ -29,103 +30,60 @@ export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024;
 
 /** descriptors in one message at most (tiny chunks) */
 const MAX_BATCH_OPS = 4096;
-/** descriptor ops, four numbers each: [op, stream id, offset, length] */
-const OP_DATA = 0;
-const OP_END = 1;
-const OP_DROP = 2;
-/** ctrl[USED]: bytes placed and not yet consumed by the worker; ctrl[WAITING]: 1 when the main thread waits for room */
-const USED = 0;
-const WAITING = 1;
 
-interface WorkerReply {
-  /** [stream id, hex digest, ...] of the streams that ended */
-  done: (number | string)[];
-  room: boolean;
-  /** [stream id, message] of a file the worker could not read */
-  failed?: [number, string];
+/** bytes of a lent ring (LentRing): four of the chunks read into it (ringregion.ts) */
+export const LENT_RING_BYTES = 4 * 1024 * 1024;
+
+/** A region of a lent ring: the borrower's to fill (`bytes`), then to commit for hashing; reused only once released. */
+export interface RingLoan {
+  at: number;
+  bytes: Buffer;
+  released: boolean;
 }
 
-/** A region of a file hashed in the worker (`hashFile`). */
-interface FileJob {
-  id: number;
-  path: string;
-  offset: number;
-  length: number;
-}
+/**
+ * A ring of shared memory lent to one stream at a time (`HashWorker.takeRing`): the stream reads its bytes
+ * straight into regions of it (`borrow`), the worker hashes them where they lie, and the stream hands the
+ * same memory on, with no copy. A region is reused only once the worker hashed it (the ring's USED
+ * counter) and its borrower released it (the stream's reader was done with it).
+ */
+export class LentRing {
+  readonly bytes: Buffer;
+  readonly ctrl: Int32Array;
+  /** write position */
+  private pos = 0;
+  /** regions lent and not released yet, oldest first */
+  private readonly loans: RingLoan[] = [];
 
-/** bytes the worker reads at once from a file it hashes */
-const FILE_READ_BYTES = 1024 * 1024;
+  constructor(
+    readonly index: number,
+    readonly size: number,
+    readonly shared: SharedArrayBuffer,
+    readonly ctrlShared: SharedArrayBuffer,
+  ) {
+    this.bytes = Buffer.from(shared);
+    this.ctrl = new Int32Array(ctrlShared);
+  }
 
-// Plain CommonJS evaluated in the worker: it needs nothing but node:crypto, and being a string it runs the
-// same from the TypeScript sources (tests) and from dist (no worker file to locate, no loader to register).
-const WORKER_CODE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fsp = require('node:fs/promises');
-const ring = Buffer.from(workerData.ring);
-const ctrl = new Int32Array(workerData.ctrl);
-const hashes = new Map();
-const cancelled = new Set();
-// a file region, read here in slices, the next one read while this one is hashed (async: ring messages
-// are served between them)
-async function hashFile(j) {
-  let fh;
-  try {
-    fh = await fsp.open(j.path, 'r');
-    const h = createHash('sha256');
-    const size = Math.max(1, Math.min(${FILE_READ_BYTES}, j.length));
-    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
-    let pos = j.offset, left = j.length, k = 0;
-    // one read of n bytes at pos into the next buffer; a short read means the file ends before the region
-    const next = () => {
-      const n = Math.min(size, left);
-      const p = fh.read(bufs[k], 0, n, pos).then((r) => {
-        if (r.bytesRead !== n) throw new Error('the file ends before the region does');
-        return r.buffer.subarray(0, n);
-      });
-      pos += n;
-      left -= n;
-      k ^= 1;
-      return p;
-    };
-    let pending = left > 0 ? next() : undefined;
-    while (pending) {
-      if (cancelled.delete(j.id)) { await pending.catch(() => {}); return; }
-      const got = await pending;
-      pending = left > 0 ? next() : undefined;
-      h.update(got);
-    }
-    parentPort.postMessage({ done: [j.id, h.digest('hex')], room: false });
-  } catch (e) {
-    parentPort.postMessage({ done: [], room: false, failed: [j.id, (e && e.message) || String(e)] });
-  } finally {
-    cancelled.delete(j.id);
-    if (fh) await fh.close().catch(() => {});
+  /** Free bytes at the write position now (not wrapping): behind both the worker's hashing and the oldest loan. */
+  room(): number {
+    while (this.loans[0]?.released) this.loans.shift();
+    const oldest = this.loans[0];
+    const held = oldest ? (this.pos - oldest.at + this.size) % this.size || this.size : 0;
+    const used = Math.max(Atomics.load(this.ctrl, USED), held);
+    return Math.min(this.size - used, this.size - this.pos);
+  }
+
+  /** Up to `max` bytes at the write position, lent until released; undefined when none are free. */
+  lend(max: number): RingLoan | undefined {
+    const n = Math.min(max, this.room());
+    if (n <= 0) return undefined;
+    const loan: RingLoan = { at: this.pos, bytes: this.bytes.subarray(this.pos, this.pos + n), released: false };
+    this.loans.push(loan);
+    this.pos = (this.pos + n) % this.size;
+    return loan;
   }
 }
-parentPort.on('message', (d) => {
-  if (d.file) return void hashFile(d.file);
-  if (d.cancel !== undefined) return void cancelled.add(d.cancel);
-  const done = [];
-  for (let i = 0; i < d.length; i += 4) {
-    const op = d[i], id = d[i + 1], off = d[i + 2], len = d[i + 3];
-    if (op === ${OP_DATA}) {
-      let h = hashes.get(id);
-      if (h === undefined) { h = createHash('sha256'); hashes.set(id, h); }
-      h.update(ring.subarray(off, off + len));
-      Atomics.sub(ctrl, ${USED}, len);
-    } else if (op === ${OP_END}) {
-      const h = hashes.get(id) ?? createHash('sha256');
-      hashes.delete(id);
-      done.push(id, h.digest('hex'));
-    } else {
-      hashes.delete(id);
-    }
-  }
-  const room = Atomics.exchange(ctrl, ${WAITING}, 0) === 1;
-  if (done.length > 0 || room) parentPort.postMessage({ done, room });
-});
-`;
 
 /** Error of a stream the worker could not finish hashing. */
 export class HashWorkerError extends Error {}
@@ -148,6 +106,9 @@ export class HashWorker {
   failed: string | undefined;
   /** hashFile jobs under way */
   fileJobs = 0;
+  /** lent rings (index 1 on: 0 is the shared ring in the worker), and those free for the next stream */
+  private rings = 0;
+  private readonly freeRings: LentRing[] = [];
 
   /** bytes described in one message (a quarter of the ring: the worker hashes while the rest fills; a message costs the main thread ~0.1 ms, so not one per chunk) */
   private readonly batchLimit: number;
@@ -316,6 +277,53 @@ export class HashWorker {
     }
     this.queue(OP_DROP, id, 0, 0);
     this.flush(); // rare; lets the worker forget the stream and free its bytes now
+  }
+
+  /** A lent ring for one stream (`borrow`, `commit`), from those a finished stream gave back (`giveRing`) when one is free. */
+  takeRing(size = LENT_RING_BYTES): LentRing {
+    if (this.failed) throw new HashWorkerError(this.failed);
+    const free = this.freeRings.findIndex((r) => r.size === size);
+    if (free >= 0) return this.freeRings.splice(free, 1)[0]!;
+    const ring = new LentRing(++this.rings, size, new SharedArrayBuffer(size), new SharedArrayBuffer(8));
+    this.worker.postMessage({ bind: ring.index, ring: ring.shared, ctrl: ring.ctrlShared });
+    return ring;
+  }
+
+  /** A stream is done with `ring` (its loans released): the next stream may take it. */
+  giveRing(ring: LentRing): void {
+    this.freeRings.push(ring);
+  }
+
+  /** Stream `id`'s bytes lie in `ring` (before its first commit). */
+  useRing(id: number, ring: LentRing): void {
+    this.queue(OP_RING, id, ring.index, 0);
+  }
+
+  /** Up to `max` bytes of `ring` to fill, waiting for the worker to free room when it is full. */
+  async borrow(ring: LentRing, max: number): Promise<RingLoan> {
+    for (;;) {
+      if (this.failed) throw new HashWorkerError(this.failed);
+      const loan = ring.lend(max);
+      if (loan) return loan;
+      this.flush(); // the worker frees room only by consuming what it was sent
+      Atomics.store(ring.ctrl, WAITING, 1);
+      if (ring.room() > 0) continue;
+      await this.hold(new Promise<void>((resolve, reject) => this.roomWaiters.push({ resolve, reject })));
+    }
+  }
+
+  /** The bytes of `loan`, filled, are stream `id`'s next (in order: commit loans in the order borrowed). */
+  commit(id: number, ring: LentRing, loan: RingLoan): void {
+    if (this.failed) throw new HashWorkerError(this.failed);
+    Atomics.add(ring.ctrl, USED, loan.bytes.length);
+    this.queue(OP_DATA, id, loan.at, loan.bytes.length);
+    // sent by the quarter of this ring: the worker hashes while the rest fills
+    if (this.batchBytes >= ring.size / 4) this.flush();
+  }
+
+  /** Lent rings made so far (tests: finished streams give theirs back). */
+  get ringsMade(): number {
+    return this.rings;
   }
 
   /** Streams opened so far (tests). */

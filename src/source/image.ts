@@ -3,10 +3,11 @@
 // type says) and verifies the diff_id (sha256 of the uncompressed tar) while the walker reads it.
 // A mismatch surfaces as an error of the stream: PortcullisError DIGEST_MISMATCH naming the layer.
 import type { Readable } from 'node:stream';
-import type { ImageRef, LayerContent, LayerInfo, ResolvedImage } from '../core/types.js';
+import type { ImageRef, LayerContent, LayerInfo, LayerStream, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { compressionAt, type BlobRegion, type BlobStore } from './store.js';
-import { HashWorkerError, regionDigest } from './hashworker.js';
+import { HashWorkerError, OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
+import { RingRegion } from './ringregion.js';
 import { asReadError, chain, compressionOf, decompressor, digestCheck, mismatch, peek } from './streams.js';
 
 export interface LayerBlob {
@@ -32,8 +33,29 @@ function digestsOf(l: LayerInfo, b: LayerBlob): string[] {
   return b.blobDigest ? [b.blobDigest, l.diffId] : [l.diffId];
 }
 
-async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<Readable> {
+/**
+ * A large uncompressed blob lying in a local file, read into a ring the hash worker lends (ringregion.ts):
+ * hashed where it lies while the walker parses it. Undefined when the blob is not one, or no worker runs.
+ */
+async function ringRegion(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: string, signal?: AbortSignal): Promise<RingRegion | undefined> {
+  const region = parts.store.region?.(b.name);
+  if (!region || region.size < OFFLOAD_MIN_BYTES) return undefined;
+  const worker = sharedHashWorker();
+  if (!worker) return undefined;
+  try {
+    if ((await compressionAt(region.path, region.offset, region.size)) !== 'none') return undefined;
+  } catch (e) {
+    throw asReadError(e, what);
+  }
+  // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike
+  const expected = digestsOf(l, b).map((digest) => ({ digest, what: digest === b.blobDigest && digest !== l.diffId ? `${what}: blob ${b.name}` : `${what}: diff_id` }));
+  return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: () => parts.store.noteVerified?.(b.name, digestsOf(l, b)) });
+}
+
+async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<LayerStream> {
   const what = layerLabel(parts.ref, l);
+  const direct = await ringRegion(parts, l, b, what, signal);
+  if (direct) return direct;
   let raw: Readable;
   try {
     raw = parts.store.stream(b.name);

@@ -18,7 +18,7 @@ async function drain(img: ResolvedImage): Promise<Buffer[]> {
     assert.equal(c.kind, 'tar');
     if (c.kind !== 'tar') continue;
     const chunks: Buffer[] = [];
-    for await (const ch of c.stream) chunks.push(ch as Buffer);
+    for await (const ch of c.stream) chunks.push(Buffer.from(ch)); // a chunk is valid until the next (LayerStream)
     out.push(Buffer.concat(chunks));
   }
   return out;

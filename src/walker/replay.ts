@@ -2,8 +2,7 @@
 // path while the layer is read and hashed in the background (LayerVerifier; not read when its blob is
 // pinned and known), or walk it and store what the walk recorded. See layercache.ts (the store) and
 // record.ts (what a record holds).
-import type { Readable } from 'node:stream';
-import type { EntryInfo, LayerInfo } from '../core/types.js';
+import type { EntryInfo, LayerInfo, LayerStream } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { layerKey, RECORD_FORMAT, type EntryRecord, type LayerRecord } from './record.js';
 import { walkTar } from './tarwalk.js';
@@ -161,7 +160,7 @@ export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord): Prom
 }
 
 /** Walk a tar layer, recording it for the cache when there is one; the record is stored once the whole layer was read (and so its digests checked). */
-export async function walkTarCached(w: Walk, l: LayerInfo, stream: Readable): Promise<void> {
+export async function walkTarCached(w: Walk, l: LayerInfo, stream: LayerStream): Promise<void> {
   const key = cacheKey(w, l);
   if (key === undefined) return walkTar(w, l, stream);
   const before = w.stats.bytes;

@@ -3,11 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedOrSkip } from '../core/shared.js';
 import { openImage } from '../source/index.js';
+import type { LayerStream } from '../core/types.js';
 import { viaReader, viaTarStream, type Rec } from './tarreader.testkit.js';
 
-async function layerBytes(stream: NodeJS.ReadableStream): Promise<Buffer> {
+async function layerBytes(stream: LayerStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
+  // copied: a chunk is valid until the next is asked for (LayerStream)
+  for await (const c of stream) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
 }
 

@@ -175,6 +175,11 @@ export class TarReader {
     this.it = source[Symbol.asyncIterator]();
   }
 
+  /** Content bytes of the current entry not read yet. */
+  get remaining(): number {
+    return this.left;
+  }
+
   /** Where the reader is in the uncompressed stream. */
   get offset(): number {
     return this.base + this.pos;
@@ -330,8 +335,9 @@ export class TarReader {
   }
 
   /**
-   * The next slice of the current entry's content, a view of the incoming chunk (no copy); null at the
-   * entry's end. Synchronous while the chunk holds data: a promise only when a chunk must be pulled.
+   * The next slice of the current entry's content, a view of the incoming chunk (no copy), valid until the
+   * next call (the source may reuse the chunk's memory once the next is pulled); null at the entry's end.
+   * Synchronous while the chunk holds data: a promise only when a chunk must be pulled.
    */
   read(): Buffer | null | Promise<Buffer | null> {
     if (this.left === 0) return null;

@@ -1,8 +1,7 @@
 // Walking a tar layer (tarreader.ts): headers to EntryInfo, GNU sparse files rebuilt, content read once
 // for the content checks and the analyzers; and the targeted second pass that reads the final content
 // of link targets not kept during the walk.
-import type { Readable } from 'node:stream';
-import type { EntryInfo, EntryType, LayerInfo } from '../core/types.js';
+import type { EntryInfo, EntryType, LayerInfo, LayerStream } from '../core/types.js';
 import { normaliseEntryPath } from './path.js';
 import { PathIndex } from './pathindex.js';
 import { expandSparse, sparseInfo, type SparseInfo } from './sparse.js';
@@ -19,26 +18,22 @@ export function tarType(t: TarHeader['type'] | undefined): EntryType {
 }
 
 /**
- * Read an entry once: its chunks go to `fan` (content checks) as they arrive, and are collected up to
- * `max` bytes for analyzers. Returns undefined (content dropped, stream drained) when larger than `max`,
- * or when `max` is negative (nothing to collect).
+ * Read an entry once: its chunks go to `fan` (content checks) as they arrive, and are copied, up to `max`
+ * bytes, into the buffer analyzers get (a chunk is valid only until the next is read: LayerStream).
+ * Returns undefined (content dropped, stream drained) when larger than `max`, or when `max` is negative
+ * (nothing to collect).
  */
 async function readEntry(r: TarReader, max: number, fan?: SinkFan): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
+  const size = r.remaining;
+  const out = max >= 0 && size <= max ? Buffer.allocUnsafe(size) : undefined;
   let n = 0;
-  let over = max < 0;
   try {
     for (let x = r.read(); x !== null; x = r.read()) {
       // a promise only when the reader had to pull a chunk
       const c = x instanceof Promise ? await x : x;
       if (c === null) break;
-      if (!over) {
-        n += c.length;
-        if (n > max) {
-          over = true;
-          chunks.length = 0;
-        } else chunks.push(c);
-      }
+      if (out) c.copy(out, n);
+      n += c.length;
       if (fan) {
         const w = fan.write(c);
         if (w) await w;
@@ -50,10 +45,10 @@ async function readEntry(r: TarReader, max: number, fan?: SinkFan): Promise<Buff
   }
   const ended = fan?.end();
   if (ended) await ended;
-  return over ? undefined : Buffer.concat(chunks);
+  return out;
 }
 
-export async function walkTar(w: Walk, l: LayerInfo, stream: Readable): Promise<void> {
+export async function walkTar(w: Walk, l: LayerInfo, stream: LayerStream): Promise<void> {
   const limits = w.limits;
   const stats = w.stats;
   const r = new TarReader(stream, (chunk) => {

@@ -92,7 +92,11 @@ export interface EntryExtra {
 
 /** Receives one regular file's content as it streams by. */
 export interface ContentSink {
-  /** chunks in order; a returned promise is awaited before the next chunk (backpressure, e.g. clamd) */
+  /**
+   * chunks in order; a returned promise is awaited before the next chunk (backpressure, e.g. clamd). A
+   * chunk is valid until write returns or its promise settles: its memory may then hold the next chunk
+   * (a layer read into the hash worker's ring), so a sink that keeps bytes copies them.
+   */
   write(chunk: Buffer): void | Promise<void>;
   /** every byte of the file has been given */
   end(): void | Promise<void>;

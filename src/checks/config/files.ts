@@ -113,7 +113,7 @@ export class FileFacts {
     return {
       write(c) {
         n += c.length;
-        if (n <= MAX_ACCOUNT_FILE) chunks.push(c);
+        if (n <= MAX_ACCOUNT_FILE) chunks.push(Buffer.from(c)); // kept past write(): copied (ContentSink.write)
       },
       end() {
         if (n > MAX_ACCOUNT_FILE) rec.problem = `${entry.path}: ${n} bytes, more than the ${MAX_ACCOUNT_FILE} read`;

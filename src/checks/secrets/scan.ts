@@ -197,7 +197,7 @@ export class TextScanner {
       }
     }
     this.bytes += chunk.length;
-    this.chunks.push(chunk);
+    this.chunks.push(Buffer.from(chunk)); // kept past write(): copied (ContentSink.write)
     this.length += chunk.length;
     if (this.length >= BLOCK + CARRY) this.process(false);
   }

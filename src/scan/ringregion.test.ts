@@ -1,0 +1,100 @@
+// A layer read into the hash worker's lent ring (source/ringregion.ts) hands out chunks whose memory is
+// reused as soon as the next is read. Every reader downstream must copy what it keeps: the walker's entry
+// reader, the analyzers' content, and the content checks' sinks (secrets, malware, account files). Here the
+// ring is 4 KiB and reads are 1000 bytes, so memory is reused every few chunks and inside most files;
+// any reader that kept a view would see other bytes. The same image walked from one Buffer must give the
+// same inventory and check results, and those must hold what the layer holds.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ResolvedImage } from '../core/types.js';
+import { openImage } from '../source/index.js';
+import { dockerArchive, makeTar, sha, tempDir } from '../source/testkit.js';
+import { HashWorker } from '../source/hashworker.js';
+import { RingRegion } from '../source/ringregion.js';
+import { eicarBytes } from '../checks/malware/load.js';
+import { prepareMalware } from '../checks/malware/index.js';
+import { closeChecks, prepareChecks } from '../checks/index.js';
+import { walkWithChecks } from './collect.js';
+
+const worker = new HashWorker(64 * 1024);
+after(() => worker.close());
+
+/** text of `n` bytes made of numbered lines */
+function filler(n: number, tag: string): string {
+  let s = '';
+  for (let i = 0; s.length < n; i++) s += `${tag} line ${i} of some ordinary text\n`;
+  return s.slice(0, n);
+}
+
+function dpkgStatus(count: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(`Package: pkg${i}\nStatus: install ok installed\nPriority: optional\nSection: libs\nInstalled-Size: ${100 + i}\nMaintainer: Someone <a@example.org>\nArchitecture: amd64\nSource: src${i}\nVersion: 1.${i}-2\nDescription: package number ${i}\n ${filler(300, `desc${i}`).replace(/\n/g, '\n ')}\n`);
+  }
+  return out.join('\n');
+}
+
+async function layerTar(): Promise<Buffer> {
+  // a key the default gitleaks rules find (built from pieces, so no file of this project holds one)
+  const key = ['AKIA', 'Z7QW', 'ERTY', 'UIOP', 'ASDF'].join('');
+  const passwd = `root:x:0:0:root:/root:/bin/bash\n${filler(9000, 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin #')}\ntoor:x:0:0::/root:/bin/sh\n`;
+  return makeTar([
+    { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' },
+    { name: 'etc/passwd', content: passwd },
+    { name: 'var/lib/dpkg/status', content: dpkgStatus(12) },
+    { name: 'app/noise.bin', content: Buffer.alloc(9000, 7) },
+    { name: 'app/settings.env', content: `${filler(2700, 'setting')}\naws_access_key_id = ${key}\n${filler(3000, 'more')}` },
+    { name: 'app/eicar.txt', content: Buffer.concat([eicarBytes(), Buffer.from(filler(9000, 'tail'))]) },
+    // matched in the malware check's worker (a signature file, below): a small file's chunks are held until its end
+    { name: 'app/fish.txt', content: `${filler(6000, 'sea')}fish and a RED herring${filler(3000, 'shore')}` },
+    { name: 'app/node_modules/left-pad/package.json', content: JSON.stringify({ name: 'left-pad', version: '1.3.0', description: filler(1500, 'x') }) },
+  ]);
+}
+
+test('a layer read through a small lent ring scans as the same layer read from one buffer', async () => {
+  const dir = tempDir();
+  const layer = await layerTar();
+  const layerFile = join(dir, 'layer.tar');
+  writeFileSync(layerFile, layer);
+  const archive = join(dir, 'image.tar');
+  writeFileSync(archive, await dockerArchive([layer]));
+  const diffId = sha(layer);
+
+  const scan = async (stream: () => ResolvedImage['openLayer']): Promise<unknown> => {
+    const image = await openImage(archive);
+    image.openLayer = stream();
+    const sigs = join(dir, 'sigs');
+    mkdirSync(sigs, { recursive: true });
+    writeFileSync(join(sigs, 'x.ndb'), `Fish.Red:0:*:${Buffer.from('fish').toString('hex')}*${Buffer.from('RED').toString('hex')}\n`);
+    const env = { PORTCULLIS_CACHE_DIR: join(dir, 'cache') };
+    const checks = [...(await prepareChecks({ env, skip: ['malware'] })), prepareMalware({ signatures: [sigs], offload: true }, env)];
+    try {
+      const { inventory, checkResults } = await walkWithChecks(image, { checks });
+      return { packages: inventory.packages, checks: checkResults.map((r) => ({ name: r.status.check, status: r.status, findings: r.findings })) };
+    } finally {
+      await closeChecks(checks);
+      await image.close();
+    }
+  };
+  const whole = await scan(() => async () => ({ kind: 'tar', stream: Readable.from([layer]) }));
+  let regions = 0;
+  const ringed = await scan(() => async () => {
+    regions++;
+    return { kind: 'tar', stream: new RingRegion(worker, layerFile, 0, layer.length, { expected: [{ digest: diffId, what: 'layer' }], what: 'layer', ringBytes: 4096, readBytes: 1000 }) };
+  });
+  assert.ok(regions >= 1, 'the walk read the layer through the ring');
+  assert.deepEqual(ringed, whole);
+
+  // and what both found is what the layer holds (so the comparison cannot pass on two empty results)
+  const r = whole as { packages: { name: string }[]; checks: { name: string; findings: { id?: string; title?: string; detail?: string; path?: string }[] }[] };
+  const names = r.packages.map((p) => p.name);
+  for (const n of ['pkg0', 'pkg11', 'left-pad']) assert.ok(names.includes(n), `package ${n} found`);
+  const findings = (name: string): string => JSON.stringify(r.checks.find((c) => c.name === name)?.findings ?? []);
+  assert.match(findings('secrets'), /app\/settings\.env/);
+  assert.match(findings('malware'), /app\/eicar\.txt/);
+  assert.match(findings('malware'), /app\/fish\.txt/);
+  assert.match(findings('config'), /toor/);
+});

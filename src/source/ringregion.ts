@@ -1,0 +1,144 @@
+// An uncompressed layer lying in a local file (a plain archive's member, an OCI layout's blob, the temp
+// copy of a compressed archive), read straight into a ring of shared memory lent by the hash worker: the
+// worker hashes each chunk where it lies while the walker parses the same bytes. One read, no copy, and
+// no fresh buffer per read: a stream's new 1 MiB buffer per read cost ~0.65 s of page faults (system
+// time) on a 1.3 GB image, and copying each chunk into the worker's ring another ~0.4 s.
+//
+// A chunk is valid until the next one is asked for: its memory is then reused. Whoever keeps bytes past
+// that copies them (the walker's readers and the content sinks do: walker/types.ts ContentSink.write).
+// The stream ends only once the digest of every byte it gave matched every expected digest; a mismatch,
+// a short file or a failed worker is the stream's error, never an end.
+import { open, type FileHandle } from 'node:fs/promises';
+import { PortcullisError, asReadError } from '../core/errors.js';
+import type { LayerStream } from '../core/types.js';
+import { HashWorkerError, LENT_RING_BYTES, type HashWorker, type LentRing, type RingLoan } from './hashworker.js';
+import { mismatch } from './streams.js';
+
+/** bytes read at once (a quarter of the ring: one chunk in the walker's hands, one being read, the rest being hashed) */
+export const REGION_READ_BYTES = 1024 * 1024;
+
+export interface RingRegionOptions {
+  /** the digests every byte of the region must have, each with the name a mismatch gives */
+  expected: { digest: string; what: string }[];
+  /** names the region in errors */
+  what: string;
+  signal?: AbortSignal;
+  /** called once the digests matched, before the stream ends */
+  onVerified?: () => void;
+  /** sizes (tests: a small ring reuses its memory within a small layer) */
+  ringBytes?: number;
+  readBytes?: number;
+}
+
+export class RingRegion implements LayerStream {
+  private it: AsyncGenerator<Buffer, void, undefined> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly worker: HashWorker,
+    private readonly path: string,
+    private readonly offset: number,
+    private readonly length: number,
+    private readonly opts: RingRegionOptions,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    const gen = (this.it ??= this.chunks());
+    // once stopped, every next chunk asked for is an error: a stream cut short never reads as a whole one
+    return {
+      next: () => (this.stopped ? Promise.reject(this.aborted()) : gen.next()),
+      return: () => gen.return(undefined),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** Stop: the next chunk asked for is an error, and the region's ring and file are given back. */
+  destroy(): void {
+    this.stopped = true;
+    this.it?.return(undefined).catch(() => undefined);
+  }
+
+  private aborted(): PortcullisError {
+    return new PortcullisError('INTERNAL', `${this.opts.what}: aborted`, { subject: this.opts.what });
+  }
+
+  private fail(e: unknown): Error {
+    const { what } = this.opts;
+    if (e instanceof PortcullisError) return e;
+    if (e instanceof HashWorkerError) return new PortcullisError('INTERNAL', `${what}: digest could not be verified (${e.message})`, { cause: e, subject: what });
+    return asReadError(e, what);
+  }
+
+  private async *chunks(): AsyncGenerator<Buffer, void, undefined> {
+    const { worker, opts } = this;
+    const readBytes = opts.readBytes ?? REGION_READ_BYTES;
+    let ring: LentRing | undefined;
+    let fh: FileHandle | undefined;
+    let id = 0;
+    let settled = false;
+    let ahead: Promise<RingLoan> | undefined;
+    let pos = this.offset;
+    let left = this.length;
+    // the next chunk: room borrowed in the ring, filled by one read at the file position, then committed
+    // for hashing (one read is under way at a time, so chunks are committed in order)
+    const readNext = async (): Promise<RingLoan> => {
+      const loan = await worker.borrow(ring!, Math.min(readBytes, left));
+      const n = loan.bytes.length;
+      const at = pos;
+      pos += n;
+      left -= n;
+      let got: number;
+      try {
+        got = (await fh!.read(loan.bytes, 0, n, at)).bytesRead;
+      } catch (e) {
+        loan.released = true;
+        throw e;
+      }
+      if (got !== n) {
+        loan.released = true;
+        throw new PortcullisError('BAD_INPUT', `${opts.what}: the file ends ${this.offset + this.length - at - got} bytes before the layer does (truncated?)`, { subject: opts.what });
+      }
+      worker.commit(id, ring!, loan);
+      return loan;
+    };
+    const stop = (): void => this.destroy();
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    let cur: RingLoan | undefined;
+    try {
+      if (opts.signal?.aborted) this.stopped = true;
+      ring = worker.takeRing(opts.ringBytes ?? LENT_RING_BYTES);
+      id = worker.open();
+      worker.useRing(id, ring);
+      fh = await open(this.path, 'r');
+      if (left > 0) ahead = readNext();
+      while (ahead) {
+        if (this.stopped) throw this.aborted();
+        cur = await ahead;
+        ahead = undefined;
+        if (left > 0) {
+          ahead = readNext();
+          ahead.catch(() => undefined); // awaited in its turn (or in `finally`)
+        }
+        yield cur.bytes;
+        cur.released = true;
+        cur = undefined;
+      }
+      const got = `sha256:${await worker.digest(id)}`;
+      settled = true;
+      for (const e of opts.expected) if (got !== e.digest) throw mismatch(e.digest, got, e.what);
+      opts.onVerified?.();
+    } catch (e) {
+      throw this.fail(e);
+    } finally {
+      opts.signal?.removeEventListener('abort', stop);
+      if (cur) cur.released = true;
+      // a read under way still writes into its loan: the ring is given back only after it
+      if (ahead) await ahead.then((l) => (l.released = true)).catch(() => undefined);
+      if (!settled && id !== 0) worker.drop(id);
+      if (ring) worker.giveRing(ring);
+      await fh?.close().catch(() => undefined);
+    }
+  }
+}
