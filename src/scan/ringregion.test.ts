@@ -1,5 +1,5 @@
-// A layer read into the hash worker's lent ring (source/ringregion.ts) hands out chunks whose memory is
-// reused as soon as the next is read. Every reader downstream must copy what it keeps: the walker's entry
+// A layer read into the hash worker's lent ring (source/ringregion.ts), or gunzipped by the worker into
+// one (source/ringinflate.ts), hands out chunks whose memory is reused as soon as the next is read. Every reader downstream must copy what it keeps: the walker's entry
 // reader, the analyzers' content, and the content checks' sinks (secrets, malware, account files). Here the
 // ring is 4 KiB and reads are 1000 bytes, so memory is reused every few chunks and inside most files;
 // any reader that kept a view would see other bytes. The same image walked from one Buffer must give the
@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import type { ResolvedImage } from '../core/types.js';
 import { openImage } from '../source/index.js';
 import { dockerArchive, makeTar, sha, tempDir } from '../source/testkit.js';
 import { HashWorker } from '../source/hashworker.js';
 import { RingRegion } from '../source/ringregion.js';
+import { RingInflate } from '../source/ringinflate.js';
 import { eicarBytes } from '../checks/malware/load.js';
 import { prepareMalware } from '../checks/malware/index.js';
 import { closeChecks, prepareChecks } from '../checks/index.js';
@@ -87,6 +89,16 @@ test('a layer read through a small lent ring scans as the same layer read from o
   });
   assert.ok(regions >= 1, 'the walk read the layer through the ring');
   assert.deepEqual(ringed, whole);
+  // the same layer gzip'd, gunzipped by the worker into a small ring
+  const gz = gzipSync(layer);
+  const gzFile = join(dir, 'layer.tar.gz');
+  writeFileSync(gzFile, gz);
+  const inflated = await scan(() => async () => {
+    regions++;
+    return { kind: 'tar', stream: new RingInflate(worker, gzFile, 0, gz.length, { blob: { digest: sha(gz), what: 'blob' }, diff: { digest: diffId, what: 'layer' }, what: 'layer', ringBytes: 4096, maxChunk: 1000 }) };
+  });
+  assert.ok(regions >= 2, 'the walk read the gzip layer through the ring');
+  assert.deepEqual(inflated, whole);
 
   // and what both found is what the layer holds (so the comparison cannot pass on two empty results)
   const r = whole as { packages: { name: string }[]; checks: { name: string; findings: { id?: string; title?: string; detail?: string; path?: string }[] }[] };

@@ -21,7 +21,8 @@ import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { OP_DATA, OP_DROP, OP_END, OP_RING, USED, WAITING, WORKER_CODE, type FileJob, type WorkerReply } from './hashworker-code.js';
+import { OP_DATA, OP_DROP, OP_END, OP_RING, USED, WAITING, WORKER_CODE, type FileJob, type InflateJob, type WorkerReply } from './hashworker-code.js';
+import { LENT_RING_BYTES, LentRing, type RingKind, type RingLoan } from './lentring.js';
 
 /** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
 export const RING_BYTES = 8 * 1024 * 1024;
@@ -30,60 +31,6 @@ export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024;
 
 /** descriptors in one message at most (tiny chunks) */
 const MAX_BATCH_OPS = 4096;
-
-/** bytes of a lent ring (LentRing): four of the chunks read into it (ringregion.ts) */
-export const LENT_RING_BYTES = 4 * 1024 * 1024;
-
-/** A region of a lent ring: the borrower's to fill (`bytes`), then to commit for hashing; reused only once released. */
-export interface RingLoan {
-  at: number;
-  bytes: Buffer;
-  released: boolean;
-}
-
-/**
- * A ring of shared memory lent to one stream at a time (`HashWorker.takeRing`): the stream reads its bytes
- * straight into regions of it (`borrow`), the worker hashes them where they lie, and the stream hands the
- * same memory on, with no copy. A region is reused only once the worker hashed it (the ring's USED
- * counter) and its borrower released it (the stream's reader was done with it).
- */
-export class LentRing {
-  readonly bytes: Buffer;
-  readonly ctrl: Int32Array;
-  /** write position */
-  private pos = 0;
-  /** regions lent and not released yet, oldest first */
-  private readonly loans: RingLoan[] = [];
-
-  constructor(
-    readonly index: number,
-    readonly size: number,
-    readonly shared: SharedArrayBuffer,
-    readonly ctrlShared: SharedArrayBuffer,
-  ) {
-    this.bytes = Buffer.from(shared);
-    this.ctrl = new Int32Array(ctrlShared);
-  }
-
-  /** Free bytes at the write position now (not wrapping): behind both the worker's hashing and the oldest loan. */
-  room(): number {
-    while (this.loans[0]?.released) this.loans.shift();
-    const oldest = this.loans[0];
-    const held = oldest ? (this.pos - oldest.at + this.size) % this.size || this.size : 0;
-    const used = Math.max(Atomics.load(this.ctrl, USED), held);
-    return Math.min(this.size - used, this.size - this.pos);
-  }
-
-  /** Up to `max` bytes at the write position, lent until released; undefined when none are free. */
-  lend(max: number): RingLoan | undefined {
-    const n = Math.min(max, this.room());
-    if (n <= 0) return undefined;
-    const loan: RingLoan = { at: this.pos, bytes: this.bytes.subarray(this.pos, this.pos + n), released: false };
-    this.loans.push(loan);
-    this.pos = (this.pos + n) % this.size;
-    return loan;
-  }
-}
 
 /** Error of a stream the worker could not finish hashing. */
 export class HashWorkerError extends Error {}
@@ -142,11 +89,17 @@ export class HashWorker {
       this.ends.delete(id);
       e.resolve(m.done[i + 1] as string);
     }
-    if (m.failed) {
-      const [id, why] = m.failed;
+    if (m.inflated) {
+      const [id, blob, diff] = m.inflated;
       const e = this.ends.get(id);
       this.ends.delete(id);
-      e?.reject(new Error(why));
+      e?.resolve(`${blob}:${diff}`);
+    }
+    if (m.failed) {
+      const [id, why, code] = m.failed;
+      const e = this.ends.get(id);
+      this.ends.delete(id);
+      e?.reject(code === undefined ? new Error(why) : Object.assign(new Error(why), { code }));
     }
     if (m.room) for (const w of this.roomWaiters.splice(0)) w.resolve();
   }
@@ -279,19 +232,40 @@ export class HashWorker {
     this.flush(); // rare; lets the worker forget the stream and free its bytes now
   }
 
-  /** A lent ring for one stream (`borrow`, `commit`), from those a finished stream gave back (`giveRing`) when one is free. */
-  takeRing(size = LENT_RING_BYTES): LentRing {
+  /** A lent ring for one stream, from those a finished stream gave back (`giveRing`) when one of its kind and size is free. */
+  takeRing(size = LENT_RING_BYTES, kind: RingKind = 'hash'): LentRing {
     if (this.failed) throw new HashWorkerError(this.failed);
-    const free = this.freeRings.findIndex((r) => r.size === size);
+    const free = this.freeRings.findIndex((r) => r.size === size && r.kind === kind);
     if (free >= 0) return this.freeRings.splice(free, 1)[0]!;
-    const ring = new LentRing(++this.rings, size, new SharedArrayBuffer(size), new SharedArrayBuffer(8));
+    const ring = new LentRing(++this.rings, size, kind);
     this.worker.postMessage({ bind: ring.index, ring: ring.shared, ctrl: ring.ctrlShared });
     return ring;
   }
 
-  /** A stream is done with `ring` (its loans released): the next stream may take it. */
+  /** A stream is done with `ring` (its loans released; an 'inflate' ring: the worker's job settled): the next stream may take it. */
   giveRing(ring: LentRing): void {
     this.freeRings.push(ring);
+  }
+
+  /**
+   * Gunzip `length` bytes of the file at `path` from `offset` in the worker, into `ring` (an 'inflate' ring,
+   * reset) as the main thread releases room. Resolves with the hex sha256 of the compressed and of the
+   * inflated bytes once every inflated byte is in the ring; rejects with the worker's read or gzip error
+   * (its `code` kept), or when cancelled (`cancel`).
+   */
+  inflate(id: number, path: string, offset: number, length: number, ring: LentRing): Promise<{ blob: string; diff: string }> {
+    if (this.failed) return Promise.reject(new HashWorkerError(this.failed));
+    const p = new Promise<string>((resolve, reject) => this.ends.set(id, { resolve, reject }));
+    this.worker.postMessage({ inflate: { id, path, offset, length, ring: ring.index } satisfies InflateJob });
+    return this.hold(p).then((both) => {
+      const [blob, diff] = both.split(':');
+      return { blob: blob!, diff: diff! };
+    });
+  }
+
+  /** Stop an inflate job (a job waiting for room is woken by the worker): it rejects once the worker stopped writing into its ring. */
+  cancel(id: number): void {
+    if (this.ends.has(id)) this.worker.postMessage({ cancel: id });
   }
 
   /** Stream `id`'s bytes lie in `ring` (before its first commit). */

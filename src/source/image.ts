@@ -7,6 +7,7 @@ import type { ImageRef, LayerContent, LayerInfo, LayerStream, ResolvedImage } fr
 import { PortcullisError } from '../core/errors.js';
 import { compressionAt, type BlobRegion, type BlobStore } from './store.js';
 import { HashWorkerError, OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
+import { RingInflate } from './ringinflate.js';
 import { RingRegion } from './ringregion.js';
 import { asReadError, chain, compressionOf, decompressor, digestCheck, mismatch, peek } from './streams.js';
 
@@ -33,29 +34,45 @@ function digestsOf(l: LayerInfo, b: LayerBlob): string[] {
   return b.blobDigest ? [b.blobDigest, l.diffId] : [l.diffId];
 }
 
+/** compressed blobs from this size on are gunzipped in the hash worker (RingInflate) */
+export const INFLATE_MIN_BYTES = 2 * 1024 * 1024;
+
 /**
- * A large uncompressed blob lying in a local file, read into a ring the hash worker lends (ringregion.ts):
- * hashed where it lies while the walker parses it. Undefined when the blob is not one, or no worker runs.
+ * A large blob lying in a local file, walked from a ring the hash worker lends: uncompressed, read into it
+ * and hashed where it lies (RingRegion); gzip'd, read, hashed, gunzipped and hashed again by the worker,
+ * which writes the inflated bytes into it (RingInflate). Undefined when the blob is neither, or no worker runs.
  */
-async function ringRegion(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: string, signal?: AbortSignal): Promise<RingRegion | undefined> {
+async function ringStream(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: string, signal?: AbortSignal): Promise<LayerStream | undefined> {
   const region = parts.store.region?.(b.name);
-  if (!region || region.size < OFFLOAD_MIN_BYTES) return undefined;
+  if (!region || region.size < INFLATE_MIN_BYTES) return undefined;
   const worker = sharedHashWorker();
   if (!worker) return undefined;
+  let compression;
   try {
-    if ((await compressionAt(region.path, region.offset, region.size)) !== 'none') return undefined;
+    compression = await compressionAt(region.path, region.offset, region.size);
   } catch (e) {
     throw asReadError(e, what);
   }
-  // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike
-  const expected = digestsOf(l, b).map((digest) => ({ digest, what: digest === b.blobDigest && digest !== l.diffId ? `${what}: blob ${b.name}` : `${what}: diff_id` }));
-  return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: () => parts.store.noteVerified?.(b.name, digestsOf(l, b)) });
+  const diff = { digest: l.diffId, what: `${what}: diff_id` };
+  const blob = b.blobDigest ? { digest: b.blobDigest, what: `${what}: blob ${b.name}` } : undefined;
+  const verified = (): void => parts.store.noteVerified?.(b.name, digestsOf(l, b));
+  if (compression === 'none' && region.size >= OFFLOAD_MIN_BYTES) {
+    // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike
+    const expected = blob && blob.digest !== diff.digest ? [blob, diff] : [diff];
+    return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: verified });
+  }
+  if (compression !== 'gzip') return undefined;
+  const onVerified = (): void => {
+    verified();
+    if (b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);
+  };
+  return new RingInflate(worker, region.path, region.offset, region.size, { blob, diff, what, signal, onVerified });
 }
 
 async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<LayerStream> {
   const what = layerLabel(parts.ref, l);
-  const direct = await ringRegion(parts, l, b, what, signal);
-  if (direct) return direct;
+  const ringed = await ringStream(parts, l, b, what, signal);
+  if (ringed) return ringed;
   let raw: Readable;
   try {
     raw = parts.store.stream(b.name);

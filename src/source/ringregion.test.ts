@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPortcullisError } from '../core/errors.js';
-import { HashWorker, LentRing } from './hashworker.js';
+import { HashWorker } from './hashworker.js';
+import { LentRing } from './lentring.js';
 import { RingRegion, type RingRegionOptions } from './ringregion.js';
 import { sha, tempDir } from './testkit.js';
 
@@ -124,7 +125,7 @@ test('a worker that dies fails the stream: the digest could not be verified', as
 });
 
 test('LentRing lends only memory neither unreleased nor unhashed', () => {
-  const ring = new LentRing(1, 4096, new SharedArrayBuffer(4096), new SharedArrayBuffer(8));
+  const ring = new LentRing(1, 4096, 'hash');
   const a = ring.lend(1000)!;
   const b = ring.lend(1000)!;
   const c = ring.lend(1000)!;
@@ -139,7 +140,7 @@ test('LentRing lends only memory neither unreleased nor unhashed', () => {
   assert.deepEqual([d.at, d.bytes.length], [0, 2000], 'behind the oldest unreleased loan');
   for (const l of [c, d]) l.released = true;
   // bytes committed and not hashed yet hold their room too
-  const left = new LentRing(2, 4096, new SharedArrayBuffer(4096), new SharedArrayBuffer(8));
+  const left = new LentRing(2, 4096, 'hash');
   Atomics.add(left.ctrl, 0, 3000);
   assert.equal(left.lend(4096)!.bytes.length, 1096);
 });

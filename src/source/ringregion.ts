@@ -9,17 +9,24 @@
 // The stream ends only once the digest of every byte it gave matched every expected digest; a mismatch,
 // a short file or a failed worker is the stream's error, never an end.
 import { open, type FileHandle } from 'node:fs/promises';
-import { PortcullisError, asReadError } from '../core/errors.js';
-import type { LayerStream } from '../core/types.js';
-import { HashWorkerError, LENT_RING_BYTES, type HashWorker, type LentRing, type RingLoan } from './hashworker.js';
+import { PortcullisError } from '../core/errors.js';
+import type { HashWorker } from './hashworker.js';
+import { LENT_RING_BYTES, type LentRing, type RingLoan } from './lentring.js';
+import { RingStream } from './ringstream.js';
 import { mismatch } from './streams.js';
 
 /** bytes read at once (a quarter of the ring: one chunk in the walker's hands, one being read, the rest being hashed) */
 export const REGION_READ_BYTES = 1024 * 1024;
 
+/** A digest the bytes must have, with the name a mismatch gives. */
+export interface Expected {
+  digest: string;
+  what: string;
+}
+
 export interface RingRegionOptions {
-  /** the digests every byte of the region must have, each with the name a mismatch gives */
-  expected: { digest: string; what: string }[];
+  /** the digests every byte of the region must have */
+  expected: Expected[];
   /** names the region in errors */
   what: string;
   signal?: AbortSignal;
@@ -30,48 +37,18 @@ export interface RingRegionOptions {
   readBytes?: number;
 }
 
-export class RingRegion implements LayerStream {
-  private it: AsyncGenerator<Buffer, void, undefined> | undefined;
-  private stopped = false;
-
+export class RingRegion extends RingStream {
   constructor(
     private readonly worker: HashWorker,
     private readonly path: string,
     private readonly offset: number,
     private readonly length: number,
     private readonly opts: RingRegionOptions,
-  ) {}
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    const gen = (this.it ??= this.chunks());
-    // once stopped, every next chunk asked for is an error: a stream cut short never reads as a whole one
-    return {
-      next: () => (this.stopped ? Promise.reject(this.aborted()) : gen.next()),
-      return: () => gen.return(undefined),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+  ) {
+    super(opts.what, opts.signal);
   }
 
-  /** Stop: the next chunk asked for is an error, and the region's ring and file are given back. */
-  destroy(): void {
-    this.stopped = true;
-    this.it?.return(undefined).catch(() => undefined);
-  }
-
-  private aborted(): PortcullisError {
-    return new PortcullisError('INTERNAL', `${this.opts.what}: aborted`, { subject: this.opts.what });
-  }
-
-  private fail(e: unknown): Error {
-    const { what } = this.opts;
-    if (e instanceof PortcullisError) return e;
-    if (e instanceof HashWorkerError) return new PortcullisError('INTERNAL', `${what}: digest could not be verified (${e.message})`, { cause: e, subject: what });
-    return asReadError(e, what);
-  }
-
-  private async *chunks(): AsyncGenerator<Buffer, void, undefined> {
+  protected async *chunks(): AsyncGenerator<Buffer, void, undefined> {
     const { worker, opts } = this;
     const readBytes = opts.readBytes ?? REGION_READ_BYTES;
     let ring: LentRing | undefined;
@@ -103,12 +80,9 @@ export class RingRegion implements LayerStream {
       worker.commit(id, ring!, loan);
       return loan;
     };
-    const stop = (): void => this.destroy();
-    opts.signal?.addEventListener('abort', stop, { once: true });
     let cur: RingLoan | undefined;
     try {
-      if (opts.signal?.aborted) this.stopped = true;
-      ring = worker.takeRing(opts.ringBytes ?? LENT_RING_BYTES);
+      ring = worker.takeRing(opts.ringBytes ?? LENT_RING_BYTES, 'hash');
       id = worker.open();
       worker.useRing(id, ring);
       fh = await open(this.path, 'r');
@@ -129,10 +103,7 @@ export class RingRegion implements LayerStream {
       settled = true;
       for (const e of opts.expected) if (got !== e.digest) throw mismatch(e.digest, got, e.what);
       opts.onVerified?.();
-    } catch (e) {
-      throw this.fail(e);
     } finally {
-      opts.signal?.removeEventListener('abort', stop);
       if (cur) cur.released = true;
       // a read under way still writes into its loan: the ring is given back only after it
       if (ahead) await ahead.then((l) => (l.released = true)).catch(() => undefined);

@@ -1,0 +1,64 @@
+// What the two ring-backed layer streams share (ringregion.ts: a plain region read into a lent ring and
+// hashed there; ringinflate.ts: a gzip'd region gunzipped by the worker into one): iteration that turns
+// into an error once stopped, never into an end, and the errors a layer stream gives.
+import { PortcullisError, asReadError } from '../core/errors.js';
+import type { LayerStream } from '../core/types.js';
+import { HashWorkerError } from './hashworker.js';
+
+export abstract class RingStream implements LayerStream {
+  private it: AsyncGenerator<Buffer, void, undefined> | undefined;
+  /** destroyed, or its signal aborted: the next chunk asked for is an error */
+  protected stopped = false;
+
+  constructor(
+    /** names the layer in errors */
+    protected readonly what: string,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** The chunks, in order; each valid until the next is asked for. Its `finally` gives the ring and file back. */
+  protected abstract chunks(): AsyncGenerator<Buffer, void, undefined>;
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    const gen = (this.it ??= this.watched());
+    // once stopped, every next chunk asked for is an error: a stream cut short never reads as a whole one
+    return {
+      next: () => (this.stopped ? Promise.reject(this.aborted()) : gen.next()),
+      return: () => gen.return(undefined),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** Stop: the next chunk asked for is an error, and the ring and file are given back. */
+  destroy(): void {
+    this.stopped = true;
+    this.it?.return(undefined).catch(() => undefined);
+  }
+
+  protected aborted(): PortcullisError {
+    return new PortcullisError('INTERNAL', `${this.what}: aborted`, { subject: this.what });
+  }
+
+  /** An error of the stream as a one-line PortcullisError naming the layer. */
+  protected fail(e: unknown): Error {
+    if (e instanceof PortcullisError) return e;
+    if (e instanceof HashWorkerError) return new PortcullisError('INTERNAL', `${this.what}: digest could not be verified (${e.message})`, { cause: e, subject: this.what });
+    return asReadError(e, this.what);
+  }
+
+  private async *watched(): AsyncGenerator<Buffer, void, undefined> {
+    const stop = (): void => this.destroy();
+    if (this.signal?.aborted) this.stopped = true;
+    this.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      if (this.stopped) throw this.aborted();
+      yield* this.chunks();
+    } catch (e) {
+      throw this.fail(e);
+    } finally {
+      this.signal?.removeEventListener('abort', stop);
+    }
+  }
+}
