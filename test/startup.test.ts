@@ -6,11 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chosenCommand } from '../src/cli/main.js';
+import { dockerArchive, makeTar } from '../src/source/testkit.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = join(root, 'bin', 'portcullis.js');
@@ -73,6 +74,27 @@ test('sbom --help loads the sbom command only: no SQLite, zod, YAML, policy, adv
   assert.deepEqual(HEAVY.filter((p) => l.packages.has(p)), []);
   assert.deepEqual(l.own.filter((m) => /^(policy|advisory|match|baseimage|notify|report\/[^/]+\/)/.test(m) || /^cli\/commands\/(scan|db|policy|base)\./.test(m)), []);
   assert.ok(l.total <= 230, `${l.total} modules loaded`);
+});
+
+test('scan without a policy loads no zod and no server client; with a policy, the policy modules load', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-scan-'));
+  try {
+    const image = join(dir, 'image.tar');
+    writeFileSync(image, await dockerArchive([await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }])]));
+    const db = join(dir, 'empty.db');
+    mkdirSync(join(dir, 'src'));
+    const built = spawnSync(process.execPath, [bin, 'db', 'build', '--quiet', '--source', join(dir, 'src'), '--output', db], { encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    const args = ['scan', image, '--db', db, '--no-cache', '--format', 'json', '--skip-check', 'malware'];
+    const plain = loadedBy(args);
+    assert.deepEqual(['zod', 'fastify', 'kysely', 'pg'].filter((p) => plain.packages.has(p)), []);
+    assert.deepEqual(plain.own.filter((m) => /^(policy\/(load|schema)|baseimage\/catalog|server\/|cli\/commands\/remote)\./.test(m)), []);
+    // --fail-on is an inline policy: the policy modules load
+    const gated = loadedBy([...args, '--fail-on', 'critical']);
+    assert.ok(gated.own.some((m) => /^policy\/load\./.test(m)), 'a policy loads the policy modules');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the bundle a user runs (bin/ → dist/bundle) loads a few files of its own and no heavy package', (t) => {

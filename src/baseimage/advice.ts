@@ -9,7 +9,8 @@ import type { BaseAdvice, BaseImageRef, Inventory, Lineage } from '../core/repor
 import type { AdvisoryDb } from '../advisory/index.js';
 import { matchInventory } from '../match/index.js';
 import { matchKeys } from '../match/keys.js';
-import { entryInventory, entryKey, type Catalog, type CatalogEntry } from './catalog.js';
+import type { CatalogEntry } from './catalog.js';
+import { entryInventory, entryKey, type Catalog } from './entry.js';
 
 export interface AdviceInput {
   inventory: Inventory;

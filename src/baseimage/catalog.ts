@@ -23,17 +23,18 @@ import { dirname, resolve } from 'node:path';
 import { Document, isPair, isScalar, isSeq, parse, visit } from 'yaml';
 import { z } from 'zod';
 import { PortcullisError } from '../core/errors.js';
-import type { OsInfo, Package, PackageType } from '../core/types.js';
+import type { OsInfo, Package } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import { normaliseImageName } from '../source/index.js';
 import { acquireLock } from '../advisory/update/lock.js';
 import { PACKAGE_TYPES, packageLine, parsePackageLine, type CatalogPackage } from './pkgline.js';
 
 export type { CatalogPackage } from './pkgline.js';
+export { DEFAULT_CATALOG_FILE, emptyCatalog, entryInventory, entryKey, normaliseBaseName, type Catalog } from './entry.js';
+import { emptyCatalog, entryKey, normaliseBaseName, type Catalog } from './entry.js';
 
 export const CATALOG_API_VERSION = 'portcullis/v1';
 export const CATALOG_KIND = 'BaseImageCatalog';
-export const DEFAULT_CATALOG_FILE = 'base-catalog.yaml';
 /** a catalog larger than this is refused (it is a list of bases, not a data dump) */
 export const MAX_CATALOG_BYTES = 64 * 1024 * 1024;
 
@@ -113,28 +114,6 @@ const catalogDoc = z.strictObject({
 
 export type CatalogOs = z.infer<typeof catalogOs>;
 export type CatalogEntry = z.infer<typeof catalogEntry>;
-
-export interface Catalog {
-  /** the file it was read from, when any */
-  path?: string;
-  entries: CatalogEntry[];
-}
-
-export function emptyCatalog(path?: string): Catalog {
-  return { path, entries: [] };
-}
-
-/** The identity of an entry: `name@digest` (configDigest when there is no manifest digest). */
-export function entryKey(e: Pick<CatalogEntry, 'name' | 'digest' | 'configDigest'>): string {
-  const d = e.digest ?? e.configDigest;
-  return d ? `${e.name}@${d}` : e.name;
-}
-
-/** Normalised `repo[:tag]` (throws BAD_INPUT for a malformed reference). */
-export function normaliseBaseName(s: string): string {
-  const n = normaliseImageName(s);
-  return n.tag !== undefined ? `${n.name}:${n.tag}` : n.name;
-}
 
 function pathOf(issue: z.core.$ZodIssue): string {
   let out = '';
@@ -363,43 +342,4 @@ export function removeEntries(c: Catalog, ref: string): { catalog: Catalog; remo
     throw new PortcullisError('NOT_FOUND', `${c.path ?? 'base catalog'}: no base ${name}${dig ? `@${dig}` : ''} in the catalog`);
   }
   return { catalog: { ...c, entries: c.entries.filter((e) => !hit(e)) }, removed };
-}
-
-/** The stored packages of an entry as an Inventory, so they can be matched against the current DB. */
-export function entryInventory(e: CatalogEntry): Inventory {
-  const os: OsInfo | undefined = e.os ? { ...e.os, name: e.os.name ?? e.os.family, source: 'base-catalog' } : undefined;
-  const packages: Package[] = e.packages.map((p) => {
-    const pkg: Package = {
-      name: p.name,
-      version: p.version,
-      type: p.type as PackageType,
-      purl: p.purl,
-      licenses: [],
-      locations: [],
-      foundBy: 'base-catalog',
-    };
-    if (p.arch) pkg.arch = p.arch;
-    if (p.source) pkg.source = { ...p.source };
-    if (p.epoch !== undefined) pkg.epoch = p.epoch;
-    if (p.distro) pkg.distro = { ...p.distro };
-    if (p.modularityLabel) pkg.modularityLabel = p.modularityLabel;
-    return pkg;
-  });
-  return {
-    image: {
-      ref: { input: entryKey(e), transport: 'registry', name: e.name.replace(/:[^/:]+$/, '') },
-      name: e.name,
-      repoTags: [e.name],
-      manifestDigest: e.digest,
-      configDigest: e.configDigest,
-      platform: { os: 'linux', architecture: 'unknown' },
-      config: { env: [], labels: {}, exposedPorts: [], history: [], diffIds: [...e.layers] },
-      layers: e.layers.map((d, index) => ({ index, diffId: d })),
-      annotations: {},
-    },
-    os,
-    packages,
-    analyzers: [],
-    gaps: [],
-  };
 }

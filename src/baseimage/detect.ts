@@ -6,7 +6,8 @@
 //      same name with no more layers than the image has), low otherwise;
 //   3. unknown (low): only the number of layers that look inherited (see inherited.ts).
 import type { BaseImageRef, Inventory, Lineage } from '../core/report.js';
-import { entryKey, normaliseBaseName, type Catalog, type CatalogEntry } from './catalog.js';
+import type { CatalogEntry } from './catalog.js';
+import { entryKey, normaliseBaseName, type Catalog } from './entry.js';
 import { declaredFrom } from './dockerfile.js';
 import { guessInheritedLayers } from './inherited.js';
 

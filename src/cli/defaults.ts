@@ -7,6 +7,9 @@ import { PortcullisError } from '../core/errors.js';
 
 export type ConfigValues = Record<string, unknown>;
 
+/** `scan --server-max-staleness` default (here: the server client, loaded only with --server, need not be for the help text) */
+export const DEFAULT_MAX_STALENESS = '24h';
+
 export interface LoadedConfig {
   /** values by camelCase option name (severity lists joined with commas) */
   values: ConfigValues;

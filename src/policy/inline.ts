@@ -9,8 +9,8 @@
 // team's policy. Its digest is computed from its content like any policy's.
 import { PortcullisError } from '../core/errors.js';
 import { INLINE_POLICY_NOTE, INLINE_POLICY_PREFIX } from '../core/verdict.js';
-import { canonicalJson, digestOf } from './load.js';
-import { API_VERSION, type Policy } from './schema.js';
+import { API_VERSION, canonicalJson, digestOf } from './canonical.js';
+import type { Policy } from './schema.js';
 
 /** Severities --fail-on accepts, lowest first (the vulnerabilities.failOn thresholds a user means). */
 export const FAIL_ON_LEVELS = ['negligible', 'low', 'medium', 'high', 'critical'] as const;

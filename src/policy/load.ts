@@ -1,7 +1,6 @@
 // Loading policy-as-code: YAML files (several documents per file, or directories of .yaml/.yml),
 // validated against schema.ts, with errors that name file, line, field and what is expected.
-import { createHash } from 'node:crypto';
-import { stableJson } from '../core/json.js';
+import { canonicalJson, digestOf } from './canonical.js';
 import { excerpt, expandUserPaths, readUserFile } from '../core/userfile.js';
 import { foreignKind, readForeign } from './foreign/index.js';
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
@@ -31,16 +30,7 @@ export interface ParsedDocs {
 }
 
 /** JSON with object keys sorted at every level: the same content always gives the same bytes. */
-export function canonicalJson(v: unknown): string {
-  return stableJson(v, 0);
-}
-
-/** sha256 over the sorted canonical documents: independent of file order, comments and formatting. */
-export function digestOf(canonical: string[]): string {
-  const h = createHash('sha256');
-  for (const c of [...canonical].sort()) h.update(c + '\n');
-  return 'sha256:' + h.digest('hex');
-}
+export { canonicalJson, digestOf };
 
 type Path = (string | number)[];
 

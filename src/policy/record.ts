@@ -6,7 +6,7 @@ import { writeOutputText } from '../core/outfile.js';
 import type { Decision, ScanReport, Suppression, Verdict, Violation } from '../core/report.js';
 import { SEVERITY_ORDER, type Severity } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
-import { canonicalJson, digestOf } from './load.js';
+import { canonicalJson, digestOf } from './canonical.js';
 
 export const DECISION_RECORD_VERSION = 1;
 

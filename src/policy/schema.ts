@@ -5,7 +5,8 @@ import { parseImageRef } from './imageref.js';
 import { GAP_REASONS } from '../core/types.js';
 import type { VexDocument } from '../vex/types.js';
 
-export const API_VERSION = 'portcullis/v1';
+import { API_VERSION } from './canonical.js';
+export { API_VERSION };
 
 export const THRESHOLDS = ['any', 'negligible', 'low', 'medium', 'high', 'critical', 'none'] as const;
 export type Threshold = (typeof THRESHOLDS)[number];
@@ -295,4 +296,4 @@ export interface ExceptionSet {
   warnings?: string[];
 }
 
-export const EMPTY_EXCEPTIONS: ExceptionSet = { exceptions: [], allowlist: [] };
+export { EMPTY_EXCEPTIONS } from './canonical.js';

@@ -8,9 +8,10 @@
 // allow them. Allowlist entries are never accepted from the repository.
 import type { ScanReport } from '../core/report.js';
 import { PortcullisError } from '../core/errors.js';
-import { loadExceptions, loadPolicies } from '../policy/load.js';
+// policy files are loaded (and their schemas with zod) only when a policy is given: a scan without one starts faster
+import type { loadExceptions, loadPolicies } from '../policy/load.js';
 import { evaluate, imageOf } from '../policy/evaluate.js';
-import { EMPTY_EXCEPTIONS } from '../policy/schema.js';
+import { EMPTY_EXCEPTIONS } from '../policy/canonical.js';
 import { DEFAULT_PIPELINE, selectPolicies } from '../policy/select.js';
 import { imageMatchesAny, parseImageRef } from '../policy/imageref.js';
 import type { AdviceInput } from '../baseimage/index.js';
@@ -70,6 +71,7 @@ export async function loadGate(opts: GateOptions): Promise<Gate | undefined> {
     }
     return undefined; // no gate: the repository's exceptions have nothing to apply to
   }
+  const { loadExceptions, loadPolicies } = await import('../policy/load.js');
   const inline = opts.failOn !== undefined ? inlinePolicy(opts.failOn, opts.maxDbAgeHours) : undefined;
   const gate: Gate = {
     pipeline: opts.pipeline ?? DEFAULT_PIPELINE,
@@ -114,6 +116,7 @@ async function exceptionsInForce(report: ScanReport, gate: Gate, now: Date): Pro
     );
   }
   // load both together: one digest over every exception document in force, ids unique across them
+  const { loadExceptions } = await import('../policy/load.js');
   return loadExceptions([...(gate.exceptionPaths ?? []), ...repo.paths], now);
 }
 

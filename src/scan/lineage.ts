@@ -5,7 +5,11 @@ import { readUserFile } from '../core/userfile.js';
 import { resolve } from 'node:path';
 import type { ScanReport } from '../core/report.js';
 import type { AdvisoryDb } from '../advisory/index.js';
-import { adviseBases, attributeOrigin, DEFAULT_CATALOG_FILE, detectLineage, loadCatalog, type Catalog } from '../baseimage/index.js';
+// the catalog parser (YAML, zod) loads only when a catalog file is there
+import { adviseBases } from '../baseimage/advice.js';
+import { attributeOrigin } from '../baseimage/attribute.js';
+import { detectLineage } from '../baseimage/detect.js';
+import { DEFAULT_CATALOG_FILE, type Catalog } from '../baseimage/entry.js';
 import type { AdviceInput } from '../baseimage/index.js';
 
 export interface LineageOptions {
@@ -31,9 +35,10 @@ async function readDockerfile(path: string): Promise<string> {
 
 /** Resolve the catalog: an explicit path must exist; the default one is used only when present. */
 export async function catalogFor(path: string | undefined, cwd: string): Promise<Catalog | undefined> {
-  if (path !== undefined) return loadCatalog(path);
   const def = resolve(cwd, DEFAULT_CATALOG_FILE);
-  return existsSync(def) ? loadCatalog(def) : undefined;
+  if (path === undefined && !existsSync(def)) return undefined;
+  const { loadCatalog } = await import('../baseimage/catalog.js');
+  return loadCatalog(path ?? def);
 }
 
 /** What lineage detection reads from files: loaded before the scan, so a broken catalog fails fast. */

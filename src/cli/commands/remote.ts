@@ -10,8 +10,9 @@ import { gateFromBundle } from '../../server/bundle.js';
 import { readVexFiles } from '../../vex/load.js';
 import { bundleCacheDir, fetchBundle, parseStaleness, serverBase, serverRequest, type ServerTarget } from '../../server/client.js';
 import type { CliIo } from '../io.js';
+import { DEFAULT_MAX_STALENESS } from '../defaults.js';
 
-export const DEFAULT_MAX_STALENESS = '24h';
+export { DEFAULT_MAX_STALENESS };
 
 export function serverTarget(url: string, io: CliIo): ServerTarget {
   const token = io.env.PORTCULLIS_TOKEN;

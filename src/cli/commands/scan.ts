@@ -27,7 +27,9 @@ import { applyLineageWith, loadLineageInputs } from '../../scan/lineage.js';
 import { debugInventory, timer } from '../debug.js';
 import { verdictLines } from '../../scan/summary.js';
 import { FAIL_ON_LEVELS, parseExitCode, parseFailOn } from '../../policy/inline.js';
-import { DEFAULT_MAX_STALENESS, loadServerGate, uploadScan, type RemoteGate } from './remote.js';
+// the server client (and the policy schemas it validates bundles with) loads only with --server
+import type { RemoteGate } from './remote.js';
+import { DEFAULT_MAX_STALENESS } from '../defaults.js';
 
 export function registerScanCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -178,6 +180,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
         }
         if (remote) {
           try {
+            const { uploadScan } = await import('./remote.js');
             const id = await uploadScan(remote.target, gate!.pipeline, report, decided.record);
             if (!global.quiet) io.stderr.write(`portcullis: report and decision uploaded to ${remote.target.url} (scan ${id})\n`);
           } catch (e) {
@@ -208,6 +211,7 @@ async function remoteGate(opts: Record<string, unknown>, io: CliIo): Promise<Rem
     const v = opts[key];
     if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new PortcullisError('BAD_INPUT', `--server supplies the policies, exceptions and base catalog: do not give ${flag} with it`);
   }
+  const { loadServerGate } = await import('./remote.js');
   return loadServerGate({
     server: String(opts.server),
     pipeline: opts.pipeline as string | undefined,
