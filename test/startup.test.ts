@@ -32,7 +32,7 @@ interface Loaded {
   total: number;
 }
 
-function loadedBy(args: string[], entry = unbundled): Loaded {
+function loadedBy(args: string[], entry = unbundled, exit = 0): Loaded {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-'));
   try {
     const log = join(dir, 'modules.log');
@@ -41,7 +41,7 @@ function loadedBy(args: string[], entry = unbundled): Loaded {
       env: { ...process.env, PORTCULLIS_MODULE_LOG: log },
       encoding: 'utf8',
     });
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, exit, r.stderr);
     const urls = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
       .map((u) => (u.startsWith('file://') ? fileURLToPath(u) : u))
       .filter((p) => !RUNNER.test(p) && p !== bin && p !== entry);
@@ -89,8 +89,8 @@ test('scan without a policy loads no zod and no server client; with a policy, th
     const plain = loadedBy(args);
     assert.deepEqual(['zod', 'fastify', 'kysely', 'pg'].filter((p) => plain.packages.has(p)), []);
     assert.deepEqual(plain.own.filter((m) => /^(policy\/(load|schema)|baseimage\/catalog|server\/|cli\/commands\/remote)\./.test(m)), []);
-    // --fail-on is an inline policy: the policy modules load
-    const gated = loadedBy([...args, '--fail-on', 'critical']);
+    // --fail-on is an inline policy: the policy modules load (and it fails this image: exit 1)
+    const gated = loadedBy([...args, '--fail-on', 'critical'], unbundled, 1);
     assert.ok(gated.own.some((m) => /^policy\/load\./.test(m)), 'a policy loads the policy modules');
   } finally {
     rmSync(dir, { recursive: true, force: true });
