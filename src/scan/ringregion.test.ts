@@ -95,7 +95,7 @@ test('a layer read through a small lent ring scans as the same layer read from o
   writeFileSync(gzFile, gz);
   const inflated = await scan(() => async () => {
     regions++;
-    return { kind: 'tar', stream: new RingInflate(worker, gzFile, 0, gz.length, { blob: { digest: sha(gz), what: 'blob' }, diff: { digest: diffId, what: 'layer' }, what: 'layer', ringBytes: 4096, maxChunk: 1000 }) };
+    return { kind: 'tar', stream: new RingInflate(worker, { path: gzFile, offset: 0, length: gz.length }, { blob: { digest: sha(gz), what: 'blob' }, diff: { digest: diffId, what: 'layer' }, what: 'layer', ringBytes: 4096, maxChunk: 1000 }) };
   });
   assert.ok(regions >= 2, 'the walk read the gzip layer through the ring');
   assert.deepEqual(inflated, whole);

@@ -6,6 +6,8 @@ export const OP_END = 1;
 export const OP_DROP = 2;
 /** [OP_RING, stream id, ring index, 0]: the stream's data lies in a lent ring (LentRing), not the shared one */
 export const OP_RING = 3;
+/** [OP_INFLATE, stream id, ring index, 0]: the stream's data (in the shared ring) is gzip: gunzipped into that 'inflate' ring */
+export const OP_INFLATE = 4;
 /** ctrl[USED]: bytes placed and not yet consumed by the worker; ctrl[WAITING]: 1 when the main thread waits for room */
 export const USED = 0;
 export const WAITING = 1;
@@ -104,17 +106,18 @@ async function hashFile(j) {
     if (fh) await fh.close().catch(() => {});
   }
 }
-// a gzip'd file region: read, hashed, gunzipped and hashed again here, the inflated bytes written into a
-// lent ring as the main thread releases room (lentring.ts: AVAIL, SEQ, RSEQ, DONE)
-async function inflateRegion(j) {
-  const ring = rings[j.ring], ctrl = ctrls[j.ring], size = ring.length;
-  const blob = createHash('sha256'), diff = createHash('sha256');
-  let wpos = 0, read = 0;
-  inflating.set(j.id, ctrl);
+// gunzip gz (its input hashed into blob by whoever feeds it), hash what it makes and write that into
+// the lent ring ringIndex as the main thread releases room (AVAIL, SEQ, RSEQ, DONE); check runs once
+// the input ended (a short file); the main thread hears of the end (both digests) or of the failure
+async function inflateInto(id, ringIndex, gz, blob, check, stop) {
+  const ring = rings[ringIndex], ctrl = ctrls[ringIndex], size = ring.length;
+  const diff = createHash('sha256');
+  let wpos = 0;
+  inflating.set(id, { ctrl, gz });
   const wrote = () => { Atomics.add(ctrl, ${SEQ}, 1); Atomics.notify(ctrl, ${SEQ}); };
   const put = async (out) => {
     for (let off = 0; off < out.length; ) {
-      if (cancelled.has(j.id)) throw new Error('cancelled');
+      if (cancelled.has(id)) throw new Error('cancelled');
       const seen = Atomics.load(ctrl, ${RSEQ});
       const room = Math.min(size - Atomics.load(ctrl, ${AVAIL}), size - wpos);
       if (room <= 0) { await Atomics.waitAsync(ctrl, ${RSEQ}, seen).value; continue; }
@@ -126,35 +129,70 @@ async function inflateRegion(j) {
       wrote();
     }
   };
-  const src = fs.createReadStream(j.path, { start: j.offset, end: j.offset + j.length - 1, highWaterMark: ${INFLATE_READ_BYTES} });
-  const gz = zlib.createGunzip({ chunkSize: ${INFLATE_CHUNK_BYTES} });
-  src.on('data', (c) => { blob.update(c); read += c.length; });
-  src.on('error', (e) => gz.destroy(e));
-  src.pipe(gz);
   try {
     for await (const out of gz) { diff.update(out); await put(out); }
-    if (read !== j.length) throw new Error('the file ends before the layer does');
+    check();
     Atomics.store(ctrl, ${DONE}, 1);
     wrote();
-    parentPort.postMessage({ done: [], room: false, inflated: [j.id, blob.digest('hex'), diff.digest('hex')] });
+    parentPort.postMessage({ done: [], room: false, inflated: [id, blob.digest('hex'), diff.digest('hex')] });
   } catch (e) {
-    src.destroy();
     gz.destroy();
     Atomics.store(ctrl, ${DONE}, 2);
     wrote();
-    parentPort.postMessage({ done: [], room: false, failed: [j.id, (e && e.message) || String(e), e && e.code] });
+    parentPort.postMessage({ done: [], room: false, failed: [id, (e && e.message) || String(e), e && e.code] });
   } finally {
-    inflating.delete(j.id);
-    cancelled.delete(j.id);
+    stop();
+    inflating.delete(id);
+    cancelled.delete(id);
   }
+}
+// a gzip'd file region, read here
+function inflateRegion(j) {
+  const blob = createHash('sha256');
+  let read = 0;
+  const gz = zlib.createGunzip({ chunkSize: ${INFLATE_CHUNK_BYTES} });
+  const src = fs.createReadStream(j.path, { start: j.offset, end: j.offset + j.length - 1, highWaterMark: ${INFLATE_READ_BYTES} });
+  src.on('data', (c) => { blob.update(c); read += c.length; });
+  src.on('error', (e) => gz.destroy(e));
+  src.pipe(gz);
+  const check = () => { if (read !== j.length) throw new Error('the file ends before the layer does'); };
+  return inflateInto(j.id, j.ring, gz, blob, check, () => src.destroy());
+}
+// a gzip'd stream the main thread places in the shared ring (OP_INFLATE binds it): each piece is hashed,
+// copied and written to its gunzip, and its room in the ring is freed only once the gunzip took it (so
+// the main thread's reads wait while the gunzip, or the walk behind it, is behind)
+const fed = new Map();
+function freed(len) {
+  Atomics.sub(ctrls[0], ${USED}, len);
+  if (Atomics.exchange(ctrls[0], ${WAITING}, 0) === 1) parentPort.postMessage({ done: [], room: true });
+}
+function feed(id, off, len) {
+  const f = fed.get(id);
+  const piece = rings[0].subarray(off, off + len);
+  f.blob.update(piece);
+  f.pending += len;
+  f.gz.write(Buffer.from(piece), () => {
+    if (f.closed) return;
+    f.pending -= len;
+    freed(len);
+  });
+}
+// the job ended (or failed): the room of pieces its gunzip never took is freed now, once
+function closeFed(id, f) {
+  fed.delete(id);
+  if (f.closed) return;
+  f.closed = true;
+  if (f.pending > 0) freed(f.pending);
+  f.pending = 0;
 }
 parentPort.on('message', (d) => {
   if (d.file) return void hashFile(d.file);
   if (d.inflate) return void inflateRegion(d.inflate);
   if (d.cancel !== undefined) {
     cancelled.add(d.cancel);
-    const c = inflating.get(d.cancel);
-    if (c) { Atomics.add(c, ${RSEQ}, 1); Atomics.notify(c, ${RSEQ}); }
+    const job = inflating.get(d.cancel);
+    // a job waiting for room looks again; one waiting for input (fed) stops
+    if (job) { Atomics.add(job.ctrl, ${RSEQ}, 1); Atomics.notify(job.ctrl, ${RSEQ}); if (fed.has(d.cancel)) job.gz.destroy(new Error('cancelled')); }
     return;
   }
   if (d.bind !== undefined) {
@@ -165,12 +203,24 @@ parentPort.on('message', (d) => {
   const done = [];
   for (let i = 0; i < d.length; i += 4) {
     const op = d[i], id = d[i + 1], off = d[i + 2], len = d[i + 3];
-    if (op === ${OP_DATA}) {
+    if (op === ${OP_DATA} && fed.has(id)) {
+      feed(id, off, len);
+    } else if (op === ${OP_DATA} && cancelled.has(id)) {
+      Atomics.sub(ctrls[0], ${USED}, len);
+    } else if (op === ${OP_DATA}) {
       let h = hashes.get(id);
       if (h === undefined) { h = createHash('sha256'); hashes.set(id, h); }
       const r = ringOf.get(id) ?? 0;
       h.update(rings[r].subarray(off, off + len));
       Atomics.sub(ctrls[r], ${USED}, len);
+    } else if (op === ${OP_INFLATE}) {
+      const f = { blob: createHash('sha256'), gz: zlib.createGunzip({ chunkSize: ${INFLATE_CHUNK_BYTES} }), pending: 0, closed: false };
+      fed.set(id, f);
+      void inflateInto(id, off, f.gz, f.blob, () => {}, () => closeFed(id, f));
+    } else if (op === ${OP_END} && fed.has(id)) {
+      fed.get(id).gz.end();
+    } else if (op === ${OP_END} && cancelled.has(id)) {
+      // a fed stream cancelled: nothing to answer (its job failed)
     } else if (op === ${OP_END}) {
       const h = hashes.get(id) ?? createHash('sha256');
       hashes.delete(id);
@@ -181,6 +231,7 @@ parentPort.on('message', (d) => {
     } else {
       hashes.delete(id);
       ringOf.delete(id);
+      fed.get(id)?.gz.destroy(new Error('stream dropped'));
     }
   }
   let room = false;

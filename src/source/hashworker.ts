@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { OP_DATA, OP_DROP, OP_END, OP_RING, USED, WAITING, WORKER_CODE, type FileJob, type InflateJob, type WorkerReply } from './hashworker-code.js';
+import { OP_DATA, OP_DROP, OP_END, OP_INFLATE, OP_RING, USED, WAITING, WORKER_CODE, type FileJob, type InflateJob, type WorkerReply } from './hashworker-code.js';
 import { LENT_RING_BYTES, LentRing, type RingKind, type RingLoan } from './lentring.js';
 
 /** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
@@ -254,9 +254,30 @@ export class HashWorker {
    * (its `code` kept), or when cancelled (`cancel`).
    */
   inflate(id: number, path: string, offset: number, length: number, ring: LentRing): Promise<{ blob: string; diff: string }> {
+    return this.inflating(id, () => this.worker.postMessage({ inflate: { id, path, offset, length, ring: ring.index } satisfies InflateJob }));
+  }
+
+  /**
+   * `inflate` for bytes the caller places for stream `id` in the shared ring (`place`, then `end`): the
+   * worker hashes and gunzips them as they come. A piece's room is freed once the gunzip took it.
+   */
+  inflatePlaced(id: number, ring: LentRing): Promise<{ blob: string; diff: string }> {
+    return this.inflating(id, () => {
+      this.queue(OP_INFLATE, id, ring.index, 0);
+      this.flush();
+    });
+  }
+
+  /** Every byte of stream `id` was placed (`inflatePlaced`). */
+  end(id: number): void {
+    this.queue(OP_END, id, 0, 0);
+    this.flush();
+  }
+
+  private inflating(id: number, start: () => void): Promise<{ blob: string; diff: string }> {
     if (this.failed) return Promise.reject(new HashWorkerError(this.failed));
     const p = new Promise<string>((resolve, reject) => this.ends.set(id, { resolve, reject }));
-    this.worker.postMessage({ inflate: { id, path, offset, length, ring: ring.index } satisfies InflateJob });
+    start();
     return this.hold(p).then((both) => {
       const [blob, diff] = both.split(':');
       return { blob: blob!, diff: diff! };

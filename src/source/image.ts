@@ -7,7 +7,7 @@ import type { ImageRef, LayerContent, LayerInfo, LayerStream, ResolvedImage } fr
 import { PortcullisError } from '../core/errors.js';
 import { compressionAt, type BlobRegion, type BlobStore } from './store.js';
 import { HashWorkerError, OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
-import { RingInflate } from './ringinflate.js';
+import { RingInflate, type RingInflateOptions } from './ringinflate.js';
 import { RingRegion } from './ringregion.js';
 import { asReadError, chain, compressionOf, decompressor, digestCheck, mismatch, peek } from './streams.js';
 
@@ -53,20 +53,28 @@ async function ringStream(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: s
   } catch (e) {
     throw asReadError(e, what);
   }
-  const diff = { digest: l.diffId, what: `${what}: diff_id` };
-  const blob = b.blobDigest ? { digest: b.blobDigest, what: `${what}: blob ${b.name}` } : undefined;
-  const verified = (): void => parts.store.noteVerified?.(b.name, digestsOf(l, b));
+  const o = inflateOptions(parts, l, b, what, signal);
   if (compression === 'none' && region.size >= OFFLOAD_MIN_BYTES) {
     // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike
-    const expected = blob && blob.digest !== diff.digest ? [blob, diff] : [diff];
-    return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: verified });
+    const expected = o.blob && o.blob.digest !== o.diff.digest ? [o.blob, o.diff] : [o.diff];
+    return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: () => parts.store.noteVerified?.(b.name, digestsOf(l, b)) });
   }
   if (compression !== 'gzip') return undefined;
-  const onVerified = (): void => {
-    verified();
-    if (b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);
+  return new RingInflate(worker, { path: region.path, offset: region.offset, length: region.size }, o);
+}
+
+/** A gzip'd layer's checks in the worker: its blob digest (when known) and diff_id; once both matched, noted (and the blob's diff_id remembered). */
+function inflateOptions(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: string, signal?: AbortSignal): RingInflateOptions {
+  return {
+    blob: b.blobDigest ? { digest: b.blobDigest, what: `${what}: blob ${b.name}` } : undefined,
+    diff: { digest: l.diffId, what: `${what}: diff_id` },
+    what,
+    signal,
+    onVerified: () => {
+      parts.store.noteVerified?.(b.name, digestsOf(l, b));
+      if (b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);
+    },
   };
-  return new RingInflate(worker, region.path, region.offset, region.size, { blob, diff, what, signal, onVerified });
 }
 
 async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<LayerStream> {
@@ -90,9 +98,12 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
   // The stored size stands in for the uncompressed one too: a compressed layer is rarely smaller inflated.
   const sizeHint = parts.store.size?.(b.name) ?? l.size;
   const opts = sizeHint === undefined ? {} : { sizeHint };
+  const compression = compressionOf(head);
+  // a large gzip'd blob streamed (a registry download): placed in the worker's ring, gunzipped there (RingInflate)
+  const worker = compression === 'gzip' && sizeHint !== undefined && sizeHint >= INFLATE_MIN_BYTES ? sharedHashWorker() : undefined;
+  if (worker) return new RingInflate(worker, { stream: raw }, inflateOptions(parts, l, b, what, signal));
   const streams: Readable[] = [raw];
   if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`, opts));
-  const compression = compressionOf(head);
   streams.push(decompressor(compression), digestCheck(l.diffId, `${what}: diff_id`, opts));
   const out = chain(streams, what);
   // read to its end: every digest check passed (a compressed blob's diff_id is remembered for later runs:

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isPortcullisError } from '../core/errors.js';
 import { HashWorker } from './hashworker.js';
@@ -34,7 +35,7 @@ async function collect(r: AsyncIterable<Buffer>): Promise<Buffer> {
 }
 
 function inflate(path: string, offset: number, length: number, gz: Buffer, plain: Buffer, extra: Partial<RingInflateOptions> = {}, w: HashWorker = worker): RingInflate {
-  return new RingInflate(w, path, offset, length, {
+  return new RingInflate(w, { path, offset, length }, {
     blob: { digest: sha(gz), what: 'L: blob b' },
     diff: { digest: sha(plain), what: 'L: diff_id' },
     what: 'L',
@@ -133,4 +134,55 @@ test('a worker that dies fails the stream: the digest could not be verified', as
     })(),
     (e: Error) => isPortcullisError(e) && e.code === 'INTERNAL' && /^L: digest could not be verified/.test(e.message),
   );
+});
+
+/** a stream of `data` in pieces of `piece` bytes, failing after `failAfter` bytes when given */
+function streamOf(data: Buffer, piece: number, failAfter?: number): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let o = 0; o < data.length; o += piece) {
+        if (failAfter !== undefined && o >= failAfter) throw new Error('connection reset by the registry');
+        yield data.subarray(o, o + piece);
+      }
+    })(),
+  );
+}
+
+function placed(stream: Readable, gz: Buffer, plain: Buffer, extra: Partial<RingInflateOptions> = {}, w: HashWorker = worker): RingInflate {
+  return new RingInflate(w, { stream }, { blob: { digest: sha(gz), what: 'L: blob b' }, diff: { digest: sha(plain), what: 'L: diff_id' }, what: 'L', ringBytes: 4096, maxChunk: 1000, ...extra });
+}
+
+test('a gzip stream placed in the shared ring (a download) inflates the same, through a small shared ring', async () => {
+  const plain = text(400_000);
+  const gz = gzipSync(plain);
+  // the worker's shared ring is 64 KiB: the download waits while the gunzip is behind
+  for (const piece of [7777, 4096, 100_000]) {
+    let verified = 0;
+    const got = await collect(placed(streamOf(gz, piece), gz, plain, { onVerified: () => verified++ }));
+    assert.ok(got.equals(plain), `pieces of ${piece}`);
+    assert.equal(verified, 1);
+  }
+  assert.equal(worker.inUse(), 0, 'every placed byte was freed');
+});
+
+test('a placed stream: digest mismatch, corrupt gzip and a failed download are errors; the ring is freed', async () => {
+  const plain = text(200_000);
+  const gz = gzipSync(plain);
+  const wrong = { digest: `sha256:${'0'.repeat(64)}`, what: 'L: blob b' };
+  await assert.rejects(collect(placed(streamOf(gz, 5000), gz, plain, { blob: wrong })), (e: Error) => isPortcullisError(e) && e.code === 'DIGEST_MISMATCH' && e.message.startsWith('L: blob b: digest mismatch'));
+  const bad = Buffer.from(gz);
+  for (let i = 3000; i < 3100; i++) bad[i] = 0xff;
+  await assert.rejects(collect(placed(streamOf(bad, 5000), bad, plain)), (e: Error) => isPortcullisError(e) && /^L: compressed data is corrupt or truncated/.test(e.message));
+  await assert.rejects(collect(placed(streamOf(gz, 5000, 20_000), gz, plain)), (e: Error) => isPortcullisError(e) && /^L: connection reset by the registry/.test(e.message));
+  await assert.rejects(collect(placed(streamOf(gz.subarray(0, gz.length - 100), 5000), gz, plain)), (e: Error) => isPortcullisError(e) && /^L: /.test(e.message));
+  // destroyed mid-way: an error, and everything placed is freed
+  const r = placed(streamOf(gz, 5000), gz, plain);
+  const it = r[Symbol.asyncIterator]();
+  await it.next();
+  r.destroy();
+  await assert.rejects(it.next(), /L: aborted/);
+  await it.return?.();
+  for (let i = 0; i < 50 && worker.inUse() > 0; i++) await new Promise((res) => setTimeout(res, 10));
+  assert.equal(worker.inUse(), 0, 'the room of the pieces the gunzip never took is freed');
+  assert.ok((await collect(placed(streamOf(gz, 5000), gz, plain))).equals(plain), 'and the next stream inflates right');
 });

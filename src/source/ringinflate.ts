@@ -1,7 +1,7 @@
-// A gzip'd layer lying in a local file (an OCI layout's or archive's blob), gunzipped in the hash worker:
-// the worker reads the compressed bytes, hashes them (blob digest), gunzips them, hashes the result
-// (diff_id) and writes it into a ring of shared memory it was lent; the walker parses the inflated bytes
-// where they lie. On the main thread this leaves no zlib round trip per inflated chunk, no stream
+// A gzip'd layer gunzipped in the hash worker: the worker reads the compressed bytes (from a local file:
+// an OCI layout's or archive's blob), or gets them placed in its shared ring (a registry download),
+// hashes them (blob digest), gunzips them, hashes the result (diff_id) and writes it into a ring of shared
+// memory it was lent; the walker parses the inflated bytes where they lie. On the main thread this leaves no zlib round trip per inflated chunk, no stream
 // machinery, no fresh buffer per chunk and no copy into the hash worker's ring: on a gzip'd image those
 // were more of the main thread's time than the walk itself.
 //
@@ -32,15 +32,33 @@ export interface RingInflateOptions {
   maxChunk?: number;
 }
 
+/** Where the compressed bytes come from: a region of a local file (read by the worker), or a stream placed in the shared ring. */
+export type InflateSource = { path: string; offset: number; length: number } | { stream: AsyncIterable<Buffer> & { destroy(): void } };
+
 export class RingInflate extends RingStream {
   constructor(
     private readonly worker: HashWorker,
-    private readonly path: string,
-    private readonly offset: number,
-    private readonly length: number,
+    private readonly source: InflateSource,
     private readonly opts: RingInflateOptions,
   ) {
     super(opts.what, opts.signal);
+  }
+
+  /** The job's promise; for a stream, its bytes are placed in the shared ring by `pump` meanwhile. */
+  private start(id: number, ring: LentRing): { job: Promise<{ blob: string; diff: string }>; pump?: Promise<unknown> } {
+    const { worker, source } = this;
+    if ('path' in source) return { job: worker.inflate(id, source.path, source.offset, source.length, ring) };
+    const job = worker.inflatePlaced(id, ring);
+    const pump = (async () => {
+      for await (const c of source.stream) {
+        await worker.place(id, c, () => this.stopped);
+        if (this.stopped) return;
+      }
+      worker.end(id);
+    })();
+    // a failed download stops the job: its error is the stream's (below)
+    pump.catch(() => worker.cancel(id));
+    return { job, pump };
   }
 
   protected async *chunks(): AsyncGenerator<Buffer, void, undefined> {
@@ -50,8 +68,13 @@ export class RingInflate extends RingStream {
     ring.reset();
     const { ctrl, size } = ring;
     const id = worker.open();
-    const job = worker.inflate(id, this.path, this.offset, this.length, ring);
-    job.catch(() => undefined); // awaited below, or in `finally`
+    const { job, pump } = this.start(id, ring);
+    // awaited below, or in `finally`; a job that ends without a word in the ring (a dead worker) wakes the wait
+    let jobDone = false;
+    const jobSettled = job.then(
+      () => void (jobDone = true),
+      () => void (jobDone = true),
+    );
     let settled = false;
     try {
       for (;;) {
@@ -70,13 +93,16 @@ export class RingInflate extends RingStream {
         }
         const seq = Atomics.load(ctrl, SEQ);
         // the worker sets DONE after its last write: AVAIL read after DONE is final
-        if (Atomics.load(ctrl, DONE) !== 0 && Atomics.load(ctrl, AVAIL) === 0) break;
+        if ((Atomics.load(ctrl, DONE) !== 0 || jobDone) && Atomics.load(ctrl, AVAIL) === 0) break;
         if (Atomics.load(ctrl, AVAIL) > 0) continue;
         const wait = changeOf(ctrl, SEQ, seq);
-        // a worker that dies notifies nothing: its job's rejection wakes the wait
-        if (wait) await Promise.race([wait, job]);
+        if (wait) await Promise.race([wait, jobSettled]);
       }
-      const got = await job;
+      // a download that failed is the reason the job was cancelled
+      const got = await job.catch(async (e: unknown) => {
+        await pump;
+        throw e;
+      });
       settled = true;
       if (opts.blob && `sha256:${got.blob}` !== opts.blob.digest) throw mismatch(opts.blob.digest, `sha256:${got.blob}`, opts.blob.what);
       if (`sha256:${got.diff}` !== opts.diff.digest) throw mismatch(opts.diff.digest, `sha256:${got.diff}`, opts.diff.what);
@@ -85,8 +111,10 @@ export class RingInflate extends RingStream {
       // the ring is given back only once the worker stopped writing into it
       if (!settled) {
         worker.cancel(id);
+        if ('stream' in this.source) this.source.stream.destroy();
         await job.catch(() => undefined);
       }
+      await pump?.catch(() => undefined);
       worker.giveRing(ring);
     }
   }
