@@ -17,6 +17,11 @@
 // bytes nothing on the main thread needs (its record is replayed), this keeps the main thread out of the
 // read entirely. Fed through the ring, the read moved one buffer per event-loop turn of the replay, and
 // the hash thread ran at a third of its speed while a layer of small files replayed.
+//
+// Lent rings (`takeRing`, lentring.ts) serve the layer streams that skip the copy: `borrow`/`commit` let
+// RingRegion read a file straight into a ring the worker hashes in place, and `inflate`/`inflatePlaced`
+// have the worker gunzip a blob (read by it, or placed by the main thread in the shared ring) into a ring
+// the walker reads in place (RingInflate). The worker's side of all this is in hashworker-code.ts.
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

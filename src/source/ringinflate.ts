@@ -71,10 +71,12 @@ export class RingInflate extends RingStream {
     const { job, pump } = this.start(id, ring);
     // awaited below, or in `finally`; a job that ends without a word in the ring (a dead worker) wakes the wait
     let jobDone = false;
-    const jobSettled = job.then(
-      () => void (jobDone = true),
-      () => void (jobDone = true),
-    );
+    const wake = (): void => {
+      jobDone = true;
+      Atomics.add(ctrl, SEQ, 1);
+      Atomics.notify(ctrl, SEQ);
+    };
+    job.then(wake, wake);
     let settled = false;
     try {
       for (;;) {
@@ -96,7 +98,7 @@ export class RingInflate extends RingStream {
         if ((Atomics.load(ctrl, DONE) !== 0 || jobDone) && Atomics.load(ctrl, AVAIL) === 0) break;
         if (Atomics.load(ctrl, AVAIL) > 0) continue;
         const wait = changeOf(ctrl, SEQ, seq);
-        if (wait) await Promise.race([wait, jobSettled]);
+        if (wait) await wait;
       }
       // a download that failed is the reason the job was cancelled
       const got = await job.catch(async (e: unknown) => {
