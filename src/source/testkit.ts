@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
+import assert from 'node:assert/strict';
+import { isPortcullisError } from '../core/errors.js';
+import { HashWorker } from './hashworker.js';
 
 export interface TarEntry {
   name: string;
@@ -191,3 +194,28 @@ export function ociLayoutFiles(index: unknown, parts: Record<string, Buffer>[]):
 export function tarOf(files: Record<string, Buffer>): Promise<Buffer> {
   return makeTar(Object.entries(files).map(([name, content]) => ({ name, content })));
 }
+
+/** Reads what is left of a stream's iterator, dropping the chunks (what a walker that keeps going does). */
+export async function drainRest(it: AsyncIterator<unknown>): Promise<void> {
+  for (let x = await it.next(); !x.done; x = await it.next());
+}
+
+/** Ring streams (ringregion.ts, ringinflate.ts): aborted by its signal after its first chunk, the rest of a stream fails. */
+export async function assertAbortFails(make: (signal: AbortSignal) => AsyncIterable<Buffer>, message: RegExp): Promise<void> {
+  const ac = new AbortController();
+  const it = make(ac.signal)[Symbol.asyncIterator]();
+  await it.next();
+  ac.abort();
+  await assert.rejects(drainRest(it), message);
+  await it.return?.();
+}
+
+/** Ring streams: a hash worker that dies after the first chunk fails the stream, never ends it. */
+export async function assertWorkerDeathFails(make: (w: HashWorker) => AsyncIterable<Buffer>, what: string): Promise<void> {
+  const w = new HashWorker(64 * 1024);
+  const it = make(w)[Symbol.asyncIterator]();
+  await it.next();
+  await w.close();
+  await assert.rejects(drainRest(it), (e: Error) => isPortcullisError(e) && e.code === 'INTERNAL' && e.message.startsWith(`${what}: digest could not be verified`));
+}
+
