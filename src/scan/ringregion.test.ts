@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { ResolvedImage } from '../core/types.js';
+import { isPortcullisError } from '../core/errors.js';
 import { openImage } from '../source/index.js';
 import { dockerArchive, makeTar, sha, tempDir } from '../source/testkit.js';
 import { HashWorker } from '../source/hashworker.js';
@@ -109,4 +110,50 @@ test('a layer read through a small lent ring scans as the same layer read from o
   assert.match(findings('malware'), /app\/eicar\.txt/);
   assert.match(findings('malware'), /app\/fish\.txt/);
   assert.match(findings('config'), /toor/);
+});
+
+test('hostile layers through the rings fail the walk, and the worker stops: a gzip bomb, a truncated tar, an entry longer than its layer', async () => {
+  const dir = tempDir();
+  const archive = join(dir, 'image.tar');
+  const open = async (layer: Buffer, stream: () => ResolvedImage['openLayer']): Promise<unknown> => {
+    writeFileSync(archive, await dockerArchive([layer]));
+    const image = await openImage(archive);
+    image.openLayer = stream();
+    try {
+      return await walkWithChecks(image, { limits: { maxTotalBytes: 4 * 1024 * 1024 } });
+    } finally {
+      await image.close();
+    }
+  };
+  // 64 MiB of zeros in a 64 KiB gzip: the walk stops at its byte limit, the worker's job is cancelled
+  const bomb = await makeTar([{ name: 'zeros', content: Buffer.alloc(64 * 1024 * 1024) }]);
+  const bombGz = gzipSync(bomb);
+  const bombFile = join(dir, 'bomb.tar.gz');
+  writeFileSync(bombFile, bombGz);
+  const made = worker.ringsMade;
+  await assert.rejects(
+    open(bomb, () => async () => ({ kind: 'tar', stream: new RingInflate(worker, { path: bombFile, offset: 0, length: bombGz.length }, { diff: { digest: sha(bomb), what: 'layer' }, what: 'layer', ringBytes: 64 * 1024 }) })),
+    (e: Error) => isPortcullisError(e) && e.code === 'LIMIT_EXCEEDED',
+  );
+  // a tar cut inside an entry, gzip'd whole: the walk fails (never a shorter layer that passes)
+  const whole = await makeTar([{ name: 'a.txt', content: 'x'.repeat(5000) }]);
+  const cut = whole.subarray(0, 2048);
+  const cutGz = gzipSync(cut);
+  const cutFile = join(dir, 'cut.tar.gz');
+  writeFileSync(cutFile, cutGz);
+  await assert.rejects(
+    open(cut, () => async () => ({ kind: 'tar', stream: new RingInflate(worker, { path: cutFile, offset: 0, length: cutGz.length }, { diff: { digest: sha(cut), what: 'layer' }, what: 'layer', ringBytes: 4096, maxChunk: 1000 }) })),
+    /Unexpected end of data/,
+  );
+  // the same cut tar read plain through a lent ring
+  const cutPlain = join(dir, 'cut.tar');
+  writeFileSync(cutPlain, cut);
+  await assert.rejects(
+    open(cut, () => async () => ({ kind: 'tar', stream: new RingRegion(worker, cutPlain, 0, cut.length, { expected: [{ digest: sha(cut), what: 'layer' }], what: 'layer', ringBytes: 4096, readBytes: 1000 }) })),
+    /Unexpected end of data/,
+  );
+  // every ring went back: the next stream takes one of them
+  for (let i = 0; i < 20 && worker.inUse() > 0; i++) await new Promise((res) => setTimeout(res, 10));
+  assert.equal(worker.inUse(), 0);
+  assert.ok(worker.ringsMade <= made + 3, `${worker.ringsMade - made} ring(s) made`);
 });
