@@ -6,10 +6,10 @@ import type { Readable } from 'node:stream';
 import type { ImageRef, LayerContent, LayerInfo, LayerStream, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { compressionAt, type BlobRegion, type BlobStore } from './store.js';
-import { HashWorkerError, OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
+import { OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
 import { RingInflate, type RingInflateOptions } from './ringinflate.js';
 import { RingRegion } from './ringregion.js';
-import { asReadError, chain, compressionOf, decompressor, digestCheck, mismatch, peek } from './streams.js';
+import { asReadError, chain, compressionOf, decompressor, digestCheck, layerReadError, mismatch, peek } from './streams.js';
 
 export interface LayerBlob {
   /** name of the blob in the store */
@@ -167,8 +167,7 @@ async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?
   try {
     got = `sha256:${await regionDigest(region.path, region.offset, region.size, signal)}`;
   } catch (e) {
-    if (e instanceof HashWorkerError) throw new PortcullisError('INTERNAL', `${what}: digest could not be verified (${e.message})`, { cause: e, subject: what });
-    throw e instanceof PortcullisError ? e : asReadError(e, what);
+    throw layerReadError(e, what);
   }
   for (const d of expected) {
     if (got !== d) throw mismatch(d, got, d === b.blobDigest ? `${what}: blob ${b.name}` : `${what}: diff_id`);

@@ -1,9 +1,9 @@
 // What the two ring-backed layer streams share (ringregion.ts: a plain region read into a lent ring and
 // hashed there; ringinflate.ts: a gzip'd region gunzipped by the worker into one): iteration that turns
 // into an error once stopped, never into an end, and the errors a layer stream gives.
-import { PortcullisError, asReadError } from '../core/errors.js';
+import { PortcullisError } from '../core/errors.js';
 import type { LayerStream } from '../core/types.js';
-import { HashWorkerError } from './hashworker.js';
+import { layerReadError } from './streams.js';
 
 export abstract class RingStream implements LayerStream {
   private it: AsyncGenerator<Buffer, void, undefined> | undefined;
@@ -41,13 +41,6 @@ export abstract class RingStream implements LayerStream {
     return new PortcullisError('INTERNAL', `${this.what}: aborted`, { subject: this.what });
   }
 
-  /** An error of the stream as a one-line PortcullisError naming the layer. */
-  protected fail(e: unknown): Error {
-    if (e instanceof PortcullisError) return e;
-    if (e instanceof HashWorkerError) return new PortcullisError('INTERNAL', `${this.what}: digest could not be verified (${e.message})`, { cause: e, subject: this.what });
-    return asReadError(e, this.what);
-  }
-
   private async *watched(): AsyncGenerator<Buffer, void, undefined> {
     const stop = (): void => this.destroy();
     if (this.signal?.aborted) this.stopped = true;
@@ -56,7 +49,7 @@ export abstract class RingStream implements LayerStream {
       if (this.stopped) throw this.aborted();
       yield* this.chunks();
     } catch (e) {
-      throw this.fail(e);
+      throw layerReadError(e, this.what);
     } finally {
       this.signal?.removeEventListener('abort', stop);
     }

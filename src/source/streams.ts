@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { PortcullisError, asReadError } from '../core/errors.js';
 import { isGzip, isZstd } from './detect.js';
-import { type HashWorker, OFFLOAD_MIN_BYTES, sharedHashWorker } from './hashworker.js';
+import { type HashWorker, HashWorkerError, OFFLOAD_MIN_BYTES, sharedHashWorker } from './hashworker.js';
 
 export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
@@ -39,6 +39,19 @@ export interface DigestOptions {
   worker?: HashWorker;
 }
 
+/** A digest check that could not finish (the hash worker failed, or the stream was dropped): never a pass. */
+export function unverified(e: unknown, what: string): PortcullisError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new PortcullisError('INTERNAL', `${what}: digest could not be verified (${why})`, { cause: e, subject: what });
+}
+
+/** An error reading a layer as a one-line PortcullisError naming it: its own, a hash worker's (unverified), or a read error. */
+export function layerReadError(e: unknown, what: string): PortcullisError {
+  if (e instanceof PortcullisError) return e;
+  if (e instanceof HashWorkerError) return unverified(e, what);
+  return asReadError(e, what);
+}
+
 export function mismatch(expected: string, got: string, what: string): PortcullisError {
   return new PortcullisError('DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${got}`, { subject: what });
 }
@@ -62,8 +75,7 @@ class OffloadedDigest extends Transform {
   }
 
   private unverified(e: unknown): PortcullisError {
-    const why = e instanceof Error ? e.message : String(e);
-    return new PortcullisError('INTERNAL', `${this.what}: digest could not be verified (${why})`, { cause: e, subject: this.what });
+    return unverified(e, this.what);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
