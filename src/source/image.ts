@@ -8,7 +8,7 @@ import { PortcullisError } from '../core/errors.js';
 import { compressionAt, type BlobRegion, type BlobStore } from './store.js';
 import { OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
 import { RingInflate, type RingInflateOptions } from './ringinflate.js';
-import { RingRegion } from './ringregion.js';
+import { RingRegion, type Expected } from './ringregion.js';
 import { asReadError, chain, compressionOf, decompressor, digestCheck, layerReadError, mismatch, peek } from './streams.js';
 
 export interface LayerBlob {
@@ -53,28 +53,33 @@ async function ringStream(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: s
   } catch (e) {
     throw asReadError(e, what);
   }
-  const o = inflateOptions(parts, l, b, what, signal);
   if (compression === 'none' && region.size >= OFFLOAD_MIN_BYTES) {
+    const { blob, diff } = checksOf(l, b, what);
     // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike
-    const expected = o.blob && o.blob.digest !== o.diff.digest ? [o.blob, o.diff] : [o.diff];
-    return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: () => parts.store.noteVerified?.(b.name, digestsOf(l, b)) });
+    const expected = blob && blob.digest !== diff.digest ? [blob, diff] : [diff];
+    return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: () => verified(parts, l, b, false) });
   }
   if (compression !== 'gzip') return undefined;
-  return new RingInflate(worker, { path: region.path, offset: region.offset, length: region.size }, o);
+  return new RingInflate(worker, { path: region.path, offset: region.offset, length: region.size }, inflateOptions(parts, l, b, what, signal));
 }
 
-/** A gzip'd layer's checks in the worker: its blob digest (when known) and diff_id; once both matched, noted (and the blob's diff_id remembered). */
+/** The digests a layer's blob is checked against, each with the name a mismatch gives. */
+function checksOf(l: LayerInfo, b: LayerBlob, what: string): { blob?: Expected; diff: Expected } {
+  return { blob: b.blobDigest ? { digest: b.blobDigest, what: `${what}: blob ${b.name}` } : undefined, diff: { digest: l.diffId, what: `${what}: diff_id` } };
+}
+
+/**
+ * Every digest of a layer's blob matched in this run: noted for the store, and a compressed blob's
+ * diff_id remembered for later runs (verifying it then takes hashing the blob, not decompressing it).
+ */
+function verified(parts: ImageParts, l: LayerInfo, b: LayerBlob, compressed: boolean): void {
+  parts.store.noteVerified?.(b.name, digestsOf(l, b));
+  if (compressed && b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);
+}
+
+/** A gzip'd layer's checks in the worker: its blob digest (when known) and diff_id. */
 function inflateOptions(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: string, signal?: AbortSignal): RingInflateOptions {
-  return {
-    blob: b.blobDigest ? { digest: b.blobDigest, what: `${what}: blob ${b.name}` } : undefined,
-    diff: { digest: l.diffId, what: `${what}: diff_id` },
-    what,
-    signal,
-    onVerified: () => {
-      parts.store.noteVerified?.(b.name, digestsOf(l, b));
-      if (b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);
-    },
-  };
+  return { ...checksOf(l, b, what), what, signal, onVerified: () => verified(parts, l, b, true) };
 }
 
 async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: AbortSignal): Promise<LayerStream> {
@@ -106,13 +111,8 @@ async function openBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?: 
   if (b.blobDigest) streams.push(digestCheck(b.blobDigest, `${what}: blob ${b.name}`, opts));
   streams.push(decompressor(compression), digestCheck(l.diffId, `${what}: diff_id`, opts));
   const out = chain(streams, what);
-  // read to its end: every digest check passed (a compressed blob's diff_id is remembered for later runs:
-  // verifying it then takes hashing the blob, not decompressing it)
-  const compressed = compression !== 'none';
-  out.on('end', () => {
-    parts.store.noteVerified?.(b.name, digestsOf(l, b));
-    if (compressed && b.blobDigest) parts.store.memo?.putBlob(b.blobDigest, l.diffId).catch(() => undefined);
-  });
+  // read to its end: every digest check passed
+  out.on('end', () => verified(parts, l, b, compression !== 'none'));
   if (signal) {
     const onAbort = (): void => {
       out.destroy(new PortcullisError('INTERNAL', `${what}: aborted`));
@@ -172,7 +172,7 @@ async function verifyBlob(parts: ImageParts, l: LayerInfo, b: LayerBlob, signal?
   for (const d of expected) {
     if (got !== d) throw mismatch(d, got, d === b.blobDigest ? `${what}: blob ${b.name}` : `${what}: diff_id`);
   }
-  parts.store.noteVerified?.(b.name, digestsOf(l, b));
+  verified(parts, l, b, false);
 }
 
 export function makeImage(parts: ImageParts): ResolvedImage {
