@@ -181,11 +181,12 @@ export class HashWorker {
     }
   }
 
-  private async waitForRoom(): Promise<void> {
+  /** Wait until the worker frees room in a ring (the shared one, or a lent one: its `ctrl` and `room`). */
+  private async waitForRoom(ctrl: Int32Array = this.ctrl, room: () => number = () => this.room()): Promise<void> {
     this.flush(); // the worker frees room only by consuming what it was sent
-    Atomics.store(this.ctrl, WAITING, 1);
+    Atomics.store(ctrl, WAITING, 1);
     // the worker may have consumed everything between our last look and raising the flag
-    if (this.room() > 0) return;
+    if (room() > 0) return;
     await this.hold(new Promise<void>((resolve, reject) => this.roomWaiters.push({ resolve, reject })));
     if (this.failed) throw new HashWorkerError(this.failed);
   }
@@ -305,10 +306,7 @@ export class HashWorker {
       if (this.failed) throw new HashWorkerError(this.failed);
       const loan = ring.lend(max);
       if (loan) return loan;
-      this.flush(); // the worker frees room only by consuming what it was sent
-      Atomics.store(ring.ctrl, WAITING, 1);
-      if (ring.room() > 0) continue;
-      await this.hold(new Promise<void>((resolve, reject) => this.roomWaiters.push({ resolve, reject })));
+      await this.waitForRoom(ring.ctrl, () => ring.room());
     }
   }
 
