@@ -1,7 +1,7 @@
 // Writes docs/cli.md from the command definitions: node --import tsx scripts/gen-cli-docs.ts
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildProgram } from '../src/cli/main.js';
+import { buildProgram } from '../src/cli/program.js';
 import { renderCliDocs } from '../src/cli/docs.js';
 import { captureIo } from '../src/cli/testio.js';
 

@@ -16,7 +16,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration';
 import { REPO_ROOT } from '../src/core/shared.js';
 import { POD_SPEC_PATHS } from '../src/admission/review.js';
-import { buildProgram } from '../src/cli/main.js';
+import { buildProgram } from '../src/cli/program.js';
 import { captureIo } from '../src/cli/testio.js';
 
 const DIR = join(REPO_ROOT, 'deploy/kubernetes');

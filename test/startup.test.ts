@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chosenCommand } from '../src/cli/main.js';
+import { chosenCommand } from '../src/cli/program.js';
 import { dockerArchive, makeTar } from '../src/source/testkit.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -53,12 +53,17 @@ function loadedBy(args: string[], entry = unbundled, exit = 0): Loaded {
   }
 }
 
-test('--version loads the CLI entry and commander, nothing of the scanner', () => {
+test('--version loads the CLI entry alone: no commander, nothing of the scanner', () => {
   const l = loadedBy(['--version']);
   assert.match(l.stdout, /^\d+\.\d+\.\d+\n$/);
-  assert.deepEqual([...l.packages], ['commander']);
-  assert.deepEqual(l.own.filter((m) => !/^(cli|core)\//.test(m)), []);
-  assert.ok(l.total <= 25, `${l.total} modules loaded`);
+  assert.deepEqual([...l.packages], []);
+  assert.deepEqual(l.own.filter((m) => !/^(cli\/(main|version)|core\/[a-z]+)\./.test(m)), []);
+  assert.ok(l.total <= 12, `${l.total} modules loaded`);
+  // the same answer as commander's, which any other argument list goes through
+  const more = loadedBy(['--quiet', '--version']);
+  assert.equal(more.stdout, l.stdout);
+  assert.deepEqual([...more.packages], ['commander']);
+  assert.equal(loadedBy(['-V']).stdout, l.stdout);
 });
 
 test('--help lists every command without loading any', () => {

@@ -91,7 +91,7 @@ test('applyDefaults: a config value a command does not accept is skipped; a list
 });
 
 test('every flag of every command is classified in the config schema (type and whether it can weaken the gate)', async () => {
-  const { buildProgram } = await import('./main.js');
+  const { buildProgram } = await import('./program.js');
   const { captureIo } = await import('./testio.js');
   const program = await buildProgram(captureIo('2026-01-01T00:00:00Z').io);
   const missing: string[] = [];
