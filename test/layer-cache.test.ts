@@ -46,6 +46,8 @@ async function craftedLayers(): Promise<Buffer[]> {
     f('etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n'),
     f('etc/shadow', 'root:$6$salt$abcdefghijklmnop:19000:0:99999:7:::\napp::19000:0:99999:7:::\n'),
     f('usr/bin/su', 'not really su', { mode: 0o4755 }),
+    // binary: the secrets check skips it (its outcome is cached apart from a text file's)
+    f('usr/lib/libfake.so', '\u007fELF\u0002\u0001\u0001\u0000\u0000\u0000binary'),
     f('var/lib/dpkg/status', 'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\nArchitecture: amd64\n\n'),
   ]);
   const app = await makeTar([
@@ -79,6 +81,7 @@ test('crafted multi-layer archive: cold, warm and --no-cache reports are byte-id
   // the report has what the checks found: it would be a poor identity test otherwise
   const findings = (JSON.parse(cold.stdout) as { findings: { kind: string; path?: string; removedIn?: unknown }[] }).findings;
   for (const kind of ['secret', 'malware', 'config']) assert.ok(findings.some((x) => x.kind === kind), kind);
+  assert.match(cold.stdout, /[1-9]\d* binary file\(s\)/, 'a binary file the secrets check skipped');
   assert.ok(findings.some((x) => x.kind === 'secret' && x.path === '/app/.env' && x.removedIn), 'a secret deleted by a later layer is still reported');
   // no secret value and no password hash is stored in the cache
   for (const r of records(cache)) {

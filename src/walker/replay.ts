@@ -4,7 +4,8 @@
 // record.ts (what a record holds).
 import type { EntryInfo, LayerInfo, LayerStream } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
-import { layerKey, RECORD_FORMAT, type EntryRecord, type LayerRecord } from './record.js';
+import { layerKey, type EntryRecord, type LayerRecord } from './record.js';
+import { RecordWriter } from './recordwriter.js';
 import { walkTar } from './tarwalk.js';
 import { Replayed, SkipFile, type Walk } from './walk.js';
 import type { SinkFan } from './sinks.js';
@@ -164,19 +165,22 @@ export async function walkTarCached(w: Walk, l: LayerInfo, stream: LayerStream):
   const key = cacheKey(w, l);
   if (key === undefined) return walkTar(w, l, stream);
   const before = w.stats.bytes;
-  w.recording = [];
+  const writer = new RecordWriter(key, l.diffId);
+  w.recording = writer;
   const state = (w.layerState = { recordable: true });
   w.recordBytes = 0;
   w.pendingSaves = [];
-  let entries: EntryRecord[];
   try {
     await walkTar(w, l, stream);
+  } catch (e) {
+    writer.abandon();
+    throw e;
   } finally {
-    entries = w.recording;
     w.recording = undefined;
   }
   // stored while the next layers are walked: the outcomes a content check computes off the walk (the
-  // malware worker) complete the record first, then it is compressed and written (walkImage awaits it)
+  // malware worker) complete the record first, then its last entries are compressed and it is written
+  // (walkImage awaits it)
   const saves = w.pendingSaves.splice(0);
   const bytes = w.stats.bytes - before;
   w.stores.push(
@@ -184,10 +188,11 @@ export async function walkTarCached(w: Walk, l: LayerInfo, stream: LayerStream):
       await Promise.all(saves);
       const cache = w.opts.cache!;
       if (!state.recordable) {
+        writer.abandon();
         cache.onNote?.(`layer cache: ${w.label(l)} not stored (a result that cannot be replayed, or too large)`);
         return;
       }
-      const why = await cache.store.put(key, { format: RECORD_FORMAT, diffId: l.diffId, bytes, entries });
+      const why = await cache.store.putWritten(writer, bytes);
       if (why !== undefined) cache.onNote?.(`layer cache: ${w.label(l)} not stored: ${why}`);
       else if (w.image.layerIdentity === 'pinned-blob' && l.digest !== undefined) await cache.store.putBlob(l.digest, l.diffId);
     })(),

@@ -11,6 +11,7 @@ import { StatusBook } from './status.js';
 import { DEFAULT_LIMITS, type AnalyzedFile, type ContentSink, type EntryExtra, type EntryObserver, type WalkOptions, type WalkProblem } from './types.js';
 import { SinkFan } from './sinks.js';
 import { loadFacts, storeFacts, type AnalyzerRun, type EntryRecord, type ReadRecord } from './record.js';
+import type { RecordWriter } from './recordwriter.js';
 
 /** Small required files are kept (up to this much in total) so required links can be resolved to them. */
 const RETAIN_FILE_MAX = 1024 * 1024;
@@ -97,8 +98,8 @@ export class Walk {
   /** records of required links not (yet) analyzed: dropped from the result when never resolved */
   readonly placeholders = new Set<AnalyzedFile>();
   fsRoot: string | undefined;
-  /** layer cache: the entries of the layer being walked, while it is recorded */
-  recording: EntryRecord[] | undefined;
+  /** layer cache: the record of the layer being walked, written as its entries complete */
+  recording: RecordWriter | undefined;
   /**
    * The layer being recorded: `recordable` false once something in it cannot be replayed (a check that
    * failed, a fact holding a layer copy). One object per layer, so an outcome that arrives after the walk
@@ -332,10 +333,13 @@ export class Walk {
       const saved = fan.saved();
       if (saved instanceof Promise) {
         const layerState = this.layerState;
+        const writer = this.recording!;
+        writer.hold(er!);
         this.pendingSaves.push(
           saved.then((v) => {
             if (v) rr.sinks = v;
             else layerState.recordable = false;
+            writer.release(er!);
           }),
         );
       } else if (saved) rr.sinks = saved;
@@ -378,7 +382,7 @@ export class Walk {
     if (info.gid !== undefined) er.g = info.gid;
     if (info.linkTarget !== undefined) er.l = info.linkTarget;
     if (extra.pax) er.x = extra.pax;
-    this.recording!.push(er);
+    this.recording!.add(er);
     this.recordBytes += 64 + er.n.length;
     if (this.recordBytes > MAX_RECORDING_BYTES) this.recordable = false;
     return er;

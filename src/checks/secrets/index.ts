@@ -48,7 +48,8 @@ interface FileHits {
 }
 
 /** One file's outcome, as the layer cache keeps it (ContentSink.save). */
-type SavedFile = { end: { hits: SafeHit[]; binary: boolean; bytes: number } } | { abort: { why: string; hits: SafeHit[] } };
+/** a file without a hit is kept as a number (bytes, or -1 - bytes when binary): most files, and fewer objects to parse on a warm run */
+type SavedFile = number | { end: { hits: SafeHit[]; binary: boolean; bytes: number } } | { abort: { why: string; hits: SafeHit[] } };
 
 function safeHits(raw: RawHit[], ruleIndex: Map<unknown, number>): SafeHit[] {
   return raw.map((h) => {
@@ -130,7 +131,7 @@ class SecretsSink implements ContentSink {
 
   private ended(binary: boolean, bytes: number, hits: SafeHit[]): void {
     const { stats, files } = this.run;
-    this.saved = { end: { hits, binary, bytes } };
+    this.saved = hits.length === 0 ? (binary ? -1 - bytes : bytes) : { end: { hits, binary, bytes } };
     if (binary) stats.binarySkipped++;
     else {
       stats.filesScanned++;
@@ -165,7 +166,8 @@ class SecretsSink implements ContentSink {
   }
 
   restore(v: unknown): void {
-    const o = v as SavedFile | null;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return v < 0 ? this.ended(true, -1 - v, []) : this.ended(false, v, []);
+    const o = v as Exclude<SavedFile, number> | null;
     const valid = this.run.validHits;
     if (o && 'end' in o && valid(o.end.hits) && typeof o.end.binary === 'boolean' && Number.isSafeInteger(o.end.bytes)) this.ended(o.end.binary, o.end.bytes, o.end.hits);
     else if (o && 'abort' in o && valid(o.abort.hits) && typeof o.abort.why === 'string') this.aborted(o.abort.why, o.abort.hits);
