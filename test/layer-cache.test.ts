@@ -5,7 +5,7 @@
 // holding other bytes is refused as without a cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,15 @@ async function scan(image: string, cache: string, extra: string[] = []): Promise
   return cli(['scan', image, '--db', await sharedDb(), '--format', 'json', '--debug', ...extra], { env: { PORTCULLIS_CACHE_DIR: cache } });
 }
 
+/** 'image' when the image's whole analysis came from the cache, else how many layers were replayed ('2 of 3') */
 function replayed(stderr: string): string {
+  if (/layer cache: the image's analysis replayed from the cache/.test(stderr)) return 'image';
   return /layer cache: (\d+ of \d+) layer\(s\) replayed/.exec(stderr)?.[1] ?? 'no cache line';
+}
+
+/** Forget the images' analyses (as LRU eviction may): a rescan then replays each layer's record. */
+function forgetImages(cache: string): void {
+  rmSync(join(cache, 'layers', 'images'), { recursive: true, force: true });
 }
 
 const f = (name: string, content: string, more: Partial<TarEntry> = {}): TarEntry => ({ name, content, ...more });
@@ -72,20 +79,26 @@ test('crafted multi-layer archive: cold, warm and --no-cache reports are byte-id
   assert.equal(replayed(cold.stderr), '0 of 3', cold.stderr);
   assert.equal(records(cache).length, 3);
   const warm = await scan(image, cache);
-  assert.equal(replayed(warm.stderr), '3 of 3', warm.stderr);
+  assert.equal(replayed(warm.stderr), 'image', warm.stderr);
+  forgetImages(cache);
+  const layered = await scan(image, cache);
+  assert.equal(replayed(layered.stderr), '3 of 3', layered.stderr);
   const off = await scan(image, cache, ['--no-cache']);
   assert.equal(replayed(off.stderr), 'no cache line');
   assert.equal(warm.code, cold.code);
   assert.equal(warm.stdout, cold.stdout);
+  assert.equal(layered.code, cold.code);
+  assert.equal(layered.stdout, cold.stdout);
   assert.equal(off.stdout, cold.stdout);
   // the report has what the checks found: it would be a poor identity test otherwise
   const findings = (JSON.parse(cold.stdout) as { findings: { kind: string; path?: string; removedIn?: unknown }[] }).findings;
   for (const kind of ['secret', 'malware', 'config']) assert.ok(findings.some((x) => x.kind === kind), kind);
   assert.match(cold.stdout, /[1-9]\d* binary file\(s\)/, 'a binary file the secrets check skipped');
   assert.ok(findings.some((x) => x.kind === 'secret' && x.path === '/app/.env' && x.removedIn), 'a secret deleted by a later layer is still reported');
-  // no secret value and no password hash is stored in the cache
-  for (const r of records(cache)) {
-    const { gunzipSync } = await import('node:zlib');
+  // no secret value and no password hash is stored in the cache (layers' records, the image's analysis)
+  const stored = [...records(cache), ...filesUnder(join(cache, 'layers', 'images'))];
+  assert.equal(stored.length, 4);
+  for (const r of stored) {
     const text = gunzipSync(readFileSync(r).subarray(10, -32)).toString('utf8');
     assert.ok(!text.includes(AWS_KEY) && !text.includes('abcdefghijklmnop'), `${r} holds a secret`);
   }
@@ -107,14 +120,18 @@ test('gzip\'d whole archive: the warm scan equals the cold one without decompres
   const cold = await scan(image, cache);
   assert.ok(cold.code === 0 || cold.code === 1, cold.stderr);
   const warm = await scan(image, cache);
-  assert.equal(replayed(warm.stderr), '3 of 3', warm.stderr);
+  assert.equal(replayed(warm.stderr), 'image', warm.stderr);
   assert.equal(warm.stdout, cold.stdout);
+  forgetImages(cache);
+  const layered = await scan(image, cache);
+  assert.equal(replayed(layered.stderr), '3 of 3', layered.stderr);
+  assert.equal(layered.stdout, cold.stdout);
   assert.ok((JSON.parse(cold.stdout) as { findings: { kind: string }[] }).findings.some((x) => x.kind === 'secret'), 'the ENV secret is found');
   const archives = readdirSync(join(cache, 'layers', 'archives'));
   assert.equal(archives.length, 1, 'facts stored for the archive');
   for (const f of filesUnder(cache)) {
     const raw = readFileSync(f);
-    const text = raw.subarray(0, 10).toString() === 'PCLLAYER1\n' || raw.subarray(0, 12).toString() === 'PCLARCHIVE1\n' ? gunzipSync(raw.subarray(raw.indexOf(10) + 1, -32)).toString('utf8') : raw.toString('utf8');
+    const text = ['PCLLAYER1\n', 'PCLARCHIVE1\n', 'PCLIMAGE1\n'].some((m) => raw.subarray(0, m.length).toString() === m) ? gunzipSync(raw.subarray(raw.indexOf(10) + 1, -32)).toString('utf8') : raw.toString('utf8');
     assert.ok(!text.includes(AWS_KEY) && !text.includes(config.toString('base64').slice(0, 40)), `${f} holds the secret or the config`);
   }
 });
@@ -126,8 +143,12 @@ test('orders-api: a warm scan equals the cold one, byte for byte', async (t) => 
   const cold = await scan(image, cache);
   assert.equal(cold.code, 0, cold.stderr);
   const warm = await scan(image, cache);
-  assert.match(replayed(warm.stderr), /^(\d+) of \1$/, warm.stderr);
+  assert.equal(replayed(warm.stderr), 'image', warm.stderr);
   assert.equal(warm.stdout, cold.stdout);
+  forgetImages(cache);
+  const layered = await scan(image, cache);
+  assert.match(replayed(layered.stderr), /^(\d+) of \1$/, layered.stderr);
+  assert.equal(layered.stdout, cold.stdout);
 });
 
 test('corrupt, truncated or foreign records are ignored, the layer scanned cold and the record rewritten', async (t) => {
@@ -145,14 +166,46 @@ test('corrupt, truncated or foreign records are ignored, the layer scanned cold 
   writeFileSync(a!, flipped);
   truncateSync(b!, Math.floor(statSync(b!).size / 3));
   writeFileSync(c!, good);
+  forgetImages(cache);
   const warm = await scan(image, cache);
   assert.equal(replayed(warm.stderr), '0 of 3', warm.stderr);
   assert.equal(warm.stdout, cold.stdout);
   assert.deepEqual(readFileSync(a!), good, 'rewritten by the cold scan');
   assert.ok(statSync(b!).size > 0);
+  forgetImages(cache);
   const again = await scan(image, cache);
   assert.equal(replayed(again.stderr), '3 of 3', again.stderr);
   assert.equal(again.stdout, cold.stdout);
+  // the image's analysis, damaged: ignored (the layers' records replay instead) and rewritten
+  const [img] = filesUnder(join(cache, 'layers', 'images'));
+  const whole = readFileSync(img!);
+  for (const damage of [(x: Buffer) => x.subarray(0, x.length - 7), (x: Buffer) => Buffer.concat([x.subarray(0, 40), Buffer.from([x[40]! ^ 1]), x.subarray(41)])]) {
+    writeFileSync(img!, damage(whole));
+    const r = await scan(image, cache);
+    assert.equal(replayed(r.stderr), '3 of 3', r.stderr);
+    assert.equal(r.stdout, cold.stdout);
+    assert.deepEqual(readFileSync(img!), whole, 'rewritten');
+  }
+});
+
+test("an archive rewritten in place (same name, same config and diff_ids, other bytes) is refused, though the image's analysis is cached", async (t) => {
+  if (!sharedOrSkip(t, 'data')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'layer-cache-img-'));
+  const [base] = await craftedLayers();
+  const config = configFor([sha(base!)]);
+  const image = join(dir, 'app.tar');
+  writeFileSync(image, await dockerArchive([base!], { config }));
+  const cache = cacheDir();
+  const cold = await scan(image, cache);
+  assert.ok(cold.code === 0 || cold.code === 1, cold.stderr);
+  assert.equal(filesUnder(join(cache, 'layers', 'images')).length, 1);
+  assert.equal(replayed((await scan(image, cache)).stderr), 'image');
+  // the same config (so the same key), a layer holding malware
+  writeFileSync(image, await dockerArchive([await makeTar([f('usr/bin/helper', EICAR, { mode: 0o755 })])], { config }));
+  const r = await scan(image, cache);
+  assert.equal(r.code, 2, r.stdout);
+  assert.match(r.stderr, /diff_id: digest mismatch/);
+  assert.equal(r.stdout, '');
 });
 
 test('a forged archive claiming a cached layer diff_id while holding other bytes is refused, as without a cache', async (t) => {

@@ -241,6 +241,15 @@ test('layer cache: a second image on a scanned base downloads only its own layer
   const warm = await sbom('shop/orders-api:1.4.2');
   assert.ok(warm.bytes < 256 * 1024, `warm rescan downloaded ${warm.bytes} bytes`);
   assert.equal(warm.stdout, app.stdout);
+  const layers = app.report.inventory.image.layers.length;
+  assert.match(warm.stderr, new RegExp(`layer cache: the image's analysis replayed from the cache \\(0 layer\\(s\\) hashed, ${layers} not downloaded\\)`));
+  // without the blob → diff_id maps, the image's analysis counts only once every blob was downloaded and hashed again
+  rmSync(join(env.PORTCULLIS_CACHE_DIR, 'layers', 'blobs'), { recursive: true });
+  const unpinned = await sbom('shop/orders-api:1.4.2');
+  assert.match(unpinned.stderr, new RegExp(`layer cache: the image's analysis replayed from the cache \\(${layers} layer\\(s\\) hashed, 0 not downloaded\\)`));
+  const allBytes = app.report.inventory.image.layers.reduce((n, l) => n + (l.size ?? 0), 0);
+  assert.ok(unpinned.bytes >= allBytes, `downloaded ${unpinned.bytes} of ${allBytes}`);
+  assert.equal(unpinned.stdout, app.stdout);
   // the same image from its archive, through the same cache: the same inventory
   const fromArchive = await cli(['sbom', archive, '--format', 'json', '--quiet'], undefined, env);
   assert.deepEqual(

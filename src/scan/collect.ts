@@ -8,6 +8,7 @@ import { analyzers as allAnalyzers } from '../analyzers/registry.js';
 import { buildInventory } from './inventory.js';
 import { FileTracker } from '../walker/tracker.js';
 import { finishChecks, type CheckResult, type ContentCheck } from '../checks/index.js';
+import { cachedAnalysis, imageKey, storeAnalysis } from './imagecache.js';
 
 export interface CollectOptions {
   platform?: Platform;
@@ -38,16 +39,31 @@ function openOptions(opts: CollectOptions): OpenOptions {
   return { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes, ...(opts.registry ? { registry: opts.registry } : {}), ...(opts.cache ? { archiveMemo: opts.cache.store } : {}) };
 }
 
+/** The image analysis cache's key for `image` (scan/imagecache.ts), when there is a cache. */
+function keyOf(image: ResolvedImage, cache: WalkCache | undefined, opts: CollectOptions, checks: boolean): string | undefined {
+  if (!cache) return undefined;
+  return imageKey(image, cache, { analyzers: opts.analyzers ?? allAnalyzers, limits: opts.limits, maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared, withChecks: checks });
+}
+
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
   const image = await openImage(input, openOptions(opts));
   try {
+    const cache = withChecks(opts.cache, []);
+    const key = keyOf(image, cache, opts, false);
+    const hit = key ? await cachedAnalysis(image, key, cache!, false, opts.signal) : undefined;
+    if (hit) {
+      opts.onLayer?.(image.layers.length, image.layers.length);
+      return hit.inventory;
+    }
     const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
       signal: opts.signal,
       limits: opts.limits,
       onLayer: opts.onLayer,
-      cache: withChecks(opts.cache, []),
+      cache,
     });
-    return buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
+    const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
+    if (key) await storeAnalysis(image, key, cache!, walk, { inventory });
+    return inventory;
   } finally {
     await image.close();
   }
@@ -70,6 +86,13 @@ export async function collectWithChecks(input: string, opts: ScanCollectOptions 
 
 /** collectWithChecks on an image already open (left open). */
 export async function walkWithChecks(image: ResolvedImage, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
+  const cache = withChecks(opts.cache, opts.checks ?? []);
+  const key = keyOf(image, cache, opts, true);
+  const hit = key ? await cachedAnalysis(image, key, cache!, true, opts.signal) : undefined;
+  if (hit) {
+    opts.onLayer?.(image.layers.length, image.layers.length);
+    return { inventory: hit.inventory, checkResults: hit.checkResults! };
+  }
   const tracker = new FileTracker();
   const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));
   const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
@@ -78,8 +101,10 @@ export async function walkWithChecks(image: ResolvedImage, opts: ScanCollectOpti
     onLayer: opts.onLayer,
     observers: runs,
     tracker,
-    cache: withChecks(opts.cache, opts.checks ?? []),
+    cache,
   });
   const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
-  return { inventory, checkResults: await finishChecks(runs, inventory) };
+  const checkResults = await finishChecks(runs, inventory);
+  if (key) await storeAnalysis(image, key, cache!, walk, { inventory, checkResults });
+  return { inventory, checkResults };
 }

@@ -65,7 +65,7 @@ test('first-layer attribution: the biggest file keyed by lookup gives the same l
     openLayer: () => Promise.reject(new Error('not used')), close: () => Promise.resolve(),
   };
   const big: [string, string][] = Array.from({ length: 50 }, (_, i) => [`p${i}`, '1']);
-  const walk = (files: AnalyzedFile[]): WalkResult => ({ files, analyzers: [], problems: [], stats: { layers: 3, entries: 0, bytes: 0, analyzedFiles: files.length, cachedLayers: 0, notDownloaded: 0 } });
+  const walk = (files: AnalyzedFile[]): WalkResult => ({ files, analyzers: [], problems: [], stats: { layers: 3, entries: 0, bytes: 0, analyzedFiles: files.length, cachedLayers: 0, notDownloaded: 0, recordedLayers: 0 } });
   // the big status file (layer 2, effective) repeats a and p3 from an overwritten status.d file of layer 0
   let inv = buildInventory(image, walk([file('/var/lib/dpkg/status.d/a', L[0]!, false, [['a', '1'], ['p3', '1']]), file('/var/lib/dpkg/status', L[2]!, true, [...big, ['a', '1']])]));
   const layerOf = (name: string) => inv.packages.find((p) => p.name === name)?.layer?.index;

@@ -7,7 +7,7 @@ import type { Analyzer, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { walkDir } from './dirwalk.js';
 import { resolvePending } from './links.js';
-import { LayerVerifier, lookup, replayLayer, walkTarCached } from './replay.js';
+import { LayerVerifier, lookup, pinnedKnown, replayLayer, walkTarCached } from './replay.js';
 import type { WalkOptions, WalkResult } from './types.js';
 import { Walk } from './walk.js';
 
@@ -75,4 +75,28 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
     problems: [...w.problems, ...w.book.problems()],
     stats: w.stats,
   };
+}
+
+/**
+ * Read every layer of `image` only to check its digests, as walkImage does for the layers it replays: for
+ * an image whose whole analysis came from the cache (scan/imagecache.ts), nothing of it counts before its
+ * layers were hashed in this run. A registry blob pinned by the manifest hashed in this run, whose diff_id
+ * the cache recorded from bytes it hashed, is not read. Returns how many layers were not read; throws as
+ * walkImage would (DIGEST_MISMATCH, ...).
+ */
+export async function verifyLayers(image: ResolvedImage, opts: Pick<WalkOptions, 'cache' | 'signal'>): Promise<{ notDownloaded: number }> {
+  const w = new Walk(image, [], opts);
+  const verifier = new LayerVerifier(w);
+  let notDownloaded = 0;
+  try {
+    for (const l of image.layers) {
+      if (await pinnedKnown(w, l)) notDownloaded++;
+      else verifier.add(l);
+    }
+    await verifier.done();
+  } catch (e) {
+    await verifier.abort();
+    throw e;
+  }
+  return { notDownloaded };
 }

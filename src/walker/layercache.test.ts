@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { PortcullisError, isPortcullisError } from '../core/errors.js';
 import { makeTar, sha } from '../source/testkit.js';
 import { LayerCache, walkImage, type EntryObserver, type WalkCache, type WalkResult } from './index.js';
-import { RECORD_FORMAT, type LayerRecord } from './record.js';
+import { checkRecord, RECORD_FORMAT, type LayerRecord } from './record.js';
 import { memImage } from './testkit.js';
 
 function dir(): string {
@@ -84,7 +84,7 @@ async function walk(img: ResolvedImage, cache: WalkCache | undefined): Promise<{
 }
 
 function comparable(r: WalkResult): unknown {
-  const { cachedLayers: _c, notDownloaded: _n, ...stats } = r.stats;
+  const { cachedLayers: _c, notDownloaded: _n, recordedLayers: _r, ...stats } = r.stats;
   return { ...r, stats };
 }
 
@@ -95,8 +95,10 @@ test('a replayed walk equals the cold walk: facts, statuses, problems, effective
   const cold = await walk(img, cache);
   assert.equal(cold.r.stats.cachedLayers, 0);
   assert.equal(cache.store.stats.writes, 2);
+  assert.equal(cold.r.stats.recordedLayers, 2);
   const warm = await walk(img, cache);
   assert.equal(warm.r.stats.cachedLayers, 2);
+  assert.equal(warm.r.stats.recordedLayers, 0);
   assert.deepEqual(comparable(cold.r), comparable(plain.r));
   assert.deepEqual(JSON.stringify(comparable(warm.r)), JSON.stringify(comparable(cold.r)));
   assert.deepEqual(warm.log, cold.log);
@@ -177,7 +179,7 @@ test('an image without a verified layer identity (dir:, test fakes) is never cac
 });
 
 function record(n: number): LayerRecord {
-  return { format: RECORD_FORMAT, diffId: sha(String(n)), bytes: 1, entries: [{ n: `f${n}`, t: 'file', s: 1, m: 0o644, r: { sinks: [['x', 'y'.repeat(2000 + n)]] } }] };
+  return { format: RECORD_FORMAT, diffId: sha(String(n)), bytes: 1, entries: [{ n: `f${n}`, t: 'file', s: 1, m: 0o644, r: { sinks: { x: 'y'.repeat(2000 + n) } } }] };
 }
 
 test('store: a record of many entries reads back equal', async () => {
@@ -258,4 +260,13 @@ test('store: blob → diff_id maps are checked on read', async () => {
   assert.equal(await store.blobDiffId(blob), undefined, 'an edited map fails its checksum');
   await store.putBlob('sha256:../../x', sha('layer'));
   assert.equal(await store.blobDiffId('sha256:../../x'), undefined);
+});
+
+test('record shape: a run may be an analyzer name alone, sinks are an object by check name; anything else is refused', () => {
+  const rec = (r: unknown): unknown => ({ format: RECORD_FORMAT, diffId: sha('shape'), bytes: 1, entries: [{ n: 'f', t: 'file', s: 1, m: 0o644, r }] });
+  assert.ok(checkRecord(rec({ runs: ['dpkg', { a: 'npm', f: '[]', c: [[0, 'warned']] }], sinks: { malware: 1, secrets: -2 } }), sha('shape')));
+  for (const bad of [{ runs: [7] }, { runs: [{ a: 'npm' }] }, { runs: 'dpkg' }, { sinks: [['malware', 1]] }, { sinks: null }, { sinks: 'x' }]) {
+    assert.equal(checkRecord(rec(bad), sha('shape')), undefined, JSON.stringify(bad));
+  }
+  assert.equal(checkRecord({ ...(rec({}) as object), format: RECORD_FORMAT - 1 }, sha('shape')), undefined, 'an older format');
 });

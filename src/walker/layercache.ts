@@ -21,6 +21,9 @@ import { asciiBytes, RecordWriter } from './recordwriter.js';
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
 const MAGIC = Buffer.from('PCLLAYER1\n');
 const ARCHIVE_MAGIC = Buffer.from('PCLARCHIVE1\n');
+const IMAGE_MAGIC = Buffer.from('PCLIMAGE1\n');
+/** an image's analysis larger than this is not stored (it would not pay to read it back) */
+const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 /** archive facts larger than this are not stored (an archive of very many members: its index) */
 const MAX_ARCHIVE_FACTS_BYTES = 8 * 1024 * 1024;
 const DIGEST_BYTES = 32;
@@ -227,6 +230,49 @@ export class LayerCache {
     await this.evict();
   }
 
+  private imagePath(key: string): string {
+    return join(this.dir, 'images', `${key}.img`);
+  }
+
+  /**
+   * The analysis of a whole image stored under `key` (an opaque document: scan/imagecache.ts checks its
+   * shape), verified on read like a record; undefined when absent or not intact (then removed).
+   */
+  async getImage(key: string): Promise<unknown> {
+    if (!KEY_RE.test(key)) return undefined;
+    const path = this.imagePath(key);
+    let raw: Buffer;
+    try {
+      raw = await fsp.readFile(path);
+    } catch {
+      return undefined;
+    }
+    const o = (await decodeDoc(raw, IMAGE_MAGIC)) as { key?: unknown; image?: unknown } | undefined;
+    if (!o || typeof o !== 'object' || o.key !== key || o.image === undefined) {
+      this.stats.rejected++;
+      await fsp.rm(path, { force: true }).catch(() => {});
+      return undefined;
+    }
+    const now = new Date();
+    await fsp.utimes(path, now, now).catch(() => {});
+    return o.image;
+  }
+
+  /** Store an image's analysis under `key`; failures are returned, never thrown (as `put`). */
+  async putImage(key: string, image: unknown): Promise<string | undefined> {
+    if (!KEY_RE.test(key)) return `bad key ${key}`;
+    try {
+      const data = await encode(IMAGE_MAGIC, { key, image });
+      if (data.length > Math.min(MAX_IMAGE_BYTES, this.maxBytes / 4)) return `image analysis of ${data.length} bytes not stored (over the limit)`;
+      await this.writeAtomic(this.imagePath(key), data);
+      this.stats.writes++;
+      await this.evict();
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
   /** The files of `dir` that count toward the cap (`counts` by name), removing stale temp files on the way; undefined when `dir` cannot be read. */
   private async counted(dir: string, counts: (name: string) => boolean, now: number): Promise<{ path: string; size: number; mtime: number }[] | undefined> {
     let names: string[];
@@ -255,8 +301,9 @@ export class LayerCache {
     const now = Date.now();
     const recs = await this.counted(this.dir, (n) => n.endsWith('.rec'), now);
     if (!recs) return;
-    // archive facts (small: an index and a few manifests) count toward the cap and age like records
+    // archive facts (small: an index and a few manifests) and images' analyses count toward the cap and age like records
     recs.push(...((await this.counted(join(this.dir, 'archives'), () => true, now)) ?? []));
+    recs.push(...((await this.counted(join(this.dir, 'images'), (n) => n.endsWith('.img'), now)) ?? []));
     let total = recs.reduce((n, r) => n + r.size, 0);
     if (total <= this.maxBytes) return;
     recs.sort((a, b) => a.mtime - b.mtime || (a.path < b.path ? -1 : 1));

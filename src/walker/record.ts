@@ -9,7 +9,7 @@ import type { Analyzer, EntryType, LayerRef, WalkLimits } from '../core/types.js
 import type { AnalyzedFile } from './types.js';
 
 /** Bump when the walker's replay or the record format changes. */
-export const RECORD_FORMAT = 1;
+export const RECORD_FORMAT = 2;
 
 /** One analyzer's run over one file: facts (layer references as LAYER_MARK), ctx calls, a thrown message. */
 export interface AnalyzerRun {
@@ -30,9 +30,10 @@ export interface ReadRecord {
   len?: number;
   /** the content (base64) when kept for link resolution */
   body?: string;
-  runs?: AnalyzerRun[];
-  /** content checks' per-file outcomes, by check name, in the order their sinks were made */
-  sinks?: [string, unknown][];
+  /** one per analyzer that took the file, in order: its name alone when it found nothing and said nothing (most) */
+  runs?: (AnalyzerRun | string)[];
+  /** content checks' per-file outcomes, by check name (ContentSink.save) */
+  sinks?: Record<string, unknown>;
 }
 
 export interface EntryRecord {
@@ -72,12 +73,13 @@ function checkRead(r: unknown): boolean {
   if (o.runs !== undefined) {
     if (!Array.isArray(o.runs)) return false;
     for (const x of o.runs) {
+      if (isStr(x)) continue;
       if (!x || typeof x !== 'object' || !isStr(x.a) || !isStr(x.f)) return false;
       if (x.e !== undefined && !isStr(x.e)) return false;
       if (x.c !== undefined && !(Array.isArray(x.c) && x.c.every((c) => Array.isArray(c) && c.length === 2 && (c[0] === 0 || c[0] === 1 || c[0] === 2) && isStr(c[1])))) return false;
     }
   }
-  if (o.sinks !== undefined && !(Array.isArray(o.sinks) && o.sinks.every((s) => Array.isArray(s) && s.length === 2 && isStr(s[0])))) return false;
+  if (o.sinks !== undefined && (o.sinks === null || typeof o.sinks !== 'object' || Array.isArray(o.sinks))) return false;
   return true;
 }
 

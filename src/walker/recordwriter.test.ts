@@ -37,13 +37,13 @@ test('entries filled in after the next was added, or released late, are written 
   }
   // outcomes arrive after the walk moved on (and after entries behind them were added)
   for (const [k, e] of held.entries()) {
-    e.r!.sinks = [['malware', k]];
+    e.r!.sinks = { malware: k };
     w.release(e);
   }
   assert.equal(await store.putWritten(w, 4096), undefined);
   const back = await store.get(key, diffId);
   assert.deepEqual(back, { format: RECORD_FORMAT, diffId, bytes: 4096, entries });
-  assert.deepEqual(back!.entries[7]!.r, { len: 7, sinks: [['malware', 0]] });
+  assert.deepEqual(back!.entries[7]!.r, { len: 7, sinks: { malware: 0 } });
 });
 
 test('finish() refuses a record with an entry still held; an abandoned writer stores nothing', async () => {

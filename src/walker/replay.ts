@@ -24,8 +24,13 @@ export async function lookup(w: Walk, l: LayerInfo): Promise<{ rec: LayerRecord;
   const store = w.opts.cache!.store;
   const rec = await store.get(key, l.diffId);
   if (!rec) return undefined;
-  const skipRead = w.image.layerIdentity === 'pinned-blob' && l.digest !== undefined && (await store.blobDiffId(l.digest)) === l.diffId;
-  return { rec, skipRead };
+  return { rec, skipRead: await pinnedKnown(w, l) };
+}
+
+/** Need `l`'s bytes not be read? A registry blob pinned by the manifest hashed in this run, whose diff_id the cache recorded from bytes it hashed. */
+export async function pinnedKnown(w: Walk, l: LayerInfo): Promise<boolean> {
+  const c = w.opts.cache;
+  return c !== undefined && w.image.layerIdentity === 'pinned-blob' && l.digest !== undefined && (await c.store.blobDiffId(l.digest)) === l.diffId;
 }
 
 /** cached layers read at once (the hash worker pool hashes two files at once) */
@@ -193,8 +198,12 @@ export async function walkTarCached(w: Walk, l: LayerInfo, stream: LayerStream):
         return;
       }
       const why = await cache.store.putWritten(writer, bytes);
-      if (why !== undefined) cache.onNote?.(`layer cache: ${w.label(l)} not stored: ${why}`);
-      else if (w.image.layerIdentity === 'pinned-blob' && l.digest !== undefined) await cache.store.putBlob(l.digest, l.diffId);
+      if (why !== undefined) {
+        cache.onNote?.(`layer cache: ${w.label(l)} not stored: ${why}`);
+        return;
+      }
+      w.stats.recordedLayers++;
+      if (w.image.layerIdentity === 'pinned-blob' && l.digest !== undefined) await cache.store.putBlob(l.digest, l.diffId);
     })(),
   );
 }

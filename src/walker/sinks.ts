@@ -84,22 +84,22 @@ export class SinkFan {
     }
   }
 
-  /** Layer cache: each sink's outcome for this file (ContentSink.save), or undefined when one cannot say (no save, failed); a promise while a sink's outcome is still being computed. */
-  saved(): [string, unknown][] | Promise<[string, unknown][] | undefined> | undefined {
-    const out: [string, unknown][] = [];
+  /** Layer cache: each sink's outcome for this file (ContentSink.save), by name, or undefined when one cannot say (no save, failed); a promise while a sink's outcome is still being computed. */
+  saved(): Record<string, unknown> | Promise<Record<string, unknown> | undefined> | undefined {
+    const out: Record<string, unknown> = {};
     const later: Promise<void>[] = [];
     for (const x of this.entries) {
       if (x.failed || !x.sink.save) return undefined;
       try {
         const v = x.sink.save();
-        const slot: [string, unknown] = [x.name, v];
-        out.push(slot);
+        const name = x.name;
+        out[name] = v;
         // an outcome still being computed (the malware worker): filled in when it arrives; none → not recordable
         if (v instanceof Promise) {
           later.push(
             v.then((r: unknown) => {
               if (r === undefined) throw new Error('no outcome');
-              slot[1] = r;
+              out[name] = r;
             }),
           );
         }
@@ -115,16 +115,15 @@ export class SinkFan {
   }
 
   /** Layer cache: give each sink the outcome a run over the same file saved, instead of the content. A sink without one fails (a gap), never passes. */
-  async restore(saved: [string, unknown][] | undefined): Promise<void> {
-    for (const [i, x] of this.entries.entries()) {
+  async restore(saved: Record<string, unknown> | undefined): Promise<void> {
+    for (const x of this.entries) {
       if (x.dead) continue;
-      const s = saved?.[i];
-      if (!s || s[0] !== x.name || !x.sink.restore) {
+      if (!saved || !Object.hasOwn(saved, x.name) || !x.sink.restore) {
         this.fail(x, new Error('the layer cache holds no result of this check for the file'));
         continue;
       }
       try {
-        const r = x.sink.restore(s[1]);
+        const r = x.sink.restore(saved[x.name]);
         if (r) await r;
       } catch (e) {
         this.fail(x, e);

@@ -37,6 +37,8 @@ export interface WalkResult {
     cachedLayers: number;
     /** of those, layers whose blob was not even read (registry, pinned blob known to the cache) */
     notDownloaded: number;
+    /** layers walked and whose record the layer cache stored (with cachedLayers: every layer is in the cache) */
+    recordedLayers: number;
   };
 }
 

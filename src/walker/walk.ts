@@ -88,7 +88,7 @@ export class Walk {
   readonly files: AnalyzedFile[] = [];
   readonly problems: WalkProblem[] = [];
   readonly book: StatusBook;
-  readonly stats = { layers: 0, entries: 0, bytes: 0, analyzedFiles: 0, cachedLayers: 0, notDownloaded: 0 };
+  readonly stats = { layers: 0, entries: 0, bytes: 0, analyzedFiles: 0, cachedLayers: 0, notDownloaded: 0, recordedLayers: 0 };
   readonly live = new PathIndex<FileRec>();
   readonly links = new PathIndex<LinkRec>();
   readonly kept = new PathIndex<Kept>();
@@ -182,7 +182,7 @@ export class Walk {
     return wanted.filter((a) => size <= this.capOf(a));
   }
 
-  async runAnalyzers(list: Analyzer[], path: string, entry: EntryInfo, content: Buffer, layer: LayerRef, recs?: AnalyzedFile[], runs?: AnalyzerRun[]): Promise<AnalyzedFile[]> {
+  async runAnalyzers(list: Analyzer[], path: string, entry: EntryInfo, content: Buffer, layer: LayerRef, recs?: AnalyzedFile[], runs?: (AnalyzerRun | string)[]): Promise<AnalyzedFile[]> {
     const out: AnalyzedFile[] = [];
     for (const [i, a] of list.entries()) {
       let ctx = this.book.context(a, path, layer, this.limits);
@@ -214,7 +214,8 @@ export class Walk {
           this.recordBytes += f.length;
         }
         if (run.c?.length === 0) delete run.c;
-        runs.push(run);
+        // nothing found, said or thrown (most runs): its name is enough
+        runs.push(run.f === '[]' && run.c === undefined && run.e === undefined ? run.a : run);
       }
       const rec = recs?.[i];
       if (rec) {
@@ -400,13 +401,15 @@ export class Walk {
   }
 
   /** Layer cache: what `list` did with a file in the recorded run (facts, status calls, failures), applied again. */
-  private replayRuns(list: Analyzer[], path: string, entry: EntryInfo, layer: LayerRef, runs: AnalyzerRun[]): AnalyzedFile[] {
+  private replayRuns(list: Analyzer[], path: string, entry: EntryInfo, layer: LayerRef, runs: (AnalyzerRun | string)[]): AnalyzedFile[] {
     const out: AnalyzedFile[] = [];
     for (const [i, a] of list.entries()) {
       this.book.get(a.name).files++;
       const run = runs[i];
       let facts: AnalyzedFile['facts'] = [];
-      if (!run || run.a !== a.name) this.analyzerError(a, path, layer, 'the layer cache holds no result of this analyzer for the file');
+      if (run === a.name) {
+        // found nothing, said nothing
+      } else if (typeof run !== 'object' || run.a !== a.name) this.analyzerError(a, path, layer, 'the layer cache holds no result of this analyzer for the file');
       else {
         const ctx = this.book.context(a, path, layer, this.limits);
         for (const [k, m] of run.c ?? []) (k === 0 ? ctx.warn : k === 1 ? ctx.partial : ctx.fail)?.(m);
