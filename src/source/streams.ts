@@ -175,18 +175,21 @@ export class ZstdStream extends Transform {
   }
 }
 
-/** Read up to `n` bytes without consuming them (they are unshifted back). */
+/**
+ * Read up to `n` bytes without consuming them (they are unshifted back). `read(n)` gives the bytes of a
+ * stream that ends sooner before its 'end' event (to unshift them later would lose them).
+ */
 export async function peek(s: Readable, n: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let len = 0;
-  while (len < n) {
-    const c = s.read() as Buffer | null;
+  for (;;) {
+    // n bytes, or once the stream ended what is left of it
+    const c = s.read(n) as Buffer | null;
     if (c !== null) {
-      chunks.push(c);
-      len += c.length;
-      continue;
+      if (c.length > 0) s.unshift(c);
+      return c;
     }
-    if (s.readableEnded || s.destroyed) break;
+    // a stream that failed before its first bytes: its error, not an empty layer
+    if (s.errored) throw s.errored;
+    if (s.readableEnded || s.destroyed) return Buffer.alloc(0);
     await new Promise<void>((resolve, reject) => {
       const done = (): void => {
         cleanup();
@@ -208,9 +211,6 @@ export async function peek(s: Readable, n: number): Promise<Buffer> {
       s.once('error', fail);
     });
   }
-  const b = Buffer.concat(chunks);
-  if (b.length > 0) s.unshift(b);
-  return b.subarray(0, n);
 }
 
 export type Compression = 'gzip' | 'zstd' | 'none';
