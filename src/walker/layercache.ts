@@ -203,31 +203,12 @@ export class LayerCache {
    */
   async getArchive(archiveDigest: string): Promise<unknown> {
     if (!BLOB_RE.test(archiveDigest)) return undefined;
-    const path = this.archivePath(archiveDigest);
-    let raw: Buffer;
-    try {
-      raw = await fsp.readFile(path);
-    } catch {
-      return undefined;
-    }
-    const o = (await decodeDoc(raw, ARCHIVE_MAGIC)) as { archive?: unknown; facts?: unknown } | undefined;
-    const facts = o && typeof o === 'object' && o.archive === archiveDigest ? o.facts : undefined;
-    if (facts === undefined) {
-      this.stats.rejected++;
-      await fsp.rm(path, { force: true }).catch(() => {});
-      return undefined;
-    }
-    const now = new Date();
-    await fsp.utimes(path, now, now).catch(() => {});
-    return facts;
+    return this.getSealed(this.archivePath(archiveDigest), ARCHIVE_MAGIC, 'archive', archiveDigest, 'facts');
   }
 
   async putArchive(archiveDigest: string, facts: unknown): Promise<void> {
     if (!BLOB_RE.test(archiveDigest)) return;
-    const data = await encode(ARCHIVE_MAGIC, { archive: archiveDigest, facts });
-    if (data.length > MAX_ARCHIVE_FACTS_BYTES) return;
-    await this.writeAtomic(this.archivePath(archiveDigest), data).catch(() => {});
-    await this.evict();
+    await this.putSealed(this.archivePath(archiveDigest), ARCHIVE_MAGIC, { archive: archiveDigest, facts }, MAX_ARCHIVE_FACTS_BYTES, 'archive facts');
   }
 
   private imagePath(key: string): string {
@@ -236,36 +217,50 @@ export class LayerCache {
 
   /**
    * The analysis of a whole image stored under `key` (an opaque document: scan/imagecache.ts checks its
-   * shape), verified on read like a record; undefined when absent or not intact (then removed).
+   * shape), verified on read like a record.
    */
   async getImage(key: string): Promise<unknown> {
     if (!KEY_RE.test(key)) return undefined;
-    const path = this.imagePath(key);
+    return this.getSealed(this.imagePath(key), IMAGE_MAGIC, 'key', key, 'image');
+  }
+
+  /** Store an image's analysis under `key`; failures are returned, never thrown (as `put`). */
+  async putImage(key: string, image: unknown): Promise<string | undefined> {
+    if (!KEY_RE.test(key)) return `bad key ${key}`;
+    const why = await this.putSealed(this.imagePath(key), IMAGE_MAGIC, { key, image }, Math.min(MAX_IMAGE_BYTES, this.maxBytes / 4), 'image analysis');
+    if (why === undefined) this.stats.writes++;
+    return why;
+  }
+
+  /**
+   * The `field` of the document sealed under `magic` at `path`, when its `idField` is `id`; undefined when
+   * absent, or not whole, intact and its own (then removed: the next run rewrites it). A hit makes it recent.
+   */
+  private async getSealed(path: string, magic: Buffer, idField: string, id: string, field: string): Promise<unknown> {
     let raw: Buffer;
     try {
       raw = await fsp.readFile(path);
     } catch {
       return undefined;
     }
-    const o = (await decodeDoc(raw, IMAGE_MAGIC)) as { key?: unknown; image?: unknown } | undefined;
-    if (!o || typeof o !== 'object' || o.key !== key || o.image === undefined) {
+    const o = (await decodeDoc(raw, magic)) as Record<string, unknown> | undefined;
+    const v = o && typeof o === 'object' && o[idField] === id ? o[field] : undefined;
+    if (v === undefined) {
       this.stats.rejected++;
       await fsp.rm(path, { force: true }).catch(() => {});
       return undefined;
     }
     const now = new Date();
     await fsp.utimes(path, now, now).catch(() => {});
-    return o.image;
+    return v;
   }
 
-  /** Store an image's analysis under `key`; failures are returned, never thrown (as `put`). */
-  async putImage(key: string, image: unknown): Promise<string | undefined> {
-    if (!KEY_RE.test(key)) return `bad key ${key}`;
+  /** `doc` sealed under `magic` into `path` (temp file + rename), then evict to the cap; why it was not stored, if it was not. */
+  private async putSealed(path: string, magic: Buffer, doc: unknown, maxBytes: number, what: string): Promise<string | undefined> {
     try {
-      const data = await encode(IMAGE_MAGIC, { key, image });
-      if (data.length > Math.min(MAX_IMAGE_BYTES, this.maxBytes / 4)) return `image analysis of ${data.length} bytes not stored (over the limit)`;
-      await this.writeAtomic(this.imagePath(key), data);
-      this.stats.writes++;
+      const data = await encode(magic, doc);
+      if (data.length > maxBytes) return `${what} of ${data.length} bytes not stored (over the limit)`;
+      await this.writeAtomic(path, data);
       await this.evict();
       return undefined;
     } catch (e) {
