@@ -1,8 +1,8 @@
 // The image analysis cache: beside each layer's record, the layer cache keeps what collecting a whole image
 // produced (the inventory, and the content checks' results), under a key of everything that result depends
-// on: the image as resolved (its summary, config and layers: a registry manifest hashed in this run pins
-// them), the analyzers, limits, the cache salt (scanner version, content checks' versions and rule
-// digests) and the collect options. A hit still needs every layer hashed in this run, as a replayed layer
+// on: the image as resolved (reference, tags, digests, platform, annotations, config and layers: a
+// registry manifest hashed in this run pins them), the analyzers, limits, the cache salt (scanner
+// version, content checks' versions and rule digests) and the collect options. A hit still needs every layer hashed in this run, as a replayed layer
 // does (walker verifyLayers: a registry blob pinned by the manifest and known to the cache is not even
 // read), and then skips the replay of every layer: a warm rescan of a registry image costs its manifest,
 // config and this document. An analysis is stored only when every layer of the image is in the layer
@@ -13,7 +13,6 @@ import type { Analyzer, ResolvedImage } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import type { CheckResult } from '../checks/types.js';
 import { DEFAULT_LIMITS, verifyLayers, type WalkCache, type WalkResult } from '../walker/index.js';
-import { imageSummary } from './inventory.js';
 
 /** Bump when what is stored, or what the key covers, changes. */
 const IMAGE_FORMAT = 1;
@@ -36,13 +35,15 @@ export interface ImageKeyParts {
 /** The key of `image`'s analysis, or undefined when the image cannot be cached (no verified layer identity). */
 export function imageKey(image: ResolvedImage, cache: WalkCache, p: ImageKeyParts): string | undefined {
   if (image.layerIdentity === undefined || image.layers.some((l) => l.diffId.startsWith('dir:'))) return undefined;
+  // what the report's image summary is made of, as resolved (not redacted: redacting needs the secret
+  // rules, and only this digest of it is kept)
   const doc = JSON.stringify([
     IMAGE_FORMAT,
     p.withChecks,
     image.layerIdentity,
-    imageSummary(image),
+    [image.ref, image.repoTags, image.manifestDigest ?? null, image.configDigest ?? null, image.platform, image.annotations],
     image.config,
-    image.layers.map((l) => [l.diffId, l.digest ?? null]),
+    image.layers,
     p.analyzers.map((a) => [a.name, a.version, a.maxFileBytes ?? null]),
     { ...DEFAULT_LIMITS, ...(p.limits ?? {}) },
     cache.salt,
