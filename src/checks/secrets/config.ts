@@ -346,7 +346,25 @@ export function loadRules(file?: string): RuleSet {
 }
 
 let defaults: RuleSet | undefined;
-/** The default rule set, compiled once per process. */
+/**
+ * The default rule set, once per process: its digest at once (the caches' keys name it), its rules parsed
+ * on first use (~25 ms: a rescan whose image analysis is cached needs none). The digest is the one
+ * parseRules gives a file without `extend` (rules.test.ts holds them equal).
+ */
 export function defaultRules(): RuleSet {
-  return (defaults ??= loadRules());
+  if (defaults) return defaults;
+  const text = readText(DEFAULT_RULES_PATH);
+  let parsed: RuleSet | undefined;
+  const parse = (): RuleSet => (parsed ??= parseRules(text, DEFAULT_RULES_PATH, 0, true));
+  defaults = {
+    get rules() {
+      return parse().rules;
+    },
+    get allowlists() {
+      return parse().allowlists;
+    },
+    digest: `sha256:${createHash('sha256').update(text).digest('hex')}`,
+    source: DEFAULT_RULES_PATH,
+  };
+  return defaults;
 }

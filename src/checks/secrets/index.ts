@@ -84,7 +84,6 @@ function historyLayers(config: ImageConfig, layers: readonly LayerInfo[]): (Laye
 }
 
 export function makeSecretsCheck(settings: SecretsSettings): ContentCheck {
-  const compiled = CompiledRules.of(settings.rules);
   const skip = settings.skipPaths.map(pathGlob);
   const always = settings.scanPaths.map(pathGlob);
   const digest = createHash('sha256')
@@ -95,7 +94,8 @@ export function makeSecretsCheck(settings: SecretsSettings): ContentCheck {
     name: 'secrets',
     version: VERSION,
     rulesDigest: `sha256:${digest}`,
-    start: (ctx) => startRun(ctx, settings, compiled, skip, always, `sha256:${digest}`),
+    // compiled when a run starts: a rescan whose image analysis is cached starts none (the default rules are parsed then too)
+    start: (ctx) => startRun(ctx, settings, CompiledRules.of(settings.rules), skip, always, `sha256:${digest}`),
   };
 }
 

@@ -123,3 +123,16 @@ function regexSource(rule: SecretRule): string {
 
 const RAW = new Map<string, string>();
 for (const r of (parseToml(readFileSync(DEFAULT_RULES_PATH, 'utf8')) as { rules: { id: string; regex?: string }[] }).rules) if (r.regex) RAW.set(r.id, r.regex);
+
+test('the default rule set: its digest (given before its rules are parsed) is the one parsing the file gives', async () => {
+  const { parseRules } = await import('./config.js');
+  const eager = parseRules(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH);
+  const lazy = defaultRules();
+  assert.equal(lazy.digest, eager.digest);
+  assert.deepEqual(
+    lazy.rules.map((r) => r.id),
+    eager.rules.map((r) => r.id),
+  );
+  assert.equal(lazy.allowlists.length, eager.allowlists.length);
+  assert.doesNotMatch(readFileSync(DEFAULT_RULES_PATH, 'utf8'), /^\s*\[extend\]/m, 'the default set extends nothing (its digest is its text\'s)');
+});
