@@ -3,12 +3,12 @@ import type { Analyzer, Platform, ResolvedImage } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import type { WalkLimits } from '../core/types.js';
 import { openImage, type OpenOptions } from '../source/index.js';
-import { walkImage, type WalkCache } from '../walker/index.js';
+import { walkImage, type WalkCache, type WalkResult } from '../walker/index.js';
 import { analyzers as allAnalyzers } from '../analyzers/registry.js';
 import { buildInventory } from './inventory.js';
 import { FileTracker } from '../walker/tracker.js';
 import { finishChecks, type CheckResult, type ContentCheck } from '../checks/index.js';
-import { cachedAnalysis, imageKey, storeAnalysis } from './imagecache.js';
+import { cachedAnalysis, imageKey, storeAnalysis, type ImageAnalysis } from './imagecache.js';
 
 export interface CollectOptions {
   platform?: Platform;
@@ -39,30 +39,43 @@ function openOptions(opts: CollectOptions): OpenOptions {
   return { platform: opts.platform, signal: opts.signal, maxArchiveBytes: opts.maxArchiveBytes, ...(opts.registry ? { registry: opts.registry } : {}), ...(opts.cache ? { archiveMemo: opts.cache.store } : {}) };
 }
 
-/** The image analysis cache's key for `image` (scan/imagecache.ts), when there is a cache. */
-function keyOf(image: ResolvedImage, cache: WalkCache | undefined, opts: CollectOptions, checks: boolean): string | undefined {
-  if (!cache) return undefined;
-  return imageKey(image, cache, { analyzers: opts.analyzers ?? allAnalyzers, limits: opts.limits, maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared, withChecks: checks });
+/**
+ * What `analyse` (a walk of `image`) produces, or the analysis the image analysis cache holds for it
+ * (scan/imagecache.ts: it counts once every layer was hashed in this run); a fresh one is stored when
+ * every layer is in the layer cache.
+ */
+async function throughImageCache<T extends ImageAnalysis>(
+  image: ResolvedImage,
+  cache: WalkCache | undefined,
+  opts: CollectOptions,
+  withChecks: boolean,
+  analyse: () => Promise<{ walk: WalkResult; analysis: T }>,
+): Promise<T> {
+  const key = cache && imageKey(image, cache, { analyzers: opts.analyzers ?? allAnalyzers, limits: opts.limits, maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared, withChecks });
+  // a hit has checkResults exactly when withChecks (cachedAnalysis checks the stored shape)
+  const hit = key ? ((await cachedAnalysis(image, key, cache!, withChecks, opts.signal)) as T | undefined) : undefined;
+  if (hit) {
+    opts.onLayer?.(image.layers.length, image.layers.length);
+    return hit;
+  }
+  const { walk, analysis } = await analyse();
+  if (key) await storeAnalysis(image, key, cache!, walk, analysis);
+  return analysis;
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {
   const image = await openImage(input, openOptions(opts));
   try {
     const cache = withChecks(opts.cache, []);
-    const key = keyOf(image, cache, opts, false);
-    const hit = key ? await cachedAnalysis(image, key, cache!, false, opts.signal) : undefined;
-    if (hit) {
-      opts.onLayer?.(image.layers.length, image.layers.length);
-      return hit.inventory;
-    }
-    const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
-      signal: opts.signal,
-      limits: opts.limits,
-      onLayer: opts.onLayer,
-      cache,
+    const { inventory } = await throughImageCache(image, cache, opts, false, async () => {
+      const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
+        signal: opts.signal,
+        limits: opts.limits,
+        onLayer: opts.onLayer,
+        cache,
+      });
+      return { walk, analysis: { inventory: buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared }) } };
     });
-    const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
-    if (key) await storeAnalysis(image, key, cache!, walk, { inventory });
     return inventory;
   } finally {
     await image.close();
@@ -87,24 +100,18 @@ export async function collectWithChecks(input: string, opts: ScanCollectOptions 
 /** collectWithChecks on an image already open (left open). */
 export async function walkWithChecks(image: ResolvedImage, opts: ScanCollectOptions = {}): Promise<{ inventory: Inventory; checkResults: CheckResult[] }> {
   const cache = withChecks(opts.cache, opts.checks ?? []);
-  const key = keyOf(image, cache, opts, true);
-  const hit = key ? await cachedAnalysis(image, key, cache!, true, opts.signal) : undefined;
-  if (hit) {
-    opts.onLayer?.(image.layers.length, image.layers.length);
-    return { inventory: hit.inventory, checkResults: hit.checkResults! };
-  }
-  const tracker = new FileTracker();
-  const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));
-  const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
-    signal: opts.signal,
-    limits: opts.limits,
-    onLayer: opts.onLayer,
-    observers: runs,
-    tracker,
-    cache,
+  return throughImageCache(image, cache, opts, true, async () => {
+    const tracker = new FileTracker();
+    const runs = (opts.checks ?? []).map((c) => c.start({ config: image.config, layers: image.layers, track: tracker.track, signal: opts.signal }));
+    const walk = await walkImage(image, opts.analyzers ?? allAnalyzers, {
+      signal: opts.signal,
+      limits: opts.limits,
+      onLayer: opts.onLayer,
+      observers: runs,
+      tracker,
+      cache,
+    });
+    const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
+    return { walk, analysis: { inventory, checkResults: await finishChecks(runs, inventory) } };
   });
-  const inventory = buildInventory(image, walk, { maxPackages: opts.maxPackages, includeDeclared: opts.includeDeclared });
-  const checkResults = await finishChecks(runs, inventory);
-  if (key) await storeAnalysis(image, key, cache!, walk, { inventory, checkResults });
-  return { inventory, checkResults };
 }
