@@ -1,33 +1,25 @@
-// Bundles the compiled CLI (tsc's output in DIST, default dist/) into DIST/bundle with esbuild: a command
-// starts by reading a few files instead of resolving, reading and compiling ~400 modules (issue 20: that
-// was half of a small image's scan). Worker threads are entry points of their own, beside main.js, where
-// the code that starts them looks for them (`new URL('./worker.js', import.meta.url)`; the hash worker is
-// code in a string, nothing to bundle). Native and server-only packages stay external (node_modules).
+// Bundles the compiled CLI (tsc's output in DIST, default dist/) into DIST/bundle with esbuild, so a command
+// starts by reading a few files instead of resolving, reading and compiling ~400 modules (issue 20):
+// - cli.cjs: the whole CLI as one CommonJS file, and cli.cjs.v8, V8's code cache of it, made here by the Node
+//   that builds (src/cli/launch.ts says why CommonJS and why the cache is made at build time only);
+// - main.js: the entry bin/ runs (src/cli/launch.ts): answers `--version`, else runs cli.cjs with that cache;
+// - worker.js: the malware check's worker thread, an entry of its own where the code that starts it looks for
+//   it (`new URL('./worker.js', import.meta.url)`; the hash worker is code in a string, nothing to bundle).
+// Native and server-only packages stay external (node_modules).
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const out = join(dist, 'bundle');
-const entries = { main: join(dist, 'cli', 'main.js') };
-// every worker thread the code starts, by the file name it is started under
-for (const [name, file] of [['worker', join(dist, 'checks', 'malware', 'worker.js')]]) {
-  if (existsSync(file)) entries[name] = file;
-}
 rmSync(out, { recursive: true, force: true });
-await build({
-  entryPoints: entries,
-  outdir: out,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunk-[hash]',
   // native addons, and the server's framework and drivers (plugins resolved at run time): from node_modules
   external: ['better-sqlite3', 'pg', 'pg-native', 'fastify', '@fastify/*', 'kysely', 'playwright-core'],
-  // CommonJS dependencies call require(): give the bundle one
-  banner: { js: "import { createRequire as __portcullisRequire } from 'node:module'; const require = __portcullisRequire(import.meta.url);" },
   // whitespace and syntax minified, names kept (stack traces stay readable): V8 reads, decodes and pre-parses
   // less text at every start (a 5 MB image's cold scan 0.62 -> 0.56 s, `--version` 0.15 -> 0.13 s, medians of
   // 9). Mangled names with `keepNames` measured slower (0.60 s): the names are set again at run time.
@@ -35,5 +27,45 @@ await build({
   minifySyntax: true,
   legalComments: 'linked',
   logLevel: 'warning',
+};
+// CommonJS dependencies call require(): give an ES module bundle one
+const esmRequire = "import { createRequire as __portcullisRequire } from 'node:module'; const require = __portcullisRequire(import.meta.url);";
+
+// each CommonJS bundle gets its code cache (<file>.v8), written as launch.ts reads it
+const { writeCodeCache, VENDORED } = await import(pathToFileURL(join(dist, 'cli', 'launch.js')).href);
+
+// zod's namespace re-exports all of its ~40 locales (300 KB, half of zod bundled); English is the default
+// and the only one used (schemas.js registers it itself): the namespace gets English alone
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) => (/[\\/]zod[\\/]v4[\\/]/.test(a.importer) ? { path: 'zod-locales', namespace: 'zod-english-only', pluginData: a.resolveDir } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (a) => ({ contents: "export { default as en } from '../locales/en.js';", resolveDir: a.pluginData }));
+  },
+};
+// packages only policies, configs and the server use, bundled apart (launch.ts loads them on first require)
+for (const name of VENDORED) {
+  const file = join(out, `vendor-${name}.cjs`);
+  await build({ ...common, stdin: { contents: `export * from ${JSON.stringify(name)};`, resolveDir: dist }, outfile: file, format: 'cjs', plugins: [englishOnly] });
+  writeCodeCache(file);
+}
+
+const cli = join(out, 'cli.cjs');
+await build({
+  ...common,
+  entryPoints: [join(dist, 'cli', 'main.js')],
+  outfile: cli,
+  format: 'cjs',
+  external: [...common.external, ...VENDORED],
+  // the modules find files beside them (rules, worker.js, package.json) by import.meta.url: cli.cjs's own
+  define: { 'import.meta.url': '__portcullisUrl' },
+  banner: { js: "const __portcullisUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // import.meta.resolve is used only when running from the TypeScript sources (malware/offload.ts)
+  logOverride: { 'empty-import-meta': 'silent' },
 });
-console.log(`bundled ${Object.keys(entries).join(', ')} into ${out}`);
+const workers = [['worker', join(dist, 'checks', 'malware', 'worker.js')]].filter(([, file]) => existsSync(file));
+for (const [name, file] of [['main', join(dist, 'cli', 'launch.js')], ...workers]) {
+  await build({ ...common, entryPoints: [file], outfile: join(out, `${name}.js`), format: 'esm', banner: { js: esmRequire } });
+}
+writeCodeCache(cli);
+console.log(`bundled cli.cjs, ${VENDORED.map((n) => `vendor-${n}.cjs`).join(', ')} (each with its code cache), main, ${workers.map(([n]) => n).join(', ')} into ${out}`);

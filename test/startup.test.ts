@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chosenCommand } from '../src/cli/program.js';
@@ -102,7 +103,7 @@ test('scan without a policy loads no zod and no server client; with a policy, th
   }
 });
 
-test('the bundle a user runs (bin/ → dist/bundle) loads a few files of its own and no heavy package', (t) => {
+test('the bundle a user runs (bin/ → dist/bundle) answers --version alone, and runs the CLI from its code cache', async (t) => {
   if (!existsSync(bundled)) {
     t.skip('no dist/bundle: run npm run build');
     return;
@@ -111,6 +112,34 @@ test('the bundle a user runs (bin/ → dist/bundle) loads a few files of its own
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   assert.deepEqual([...version.packages], []);
   assert.ok(version.total <= 10, `${version.total} files loaded`);
+  // the launcher alone, beside no cli.cjs, answers it: the CLI is not read for --version
+  const alone = mkdtempSync(join(tmpdir(), 'portcullis-launcher-'));
+  try {
+    mkdirSync(join(alone, 'bundle'));
+    cpSync(bundled, join(alone, 'bundle', 'main.js'));
+    writeFileSync(join(alone, 'package.json'), JSON.stringify({ name: 'portcullis', version: '9.8.7', type: 'module' }));
+    const r = spawnSync(process.execPath, [join(alone, 'bundle', 'main.js'), '--version'], { encoding: 'utf8' });
+    assert.equal(r.stdout, '9.8.7\n', r.stderr);
+  } finally {
+    rmSync(alone, { recursive: true, force: true });
+  }
+  // a fresh process takes the code cache the build wrote, and loads the vendored packages only when used
+  const debug = (args: string[]): string[] => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, PORTCULLIS_DEBUG_CODE_CACHE: '1' } });
+    return r.stderr.split('\n').filter((l) => l.includes('code cache'));
+  };
+  assert.deepEqual(debug(['sbom', '--help']), ['portcullis: cli.cjs: code cache accepted']);
+  assert.deepEqual(debug(['policy', 'validate', join(root, 'examples', 'policies', 'dev.yaml')]).sort(), [
+    'portcullis: cli.cjs: code cache accepted',
+    'portcullis: vendor-yaml.cjs: code cache accepted',
+    'portcullis: vendor-zod.cjs: code cache accepted',
+  ]);
+  // the malware check's worker thread, bundled beside it, starts and runs its code (a failed worker is
+  // silent: its files are matched on the main thread)
+  const worker = new Worker(join(dirname(bundled), 'worker.js'), { workerData: { files: [], digest: 'not this', limits: {}, ring: new SharedArrayBuffer(16) } });
+  const reply = await new Promise<unknown>((resolve, reject) => worker.once('message', resolve).once('error', reject));
+  await worker.terminate();
+  assert.deepEqual(reply, { fatal: 'the signature files changed after they were loaded' });
   const sbom = loadedBy(['sbom', '--help'], bin);
   assert.match(sbom.stdout, /^Usage: portcullis sbom \[options\] <image>/);
   assert.deepEqual([...sbom.packages].filter((p) => HEAVY.includes(p)), []);

@@ -77,11 +77,13 @@ function installProcessHandlers(): void {
 const isMain = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.(?:ts|js)|portcullis(?:\.js)?)$/.test(process.argv[1]);
 if (isMain) {
   installProcessHandlers();
-  const code = await runCli(process.argv.slice(2), {
+  // no top-level await: the bundle a user runs is CommonJS (scripts/bundle.mjs, ./launch.ts)
+  void runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     clock: systemClock,
+  }).then((code) => {
+    process.exitCode = code;
   });
-  process.exitCode = code;
 }

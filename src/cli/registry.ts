@@ -4,7 +4,6 @@
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { PortcullisError } from '../core/errors.js';
-import { loadCaFile } from '../source/registry/http.js';
 import type { RegistryOptions } from '../source/registry/resolve.js';
 import type { CliIo } from './io.js';
 
@@ -43,12 +42,19 @@ function int(name: string, v: unknown, min: number): number {
   return n;
 }
 
+/** The PEM text of each --ca-cert file (the registry client, with its HTTP(S) modules, loads only then). */
+async function caCerts(files: string[]): Promise<string[]> {
+  if (files.length === 0) return [];
+  const { loadCaFile } = await import('../source/registry/http.js');
+  return files.map(loadCaFile);
+}
+
 /** RegistryOptions from the parsed flags (reads stdin for --password-stdin). */
 export async function registryOptions(opts: Record<string, unknown>, io: CliIo, log?: (m: string) => void): Promise<Omit<RegistryOptions, 'platform' | 'signal'>> {
   const out: Omit<RegistryOptions, 'platform' | 'signal'> = {
     env: io.env,
     insecure: strings(opts.insecureRegistry),
-    caCerts: strings(opts.caCert).map(loadCaFile),
+    caCerts: await caCerts(strings(opts.caCert)),
     mirrors: strings(opts.registryMirror),
     idleTimeoutMs: int('registry-timeout', opts.registryTimeout ?? 60000, 1),
     retries: int('registry-retries', opts.registryRetries ?? 4, 0),

@@ -1,0 +1,105 @@
+// The entry of the bundle a user runs (dist/bundle/main.js, built by scripts/bundle.mjs). `--version` alone
+// is answered here; anything else runs the CLI, bundled as one CommonJS file (cli.cjs), compiled with the V8
+// code cache the build wrote beside it (cli.cjs.v8): a start deserialises what V8 compiled at build time
+// instead of parsing 1.3 MB of JavaScript. Node 20 has no code cache for ES modules (`module.
+// enableCompileCache` is Node 22), hence CommonJS. Packages only policies, configs and the server use (zod,
+// yaml) are bundles of their own beside it, each with its cache, loaded on first require (VENDORED).
+//
+// A cache file is the sha256 of the source it was made from, then V8's data. A cache made from other text
+// (a stale or misplaced file) is not offered to V8, which checks only the source's length; V8 itself rejects
+// one from another V8 or other flags (`--max-old-space-size` in NODE_OPTIONS). Either way the script is
+// compiled from source, as without a cache. Nothing is written at run time: a code cache in a directory CI
+// jobs share (the layer cache's) would be code anyone able to write there gets run; this one is built.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { VERSION } from './version.js';
+
+/** what became of a file's code cache: used, refused by V8, made from other text, or not there */
+export type CodeCacheUse = 'accepted' | 'rejected' | 'stale' | 'absent';
+
+/** Packages bundled apart from cli.cjs, as vendor-<name>.cjs beside it (scripts/bundle.mjs). */
+export const VENDORED = ['zod', 'yaml'];
+
+const DIGEST_BYTES = 32;
+
+const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
+
+/** `source` (a CommonJS module's text) compiled as Node compiles one, with V8's `cachedData` when given. */
+function compile(source: string, filename: string, cachedData?: Buffer): vm.Script {
+  return new vm.Script(Module.wrap(source), {
+    filename,
+    ...(cachedData ? { cachedData } : {}),
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+}
+
+/** Writes `<filename>.v8`, the code cache runModule() uses for the CommonJS file `filename` as it is now. */
+export function writeCodeCache(filename: string): void {
+  const source = readFileSync(filename);
+  const data = compile(source.toString('utf8'), filename).createCachedData();
+  writeFileSync(`${filename}.v8`, Buffer.concat([sha256(source), data]));
+}
+
+export interface Loaded {
+  exports: unknown;
+  use: CodeCacheUse;
+}
+
+/** The V8 data of `<filename>.v8` when it was made from `source`, and what became of it. */
+function cacheFor(filename: string, source: Buffer): { data?: Buffer; use: CodeCacheUse } {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(`${filename}.v8`);
+  } catch {
+    return { use: 'absent' };
+  }
+  if (raw.length <= DIGEST_BYTES || !raw.subarray(0, DIGEST_BYTES).equals(sha256(source))) return { use: 'stale' };
+  return { data: raw.subarray(DIGEST_BYTES), use: 'accepted' };
+}
+
+/**
+ * Runs the CommonJS file `filename` as the module it is (exports, module, __filename, __dirname), compiled
+ * with its code cache when that fits. Its require() is Node's, except for the packages in `vendored`
+ * (name → file): those run from their own bundle, the same way, on first use. `loaded` hears of each file run.
+ */
+export function runModule(filename: string, vendored: ReadonlyMap<string, string> = new Map(), loaded?: (file: string, use: CodeCacheUse) => void): Loaded {
+  const source = readFileSync(filename);
+  const cache = cacheFor(filename, source);
+  const script = compile(source.toString('utf8'), filename, cache.data);
+  const use: CodeCacheUse = script.cachedDataRejected === true ? 'rejected' : cache.use;
+  loaded?.(filename, use);
+  const nodeRequire = createRequire(filename);
+  const vendors = new Map<string, unknown>();
+  const require = Object.assign((id: string): unknown => {
+    const file = vendored.get(id);
+    if (file === undefined) return nodeRequire(id);
+    if (!vendors.has(id)) vendors.set(id, runModule(file, new Map(), loaded).exports);
+    return vendors.get(id);
+  }, nodeRequire) as NodeJS.Require;
+  const mod = { exports: {} as unknown, id: filename, filename, loaded: false };
+  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: object, __filename: string, __dirname: string) => void;
+  wrapper.call(mod.exports, mod.exports, require, mod, filename, dirname(filename));
+  mod.loaded = true;
+  return { exports: mod.exports, use };
+}
+
+const here = fileURLToPath(import.meta.url);
+// only as the bundle's entry (tsc's copy in dist/cli, which tests and the build import, has no cli.cjs beside it)
+if (/[\\/]bundle[\\/]main\.js$/.test(here)) {
+  const argv = process.argv.slice(2);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+  } else {
+    const dir = dirname(here);
+    const debug = process.env.PORTCULLIS_DEBUG_CODE_CACHE === '1';
+    runModule(
+      join(dir, 'cli.cjs'),
+      new Map(VENDORED.map((name) => [name, join(dir, `vendor-${name}.cjs`)])),
+      debug ? (file, use) => process.stderr.write(`portcullis: ${file.slice(dir.length + 1)}: code cache ${use}\n`) : undefined,
+    );
+  }
+}
