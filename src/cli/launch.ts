@@ -10,7 +10,6 @@
 // one from another V8 or other flags (`--max-old-space-size` in NODE_OPTIONS). Either way the script is
 // compiled from source, as without a cache. Nothing is written at run time: a code cache in a directory CI
 // jobs share (the layer cache's) would be code anyone able to write there gets run; this one is built.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -26,7 +25,8 @@ export const VENDORED = ['zod', 'yaml'];
 
 const DIGEST_BYTES = 32;
 
-const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
+// node:crypto costs ~7 ms to load: not for --version
+const sha256 = (b: Buffer): Buffer => (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(b).digest();
 
 /** `source` (a CommonJS module's text) compiled as Node compiles one, with V8's `cachedData` when given. */
 function compile(source: string, filename: string, cachedData?: Buffer): vm.Script {
