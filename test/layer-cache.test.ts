@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedOrSkip } from '../src/core/shared.js';
 import { configFor, dockerArchive, makeTar, sha, type TarEntry } from '../src/source/testkit.js';
+import { resealRecord } from '../src/walker/testkit.js';
 import { cli } from './helpers/cli.js';
 import { sharedDb } from './helpers/shared-db.js';
 
@@ -36,6 +37,16 @@ async function scan(image: string, cache: string, extra: string[] = []): Promise
 function replayed(stderr: string): string {
   if (/layer cache: the image's analysis replayed from the cache/.test(stderr)) return 'image';
   return /layer cache: (\d+ of \d+) layer\(s\) replayed/.exec(stderr)?.[1] ?? 'no cache line';
+}
+
+/** The text a sealed cache file holds (a layer record's header line and entries, a gzip'd document), else the file as it is. */
+function sealedText(raw: Buffer): string {
+  if (raw.subarray(0, 10).toString() === 'PCLLAYER2\n') {
+    const nl = raw.indexOf(10, 10);
+    return raw.toString('latin1', 10, nl + 1) + gunzipSync(raw.subarray(nl + 1, -32)).toString('utf8');
+  }
+  const magic = ['PCLARCHIVE1\n', 'PCLIMAGE1\n'].find((m) => raw.subarray(0, m.length).toString() === m);
+  return magic ? gunzipSync(raw.subarray(magic.length, -32)).toString('utf8') : raw.toString('utf8');
 }
 
 /** Forget the images' analyses (as LRU eviction may): a rescan then replays each layer's record. */
@@ -99,7 +110,7 @@ test('crafted multi-layer archive: cold, warm and --no-cache reports are byte-id
   const stored = [...records(cache), ...filesUnder(join(cache, 'layers', 'images'))];
   assert.equal(stored.length, 4);
   for (const r of stored) {
-    const text = gunzipSync(readFileSync(r).subarray(10, -32)).toString('utf8');
+    const text = sealedText(readFileSync(r));
     assert.ok(!text.includes(AWS_KEY) && !text.includes('abcdefghijklmnop'), `${r} holds a secret`);
   }
 });
@@ -130,8 +141,7 @@ test('gzip\'d whole archive: the warm scan equals the cold one without decompres
   const archives = readdirSync(join(cache, 'layers', 'archives'));
   assert.equal(archives.length, 1, 'facts stored for the archive');
   for (const f of filesUnder(cache)) {
-    const raw = readFileSync(f);
-    const text = ['PCLLAYER1\n', 'PCLARCHIVE1\n', 'PCLIMAGE1\n'].some((m) => raw.subarray(0, m.length).toString() === m) ? gunzipSync(raw.subarray(raw.indexOf(10) + 1, -32)).toString('utf8') : raw.toString('utf8');
+    const text = sealedText(readFileSync(f));
     assert.ok(!text.includes(AWS_KEY) && !text.includes(config.toString('base64').slice(0, 40)), `${f} holds the secret or the config`);
   }
 });
@@ -186,6 +196,16 @@ test('corrupt, truncated or foreign records are ignored, the layer scanned cold 
     assert.equal(r.stdout, cold.stdout);
     assert.deepEqual(readFileSync(img!), whole, 'rewritten');
   }
+  // every record sealed again with an entry of the wrong shape (as anyone who can write the cache could):
+  // each is found as it is replayed, the image walked again and that layer read; all three, one after the other
+  const sealed = records(cache).map((r) => readFileSync(r));
+  for (const r of records(cache)) resealRecord(r, (_h, lines) => (lines[0] = JSON.stringify({ ...JSON.parse(lines[0]!), t: 'fifo' })));
+  forgetImages(cache);
+  const refused = await scan(image, cache);
+  assert.equal(replayed(refused.stderr), '0 of 3', refused.stderr);
+  assert.equal(refused.stderr.match(/damaged .*walked again/g)?.length, 3, refused.stderr);
+  assert.equal(refused.stdout, cold.stdout);
+  assert.deepEqual(records(cache).map((r) => readFileSync(r)), sealed, 'rewritten');
 });
 
 test("an archive rewritten in place (same name, same config and diff_ids, other bytes) is refused, though the image's analysis is cached", async (t) => {

@@ -3,7 +3,7 @@ import type { Analyzer, Platform, ResolvedImage } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import type { WalkLimits } from '../core/types.js';
 import { openImage, type OpenOptions } from '../source/index.js';
-import { walkImage, type WalkCache, type WalkResult } from '../walker/index.js';
+import { RecordRejected, walkImage, type WalkCache, type WalkResult } from '../walker/index.js';
 import { analyzers as allAnalyzers } from '../analyzers/registry.js';
 import { buildInventory } from './inventory.js';
 import { FileTracker } from '../walker/tracker.js';
@@ -58,9 +58,26 @@ async function throughImageCache<T extends ImageAnalysis>(
     opts.onLayer?.(image.layers.length, image.layers.length);
     return hit;
   }
-  const { walk, analysis } = await analyse();
+  const { walk, analysis } = await againOnRejection(analyse, cache?.onNote);
   if (key) await storeAnalysis(image, key, cache!, walk, analysis);
   return analysis;
+}
+
+/**
+ * `analyse()`, done again while a layer record proves damaged part-way through its replay: that walk's
+ * checks saw part of a layer. The record was removed and its key is a miss for the rest of the run
+ * (walker/layercache.ts), so the next walk reads that layer as on a miss; each time is another layer's
+ * record, so this ends.
+ */
+async function againOnRejection<T>(analyse: () => Promise<T>, onNote: ((message: string) => void) | undefined): Promise<T> {
+  for (;;) {
+    try {
+      return await analyse();
+    } catch (e) {
+      if (!(e instanceof RecordRejected)) throw e;
+      onNote?.(`${e.message}: the image is walked again`);
+    }
+  }
 }
 
 export async function collectInventory(input: string, opts: CollectOptions = {}): Promise<Inventory> {

@@ -7,6 +7,7 @@ import type { Analyzer, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { walkDir } from './dirwalk.js';
 import { resolvePending } from './links.js';
+import { RecordRejected } from './recordreader.js';
 import { LayerVerifier, lookup, pinnedKnown, replayLayer, walkTarCached } from './replay.js';
 import type { WalkOptions, WalkResult } from './types.js';
 import { Walk } from './walk.js';
@@ -16,17 +17,20 @@ export { FileTracker } from './tracker.js';
 export { normaliseEntryPath, resolveInRoot } from './path.js';
 export { applyOverlay } from './walk.js';
 export { DEFAULT_CACHE_MAX_BYTES, defaultLayerCacheDir, LayerCache, type LayerCacheStats } from './layercache.js';
+export { RecordRejected } from './recordreader.js';
 
 /**
  * Walk every layer of `image` once, in order, feeding analyzers the files they require.
  * Whole-run failures (unreadable layer, digest mismatch, limits on entries/bytes) throw PortcullisError;
- * per-file problems are returned in `problems` and the analyzers' statuses.
+ * per-file problems are returned in `problems` and the analyzers' statuses. A layer record found damaged
+ * part-way through its replay throws RecordRejected once the record is removed: the observers have seen
+ * part of a layer, so the caller walks again with fresh ones (scan/collect.ts), and reads that layer.
  */
 export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opts: WalkOptions = {}): Promise<WalkResult> {
   const w = new Walk(image, analyzers, opts);
   const total = image.layers.length;
   const verifier = new LayerVerifier(w);
-  // the next layer's record is read and inflated (on the thread pool) while this one is walked
+  // the next layer's record is read and its seal checked while this one is walked (its entries are inflated as it is replayed)
   const lookAhead = (i: number): ReturnType<typeof lookup> | undefined => {
     const l = image.layers[i];
     if (!l) return undefined;
@@ -63,6 +67,8 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
     await verifier.done();
   } catch (e) {
     await verifier.abort();
+    // records of the layers walked so far are still being stored: let them land before the caller walks again
+    if (e instanceof RecordRejected) await Promise.allSettled(w.stores.splice(0));
     throw e;
   }
   await resolvePending(w);

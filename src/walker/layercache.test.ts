@@ -3,18 +3,16 @@
 // recently used records to its cap, writes atomically, and keeps blob → diff_id maps it can trust.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Analyzer, EntryInfo, FileInput, LayerRef, ResolvedImage } from '../core/types.js';
 import { Readable } from 'node:stream';
 import { PortcullisError, isPortcullisError } from '../core/errors.js';
 import { makeTar, sha } from '../source/testkit.js';
-import { LayerCache, walkImage, type EntryObserver, type WalkCache, type WalkResult } from './index.js';
+import { LayerCache, RecordRejected, walkImage, type EntryObserver, type WalkCache, type WalkResult } from './index.js';
 import { checkRecord, RECORD_FORMAT, type LayerRecord } from './record.js';
-import { memImage } from './testkit.js';
+import { memImage, resealRecord } from './testkit.js';
 
 function dir(): string {
   return mkdtempSync(join(tmpdir(), 'layercache-test-'));
@@ -192,22 +190,65 @@ test('store: a record of many entries reads back equal', async () => {
   }
 });
 
-test('store: a record is stored as ASCII JSON (other characters escaped) and reads back equal; one stored as UTF-8 still reads', async () => {
+/** The path of the record `d` holds for the layer `diffId` (its header names it). */
+function recordOf(d: string, diffId: string): string {
+  const name = readdirSync(d).find((n) => n.endsWith('.rec') && readFileSync(join(d, n), 'latin1').split('\n', 2)[1]!.includes(`"diffId":"${diffId}"`));
+  assert.ok(name, `a record of ${diffId}`);
+  return join(d, name);
+}
+
+test('a damaged, foreign or old record is a miss: the layer is read as without the cache, and its record rewritten', async () => {
+  const img = image(await layers());
   const d = dir();
-  const store = new LayerCache(d);
-  const names = ['srv/caf\u00e9.txt', 'srv/\u{1F600}.txt', 'srv/lone\ud800.txt', 'srv/nul\u0000.txt'];
-  const rec: LayerRecord = { format: RECORD_FORMAT, diffId: sha('ascii'), bytes: 9, entries: names.map((n, i) => ({ n, t: 'file' as const, s: i, m: 0o644, r: { runs: [{ a: 'probe', f: JSON.stringify([{ at: '\u0000layer', name: n }]) }] } })) };
-  const key = sha('ascii-key').slice(7);
-  assert.equal(await store.put(key, rec), undefined);
-  const raw = readFileSync(join(d, `${key}.rec`));
-  const json = gunzipSync(raw.subarray(10, raw.length - 32));
-  assert.ok(json.every((b) => b < 0x80), 'ASCII only');
-  assert.ok(json.toString('latin1').includes('caf\\u00e9'));
-  assert.deepEqual(await store.get(key, rec.diffId), rec);
-  // as an earlier version wrote it: the same document in UTF-8
-  const body = Buffer.concat([Buffer.from('PCLLAYER1\n'), gzipSync(Buffer.from(JSON.stringify({ key, record: rec }), 'utf8'))]);
-  writeFileSync(join(d, `${key}.rec`), Buffer.concat([body, createHash('sha256').update(body).digest()]));
-  assert.deepEqual(await store.get(key, rec.diffId), rec);
+  const cache: WalkCache = { store: new LayerCache(d), salt: ['damage'] };
+  const cold = await walk(img, cache);
+  const path = recordOf(d, img.layers[0]!.diffId);
+  const good = readFileSync(path);
+  const other = readFileSync(recordOf(d, img.layers[1]!.diffId));
+  const damages: [string, () => void][] = [
+    ['truncated', () => writeFileSync(path, good.subarray(0, good.length - 40))],
+    ['a flipped bit', () => writeFileSync(path, Buffer.from(good).fill(good[good.length - 60]! ^ 1, good.length - 60, good.length - 59))],
+    ["another key's record", () => writeFileSync(path, other)],
+    ['sealed again for another diff_id', () => resealRecord(path, (h) => (h.diffId = img.layers[1]!.diffId))],
+    ['an older format', () => resealRecord(path, (h) => (h.format = RECORD_FORMAT - 1))],
+  ];
+  for (const [what, damage] of damages) {
+    damage();
+    const warm = await walk(img, cache);
+    assert.equal(warm.r.stats.cachedLayers, 1, what);
+    assert.deepEqual(JSON.stringify(comparable(warm.r)), JSON.stringify(comparable(cold.r)), what);
+    assert.deepEqual(warm.log, cold.log, what);
+    assert.deepEqual(readFileSync(path), good, `${what}: rewritten`);
+  }
+  assert.equal(cache.store.stats.rejected, damages.length);
+});
+
+/** A layer whose record is several batches long: many small files the probe reads. */
+async function manyFiles(): Promise<Buffer> {
+  return makeTar(Array.from({ length: 1500 }, (_, i) => ({ name: `srv/data/d${i % 31}/a-file-with-a-longer-name-${i}.conf`, content: `pkg${i}` })));
+}
+
+test('a record found bad part-way through its replay leaves nothing of it: the walk stops, the record is removed, a walk done again reads the layer', async () => {
+  const [first, last] = await layers();
+  const img = image([first!, await manyFiles(), last!]);
+  const d = dir();
+  const cache: WalkCache = { store: new LayerCache(d), salt: ['part-way'] };
+  const plain = await walk(img, undefined);
+  const cold = await walk(img, cache);
+  const path = recordOf(d, img.layers[1]!.diffId);
+  const good = readFileSync(path);
+  // sealed, so only a line's shape tells: its size as a string, near the end
+  resealRecord(path, (_h, lines) => (lines[1400] = JSON.stringify({ ...JSON.parse(lines[1400]!), s: '5' })));
+  const failed: string[] = [];
+  await assert.rejects(walkImage(img, [probe], { observers: [counter(failed)], cache }), (e: Error) => e instanceof RecordRejected && /damaged .*removed/.test(e.message));
+  assert.ok(failed.some((x) => x.startsWith('entry 1 ')) && !failed.some((x) => x.startsWith('entry 2 ')), 'part of the layer was replayed before the bad line was decoded');
+  assert.equal(existsSync(path), false, 'removed');
+  const again = await walk(img, cache);
+  assert.equal(again.r.stats.cachedLayers, 2);
+  assert.deepEqual(JSON.stringify(comparable(again.r)), JSON.stringify(comparable(cold.r)));
+  assert.deepEqual(comparable(again.r), comparable(plain.r));
+  assert.deepEqual(again.log, cold.log);
+  assert.deepEqual(readFileSync(path), good, 'rewritten');
 });
 
 test('store: verified on read, LRU eviction to the cap, no temp files left', async () => {
@@ -239,7 +280,7 @@ test('store: garbage, empty and hostile files are ignored, never thrown', async 
   const d = dir();
   const store = new LayerCache(d);
   const key = sha('x').slice(7);
-  for (const junk of [Buffer.alloc(0), Buffer.from('PCLLAYER1\n'), Buffer.from('not a record at all, but long enough to hold a digest.....'), Buffer.alloc(4096, 0xff)]) {
+  for (const junk of [Buffer.alloc(0), Buffer.from('PCLLAYER2\n'), Buffer.from('not a record at all, but long enough to hold a digest.....'), Buffer.alloc(4096, 0xff)]) {
     writeFileSync(join(d, `${key}.rec`), junk);
     assert.equal(await store.get(key, sha('x')), undefined);
   }

@@ -5,7 +5,9 @@
 // Safe under concurrent CI jobs without a lock: a record is written to a private temp file and renamed
 // into place (readers see a whole file or none; two writers of one key write the same content). Every
 // file ends with the sha256 of what precedes it and carries its own key: a corrupt, truncated or
-// misplaced file is ignored (and removed, so the next cold scan rewrites it), never trusted.
+// misplaced file is ignored (and removed, so the next cold scan rewrites it), never trusted. A record
+// (recordreader.ts) is a header line and its entries gzip'd one per line, decoded as the replay takes
+// them; the archive facts and images' analyses below are one gzip'd JSON document each.
 // Size-capped: after each write the least recently used records (mtime, refreshed on every hit) are
 // removed until the total is under the cap.
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,18 +17,19 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { checkRecord, type LayerRecord } from './record.js';
+import { RECORD_FORMAT, type EntryRecord, type LayerRecord } from './record.js';
+import { RecordRejected, SealedRecord, unseal } from './recordreader.js';
 import { asciiBytes, RecordWriter } from './recordwriter.js';
 
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
-const MAGIC = Buffer.from('PCLLAYER1\n');
+/** 2: a header line and one entry per line (PCLLAYER1 was one JSON document: such a file is rejected unread) */
+const MAGIC = Buffer.from('PCLLAYER2\n');
 const ARCHIVE_MAGIC = Buffer.from('PCLARCHIVE1\n');
 const IMAGE_MAGIC = Buffer.from('PCLIMAGE1\n');
 /** an image's analysis larger than this is not stored (it would not pay to read it back) */
 const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 /** archive facts larger than this are not stored (an archive of very many members: its index) */
 const MAX_ARCHIVE_FACTS_BYTES = 8 * 1024 * 1024;
-const DIGEST_BYTES = 32;
 const INFLATE_CHUNK = 256 * 1024;
 /** a record whose file would be larger than this (or than a quarter of the cap) is not stored */
 const MAX_RECORD_BYTES = 512 * 1024 * 1024;
@@ -56,9 +59,9 @@ function sha256(b: Buffer): Buffer {
   return createHash('sha256').update(b).digest();
 }
 
-/** MAGIC, the gzip'd document, then the sha256 of all that. */
-function seal(magic: Buffer, gzipped: Buffer[]): Buffer {
-  const body = Buffer.concat([magic, ...gzipped]);
+/** `magic`, `parts` (a gzip'd document; a record's header line and gzip'd entries), then the sha256 of all that. */
+function seal(magic: Buffer, parts: Buffer[]): Buffer {
+  const body = Buffer.concat([magic, ...parts]);
   return Buffer.concat([body, sha256(body)]);
 }
 
@@ -69,20 +72,32 @@ async function encode(magic: Buffer, doc: unknown): Promise<Buffer> {
 
 /** The JSON document of an encoded file, or undefined when it is not whole and intact. */
 async function decodeDoc(raw: Buffer, magic: Buffer): Promise<unknown> {
-  if (raw.length < magic.length + DIGEST_BYTES || !raw.subarray(0, magic.length).equals(magic)) return undefined;
-  const body = raw.subarray(0, raw.length - DIGEST_BYTES);
-  if (!sha256(body).equals(raw.subarray(raw.length - DIGEST_BYTES))) return undefined;
+  const body = unseal(raw, magic);
+  if (!body) return undefined;
   try {
-    // zlib's default 16 KiB output chunk costs a round trip to the thread pool per chunk: ~2.5× the CPU of inflating a record
-    const json = await gunzipP(body.subarray(magic.length), { chunkSize: INFLATE_CHUNK });
+    // zlib's default 16 KiB output chunk costs a round trip to the thread pool per chunk: ~2.5× the CPU of inflating a document
+    const json = await gunzipP(body, { chunkSize: INFLATE_CHUNK });
     return JSON.parse(json.toString(isAscii(json) ? 'latin1' : 'utf8')) as unknown;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * A layer record whose seal and header were checked, to replay: its entries are decoded a batch at a
+ * time as they are taken. One found damaged part-way is removed and RecordRejected thrown: what the
+ * batches before it were used for must be thrown away (walker/index.ts, scan/collect.ts).
+ */
+export interface CachedRecord {
+  /** uncompressed bytes of the layer */
+  bytes: number;
+  batches(): AsyncGenerator<EntryRecord[]>;
+}
+
 export class LayerCache {
   readonly stats: LayerCacheStats = { hits: 0, misses: 0, rejected: 0, writes: 0, evicted: 0 };
+  /** keys whose record was found damaged part-way in this run: misses from then on, so a walk done again reads the layer */
+  private readonly refused = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -97,18 +112,17 @@ export class LayerCache {
     return join(this.dir, 'blobs', blobDigest.replace(':', '-'));
   }
 
-  /** The record stored under `key` for a layer with `diffId`, verified; undefined when absent or not trustworthy. */
-  async get(key: string, diffId: string): Promise<LayerRecord | undefined> {
+  /** The record stored under `key` for a layer with `diffId`, its seal and header verified; undefined when absent or not trustworthy. */
+  async open(key: string, diffId: string): Promise<CachedRecord | undefined> {
     if (!KEY_RE.test(key)) throw new Error(`layer cache: bad key ${key}`);
     const path = this.recordPath(key);
-    let raw: Buffer;
-    try {
-      raw = await fsp.readFile(path);
-    } catch {
+    let raw: Buffer | undefined;
+    if (!this.refused.has(key)) raw = await fsp.readFile(path).catch(() => undefined);
+    if (!raw) {
       this.stats.misses++;
       return undefined;
     }
-    const rec = await this.decode(raw, key, diffId);
+    const rec = SealedRecord.open(raw, MAGIC, key, diffId);
     if (!rec) {
       this.stats.rejected++;
       await fsp.rm(path, { force: true }).catch(() => {});
@@ -117,17 +131,35 @@ export class LayerCache {
     this.stats.hits++;
     const now = new Date();
     await fsp.utimes(path, now, now).catch(() => {}); // LRU: a hit makes it recent
-    return rec;
+    return { bytes: rec.header.bytes, batches: () => this.checked(rec, key) };
   }
 
-  private async decode(raw: Buffer, key: string, diffId: string): Promise<LayerRecord | undefined> {
-    const o = (await decodeDoc(raw, MAGIC)) as { key?: unknown; record?: unknown } | undefined;
-    if (!o || typeof o !== 'object' || o.key !== key) return undefined;
+  /** `rec`'s batches; one found damaged is no hit: it is removed, and a miss for the rest of the run. */
+  private async *checked(rec: SealedRecord, key: string): AsyncGenerator<EntryRecord[]> {
     try {
-      return checkRecord(o.record, diffId);
-    } catch {
-      return undefined;
+      yield* rec.batches();
+    } catch (e) {
+      if (!(e instanceof RecordRejected)) throw e;
+      this.stats.hits--;
+      this.stats.rejected++;
+      this.refused.add(key);
+      await fsp.rm(this.recordPath(key), { force: true }).catch(() => {});
+      throw new RecordRejected(`layer cache: the record of ${rec.header.diffId} is damaged (${e.message}); removed`);
     }
+  }
+
+  /** The whole record under `key` (tests, tools: a replay takes open()'s batches), or undefined as open() and when damaged part-way. */
+  async get(key: string, diffId: string): Promise<LayerRecord | undefined> {
+    const rec = await this.open(key, diffId);
+    if (!rec) return undefined;
+    const entries: EntryRecord[] = [];
+    try {
+      for await (const batch of rec.batches()) for (const e of batch) entries.push(e);
+    } catch (e) {
+      if (e instanceof RecordRejected) return undefined;
+      throw e;
+    }
+    return { format: RECORD_FORMAT, diffId, bytes: rec.bytes, entries };
   }
 
   /** Store `rec` under `key` (as `putWritten` does). */

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import type { Analyzer, EntryType, LayerRef, WalkLimits } from '../core/types.js';
 import type { AnalyzedFile } from './types.js';
 
-/** Bump when the walker's replay or the record format changes. */
-export const RECORD_FORMAT = 2;
+/** Bump when the walker's replay or the record format changes (3: one entry per line, decoded as it is replayed). */
+export const RECORD_FORMAT = 3;
 
 /** One analyzer's run over one file: facts (layer references as LAYER_MARK), ctx calls, a thrown message. */
 export interface AnalyzerRun {
@@ -61,7 +61,7 @@ export interface LayerRecord {
 export const LAYER_MARK = '\u0000layer';
 
 const TYPES = new Set<EntryType>(['file', 'dir', 'symlink', 'hardlink', 'other']);
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
 function checkRead(r: unknown): boolean {
@@ -83,17 +83,20 @@ function checkRead(r: unknown): boolean {
   return true;
 }
 
+/** Is `v` an entry as a record holds it? (a sealed file of the wrong shape is a damaged or foreign one) */
+export function checkEntry(v: unknown): v is EntryRecord {
+  const e = v as EntryRecord | null;
+  if (!e || typeof e !== 'object' || !isStr(e.n) || !TYPES.has(e.t) || !isInt(e.s) || !isInt(e.m)) return false;
+  if ((e.u !== undefined && !isInt(e.u)) || (e.g !== undefined && !isInt(e.g)) || (e.l !== undefined && !isStr(e.l))) return false;
+  if (e.x !== undefined && (typeof e.x !== 'object' || e.x === null || !Object.values(e.x).every(isStr))) return false;
+  return e.r === undefined || checkRead(e.r);
+}
+
 /** `v` as a LayerRecord for `diffId`, or undefined when its shape is wrong (a damaged or foreign file). */
 export function checkRecord(v: unknown, diffId: string): LayerRecord | undefined {
   const o = v as LayerRecord | null;
   if (!o || typeof o !== 'object' || o.format !== RECORD_FORMAT || o.diffId !== diffId || !isInt(o.bytes) || !Array.isArray(o.entries)) return undefined;
-  for (const e of o.entries) {
-    if (!e || typeof e !== 'object' || !isStr(e.n) || !TYPES.has(e.t) || !isInt(e.s) || !isInt(e.m)) return undefined;
-    if ((e.u !== undefined && !isInt(e.u)) || (e.g !== undefined && !isInt(e.g)) || (e.l !== undefined && !isStr(e.l))) return undefined;
-    if (e.x !== undefined && (typeof e.x !== 'object' || e.x === null || !Object.values(e.x).every(isStr))) return undefined;
-    if (e.r !== undefined && !checkRead(e.r)) return undefined;
-  }
-  return o;
+  return o.entries.every(checkEntry) ? o : undefined;
 }
 
 /** What the analysis of a layer depends on besides its bytes: the part of the key the caller gives (content checks' versions and rule digests, the scanner version). */

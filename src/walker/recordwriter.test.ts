@@ -1,5 +1,5 @@
 // RecordWriter: entries are compressed as they complete, in order; one held for a later outcome (the
-// malware worker's) holds back those after it until released; the result is the document LayerCache reads.
+// malware worker's) holds back those after it until released; the result is the record LayerCache seals and reads back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -62,17 +62,19 @@ test('finish() refuses a record with an entry still held; an abandoned writer st
   assert.equal(store.stats.writes, 0);
 });
 
-test('the document is ASCII JSON with the key, and names outside ASCII read back the same', async () => {
+test('a header line (key, format, diff_id, bytes, count), then the entries gzip\'d one ASCII JSON line each; names outside ASCII read back the same', async () => {
   const w = new RecordWriter(key, diffId);
-  const names = ['caf\u00e9', '\u{1F600}', 'lone\ud800', 'nul\u0000', 'quote"back\\slash'];
+  const names = ['caf\u00e9', '\u{1F600}', 'lone\ud800', 'nul\u0000', 'quote"back\\slash', 'new\nline'];
   for (const n of names) w.add({ n, t: 'file', s: 0, m: 0 });
-  const text = gunzipSync(Buffer.concat(await w.finish(0)));
+  const [header, ...gzipped] = await w.finish(77);
+  assert.deepEqual(JSON.parse(header!.toString('latin1')), { key, format: RECORD_FORMAT, diffId, bytes: 77, entries: names.length });
+  assert.equal(header!.at(-1), 0x0a);
+  const text = gunzipSync(Buffer.concat(gzipped));
   assert.ok(text.every((b) => b < 0x80), 'ASCII only');
-  const doc = JSON.parse(text.toString('latin1')) as { key: string; record: { entries: EntryRecord[]; bytes: number } };
-  assert.equal(doc.key, key);
-  assert.equal(doc.record.bytes, 0);
+  const lines = text.toString('latin1').split('\n');
+  assert.equal(lines.pop(), '', 'every line ends');
   assert.deepEqual(
-    doc.record.entries.map((e) => e.n),
+    lines.map((l) => (JSON.parse(l) as EntryRecord).n),
     names,
   );
 });

@@ -1,8 +1,10 @@
 // A layer record compressed while the layer is walked: each entry's JSON goes into gzip as soon as nothing
 // more can change in it, so recording a layer holds its compressed bytes (a few hundred KiB on the 1.3 GB
 // benchmark image), not every entry's object until the layer ends (~50 MB of heap in `scan` there, which
-// also survived into the old generation; issue 20). The document is the one LayerCache.get() reads:
-// `{"key", "record": {"format", "diffId", "entries": [...], "bytes"}}` as ASCII JSON.
+// also survived into the old generation; issue 20). What finish() returns is what LayerCache seals and
+// recordreader.ts reads back: a header line `{"key","format","diffId","bytes","entries"}` (the count),
+// then the gzip'd entries, one ASCII JSON object per line, so a replay parses them one at a time as it
+// inflates them instead of holding the whole layer's entries.
 import { isAscii } from 'node:buffer';
 import { createGzip, type Gzip } from 'node:zlib';
 import { RECORD_FORMAT, type EntryRecord } from './record.js';
@@ -32,8 +34,9 @@ export class RecordWriter {
   private head = 0;
   /** entries whose outcome is still coming (a content check answering off the walk: the malware worker) */
   private readonly held = new Set<EntryRecord>();
-  private text: string;
-  private sep = '';
+  private text = '';
+  /** entries written */
+  private count = 0;
   private readonly gz: Gzip;
   private readonly out: Buffer[] = [];
   private readonly ended: Promise<void>;
@@ -41,8 +44,8 @@ export class RecordWriter {
 
   constructor(
     readonly key: string,
-    diffId: string,
-    format: number = RECORD_FORMAT,
+    private readonly diffId: string,
+    private readonly format: number = RECORD_FORMAT,
   ) {
     this.gz = createGzip({ level: 1, chunkSize: OUT_CHUNK });
     this.gz.on('data', (b: Buffer) => this.out.push(b));
@@ -51,7 +54,6 @@ export class RecordWriter {
       this.gz.once('error', reject);
     });
     this.ended.catch(() => {}); // seen by finish(); an abandoned writer's error is nobody's
-    this.text = `{"key":${JSON.stringify(key)},"record":{"format":${format},"diffId":${JSON.stringify(diffId)},"entries":[`;
   }
 
   /**
@@ -76,10 +78,9 @@ export class RecordWriter {
   private drain(): void {
     const q = this.queue;
     let i = this.head;
-    for (; i < q.length && !this.held.has(q[i]!); i++) {
-      this.text += this.sep + JSON.stringify(q[i]);
-      this.sep = ',';
-    }
+    // JSON.stringify escapes every newline inside a string: a line is one entry
+    for (; i < q.length && !this.held.has(q[i]!); i++) this.text += `${JSON.stringify(q[i])}\n`;
+    this.count += i - this.head;
     if (i === q.length) {
       this.queue = [];
       this.head = 0;
@@ -96,8 +97,9 @@ export class RecordWriter {
   }
 
   /**
-   * The gzip'd document, once every entry was added and released. Throws when an entry is still held
-   * (a caller that did not wait for its outcomes), the writer was abandoned or compression failed.
+   * The header line, then the gzip'd entries, once every entry was added and released. Throws when an
+   * entry is still held (a caller that did not wait for its outcomes), the writer was abandoned or
+   * compression failed.
    */
   async finish(bytes: number): Promise<Buffer[]> {
     if (this.abandoned) throw new Error('layer record: abandoned');
@@ -107,11 +109,12 @@ export class RecordWriter {
       this.abandon();
       throw new Error(`layer record: ${waiting} entries still wait for an outcome`);
     }
-    this.text += `],"bytes":${bytes}}}`;
     this.flushText();
     this.gz.end();
     await this.ended;
-    return this.out;
+    // known only now (the layer's size, the count): in front, uncompressed, so a reader checks it before inflating anything
+    const header = { key: this.key, format: this.format, diffId: this.diffId, bytes, entries: this.count };
+    return [asciiBytes(`${JSON.stringify(header)}\n`), ...this.out];
   }
 
   /** Stop: nothing will be stored. */

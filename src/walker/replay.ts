@@ -1,10 +1,11 @@
 // The layer analysis cache in the walk: look a layer up, replay its record through the walker's entry
 // path while the layer is read and hashed in the background (LayerVerifier; not read when its blob is
-// pinned and known), or walk it and store what the walk recorded. See layercache.ts (the store) and
-// record.ts (what a record holds).
+// pinned and known), or walk it and store what the walk recorded. See layercache.ts (the store),
+// record.ts (what a record holds) and recordreader.ts (how it is decoded: a batch at a time, as replayed).
 import type { EntryInfo, LayerInfo, LayerStream } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
-import { layerKey, type EntryRecord, type LayerRecord } from './record.js';
+import type { CachedRecord } from './layercache.js';
+import { layerKey, type EntryRecord } from './record.js';
 import { RecordWriter } from './recordwriter.js';
 import { walkTar } from './tarwalk.js';
 import { Replayed, SkipFile, type Walk } from './walk.js';
@@ -18,11 +19,11 @@ function cacheKey(w: Walk, l: LayerInfo): string | undefined {
 }
 
 /** The cached record of `l`, and whether its bytes need not be read (a registry blob pinned by the manifest we hashed, whose diff_id we recorded). */
-export async function lookup(w: Walk, l: LayerInfo): Promise<{ rec: LayerRecord; skipRead: boolean } | undefined> {
+export async function lookup(w: Walk, l: LayerInfo): Promise<{ rec: CachedRecord; skipRead: boolean } | undefined> {
   const key = cacheKey(w, l);
   if (key === undefined) return undefined;
   const store = w.opts.cache!.store;
-  const rec = await store.get(key, l.diffId);
+  const rec = await store.open(key, l.diffId);
   if (!rec) return undefined;
   return { rec, skipRead: await pinnedKnown(w, l) };
 }
@@ -133,8 +134,13 @@ const NO_EXTRA: EntryExtra = Object.freeze({});
 const CLOCK_EVERY = 32;
 const YIELD_AFTER_MS = 1;
 
-/** Replay a cached layer through the same entry path as a walk (its bytes are read by a LayerVerifier, unless its blob is pinned and known). */
-export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord): Promise<void> {
+/**
+ * Replay a cached layer through the same entry path as a walk (its bytes are read by a LayerVerifier,
+ * unless its blob is pinned and known), its entries decoded a batch at a time as they are replayed.
+ * Throws RecordRejected when the record proves damaged part-way: the walk then holds part of a layer
+ * and is not to be used (walkImage passes it on; scan/collect.ts walks again).
+ */
+export async function replayLayer(w: Walk, l: LayerInfo, rec: CachedRecord): Promise<void> {
   w.stats.bytes += rec.bytes;
   if (w.stats.bytes > w.limits.maxTotalBytes) throw w.tooManyBytes(l);
   let n = 0;
@@ -148,20 +154,22 @@ export async function replayLayer(w: Walk, l: LayerInfo, rec: LayerRecord): Prom
     if (fan) await fan.restore(r.sinks);
     return new Replayed(r);
   };
-  for (e of rec.entries) {
-    // the cached layers' reads and hashes go on meanwhile: their chunks arrive as I/O callbacks, which a
-    // loop of already-settled awaits would hold back until the end. Each turn moves about one read
-    // buffer (1 MiB) to the hash thread, which hashes that in ~0.6 ms: a turn every 512 entries fed it
-    // at a third of its speed while a layer of small files replayed.
-    if (++n % CLOCK_EVERY === 0 && performance.now() - last >= YIELD_AFTER_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      last = performance.now();
+  for await (const batch of rec.batches()) {
+    for (e of batch) {
+      // the cached layers' reads and hashes go on meanwhile: their chunks arrive as I/O callbacks, which a
+      // loop of already-settled awaits would hold back until the end. Each turn moves about one read
+      // buffer (1 MiB) to the hash thread, which hashes that in ~0.6 ms: a turn every 512 entries fed it
+      // at a third of its speed while a layer of small files replayed.
+      if (++n % CLOCK_EVERY === 0 && performance.now() - last >= YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        last = performance.now();
+      }
+      const info: Omit<EntryInfo, 'path'> = { type: e.t, size: e.s, mode: e.m };
+      if (e.u !== undefined) info.uid = e.u;
+      if (e.g !== undefined) info.gid = e.g;
+      if (e.l !== undefined) info.linkTarget = e.l;
+      await w.entry(l, e.n, info, read, e.x ? { pax: e.x } : NO_EXTRA);
     }
-    const info: Omit<EntryInfo, 'path'> = { type: e.t, size: e.s, mode: e.m };
-    if (e.u !== undefined) info.uid = e.u;
-    if (e.g !== undefined) info.gid = e.g;
-    if (e.l !== undefined) info.linkTarget = e.l;
-    await w.entry(l, e.n, info, read, e.x ? { pax: e.x } : NO_EXTRA);
   }
 }
 

@@ -1,5 +1,9 @@
-// Test helper: an in-memory ResolvedImage over uncompressed tar layers (layer i is "step i+1").
+// Test helpers: an in-memory ResolvedImage over uncompressed tar layers (layer i is "step i+1"), and a
+// layer record rewritten and sealed again, as anyone who can write the cache directory could.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ResolvedImage } from '../core/types.js';
 import { sha } from '../source/testkit.js';
 
@@ -18,4 +22,17 @@ export function memImage(layers: Buffer[]): ResolvedImage {
     },
     async close() {},
   };
+}
+
+/** The layer record at `path` with its header and entry lines (JSON each) as `edit` leaves them, sealed again (so its digest holds). */
+export function resealRecord(path: string, edit: (header: Record<string, unknown>, lines: string[]) => void): void {
+  const raw = readFileSync(path);
+  const magic = raw.subarray(0, raw.indexOf(10) + 1);
+  const nl = raw.indexOf(10, magic.length);
+  const header = JSON.parse(raw.toString('latin1', magic.length, nl)) as Record<string, unknown>;
+  const lines = gunzipSync(raw.subarray(nl + 1, raw.length - 32)).toString('latin1').split('\n');
+  lines.pop(); // after the last newline
+  edit(header, lines);
+  const body = Buffer.concat([magic, Buffer.from(`${JSON.stringify(header)}\n`), gzipSync(Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8'))]);
+  writeFileSync(path, Buffer.concat([body, createHash('sha256').update(body).digest()]));
 }
