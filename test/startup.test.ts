@@ -93,8 +93,10 @@ test('scan without a policy loads no zod and no server client; with a policy, th
     assert.equal(built.status, 0, built.stderr);
     const args = ['scan', image, '--db', db, '--no-cache', '--format', 'json', '--skip-check', 'malware'];
     const plain = loadedBy(args);
-    assert.deepEqual(['zod', 'fastify', 'kysely', 'pg'].filter((p) => plain.packages.has(p)), []);
+    assert.deepEqual(['zod', 'yaml', 'fastify', 'kysely', 'pg', 'xz-decompress'].filter((p) => plain.packages.has(p)), []);
     assert.deepEqual(plain.own.filter((m) => /^(policy\/(load|schema)|baseimage\/catalog|server\/|cli\/commands\/remote)\./.test(m)), []);
+    // an archive needs no registry or daemon client (HTTP, TLS), and a scan no DB building or updating
+    assert.deepEqual(plain.own.filter((m) => /^(source\/(registry|daemon)\/|advisory\/(build|update\/|index\.))/.test(m)), []);
     // --fail-on is an inline policy: the policy modules load (and it fails this image: exit 1)
     const gated = loadedBy([...args, '--fail-on', 'critical'], unbundled, 1);
     assert.ok(gated.own.some((m) => /^policy\/load\./.test(m)), 'a policy loads the policy modules');

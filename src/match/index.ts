@@ -13,7 +13,7 @@ import type {
 } from '../core/types.js';
 import type { Inventory } from '../core/report.js';
 import type { AdvisoryDb, StoredAdvisory } from '../advisory/index.js';
-import { normalisePackageName } from '../advisory/index.js';
+import { normalisePackageName } from '../advisory/normalise.js';
 import { schemeForEcosystem } from '../versioning/registry.js';
 import { evaluateAffected } from './range.js';
 import { matchKeys, type MatchKey } from './keys.js';

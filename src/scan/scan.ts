@@ -3,7 +3,7 @@ import type { Finding } from '../core/types.js';
 import type { Inventory, ScanReport } from '../core/report.js';
 import { REPORT_SCHEMA_VERSION } from '../core/report.js';
 import type { AdvisoryDb } from '../advisory/index.js';
-import { dbGaps } from '../advisory/index.js';
+import { dbGaps } from '../advisory/gaps.js';
 import { matchInventory, type MatchOptions } from '../match/index.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { severityRank } from '../core/types.js';

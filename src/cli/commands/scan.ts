@@ -9,7 +9,9 @@ import { scanInventory } from '../../scan/scan.js';
 import { parsePlatform } from '../../source/index.js';
 import { readSbom } from '../../source/sbom/index.js';
 import { existsSync } from 'node:fs';
-import { openDb, defaultDbPath, DEFAULT_SOURCE, updateDb } from '../../advisory/index.js';
+// the DB's reader and path, not the advisory barrel: building and updating (importers, HTTP) load only to fetch a DB
+import { openDb } from '../../advisory/store/reader.js';
+import { defaultDbPath } from '../../advisory/paths.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
@@ -116,6 +118,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       // a missing DB is fetched only from a configured source (never a surprise download of the OSV exports)
       const dbSource = opts.dbSource as string | undefined;
       if (!existsSync(dbPath) && (dbSource !== undefined || opts.offline === true)) {
+        const { DEFAULT_SOURCE, updateDb } = await import('../../advisory/update/update.js');
         const source = dbSource ?? DEFAULT_SOURCE;
         if (opts.offline === true) {
           throw new PortcullisError('DB_MISSING', `no advisory DB at ${dbPath} and --offline: run \`portcullis db update --source ${source} --db ${dbPath}\` first`, { subject: dbPath });
