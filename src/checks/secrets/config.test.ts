@@ -2,6 +2,7 @@
 // malformed or hostile files rejected with one line naming the file and the rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,4 +86,22 @@ test('the precomputed translations are the default rules\' patterns translated a
   const direct = parseRules(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH);
   assert.equal(viaTable.digest, direct.digest);
   assert.deepEqual(viaTable.rules.map((r) => [r.id, r.regex?.source, r.core?.regex.source, r.path?.source]), direct.rules.map((r) => [r.id, r.regex?.source, r.core?.regex.source, r.path?.source]));
+});
+
+test('the default rules\' prepared TOML document is used for that very text only, and gives what parsing it gives', () => {
+  const text = readFileSync(DEFAULT_RULES_PATH, 'utf8');
+  const file = JSON.parse(readFileSync(TRANSLATIONS_PATH, 'utf8')) as { parsed?: { sha256: string; document: Record<string, unknown> } };
+  assert.ok(file.parsed, 'the document is prepared');
+  assert.equal(file.parsed.sha256, createHash('sha256').update(text).digest('hex'));
+  // translationsOf parses the TOML itself; the prepared document is what it parsed
+  const fresh = JSON.parse(translationsOf(text, DEFAULT_RULES_PATH)) as { parsed: { document: unknown } };
+  assert.deepEqual(file.parsed.document, fresh.parsed.document);
+  const all = (set: ReturnType<typeof parseRules>): unknown => JSON.stringify(set.rules.map((r) => ({ ...r, regex: r.regex?.source, core: r.core?.regex.source, path: r.path?.source, allowlists: r.allowlists.length })));
+  assert.equal(all(parseRules(text, DEFAULT_RULES_PATH)), all(parseRules(text, DEFAULT_RULES_PATH)));
+  // one byte more (a comment) is another text: parsed as TOML, and the rule removed from it is gone
+  const without = `${text.slice(0, text.indexOf('[[rules]]\nid = "zendesk-secret-key"'))}\n# edited: its last rule removed\n`;
+  assert.notEqual(without, text);
+  const edited = parseRules(without, DEFAULT_RULES_PATH);
+  assert.equal(edited.rules.length, 221);
+  assert.equal(edited.rules.some((r) => r.id === 'zendesk-secret-key'), false);
 });

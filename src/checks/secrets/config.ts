@@ -33,16 +33,27 @@ export const DEFAULT_RULES_PATH =
  * rules, or a file that cannot be read) is translated here and now.
  */
 export const TRANSLATIONS_PATH = resolve(dirname(DEFAULT_RULES_PATH), 'gitleaks.translated.json');
-let table: Map<string, Translated> | undefined;
+
+/**
+ * What TRANSLATIONS_PATH holds: the translations, and the default rules' TOML document as JSON with the
+ * sha256 of the text it was parsed from (parsing the 100 KB of TOML was ~15 ms of every scan; used only
+ * for that very text).
+ */
+interface Prepared {
+  table: Map<string, Translated>;
+  parsed?: { sha256: string; document: TomlTable };
+}
+let prepared: Prepared | undefined;
 /** set while translationsOf() collects every translation a rule file needs */
 let collecting: Map<string, Translated> | undefined;
 
-function loadTable(): Map<string, Translated> {
+function loadPrepared(): Prepared {
   try {
-    const rows = JSON.parse(readFileSync(TRANSLATIONS_PATH, 'utf8')) as { translations: [string, Translated & { maxWidth: number | null }][] };
-    return new Map(rows.translations.map(([p, t]) => [p, { ...t, maxWidth: t.maxWidth ?? Infinity }]));
+    const file = JSON.parse(readFileSync(TRANSLATIONS_PATH, 'utf8')) as { translations: [string, Translated & { maxWidth: number | null }][]; parsed?: Prepared['parsed'] };
+    const table = new Map(file.translations.map(([p, t]) => [p, { ...t, maxWidth: t.maxWidth ?? Infinity }]));
+    return file.parsed ? { table, parsed: file.parsed } : { table };
   } catch {
-    return new Map();
+    return { table: new Map() };
   }
 }
 
@@ -52,7 +63,27 @@ function translate(pattern: string): Translated {
     collecting.set(pattern, t);
     return t;
   }
-  return (table ??= loadTable()).get(pattern) ?? translateRe2(pattern);
+  return (prepared ??= loadPrepared()).table.get(pattern) ?? translateRe2(pattern);
+}
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Does JSON hold `v` exactly? (strings, finite numbers, booleans, arrays and tables of them) */
+function jsonExact(v: unknown): boolean {
+  if (typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  const proto: unknown = v !== null && typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+  return (proto === null || proto === Object.prototype) && Object.values(v as object).every(jsonExact);
+}
+
+/** `text` as a TOML document: the prepared one when `text` is the very text it was parsed from. */
+function tomlDocument(text: string): TomlTable {
+  if (!collecting) {
+    const p = (prepared ??= loadPrepared()).parsed;
+    if (p && p.sha256 === sha256Hex(text)) return p.document;
+  }
+  return parseToml(text);
 }
 
 /** Every translation parsing `text` needs, made afresh (what TRANSLATIONS_PATH holds for the default rules), as that file's JSON. */
@@ -61,7 +92,10 @@ export function translationsOf(text: string, file: string): string {
   try {
     parseRules(text, file);
     const rows = [...collecting].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([p, t]) => [p, { ...t, maxWidth: t.maxWidth === Infinity ? null : t.maxWidth }]);
-    return `{"generatedBy": "scripts/gen-secret-rules.ts", "translations": [\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`;
+    // the document only when JSON holds it exactly (no TOML dates, no infinite or NaN floats, no -0)
+    const document = parseToml(text);
+    const parsed = jsonExact(document) ? `,\n"parsed": ${JSON.stringify({ sha256: sha256Hex(text), document })}` : '';
+    return `{"generatedBy": "scripts/gen-secret-rules.ts", "translations": [\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]${parsed}}\n`;
   } finally {
     collecting = undefined;
   }
@@ -300,7 +334,7 @@ function readText(file: string): string {
 export function parseRules(text: string, file: string, depth = 0, lazy = false): RuleSet {
   let doc: TomlTable;
   try {
-    doc = parseToml(text);
+    doc = tomlDocument(text);
   } catch (e) {
     fail(file, 'TOML', e instanceof TomlError ? e.message : String(e), e);
   }
