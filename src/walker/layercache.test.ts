@@ -3,7 +3,7 @@
 // recently used records to its cap, writes atomically, and keeps blob → diff_id maps it can trust.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Analyzer, EntryInfo, FileInput, LayerRef, ResolvedImage } from '../core/types.js';
@@ -274,6 +274,43 @@ test('store: verified on read, LRU eviction to the cap, no temp files left', asy
   assert.deepEqual(readdirSync(d).filter((n) => n.endsWith('.tmp')), []);
   // a record too large for the cap is refused, not stored
   assert.match((await new LayerCache(d, 1024).put(key(9), record(9))) ?? '', /not stored/);
+});
+
+test('store: a run counts the directory at its first write, then adds what it writes; over the cap, it counts and evicts again', async () => {
+  const d = dir();
+  const key = (n: number): string => sha(`w${n}`).slice(7);
+  // sizes of the records this test writes, from a cache without a cap
+  const sizeOf = async (n: number): Promise<number> => {
+    const probe = dir();
+    await new LayerCache(probe).put(key(n), record(n));
+    return statSync(join(probe, `${key(n)}.rec`)).size;
+  };
+  const one = await sizeOf(0);
+  // another job's file, written after this run counted: not seen until a count
+  const cap = one * 5.5;
+  const store = new LayerCache(d, cap);
+  assert.equal(await store.put(key(0), record(0)), undefined);
+  writeFileSync(join(d, `${key(90)}.rec`), Buffer.alloc(one));
+  utimesSync(join(d, `${key(90)}.rec`), new Date(0), new Date(0));
+  for (let i = 1; i <= 4; i++) assert.equal(await store.put(key(i), record(i)), undefined);
+  assert.ok(existsSync(join(d, `${key(90)}.rec`)), 'not counted again: what this run wrote is under the cap');
+  assert.equal(store.stats.evicted, 0);
+  // the sixth record takes what this run wrote over the cap: counted, the oldest removed until it fits
+  assert.equal(await store.put(key(5), record(5)), undefined);
+  assert.equal(existsSync(join(d, `${key(90)}.rec`)), false, 'the other job\'s older file went first');
+  assert.equal(store.stats.evicted, 2);
+  const total = readdirSync(d).filter((n) => n.endsWith('.rec')).reduce((n, f) => n + statSync(join(d, f)).size, 0);
+  assert.ok(total <= cap, `${total} bytes held`);
+  // layers' records stored at once share one count
+  const together = new LayerCache(dir());
+  let counts = 0;
+  const evict = together.evict.bind(together);
+  together.evict = async () => {
+    counts++;
+    await evict();
+  };
+  assert.deepEqual(await Promise.all([10, 11, 12, 13, 14, 15].map((n) => together.put(key(n), record(n)))), Array(6).fill(undefined));
+  assert.equal(counts, 1);
 });
 
 test('store: garbage, empty and hostile files are ignored, never thrown', async () => {
