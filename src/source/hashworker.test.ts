@@ -14,7 +14,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPortcullisError } from '../core/errors.js';
 import { gzipSync } from 'node:zlib';
-import { HashWorker, OFFLOAD_MIN_BYTES, sharedHashWorker } from './hashworker.js';
+import { HashWorker, OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
 import { digestCheck } from './streams.js';
 import { openImage } from './index.js';
 import { configFor, dockerArchive, makeTar, ociImage, ociLayoutFiles, sha as shaOf, tempDir, writeTree } from './testkit.js';
@@ -255,4 +255,20 @@ console.log(sharedHashWorker() ? 'started' : 'inline');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('regionDigest on this thread (under the offload size): regions across read buffers, several at once, and a file shorter than its region', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'blob');
+  const bytes = randomBytes(2 * 1024 * 1024 + 12345);
+  writeFileSync(file, bytes);
+  const want = (o: number, n: number): string => createHash('sha256').update(bytes.subarray(o, o + n)).digest('hex');
+  const regions: [number, number][] = [[0, bytes.length], [7, 1024 * 1024], [1024 * 1024 - 3, 1024 * 1024 + 6], [bytes.length - 1, 1], [5, 0]];
+  // at once: each call reads into a buffer of its own (they are reused after, never shared)
+  assert.deepEqual(await Promise.all(regions.map(([o, n]) => regionDigest(file, o, n))), regions.map(([o, n]) => want(o, n)));
+  assert.deepEqual(await Promise.all(regions.map(([o, n]) => regionDigest(file, o, n))), regions.map(([o, n]) => want(o, n)));
+  // a region past the end: an error, as from the worker, never the digest of fewer bytes
+  await assert.rejects(regionDigest(file, bytes.length - 10, 20), /the file ends before the region does/);
+  await assert.rejects(regionDigest(join(dir, 'missing'), 0, 1), /ENOENT/);
+  rmSync(dir, { recursive: true, force: true });
 });
