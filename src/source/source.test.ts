@@ -1,13 +1,14 @@
 // Crafted archives and layouts: every source format, and the hostile variations of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ResolvedImage } from '../core/types.js';
 import { isPortcullisError, type ErrorCode } from '../core/errors.js';
-import { openImage } from './index.js';
+import { openImage, startHashWorkerFor } from './index.js';
+import { OFFLOAD_MIN_BYTES } from './hashworker.js';
 import { TarArchive } from './store.js';
 import { configFor, dockerArchive, hasZstd, hex, makeTar, ociImage, ociLayoutFiles, paxHeaderClaiming, sha, tarOf, tempDir, writeTree } from './testkit.js';
 
@@ -481,4 +482,27 @@ test('a temp dir left open by a careless caller is removed when the process exit
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('portcullis-')), []);
   });
+});
+
+test('the hash worker is started ahead only for a local archive large enough to need it', () => {
+  const dir = tempDir();
+  try {
+    const small = join(dir, 'small.tar');
+    const large = join(dir, 'large.tar');
+    writeFileSync(small, Buffer.alloc(1024));
+    // sparse: its size is what counts, nothing is read
+    writeFileSync(large, '');
+    truncateSync(large, OFFLOAD_MIN_BYTES);
+    assert.equal(startHashWorkerFor(small), false);
+    assert.equal(startHashWorkerFor(`docker-archive:${small}`), false);
+    assert.equal(startHashWorkerFor(join(dir, 'missing.tar')), false);
+    assert.equal(startHashWorkerFor(dir), false, 'a directory');
+    assert.equal(startHashWorkerFor('registry.example/app:1'), false);
+    // one core: hashing stays on the main thread, no worker
+    const cores = availableParallelism() >= 2;
+    assert.equal(startHashWorkerFor(large), cores);
+    assert.equal(startHashWorkerFor(`oci-archive:${large}`), cores);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

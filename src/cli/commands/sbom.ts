@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { REPORT_SCHEMA_VERSION, type ScanReport } from '../../core/report.js';
 import { collectInventory } from '../../scan/collect.js';
-import { parsePlatform } from '../../source/index.js';
+import { parsePlatform, startHashWorkerFor } from '../../source/index.js';
 import { outputTargets, writeOutputs } from '../output.js';
 import { layerProgress } from '../progress.js';
 import { addRegistryOptions, registryOptions } from '../registry.js';
@@ -23,6 +23,7 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
   addCacheOptions(cmd);
   cmd.action(async (image: string, _o: unknown, c: Command) => {
     const { opts, global } = await resolvedOptions(c, io);
+    startHashWorkerFor(image);
     const targets = outputTargets('sbom', opts.format as string | undefined, opts.output as string[] | undefined);
     const elapsed = timer();
     const inventory = await collectInventory(image, {

@@ -6,7 +6,7 @@ import { collectWithChecks } from '../../scan/collect.js';
 import { closeChecks, prepareChecks } from '../../checks/index.js';
 import { addCheckOptions, checkOptionsFrom } from './checks.js';
 import { scanInventory } from '../../scan/scan.js';
-import { parsePlatform } from '../../source/index.js';
+import { parsePlatform, startHashWorkerFor } from '../../source/index.js';
 import { readSbom } from '../../source/sbom/index.js';
 import { existsSync } from 'node:fs';
 // the DB's reader and path, not the advisory barrel: building and updating (importers, HTTP) load only to fetch a DB
@@ -79,6 +79,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     const maxAge = opts.maxDbAge !== undefined ? Number(opts.maxDbAge) : undefined;
     if (maxAge !== undefined && !(maxAge > 0)) throw new PortcullisError('BAD_INPUT', `--max-db-age: expected a positive number of hours, got ${String(opts.maxDbAge)}`);
     const failCode = parseExitCode(opts.exitCode as string | number | undefined);
+    if (image) startHashWorkerFor(image);
     if (opts.server !== undefined && repository) {
       throw new PortcullisError('BAD_INPUT', `${repository.where}: exceptions: refused: with --server the exceptions come from the server (the repository's own exceptions are not used)`);
     }
