@@ -92,13 +92,6 @@ export function checkEntry(v: unknown): v is EntryRecord {
   return e.r === undefined || checkRead(e.r);
 }
 
-/** `v` as a LayerRecord for `diffId`, or undefined when its shape is wrong (a damaged or foreign file). */
-export function checkRecord(v: unknown, diffId: string): LayerRecord | undefined {
-  const o = v as LayerRecord | null;
-  if (!o || typeof o !== 'object' || o.format !== RECORD_FORMAT || o.diffId !== diffId || !isInt(o.bytes) || !Array.isArray(o.entries)) return undefined;
-  return o.entries.every(checkEntry) ? o : undefined;
-}
-
 /** What the analysis of a layer depends on besides its bytes: the part of the key the caller gives (content checks' versions and rule digests, the scanner version). */
 export interface CacheSalt {
   /** e.g. the scanner version and every content check's name, version and rules digest */
