@@ -360,6 +360,11 @@ export function sharedHashWorker(): HashWorker | undefined {
   return shared;
 }
 
+/** Whether this process started its hash worker (tests: a small image is hashed inline, with no worker boot). */
+export function sharedHashWorkerStarted(): boolean {
+  return shared !== undefined;
+}
+
 /**
  * A worker for `hashFile`: the shared one when it hashes no file now, else a second one (started on first
  * use, with a small ring: it only reads files). Two files hash at once: while the walk replays cached

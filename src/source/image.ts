@@ -45,21 +45,22 @@ export const INFLATE_MIN_BYTES = 2 * 1024 * 1024;
 async function ringStream(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: string, signal?: AbortSignal): Promise<LayerStream | undefined> {
   const region = parts.store.region?.(b.name);
   if (!region || region.size < INFLATE_MIN_BYTES) return undefined;
-  const worker = sharedHashWorker();
-  if (!worker) return undefined;
   let compression;
   try {
     compression = await compressionAt(region.path, region.offset, region.size);
   } catch (e) {
     throw asReadError(e, what);
   }
-  if (compression === 'none' && region.size >= OFFLOAD_MIN_BYTES) {
+  // the worker is started only for a blob it takes (a small image's layers are hashed inline: no worker boot)
+  if (!(compression === 'gzip' || (compression === 'none' && region.size >= OFFLOAD_MIN_BYTES))) return undefined;
+  const worker = sharedHashWorker();
+  if (!worker) return undefined;
+  if (compression === 'none') {
     const { blob, diff } = checksOf(l, b, what);
     // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike
     const expected = blob && blob.digest !== diff.digest ? [blob, diff] : [diff];
     return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: () => verified(parts, l, b, false) });
   }
-  if (compression !== 'gzip') return undefined;
   return new RingInflate(worker, { path: region.path, offset: region.offset, length: region.size }, inflateOptions(parts, l, b, what, signal));
 }
 

@@ -6,6 +6,7 @@ import { PassThrough, Transform, type Readable, type TransformCallback } from 'n
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { PortcullisError, asReadError } from '../core/errors.js';
+import { chunksOf } from './chunks.js';
 import { isGzip, isZstd } from './detect.js';
 import { type HashWorker, HashWorkerError, OFFLOAD_MIN_BYTES, sharedHashWorker } from './hashworker.js';
 
@@ -254,6 +255,8 @@ export function chain(streams: (Readable | Transform)[], what: string): Readable
   out.on('close', () => {
     if (!out.readableEnded) for (const s of streams) s.destroy();
   });
+  // iterated chunk by chunk, never joined (chunks.ts)
+  out[Symbol.asyncIterator] = () => chunksOf(out);
   return out;
 }
 
