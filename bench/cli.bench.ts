@@ -20,7 +20,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 1);
 const PEERS = join(BENCH_DIR, 'peers');
 /** the CLI as bin/ runs it after `npm run build`: the esbuild bundle of tsc's output (scripts/bundle.mjs) */
-const CLI = join(DIST, 'bundle', 'main.js');
+const CLI = join(DIST, 'bundle', 'main.cjs');
 const DB = join(BENCH_DIR, 'portcullis.db');
 const OUT = join(BENCH_DIR, 'out');
 

@@ -2,7 +2,7 @@
 // starts by reading a few files instead of resolving, reading and compiling ~400 modules (issue 20):
 // - cli.cjs: the whole CLI as one CommonJS file, and cli.cjs.v8, V8's code cache of it, made here by the Node
 //   that builds (src/cli/launch.ts says why CommonJS and why the cache is made at build time only);
-// - main.js: the entry bin/ runs (src/cli/launch.ts): answers `--version`, else runs cli.cjs with that cache;
+// - main.cjs: the entry bin/ runs (src/cli/entry.ts, launch.ts): answers `--version`, else runs cli.cjs with that cache;
 // - worker.js: the malware check's worker thread, an entry of its own where the code that starts it looks for
 //   it (`new URL('./worker.js', import.meta.url)`; the hash worker is code in a string, nothing to bundle).
 // Native and server-only packages stay external (node_modules).
@@ -50,22 +50,22 @@ for (const name of VENDORED) {
   writeCodeCache(file);
 }
 
-const cli = join(out, 'cli.cjs');
-await build({
-  ...common,
-  entryPoints: [join(dist, 'cli', 'main.js')],
-  outfile: cli,
+// ES modules as CommonJS: import.meta.url is the file's own (the modules find files beside them by it: rules,
+// worker.js, package.json)
+const asCommonJs = {
   format: 'cjs',
-  external: [...common.external, ...VENDORED],
-  // the modules find files beside them (rules, worker.js, package.json) by import.meta.url: cli.cjs's own
   define: { 'import.meta.url': '__portcullisUrl' },
   banner: { js: "const __portcullisUrl = require('node:url').pathToFileURL(__filename).href;" },
   // import.meta.resolve is used only when running from the TypeScript sources (malware/offload.ts)
   logOverride: { 'empty-import-meta': 'silent' },
-});
+};
+const cli = join(out, 'cli.cjs');
+await build({ ...common, ...asCommonJs, entryPoints: [join(dist, 'cli', 'main.js')], outfile: cli, external: [...common.external, ...VENDORED] });
+// the launcher bin/ requires (CommonJS: a process starts it ~10 ms sooner than an ES module)
+await build({ ...common, ...asCommonJs, entryPoints: [join(dist, 'cli', 'entry.js')], outfile: join(out, 'main.cjs') });
 const workers = [['worker', join(dist, 'checks', 'malware', 'worker.js')]].filter(([, file]) => existsSync(file));
-for (const [name, file] of [['main', join(dist, 'cli', 'launch.js')], ...workers]) {
+for (const [name, file] of workers) {
   await build({ ...common, entryPoints: [file], outfile: join(out, `${name}.js`), format: 'esm', banner: { js: esmRequire } });
 }
 writeCodeCache(cli);
-console.log(`bundled cli.cjs, ${VENDORED.map((n) => `vendor-${n}.cjs`).join(', ')} (each with its code cache), main, ${workers.map(([n]) => n).join(', ')} into ${out}`);
+console.log(`bundled cli.cjs, ${VENDORED.map((n) => `vendor-${n}.cjs`).join(', ')} (each with its code cache), main.cjs, ${workers.map(([n]) => n).join(', ')} into ${out}`);

@@ -47,14 +47,15 @@ test('npm pack ships dist/ (no source maps), bin/ and the secret rules, nothing 
   const dir = workDir(t, 'dist');
   const { tarball, files } = pack(dir);
   assert.ok(files.includes('dist/cli/main.js'));
-  assert.ok(files.includes('dist/bundle/main.js'), 'the bundled CLI bin/ runs (scripts/bundle.mjs)');
+  assert.ok(files.includes('dist/bundle/main.cjs'), 'the bundled CLI bin/ runs (scripts/bundle.mjs)');
   for (const f of ['cli.cjs', 'cli.cjs.v8', 'vendor-zod.cjs', 'vendor-zod.cjs.v8', 'vendor-yaml.cjs', 'vendor-yaml.cjs.v8']) assert.ok(files.includes(`dist/bundle/${f}`), f);
   assert.ok(files.includes('src/checks/secrets/rules/gitleaks.translated.json'));
   assert.ok(files.includes('bin/portcullis.js'));
+  assert.ok(files.includes('bin/package.json'), 'bin/ is CommonJS (its own package.json)');
   assert.ok(files.includes('src/checks/secrets/rules/gitleaks.toml'));
   assert.ok(files.includes('package.json'));
   assert.ok(files.includes('dist/server/console/assets/index.html'), 'the web console bundle (npm run build)');
-  const unexpected = files.filter((f) => !/^(dist\/.*\.js|dist\/bundle\/[^/]+\.(cjs|cjs\.v8|js\.LEGAL\.txt|cjs\.LEGAL\.txt)|dist\/server\/console\/assets\/(index\.html|app\.css)|bin\/portcullis\.js|package\.json|README\.md|src\/checks\/secrets\/rules\/(gitleaks\.toml|gitleaks\.translated\.json|LICENSE\.gitleaks)|src\/(.+\/)?README\.md)$/.test(f));
+  const unexpected = files.filter((f) => !/^(dist\/.*\.js|dist\/bundle\/[^/]+\.(cjs|cjs\.v8|js\.LEGAL\.txt|cjs\.LEGAL\.txt)|dist\/server\/console\/assets\/(index\.html|app\.css)|bin\/(portcullis\.js|package\.json)|package\.json|README\.md|src\/checks\/secrets\/rules\/(gitleaks\.toml|gitleaks\.translated\.json|LICENSE\.gitleaks)|src\/(.+\/)?README\.md)$/.test(f));
   assert.deepEqual(unexpected, [], 'only the built code, the console bundle, the entry point and the rules');
   assert.deepEqual(files.filter((f) => /\.test\.js$|testdata|golden|\/testio\.js$|\.map$/.test(f)), [], 'no tests, test data, test helpers or source maps');
 

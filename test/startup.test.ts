@@ -17,7 +17,7 @@ import { dockerArchive, makeTar } from '../src/source/testkit.js';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = join(root, 'bin', 'portcullis.js');
 const compiled = join(root, 'dist', 'cli', 'main.js');
-const bundled = join(root, 'dist', 'bundle', 'main.js');
+const bundled = join(root, 'dist', 'bundle', 'main.cjs');
 /** unbundled, so each module is a file: tsc's output when built, else the sources through bin/ */
 const unbundled = existsSync(compiled) ? compiled : bin;
 /** tsx and its compiler run the TypeScript sources in tests; a user runs dist/ without them */
@@ -114,13 +114,20 @@ test('the bundle a user runs (bin/ → dist/bundle) answers --version alone, and
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   assert.deepEqual([...version.packages], []);
   assert.ok(version.total <= 10, `${version.total} files loaded`);
+  // nor are the launcher's node:vm and node:module, or process.stdout's streams (Node's own modules)
+  const probe = join(mkdtempSync(join(tmpdir(), 'portcullis-builtins-')), 'probe.cjs');
+  writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));");
+  const builtins = spawnSync(process.execPath, ['--require', probe, bin, '--version'], { encoding: 'utf8' });
+  rmSync(dirname(probe), { recursive: true, force: true });
+  assert.equal(builtins.stdout, version.stdout);
+  assert.deepEqual((JSON.parse(builtins.stderr) as string[]).filter((m) => /^NativeModule (vm|module|stream|internal\/streams\/(readable|writable))$/.test(m)), []);
   // the launcher alone, beside no cli.cjs, answers it: the CLI is not read for --version
   const alone = mkdtempSync(join(tmpdir(), 'portcullis-launcher-'));
   try {
     mkdirSync(join(alone, 'bundle'));
-    cpSync(bundled, join(alone, 'bundle', 'main.js'));
+    cpSync(bundled, join(alone, 'bundle', 'main.cjs'));
     writeFileSync(join(alone, 'package.json'), JSON.stringify({ name: 'portcullis', version: '9.8.7', type: 'module' }));
-    const r = spawnSync(process.execPath, [join(alone, 'bundle', 'main.js'), '--version'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(alone, 'bundle', 'main.cjs'), '--version'], { encoding: 'utf8' });
     assert.equal(r.stdout, '9.8.7\n', r.stderr);
   } finally {
     rmSync(alone, { recursive: true, force: true });

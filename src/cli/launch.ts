@@ -1,9 +1,9 @@
-// The entry of the bundle a user runs (dist/bundle/main.js, built by scripts/bundle.mjs). `--version` alone
-// is answered here; anything else runs the CLI, bundled as one CommonJS file (cli.cjs), compiled with the V8
-// code cache the build wrote beside it (cli.cjs.v8): a start deserialises what V8 compiled at build time
-// instead of parsing 1.3 MB of JavaScript. Node 20 has no code cache for ES modules (`module.
-// enableCompileCache` is Node 22), hence CommonJS. Packages only policies, configs and the server use (zod,
-// yaml) are bundles of their own beside it, each with its cache, loaded on first require (VENDORED).
+// Runs the CLI, bundled as one CommonJS file (cli.cjs), compiled with the V8 code cache the build wrote
+// beside it (cli.cjs.v8): a start deserialises what V8 compiled at build time instead of parsing 1.3 MB of
+// JavaScript. Node 20 has no code cache for ES modules (`module.enableCompileCache` is Node 22), hence
+// CommonJS. Packages only policies, configs and the server use (zod, yaml) are bundles of their own beside
+// it, each with its cache, loaded on first require (VENDORED). The bundle's entry (entry.ts) answers
+// `--version` before this module is loaded.
 //
 // A cache file is the sha256 of the source it was made from, then V8's data. A cache made from other text
 // (a stale or misplaced file) is not offered to V8, which checks only the source's length; V8 itself rejects
@@ -13,9 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { VERSION } from './version.js';
 
 /** what became of a file's code cache: used, refused by V8, made from other text, or not there */
 export type CodeCacheUse = 'accepted' | 'rejected' | 'stale' | 'absent';
@@ -87,19 +85,12 @@ export function runModule(filename: string, vendored: ReadonlyMap<string, string
   return { exports: mod.exports, use };
 }
 
-const here = fileURLToPath(import.meta.url);
-// only as the bundle's entry (tsc's copy in dist/cli, which tests and the build import, has no cli.cjs beside it)
-if (/[\\/]bundle[\\/]main\.js$/.test(here)) {
-  const argv = process.argv.slice(2);
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
-  } else {
-    const dir = dirname(here);
-    const debug = process.env.PORTCULLIS_DEBUG_CODE_CACHE === '1';
-    runModule(
-      join(dir, 'cli.cjs'),
-      new Map(VENDORED.map((name) => [name, join(dir, `vendor-${name}.cjs`)])),
-      debug ? (file, use) => process.stderr.write(`portcullis: ${file.slice(dir.length + 1)}: code cache ${use}\n`) : undefined,
-    );
-  }
+/** Runs the bundle in `dir` (dist/bundle): cli.cjs, with the vendored packages beside it. */
+export function runCli(dir: string): void {
+  const debug = process.env.PORTCULLIS_DEBUG_CODE_CACHE === '1';
+  runModule(
+    join(dir, 'cli.cjs'),
+    new Map(VENDORED.map((name) => [name, join(dir, `vendor-${name}.cjs`)])),
+    debug ? (file, use) => process.stderr.write(`portcullis: ${file.slice(dir.length + 1)}: code cache ${use}\n`) : undefined,
+  );
 }
