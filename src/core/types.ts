@@ -137,6 +137,10 @@ export interface EntryInfo {
 export interface FileInput {
   path: string;
   entry: EntryInfo;
+  /**
+   * The file's bytes, valid while `analyze()` runs (until its promise settles): the walker may hand out a
+   * view of the layer stream's memory, reused once it reads on. An analyzer keeps what it parsed, or a copy.
+   */
   content: Buffer;
   layer: LayerRef;
 }

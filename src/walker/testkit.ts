@@ -7,7 +7,22 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ResolvedImage } from '../core/types.js';
 import { sha } from '../source/testkit.js';
 
-export function memImage(layers: Buffer[]): ResolvedImage {
+/**
+ * A layer as a stream that reuses its memory the way the rings do (source/ringregion.ts), only harder:
+ * `size`-byte chunks of one buffer, scribbled over as soon as the next chunk is asked for. A reader that
+ * keeps a view past that sees 0xEE bytes.
+ */
+export async function* reusingChunks(layer: Buffer, size: number): AsyncGenerator<Buffer> {
+  const mem = Buffer.alloc(size);
+  for (let off = 0; off < layer.length; off += size) {
+    const n = layer.copy(mem, 0, off, Math.min(off + size, layer.length));
+    yield mem.subarray(0, n);
+    mem.fill(0xee);
+  }
+}
+
+/** An in-memory image; with `chunk`, each layer is streamed through reusingChunks. */
+export function memImage(layers: Buffer[], chunk?: number): ResolvedImage {
   const infos = layers.map((b, i) => ({ index: i, diffId: sha(Buffer.concat([b, Buffer.from([i])])), createdBy: `step ${i + 1}` }));
   return {
     ref: { input: 'mem.tar', transport: 'docker-archive', path: 'mem.tar' },
@@ -18,7 +33,10 @@ export function memImage(layers: Buffer[]): ResolvedImage {
     layers: infos,
     async openLayer(d: string) {
       const i = infos.findIndex((l) => l.diffId === d);
-      return { kind: 'tar', stream: Readable.from([layers[i]!]) };
+      if (!chunk) return { kind: 'tar', stream: Readable.from([layers[i]!]) };
+      // the generator itself (a Readable would read ahead of the walk, scribbling over chunks it queued)
+      const chunks = reusingChunks(layers[i]!, chunk);
+      return { kind: 'tar', stream: Object.assign(chunks, { destroy: () => void chunks.return(undefined) }) };
     },
     async close() {},
   };

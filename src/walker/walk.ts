@@ -354,26 +354,34 @@ export class Walk {
       return;
     }
     this.stats.analyzedFiles++;
-    const content = replayed ? (replayed.body !== undefined ? Buffer.from(replayed.body, 'base64') : undefined) : (got as Buffer);
-    if (content && content.length <= RETAIN_FILE_MAX && this.keptBytes + content.length <= RETAIN_TOTAL_MAX) {
-      this.kept.add(path, { layer: l.index, content, entry });
-      this.keptBytes += content.length;
-    }
     const list = fits.filter((a) => length <= this.capOf(a));
+    // Kept for link resolution in later layers: small files some analyzer would also take through a link
+    // (a link to another file is resolved by a second read after the walk: links.ts). A record holds the
+    // body of the same files, so a replay keeps what a walk keeps.
     if (replayed) {
+      if (replayed.body !== undefined) this.keep(path, l.index, entry, Buffer.from(replayed.body, 'base64'));
       this.record(this.replayRuns(list, path, entry, layer, replayed.runs ?? []), l.index);
       return;
     }
+    // may be a view of the layer stream's memory, valid until the walk reads on (tarwalk.ts readEntry)
+    const content = got as Buffer;
+    const linkable = length <= RETAIN_FILE_MAX && this.linkable(list, path, entry);
+    if (linkable) this.keep(path, l.index, entry, Buffer.from(content));
     if (rr) {
       rr.len = length;
-      // kept for link resolution in later layers: small files some analyzer would also take through a link
-      if (length <= RETAIN_FILE_MAX && this.linkable(list, path, entry)) {
-        rr.body = content!.toString('base64');
+      if (linkable) {
+        rr.body = content.toString('base64');
         this.recordBytes += rr.body.length;
       }
       rr.runs = [];
     }
-    this.record(await this.runAnalyzers(list, path, entry, content!, layer, undefined, rr?.runs), l.index);
+    this.record(await this.runAnalyzers(list, path, entry, content, layer, undefined, rr?.runs), l.index);
+  }
+
+  private keep(path: string, layer: number, entry: EntryInfo, content: Buffer): void {
+    if (this.keptBytes + content.length > RETAIN_TOTAL_MAX) return;
+    this.kept.add(path, { layer, content, entry });
+    this.keptBytes += content.length;
   }
 
   /** Layer cache: the record of an entry of the layer being recorded (pushed to it). */

@@ -165,6 +165,39 @@ test('required symlinks and hard links resolve inside the image, after the pass'
   assert.ok(r.files.filter((x) => x.path === '/etc/os-release').every((x) => x.effective));
 });
 
+test('a stream that reuses its memory: analyzers get each file intact while they run, and links resolve to kept copies', async () => {
+  const layers = [
+    await makeTar([f('usr/lib/os-release', 'ID=debian\n'), f('etc/a.conf', 'a'.repeat(700)), f('etc/b.conf', 'b'.repeat(3000)), { name: 'noise', content: Buffer.alloc(20_000, 0x4e) }]),
+    await makeTar([{ name: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' }, { name: 'more-noise', content: Buffer.alloc(20_000, 0x4d) }]),
+  ];
+  // what an analyzer sees, read while it runs (after an await, as an async analyzer may)
+  const reading = (): Analyzer & { got: Map<string, string> } => {
+    const got = new Map<string, string>();
+    return {
+      name: 'reader',
+      version: 1,
+      got,
+      required: (p: string) => /^\/etc\/(os-release|a\.conf|b\.conf)$|^\/usr\/lib\/os-release$/.test(p),
+      async analyze(file: FileInput) {
+        await Promise.resolve();
+        got.set(file.path, file.content.toString('latin1'));
+        return [];
+      },
+    };
+  };
+  const whole = reading();
+  await walkImage(memImage(layers), [whole]);
+  assert.equal(whole.got.get('/etc/os-release'), 'ID=debian\n');
+  assert.equal(whole.got.get('/etc/b.conf'), 'b'.repeat(3000));
+  // 1 KiB chunks: os-release and a.conf lie in one chunk each (handed over as views), b.conf spans several
+  for (const chunk of [1024, 4096, 512]) {
+    const reused = reading();
+    const r = await walkImage(memImage(layers, chunk), [reused]);
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual([...reused.got].sort(), [...whole.got].sort(), `chunks of ${chunk}`);
+  }
+});
+
 test('limits: file too large is a problem; entries, total bytes and names have limits', async () => {
   const l0 = await makeTar([f('a/big', 'x'.repeat(5000)), f('a/small', 'y'), { name: `long/${'n'.repeat(300)}`, content: 'z' }]);
   const a = probe(/^\/a\//);

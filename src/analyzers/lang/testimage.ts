@@ -24,7 +24,8 @@ export async function extractImageFiles(archive: string, want: (path: string) =>
     version: 1,
     required: (path, entry) => entry.type === 'file' && want(path),
     async analyze(file) {
-      out.push({ path: file.path, layerIndex: file.layer.index, content: file.content });
+      // a copy: the content is valid only while analyze() runs (FileInput)
+      out.push({ path: file.path, layerIndex: file.layer.index, content: Buffer.from(file.content) });
       return [];
     },
   };
