@@ -138,6 +138,9 @@ test('the bundle a user runs (bin/ → dist/bundle) answers --version alone, and
     return r.stderr.split('\n').filter((l) => l.includes('code cache'));
   };
   assert.deepEqual(debug(['sbom', '--help']), ['portcullis: cli.cjs: code cache accepted']);
+  // the bundle's entry run directly (as the bench does) runs the CLI too
+  const direct = spawnSync(process.execPath, [bundled, 'sbom', '--help'], { encoding: 'utf8' });
+  assert.match(direct.stdout, /^Usage: portcullis sbom \[options\] <image>/, direct.stderr);
   assert.deepEqual(debug(['policy', 'validate', join(root, 'examples', 'policies', 'dev.yaml')]).sort(), [
     'portcullis: cli.cjs: code cache accepted',
     'portcullis: vendor-yaml.cjs: code cache accepted',

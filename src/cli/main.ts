@@ -74,7 +74,8 @@ function installProcessHandlers(): void {
   }
 }
 
-const isMain = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.(?:ts|js)|portcullis(?:\.js)?)$/.test(process.argv[1]);
+// run as a program: bin/portcullis(.js), the bundle's entry (main.cjs), tsc's main.js or the source
+const isMain = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.(?:ts|js|cjs)|portcullis(?:\.js)?)$/.test(process.argv[1]);
 if (isMain) {
   installProcessHandlers();
   // no top-level await: the bundle a user runs is CommonJS (scripts/bundle.mjs, ./launch.ts)
