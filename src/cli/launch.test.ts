@@ -42,6 +42,20 @@ test('a file runs as a CommonJS module, with its code cache when made from the s
   });
 });
 
+test('ASCII text (what esbuild writes) and UTF-8 text both run as written, with and without their cache', () => {
+  withDir((dir) => {
+    for (const [name, body] of [['ascii.cjs', 'exports.s = "caf\\u00e9 \\u{1F600}";'], ['utf8.cjs', 'exports.s = "café 😀";']] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, body);
+      assert.equal((runModule(file).exports as { s: string }).s, 'café 😀', name);
+      writeCodeCache(file);
+      const cached = runModule(file);
+      assert.equal(cached.use, 'accepted', name);
+      assert.equal((cached.exports as { s: string }).s, 'café 😀', name);
+    }
+  });
+});
+
 test('a cache made from other text, truncated or garbage is not used, and the file still runs from source', () => {
   withDir((dir) => {
     const file = join(dir, 'cli.cjs');
