@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
+import { startEarly } from './early.js';
 
 /** what became of a file's code cache: used, refused by V8, made from other text, or not there */
 export type CodeCacheUse = 'accepted' | 'rejected' | 'stale' | 'absent';
@@ -96,6 +97,8 @@ export function runModule(filename: string, vendored: ReadonlyMap<string, string
 
 /** Runs the bundle in `dir` (dist/bundle): cli.cjs, with the vendored packages beside it. */
 export function runCli(dir: string): void {
+  // the hash worker boots on the other core while this thread reads and evaluates the CLI
+  startEarly(process.argv.slice(2));
   const debug = process.env.PORTCULLIS_DEBUG_CODE_CACHE === '1';
   runModule(
     join(dir, 'cli.cjs'),

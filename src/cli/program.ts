@@ -4,6 +4,8 @@ import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
 import { decorateHelp } from './help.js';
 
+export { chosenCommand } from './words.js';
+
 export { CommanderError } from 'commander';
 
 type Register = (program: Command, io: CliIo) => void;
@@ -27,21 +29,6 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   { name: 'server', summary: 'run the Portcullis server (policies, exceptions and decisions over an HTTP API); manage its tokens and backups', load: async () => (await import('./commands/server.js')).registerServerCommands },
   { name: 'worker', summary: 'work the server\'s job queue (re-evaluation of stored images) beside other workers on PostgreSQL', load: async () => (await import('./commands/worker.js')).registerWorkerCommand },
 ];
-
-/** Global flags that take a value: what follows them is not the command name. */
-const GLOBAL_WITH_VALUE = new Set(['--config']);
-
-/** The command the arguments choose (`portcullis [globals] NAME ...`, `portcullis help NAME`), if any. */
-export function chosenCommand(argv: readonly string[]): string | undefined {
-  const words: string[] = [];
-  for (let i = 0; i < argv.length && words.length < 2; i++) {
-    const a = argv[i]!;
-    if (a === '--') break;
-    if (GLOBAL_WITH_VALUE.has(a)) i++;
-    else if (!a.startsWith('-')) words.push(a);
-  }
-  return words[0] === 'help' ? words[1] : words[0];
-}
 
 /**
  * The program with the commands named in `load` fully defined (all of them by default); the others are

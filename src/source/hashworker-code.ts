@@ -1,5 +1,10 @@
 // The hash worker's side (hashworker.ts): its message protocol and its code.
 
+/** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
+export const RING_BYTES = 8 * 1024 * 1024;
+/** streams known to be smaller than this are hashed inline: they would not repay the worker's start-up */
+export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024;
+
 /** descriptor ops, four numbers each: [op, stream id, offset, length] */
 export const OP_DATA = 0;
 export const OP_END = 1;

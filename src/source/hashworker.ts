@@ -26,13 +26,11 @@ import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { OP_DATA, OP_DROP, OP_END, OP_INFLATE, OP_RING, USED, WAITING, WORKER_CODE, type FileJob, type InflateJob, type WorkerReply } from './hashworker-code.js';
+import { OFFLOAD_MIN_BYTES, OP_DATA, OP_DROP, OP_END, OP_INFLATE, OP_RING, RING_BYTES, USED, WAITING, WORKER_CODE, type FileJob, type InflateJob, type WorkerReply } from './hashworker-code.js';
 import { LENT_RING_BYTES, LentRing, type RingKind, type RingLoan } from './lentring.js';
+import { takeEarlyWorker } from './earlyworker.js';
 
-/** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
-export const RING_BYTES = 8 * 1024 * 1024;
-/** streams known to be smaller than this are hashed inline: they would not repay the worker's start-up */
-export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024;
+export { OFFLOAD_MIN_BYTES, RING_BYTES } from './hashworker-code.js';
 
 /** descriptors in one message at most (tiny chunks) */
 const MAX_BATCH_OPS = 4096;
@@ -56,6 +54,8 @@ export class HashWorker {
   private waiting = 0;
   /** why the worker is unusable, once it is */
   failed: string | undefined;
+  /** its thread was started early, by the launcher (earlyworker.ts) */
+  readonly adopted: boolean;
   /** hashFile jobs under way */
   fileJobs = 0;
   /** lent rings (index 1 on: 0 is the shared ring in the worker), and those free for the next stream */
@@ -68,14 +68,18 @@ export class HashWorker {
   constructor(ringBytes = RING_BYTES) {
     this.ringBytes = ringBytes;
     this.batchLimit = Math.max(1, Math.floor(ringBytes / 4));
-    const shared = new SharedArrayBuffer(ringBytes);
-    const ctrl = new SharedArrayBuffer(8);
+    // the thread the launcher started before the CLI loaded (earlyworker.ts), else one started now
+    const early = takeEarlyWorker(ringBytes);
+    const shared = early?.ring ?? new SharedArrayBuffer(ringBytes);
+    const ctrl = early?.ctrl ?? new SharedArrayBuffer(8);
     this.ring = Buffer.from(shared);
     this.ctrl = new Int32Array(ctrl);
-    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { ring: shared, ctrl }, execArgv: [] });
+    this.worker = early?.worker ?? new Worker(WORKER_CODE, { eval: true, workerData: { ring: shared, ctrl }, execArgv: [] });
+    this.adopted = early !== undefined;
     this.worker.on('message', (m: WorkerReply) => this.onMessage(m));
     this.worker.on('error', (e: Error) => this.fail(`hash worker failed: ${e.message}`));
     this.worker.on('exit', (code) => this.fail(`hash worker exited (code ${code})`));
+    if (early?.failure) this.fail(early.failure);
     // never keeps the process alive by itself: a CLI run exits when its scan is done. (After the
     // listeners: adding a 'message' listener refs the worker's port again.)
     this.worker.unref();
