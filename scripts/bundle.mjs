@@ -8,6 +8,7 @@
 // Native and server-only packages stay external (node_modules).
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -43,6 +44,20 @@ const englishOnly = {
     b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (a) => ({ contents: "export { default as en } from '../locales/en.js';", resolveDir: a.pluginData }));
   },
 };
+// commander loads node:child_process (and with it net and dgram, ~5 ms of every start) for its executable
+// subcommands, which Portcullis has none of: its spawn() loads it when called
+const lazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (a) => {
+      const text = await readFile(a.path, 'utf8');
+      const line = "const childProcess = require('node:child_process');";
+      // another commander: bundled as it is (test/startup.test.ts sees child_process loaded by a scan)
+      if (!text.includes(line)) return undefined;
+      return { contents: text.replace(line, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
 // packages only policies, configs and the server use, bundled apart (launch.ts loads them on first require)
 for (const name of VENDORED) {
   const file = join(out, `vendor-${name}.cjs`);
@@ -60,7 +75,7 @@ const asCommonJs = {
   logOverride: { 'empty-import-meta': 'silent' },
 };
 const cli = join(out, 'cli.cjs');
-await build({ ...common, ...asCommonJs, entryPoints: [join(dist, 'cli', 'main.js')], outfile: cli, external: [...common.external, ...VENDORED] });
+await build({ ...common, ...asCommonJs, entryPoints: [join(dist, 'cli', 'main.js')], outfile: cli, external: [...common.external, ...VENDORED], plugins: [lazyChildProcess] });
 // the launcher bin/ requires (CommonJS: a process starts it ~10 ms sooner than an ES module)
 await build({ ...common, ...asCommonJs, entryPoints: [join(dist, 'cli', 'entry.js')], outfile: join(out, 'main.cjs') });
 const workers = [['worker', join(dist, 'checks', 'malware', 'worker.js')]].filter(([, file]) => existsSync(file));

@@ -159,6 +159,32 @@ test('the bundle a user runs (bin/ → dist/bundle) answers --version alone, and
   assert.ok(sbom.total <= 30, `${sbom.total} files loaded`);
 });
 
+test('a scan through the bundle loads no child_process, dgram or net: commander spawns and clamd connects only when used', async (t) => {
+  if (!existsSync(bundled)) {
+    t.skip('no dist/bundle: run npm run build');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-builtins-'));
+  try {
+    const image = join(dir, 'image.tar');
+    writeFileSync(image, await dockerArchive([await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }])]));
+    const db = join(dir, 'empty.db');
+    mkdirSync(join(dir, 'src'));
+    assert.equal(spawnSync(process.execPath, [bin, 'db', 'build', '--quiet', '--source', join(dir, 'src'), '--output', db]).status, 0);
+    // Node's own modules as the process ends, written to a file: stdio stays off pipes (a piped stderr is a net.Socket)
+    const probe = join(dir, 'probe.cjs');
+    const out = join(dir, 'loaded.json');
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));`);
+    const r = spawnSync(process.execPath, ['--require', probe, bin, 'scan', image, '--db', db, '--no-cache', '--format', 'json', '--quiet', '--output', join(dir, 'report.json')], { stdio: 'ignore' });
+    assert.equal(r.status, 0);
+    const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
+    assert.ok(loaded.includes('NativeModule zlib'), 'the probe saw the scan');
+    assert.deepEqual(loaded.filter((m) => /^NativeModule (child_process|dgram|net)$/.test(m)), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the command chosen by the arguments, past global flags and their values', () => {
   assert.equal(chosenCommand(['--version']), undefined);
   assert.equal(chosenCommand(['sbom', 'x.tar']), 'sbom');
