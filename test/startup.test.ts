@@ -82,15 +82,21 @@ test('sbom --help loads the sbom command only: no SQLite, zod, YAML, policy, adv
   assert.ok(l.total <= 230, `${l.total} modules loaded`);
 });
 
+/** A one-file image and an empty advisory DB (built through bin/) in `dir`. */
+async function scanInputs(dir: string): Promise<{ image: string; db: string }> {
+  const image = join(dir, 'image.tar');
+  writeFileSync(image, await dockerArchive([await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }])]));
+  const db = join(dir, 'empty.db');
+  mkdirSync(join(dir, 'src'));
+  const built = spawnSync(process.execPath, [bin, 'db', 'build', '--quiet', '--source', join(dir, 'src'), '--output', db], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  return { image, db };
+}
+
 test('scan without a policy loads no zod and no server client; with a policy, the policy modules load', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-scan-'));
   try {
-    const image = join(dir, 'image.tar');
-    writeFileSync(image, await dockerArchive([await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }])]));
-    const db = join(dir, 'empty.db');
-    mkdirSync(join(dir, 'src'));
-    const built = spawnSync(process.execPath, [bin, 'db', 'build', '--quiet', '--source', join(dir, 'src'), '--output', db], { encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
+    const { image, db } = await scanInputs(dir);
     const args = ['scan', image, '--db', db, '--no-cache', '--format', 'json', '--skip-check', 'malware'];
     const plain = loadedBy(args);
     assert.deepEqual(['zod', 'yaml', 'fastify', 'kysely', 'pg', 'xz-decompress'].filter((p) => plain.packages.has(p)), []);
@@ -166,11 +172,7 @@ test('a scan through the bundle loads no child_process, dgram or net: commander 
   }
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-builtins-'));
   try {
-    const image = join(dir, 'image.tar');
-    writeFileSync(image, await dockerArchive([await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }])]));
-    const db = join(dir, 'empty.db');
-    mkdirSync(join(dir, 'src'));
-    assert.equal(spawnSync(process.execPath, [bin, 'db', 'build', '--quiet', '--source', join(dir, 'src'), '--output', db]).status, 0);
+    const { image, db } = await scanInputs(dir);
     // Node's own modules as the process ends, written to a file: stdio stays off pipes (a piped stderr is a net.Socket)
     const probe = join(dir, 'probe.cjs');
     const out = join(dir, 'loaded.json');
