@@ -11,7 +11,7 @@
 // Size-capped: when a write may take the cache over its cap (counted at a run's first write, then
 // what the run wrote added), the least recently used records (mtime, refreshed on every hit) are removed
 // until the total is under the cap.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { RECORD_FORMAT, type EntryRecord, type LayerRecord } from './record.js';
-import { RecordRejected, SealedRecord, unseal } from './recordreader.js';
+import { RecordRejected, SealedRecord } from './recordreader.js';
+import { seal, sha256, unseal } from './seal.js';
 import { asciiBytes, RecordWriter } from './recordwriter.js';
 
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
@@ -56,16 +57,6 @@ export interface LayerCacheStats {
 /** `$PORTCULLIS_CACHE_DIR/layers`, else `~/.cache/portcullis/layers`. */
 export function defaultLayerCacheDir(env: Record<string, string | undefined>): string {
   return join(env.PORTCULLIS_CACHE_DIR || join(env.HOME || homedir(), '.cache', 'portcullis'), 'layers');
-}
-
-function sha256(b: Buffer): Buffer {
-  return createHash('sha256').update(b).digest();
-}
-
-/** `magic`, `parts` (a gzip'd document; a record's header line and gzip'd entries), then the sha256 of all that. */
-function seal(magic: Buffer, parts: Buffer[]): Buffer {
-  const body = Buffer.concat([magic, ...parts]);
-  return Buffer.concat([body, sha256(body)]);
 }
 
 /** `doc` sealed as ASCII JSON (recordwriter.ts: it parses faster read back as latin1). */

@@ -1,19 +1,18 @@
 // A layer record read back (recordwriter.ts makes it, LayerCache seals and stores it): MAGIC, a header
-// line, the gzip'd entries one JSON object per line, the sha256 of all that. The seal is checked over the
+// line, the gzip'd entries one JSON object per line, the sha256 of all that (seal.ts). The seal is checked over the
 // whole file first (it is small: compressed, a few hundred KiB for the largest layer of the 1.3 GB
 // benchmark image), then the header, before anything is inflated. The entries are then inflated and
 // parsed a chunk of lines at a time as the replay takes them, each checked as it is parsed: the replay
 // holds one batch, not the layer's 45,000 entries decoded at once (issue 20: a warm scan's peak RSS).
-import { createHash } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { checkEntry, isInt, RECORD_FORMAT, type EntryRecord } from './record.js';
+import { unseal } from './seal.js';
 
 /** inflated text is parsed a chunk at a time: 64 KiB measured fastest on the benchmark image's records (16 to 256 tried) */
 const INFLATE_CHUNK = 64 * 1024;
 /** the header is ~200 bytes: no newline this far in, it is not a record */
 const MAX_HEADER_BYTES = 4096;
-const DIGEST_BYTES = 32;
 const NL = 0x0a;
 
 /**
@@ -24,14 +23,6 @@ const NL = 0x0a;
  * as on a miss (scan/collect.ts).
  */
 export class RecordRejected extends Error {}
-
-/** What precedes the digest at the end of `raw`, after `magic`, when `raw` is whole and intact; else undefined. */
-export function unseal(raw: Buffer, magic: Buffer): Buffer | undefined {
-  if (raw.length < magic.length + DIGEST_BYTES || !raw.subarray(0, magic.length).equals(magic)) return undefined;
-  const body = raw.subarray(0, raw.length - DIGEST_BYTES);
-  if (!createHash('sha256').update(body).digest().equals(raw.subarray(raw.length - DIGEST_BYTES))) return undefined;
-  return body.subarray(magic.length);
-}
 
 export interface RecordHeader {
   key: string;
