@@ -3,10 +3,9 @@
 // same once the CLI runs, ~100 ms later; source/earlyworker.ts hands the thread over). The arguments are
 // read without the CLI's parser: the image is an argument that is not an option's value, so the options
 // of those commands that take one are listed here (a test checks the list against the parser's).
-import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { startEarlyWorker } from '../source/earlyworker.js';
-import { OFFLOAD_MIN_BYTES, RING_BYTES } from '../source/hashworker-code.js';
+import { largeLocalArchive, startEarlyWorker } from '../source/earlyworker.js';
+import { RING_BYTES } from '../source/hashworker-code.js';
 import { chosenCommand } from './words.js';
 
 /** Options of scan, sbom and the program that take a value (the next argument, unless given as `--x=v`). */
@@ -37,14 +36,7 @@ export function needsHashWorker(argv: readonly string[]): boolean {
   const words = positionals(argv);
   // `help scan` and `scan --help` scan nothing
   if ((command !== 'scan' && command !== 'sbom') || words[0] !== command || argv.includes('--help') || argv.includes('-h')) return false;
-  return words.slice(1).some((a) => {
-    try {
-      const st = statSync(a.replace(/^(?:docker-archive|oci-archive):/, ''));
-      return st.isFile() && st.size >= OFFLOAD_MIN_BYTES;
-    } catch {
-      return false;
-    }
-  });
+  return words.slice(1).some(largeLocalArchive);
 }
 
 /** Starts the hash worker's thread when the command will need it (a second core, a large local archive). */

@@ -3,8 +3,22 @@
 // and evaluates the CLI (~100 ms) instead of after, when the first large layer waits for it (a 77 MB gzip
 // layer's walk sat idle ~55 ms). The first HashWorker adopts it (hashworker.ts). The launcher and the CLI
 // are separate bundles, each with its own copy of this module: the thread is handed over on globalThis.
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { WORKER_CODE } from './hashworker-code.js';
+import { OFFLOAD_MIN_BYTES, WORKER_CODE } from './hashworker-code.js';
+
+/**
+ * Does `input` name a local archive the hash worker will take (a file of OFFLOAD_MIN_BYTES or more)? Cheap
+ * and silent: the input is neither parsed nor read (what is wrong with it is openImage's to say).
+ */
+export function largeLocalArchive(input: string): boolean {
+  try {
+    const st = statSync(input.replace(/^(?:docker-archive|oci-archive):/, ''));
+    return st.isFile() && st.size >= OFFLOAD_MIN_BYTES;
+  } catch {
+    return false;
+  }
+}
 
 /** A started worker thread with the shared memory it was given, and what became of it before adoption. */
 export interface EarlyWorker {

@@ -9,7 +9,8 @@ import { platformMatches, resolveOci } from './oci.js';
 import { formatPlatform, parseImageRef } from './ref.js';
 import { DirStore, type ArchiveOptions, type BlobStore } from './store.js';
 import { openArchive } from './compressed.js';
-import { OFFLOAD_MIN_BYTES, sharedHashWorker } from './hashworker.js';
+import { sharedHashWorker } from './hashworker.js';
+import { largeLocalArchive } from './earlyworker.js';
 import type { RegistryOptions } from './registry/resolve.js';
 
 export { parseImageRef, normaliseImageName, parsePlatform, formatPlatform, DEFAULT_PLATFORM } from './ref.js';
@@ -77,19 +78,13 @@ async function checkPlatform(image: ResolvedImage, want: Platform | undefined): 
 }
 
 /**
- * Starts the hash worker now when `input` names a local archive large enough to need it: its start (a
- * thread booting Node, 40–90 ms) then overlaps the command's set-up (rules, policy, DB) instead of holding
- * up the first large layer (a rescan of a 157 MB archive waited ~90 ms for it). Cheap and silent: the
- * input is neither parsed nor read (what is wrong with it is openImage's to say). Whether one was started.
+ * Starts the hash worker now (or adopts the one the bundle's launcher started) when `input` names a local
+ * archive large enough to need it: its start (a thread booting Node, 40–90 ms) then overlaps the command's
+ * set-up (rules, policy, DB) instead of holding up the first large layer (a rescan of a 157 MB archive
+ * waited ~90 ms for it). Whether one runs.
  */
 export function startHashWorkerFor(input: string): boolean {
-  const path = input.replace(/^(?:docker-archive|oci-archive):/, '');
-  try {
-    const st = statSync(path);
-    return st.isFile() && st.size >= OFFLOAD_MIN_BYTES && sharedHashWorker() !== undefined;
-  } catch {
-    return false;
-  }
+  return largeLocalArchive(input) && sharedHashWorker() !== undefined;
 }
 
 /** Open an image for reading. The caller must `close()` it (removes any private temp files). */
