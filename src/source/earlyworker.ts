@@ -4,7 +4,8 @@
 // layer's walk sat idle ~55 ms). The first HashWorker adopts it (hashworker.ts). The launcher and the CLI
 // are separate bundles, each with its own copy of this module: the thread is handed over on globalThis.
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../core/builtins.js';
 import { OFFLOAD_MIN_BYTES, WORKER_CODE } from './hashworker-code.js';
 
 /**
@@ -40,7 +41,7 @@ export function startEarlyWorker(ringBytes: number): void {
   const ctrl = new SharedArrayBuffer(8);
   let early: EarlyWorker;
   try {
-    early = { worker: new Worker(WORKER_CODE, { eval: true, workerData: { ring, ctrl }, execArgv: [] }), ring, ctrl };
+    early = { worker: new (workerThreads().Worker)(WORKER_CODE, { eval: true, workerData: { ring, ctrl }, execArgv: [] }), ring, ctrl };
   } catch {
     return; // resource limits: the CLI starts one itself when it needs one, or hashes inline
   }

@@ -22,7 +22,8 @@
 // RingRegion read a file straight into a ring the worker hashes in place, and `inflate`/`inflatePlaced`
 // have the worker gunzip a blob (read by it, or placed by the main thread in the shared ring) into a ring
 // the walker reads in place (RingInflate). The worker's side of all this is in hashworker-code.ts.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../core/builtins.js';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -74,7 +75,7 @@ export class HashWorker {
     const ctrl = early?.ctrl ?? new SharedArrayBuffer(8);
     this.ring = Buffer.from(shared);
     this.ctrl = new Int32Array(ctrl);
-    this.worker = early?.worker ?? new Worker(WORKER_CODE, { eval: true, workerData: { ring: shared, ctrl }, execArgv: [] });
+    this.worker = early?.worker ?? new (workerThreads().Worker)(WORKER_CODE, { eval: true, workerData: { ring: shared, ctrl }, execArgv: [] });
     this.adopted = early !== undefined;
     this.worker.on('message', (m: WorkerReply) => this.onMessage(m));
     this.worker.on('error', (e: Error) => this.fail(`hash worker failed: ${e.message}`));
