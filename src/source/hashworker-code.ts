@@ -55,7 +55,9 @@ export interface FileJob {
 const FILE_READ_BYTES = 1024 * 1024;
 /** compressed bytes read at once, and inflated bytes made at once, by an inflate job */
 const INFLATE_READ_BYTES = 1024 * 1024;
-const INFLATE_CHUNK_BYTES = 256 * 1024;
+// 1 MiB rather than 256 KiB: debian-12-slim's cold sbom 0.86 -> 0.81 s, oci-gzip's 1.16 -> 1.14 s (medians of
+// 11, interleaved; peak RSS +8 MiB on debian-12-slim, none on oci-gzip): fewer callbacks and ring waits
+const INFLATE_CHUNK_BYTES = 1024 * 1024;
 
 
 // Plain CommonJS evaluated in the worker: it needs nothing but node:crypto, and being a string it runs the

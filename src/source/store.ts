@@ -163,8 +163,11 @@ export class TarArchive implements BlobStore {
             ? `the temp directory ${tmpdir()} has ${free} bytes free (a ${kind}-compressed archive is decompressed to a temp file: free space, or pass the archive uncompressed)`
             : `the limit for ${kind}-compressed archives, which are decompressed to a temp file (PORTCULLIS_MAX_ARCHIVE_BYTES raises it; an uncompressed archive needs no copy)`;
         const read = createReadStream(path, { highWaterMark: 1024 * 1024 });
+        // inflated 1 MiB at a time, so the temp file is written 1 MiB at a time: with 128 KiB (what a
+        // layer's stream uses) orders-api's cold sbom took 1.52 s against 1.37 s, its scan 2.21 against
+        // 2.04 s (medians of 9 and 7, interleaved): fewer writes and callbacks (2 or 4 MiB: no faster)
         const write = createWriteStream(file, { mode: 0o600, flags: 'wx' });
-        await pipeline([read, ...(opts.tap ? [opts.tap] : []), decompressor(kind), byteLimit(maxBytes, path, why), write], { signal: opts.signal });
+        await pipeline([read, ...(opts.tap ? [opts.tap] : []), decompressor(kind, 1024 * 1024), byteLimit(maxBytes, path, why), write], { signal: opts.signal });
       } catch (e) {
         await removeTemp(tmpDir);
         throw asReadError(e, `${path} (${kind}-compressed archive)`);

@@ -222,8 +222,9 @@ export function compressionOf(head: Uint8Array): Compression {
   return 'none';
 }
 
-export function decompressor(kind: Compression): Transform {
-  if (kind === 'gzip') return createGunzip({ chunkSize: 128 * 1024 });
+/** A stream inflating `kind`; gzip output comes in chunks of `chunkBytes`. */
+export function decompressor(kind: Compression, chunkBytes = 128 * 1024): Transform {
+  if (kind === 'gzip') return createGunzip({ chunkSize: chunkBytes });
   if (kind === 'zstd') return new ZstdStream();
   return new PassThrough();
 }
