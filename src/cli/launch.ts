@@ -11,6 +11,7 @@
 // compiled from source, as without a cache. Nothing is written at run time: a code cache in a directory CI
 // jobs share (the layer cache's) would be code anyone able to write there gets run; this one is built.
 import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,8 +26,7 @@ export const VENDORED = ['zod', 'yaml'];
 
 const DIGEST_BYTES = 32;
 
-// node:crypto costs ~7 ms to load: not for --version
-const sha256 = (b: Buffer): Buffer => (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(b).digest();
+const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
 
 /**
  * A file's text. esbuild writes ASCII (non-ASCII characters escaped), which decodes as latin1 into an
