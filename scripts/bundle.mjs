@@ -1,16 +1,18 @@
 // Bundles the compiled CLI (tsc's output in DIST, default dist/) into DIST/bundle with esbuild, so a command
 // starts by reading a few files instead of resolving, reading and compiling ~400 modules (issue 20):
 // - cli.cjs: the whole CLI as one CommonJS file, and cli.cjs.v8, V8's code cache of it, made here by the Node
-//   that builds (src/cli/launch.ts says why CommonJS and why the cache is made at build time only);
+//   that builds, after running the CLI on a few scans so that it holds what they compile (src/cli/launch.ts
+//   says why CommonJS and why the cache is made at build time only; src/cli/codecache.ts, the training);
 // - main.cjs: the entry bin/ runs (src/cli/entry.ts, launch.ts): answers `--version`, else runs cli.cjs with that cache;
 // - worker.js: the malware check's worker thread, an entry of its own where the code that starts it looks for
 //   it (`new URL('./worker.js', import.meta.url)`; the hash worker is code in a string, nothing to bundle).
 // Native and server-only packages stay external (node_modules).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const out = join(dist, 'bundle');
@@ -84,3 +86,10 @@ for (const [name, file] of workers) {
 }
 writeCodeCache(cli);
 console.log(`bundled cli.cjs, ${VENDORED.map((n) => `vendor-${n}.cjs`).join(', ')} (each with its code cache), main.cjs, ${workers.map(([n]) => n).join(', ')} into ${out}`);
+// then the caches of the files a scan runs hold what it compiles (train-code-cache.mjs), in a process of
+// its own with this one's Node options, as the caches above (V8 refuses a cache made under other flags)
+const trained = spawnSync(process.execPath, [fileURLToPath(new URL('./train-code-cache.mjs', import.meta.url)), dist], { stdio: 'inherit' });
+if (trained.status !== 0) {
+  console.error(`bundle: training the code caches failed (exit ${trained.status ?? trained.signal})`);
+  process.exit(1);
+}

@@ -45,11 +45,19 @@ function compile(source: string, filename: string, cachedData?: Buffer): vm.Scri
   });
 }
 
-/** Writes `<filename>.v8`, the code cache runModule() uses for the CommonJS file `filename` as it is now. */
+/**
+ * Writes `<filename>.v8`, the code cache runModule() uses, from `script` compiled from `source` (the file's
+ * bytes): what V8 has compiled of it so far. Freshly compiled, that is the top level only; after the script
+ * ran, also every function the run called (V8 compiles a function when first called): see codecache.ts.
+ */
+export function saveCodeCache(filename: string, source: Buffer, script: vm.Script): void {
+  writeFileSync(`${filename}.v8`, Buffer.concat([sha256(source), script.createCachedData()]));
+}
+
+/** Writes `<filename>.v8` for the CommonJS file `filename` as it is now, without running it. */
 export function writeCodeCache(filename: string): void {
   const source = readFileSync(filename);
-  const data = compile(text(source), filename).createCachedData();
-  writeFileSync(`${filename}.v8`, Buffer.concat([sha256(source), data]));
+  saveCodeCache(filename, source, compile(text(source), filename));
 }
 
 export interface Loaded {
@@ -69,17 +77,20 @@ function cacheFor(filename: string, source: Buffer): { data?: Buffer; use: CodeC
   return { data: raw.subarray(DIGEST_BYTES), use: 'accepted' };
 }
 
+/** Who hears of each file runModule() runs: what became of its code cache, and its script and bytes. */
+export type LoadedHook = (file: string, use: CodeCacheUse, script: vm.Script, source: Buffer) => void;
+
 /**
  * Runs the CommonJS file `filename` as the module it is (exports, module, __filename, __dirname), compiled
  * with its code cache when that fits. Its require() is Node's, except for the packages in `vendored`
  * (name → file): those run from their own bundle, the same way, on first use. `loaded` hears of each file run.
  */
-export function runModule(filename: string, vendored: ReadonlyMap<string, string> = new Map(), loaded?: (file: string, use: CodeCacheUse) => void): Loaded {
+export function runModule(filename: string, vendored: ReadonlyMap<string, string> = new Map(), loaded?: LoadedHook): Loaded {
   const source = readFileSync(filename);
   const cache = cacheFor(filename, source);
   const script = compile(text(source), filename, cache.data);
   const use: CodeCacheUse = script.cachedDataRejected === true ? 'rejected' : cache.use;
-  loaded?.(filename, use);
+  loaded?.(filename, use, script, source);
   const nodeRequire = createRequire(filename);
   const vendors = new Map<string, unknown>();
   const require = Object.assign((id: string): unknown => {
@@ -95,6 +106,11 @@ export function runModule(filename: string, vendored: ReadonlyMap<string, string
   return { exports: mod.exports, use };
 }
 
+/** The vendored packages' bundles in `dir` (dist/bundle), by package name. */
+export function vendoredIn(dir: string): Map<string, string> {
+  return new Map(VENDORED.map((name) => [name, join(dir, `vendor-${name}.cjs`)]));
+}
+
 /** Runs the bundle in `dir` (dist/bundle): cli.cjs, with the vendored packages beside it. */
 export function runCli(dir: string): void {
   // the hash worker boots on the other core while this thread reads and evaluates the CLI
@@ -102,7 +118,7 @@ export function runCli(dir: string): void {
   const debug = process.env.PORTCULLIS_DEBUG_CODE_CACHE === '1';
   runModule(
     join(dir, 'cli.cjs'),
-    new Map(VENDORED.map((name) => [name, join(dir, `vendor-${name}.cjs`)])),
+    vendoredIn(dir),
     debug ? (file, use) => process.stderr.write(`portcullis: ${file.slice(dir.length + 1)}: code cache ${use}\n`) : undefined,
   );
 }

@@ -1,6 +1,6 @@
 // Read side of the advisory DB: openDb() validates the file and answers the matcher's queries.
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { DbMeta, DbSourceMeta } from '../../core/report.js';
 import { PortcullisError } from '../../core/errors.js';
 import type { CvssScore, Severity } from '../../core/types.js';
@@ -9,6 +9,7 @@ import { sortCvss } from '../severity.js';
 import type { AdvisoryDb, PackageKey, StoredAdvisory, VendorSeverity } from '../types.js';
 import { decodeRecord } from './codec.js';
 import { SCHEMA_VERSION } from './schema.js';
+import { openSqlite } from './sqlite.js';
 
 const HINT = 'run: portcullis db update';
 
@@ -27,7 +28,7 @@ export function openDb(path: string): AdvisoryDb {
   }
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openSqlite(path, { readonly: true, fileMustExist: true });
     // a downloaded DB is data, never code: no triggers/views from its schema run with our privileges
     db.pragma('trusted_schema = OFF');
   } catch (e) {

@@ -1,5 +1,5 @@
 // Writes the advisory DB into a temporary file; `finish` completes it, the caller renames it into place.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { DbSourceMeta } from '../../core/report.js';
 import type { OsvRecord } from '../../core/types.js';
 import { normalisePackageName } from '../normalise.js';
@@ -7,6 +7,7 @@ import { ownCvss, providerOf, vendorSeverityOf } from '../severity.js';
 import type { VendorSeverity } from '../types.js';
 import { decodeRecord, encodeRecord } from './codec.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { openSqlite } from './sqlite.js';
 
 export type AddResult = 'added' | 'replaced' | 'kept-existing' | 'merged';
 
@@ -18,7 +19,7 @@ export class DbWriter {
   private readonly stmts;
 
   constructor(path: string) {
-    this.db = new Database(path);
+    this.db = openSqlite(path);
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
     this.db.pragma('page_size = 4096');
