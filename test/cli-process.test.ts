@@ -75,6 +75,35 @@ test('`sbom ... | head`: a closed stdout ends the run quietly with exit 0', asyn
   assert.deepEqual(leftIn(tmp), []);
 });
 
+// (Node writes to a pipe synchronously on Linux, so here the report is out before main.ts's exit waits on
+// it; src/cli/main.test.ts checks that wait against held writes, as a macOS or Windows pipe holds them)
+test('a slow reader of stdout still gets the whole report before the process exits', async (t) => {
+  const { dir, tmp } = workDir(t);
+  const rootfs = lockfileRoot(dir, 5_000);
+  const child = spawn(process.execPath, [bin, 'sbom', `dir:${rootfs}`, '--format', 'json', '--quiet'], {
+    env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', PORTCULLIS_CACHE_DIR: (cacheDir ??= mkdtempSync(join(tmpdir(), 'portcullis-cli-cache-'))) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  // read a chunk, then nothing for a few turns of the event loop: the pipe fills and the CLI's writes wait
+  child.stdout.on('data', (c: Buffer) => {
+    chunks.push(c);
+    child.stdout.pause();
+    let turns = 20;
+    const later = (): void => void (--turns > 0 ? setImmediate(later) : child.stdout.resume());
+    setImmediate(later);
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  assert.equal(code, 0, stderr);
+  const out = Buffer.concat(chunks);
+  assert.ok(out.length > 1_000_000, `${out.length} bytes: more than a pipe holds`);
+  const sbom = JSON.parse(out.toString('utf8')) as { inventory: { packages: unknown[] } };
+  assert.ok(sbom.inventory.packages.length >= 5_000);
+  assert.deepEqual(leftIn(tmp), []);
+});
+
 test('`scan ... | head`: a closed stdout ends the run quietly with the verdict\'s exit code (1)', async (t) => {
   const { dir, tmp } = workDir(t);
   const rootfs = lockfileRoot(dir, 5_000);

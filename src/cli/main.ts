@@ -86,5 +86,19 @@ if (isMain) {
     clock: systemClock,
   }).then((code) => {
     process.exitCode = code;
+    exitOnceFlushed(code);
   });
+}
+
+/**
+ * Ends the process once what was written to stdout and stderr is out (a pipe whose reader is slow holds
+ * a write until it drains; a write's callback runs after the writes before it). The run is over by then:
+ * every command awaits its work, and the server, worker and admission commands their shutdown. Left to
+ * itself Node would tear down its heap, threads and handles one by one first: ~6 ms of a warm scan of a
+ * 5 MB image, ~17 ms of a cold sbom of a 157 MB one (medians of 31, 2026-12-07). 'exit' handlers still run
+ * (temp files are removed). On Linux, Node writes to a pipe, file or terminal synchronously; on macOS and
+ * Windows a pipe's writes may be pending, and this waits for them.
+ */
+export function exitOnceFlushed(code: number, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, exit: (code: number) => void = process.exit): void {
+  out.write('', () => err.write('', () => exit(code)));
 }
