@@ -28,7 +28,7 @@ test('the default rules translate their regexes on first use, to what an eager p
   const eager = parseRules(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH);
   assert.ok(!eager.rules.some(pending));
   assert.equal(lazy.digest, eager.digest);
-  const fields = (r: (typeof eager.rules)[number]) => ({ ...r, regex: r.regex?.source, core: r.core && { regex: r.core.regex.source, prefix: r.core.prefix.source, prefixMax: r.core.prefixMax } });
+  const fields = (r: (typeof eager.rules)[number]) => ({ ...r, regex: r.regex?.source, core: r.core && { ...r.core, regex: r.core.regex.source, prefix: r.core.prefix.source, lead: r.core.lead.source } });
   assert.deepEqual(lazy.rules.map(fields), eager.rules.map(fields));
   assert.ok(!lazy.rules.some(pending), 'translated once read, then plain data');
   const gh = lazy.rules.find((r) => r.id === 'github-pat')!;

@@ -42,9 +42,10 @@ export interface Translated {
   maxNewlines: number;
   /**
    * gitleaks' template `[\w.-]{0,50}?(?:keyword)…`: the regex without its lazy leading class repetition,
-   * so it can be tried anchored at each keyword hit (the prefix is then found by walking back)
+   * so it can be tried anchored at each keyword hit (the prefix is then found by walking back); `lead` is
+   * the core's first item (the `(?:keyword)` group), which every match holds
    */
-  core?: { source: string; prefix: string; prefixMax: number };
+  core?: { source: string; prefix: string; prefixMax: number; lead: string };
 }
 
 const POSIX: Record<string, [number, number][]> = {
@@ -427,7 +428,7 @@ export function translateRe2(pattern: string): Translated {
   if (ast.t === 'seq' && ast.items.length > 1) {
     const first = ast.items[0]!;
     if (first.t === 'repeat' && first.lazy && first.min === 0 && first.max !== Infinity && first.body.t === 'class') {
-      out.core = { source: emit({ t: 'seq', items: ast.items.slice(1) }), prefix: emit(first.body), prefixMax: first.max };
+      out.core = { source: emit({ t: 'seq', items: ast.items.slice(1) }), prefix: emit(first.body), prefixMax: first.max, lead: emit(ast.items[1]!) };
     }
   }
   return out;

@@ -136,3 +136,38 @@ test('the default rule set: its digest (given before its rules are parsed) is th
   assert.equal(lazy.allowlists.length, eager.allowlists.length);
   assert.doesNotMatch(readFileSync(DEFAULT_RULES_PATH, 'utf8'), /^\s*\[extend\]/m, 'the default set extends nothing (its digest is its text\'s)');
 });
+
+test('a rule opened by the lazy prefix runs its core where its opening group matches: the same findings as its whole regex', () => {
+  const set = defaultRules();
+  const led = set.rules.filter((r) => r.core !== undefined);
+  assert.ok(led.length >= 90, `${led.length} default rules have a core`);
+  const lob = set.rules.find((r) => r.id === 'lob-api-key')!.core!;
+  assert.deepEqual([lob.lead.source, lob.atKeyword], ['(?:[Ll][Oo][Bb])', false], 'its keywords (test_, live_) are not what its core opens with');
+  // every led rule's generated samples, among lines that hold keywords but not what the rules lead with
+  const lines: string[] = [];
+  for (const rule of led) {
+    const ast = parseRe2(regexSource(rule));
+    // with a generated prefix, and without one (the lead first on its line)
+    const core: Node = ast.t === 'seq' ? { ...ast, items: ast.items.slice(1) } : ast;
+    for (let seed = 1; seed <= 4; seed++) {
+      const sample = generate(seed === 4 ? core : ast, rng(seed * 104729 + rule.id.length));
+      // each on a line of its own between lines without keywords: a window of its own
+      lines.push(rule.keywords.length === 0 || rule.keywords.some((k) => sample.toLowerCase().includes(k)) ? sample : `${rule.keywords[0]} ${sample}`, 'other = 1');
+    }
+    lines.push(`def test_${rule.id.replace(/-/g, '_')}(live_token, api_key=None): return ${rule.keywords.join(' + ')}`);
+  }
+  const unled = { ...set, rules: set.rules.map((r) => ({ ...r, core: undefined })) };
+  const hits = (c: CompiledRules, text: string): string[] => {
+    const s = new TextScanner(c, '/app/settings.conf');
+    s.write(Buffer.from(text, 'latin1'));
+    return s.end().map((h) => `${h.rule.id} ${h.line} ${h.secret}`);
+  };
+  const [led1, unled1] = [new CompiledRules(set), new CompiledRules(unled)];
+  // all lines as one file, and each line as a file of its own (a window then starts where the line does)
+  const whole = lines.join('\n') + '\n';
+  const withLead = hits(led1, whole);
+  assert.ok(withLead.length > led.length, `${withLead.length} findings`);
+  assert.deepEqual(withLead, hits(unled1, whole));
+  const each = (c: CompiledRules): string[] => lines.flatMap((l) => hits(c, `${l}\n`));
+  assert.deepEqual(each(led1), each(unled1));
+});

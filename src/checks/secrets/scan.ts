@@ -229,7 +229,7 @@ export class TextScanner {
       for (const ri of this.compiled.byKeyword[h.keyword]!) {
         if (!this.applicable[ri]) continue;
         const rule = rules[ri]!;
-        if (rule.core && rule.keywordInMatch) anchored.push([ri, h.at]);
+        if (rule.core?.atKeyword && rule.keywordInMatch) anchored.push([ri, h.at]);
         else if (rule.keywordInMatch) {
           const prev = lastEnd.get(ri) ?? 0;
           const w = this.window(text, h.at, rule, prev);
@@ -263,21 +263,25 @@ export class TextScanner {
     };
     // gitleaks' keyword template: the core regex, anchored at the keyword; the lazy prefix found by walking back
     for (const [ri, at] of anchored) {
-      const rule = rules[ri]!;
-      const { regex, prefix, prefixMax } = rule.core!;
-      regex.lastIndex = at;
-      const m = regex.exec(text);
-      if (!m) continue;
-      let start = at;
-      while (start > 0 && at - start < prefixMax && prefix.test(text[start - 1]!)) start--;
-      const full = Object.assign([text.slice(start, at + m[0].length), ...m.slice(1)], { index: start, input: text }) as unknown as RegExpExecArray;
-      keep(rule, full, start);
+      const m = coreAt(rules[ri]!.core!, text, at);
+      if (m) keep(rules[ri]!, m, m.index);
     }
     for (const [ri, list] of [...windows].sort((a, b) => a[0] - b[0])) {
       const rule = rules[ri]!;
       for (const [ws, we] of merge(list)) {
         const re = rule.regex!;
         const sub = ws === 0 && we === text.length ? text : text.slice(ws, we);
+        if (rule.core) {
+          // the same template, anchored at each place its opening group matches (every start, overlapping)
+          const lead = rule.core.lead;
+          lead.lastIndex = 0;
+          for (let l = lead.exec(sub); l; l = lead.exec(sub)) {
+            lead.lastIndex = l.index + 1;
+            const m = coreAt(rule.core, sub, l.index);
+            if (m) keep(rule, m, ws + m.index);
+          }
+          continue;
+        }
         re.lastIndex = 0;
         for (let m = re.exec(sub); m; m = re.exec(sub)) {
           if (m[0].length === 0) re.lastIndex++;
@@ -342,6 +346,16 @@ export class TextScanner {
     for (const a of rule.allowlists) if (allowedBy(a, path, secret, m[0], line)) return undefined;
     return { rule, secret, line: lineOf(offset), offset };
   }
+}
+
+/** The rule's core matched at `at` in `text`, with its prefix walked back: as the whole regex matches there. */
+function coreAt(core: NonNullable<SecretRule['core']>, text: string, at: number): RegExpExecArray | undefined {
+  core.regex.lastIndex = at;
+  const m = core.regex.exec(text);
+  if (!m) return undefined;
+  let start = at;
+  while (start > 0 && at - start < core.prefixMax && core.prefix.test(text[start - 1]!)) start--;
+  return Object.assign([text.slice(start, at + m[0].length), ...m.slice(1)], { index: start, input: text }) as unknown as RegExpExecArray;
 }
 
 function lineIndex(text: string): number[] {
