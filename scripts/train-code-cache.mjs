@@ -9,11 +9,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import tar from 'tar-stream';
 
 const dist = resolve(process.argv[2] ?? 'dist');
-const root = resolve(dist, '..');
+/** the repository (examples/): beside this script, wherever DIST is */
+const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(dist, 'bundle');
 const { trainCodeCaches } = await import(pathToFileURL(join(dist, 'cli', 'codecache.js')).href);
 
