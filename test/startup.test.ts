@@ -188,12 +188,15 @@ test('a scan of a small image through the bundle loads no child_process, dgram, 
     // Node's own modules as the process ends, written to a file: stdio stays off pipes (a piped stderr is a net.Socket)
     const probe = join(dir, 'probe.cjs');
     const out = join(dir, 'loaded.json');
-    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));`);
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })));`);
     const r = spawnSync(process.execPath, ['--require', probe, bin, 'scan', image, '--db', db, '--no-cache', '--format', 'json', '--quiet', '--output', join(dir, 'report.json')], { stdio: 'ignore' });
     assert.equal(r.status, 0);
-    const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
+    const { builtins: loaded, files } = JSON.parse(readFileSync(out, 'utf8')) as { builtins: string[]; files: string[] };
     assert.ok(loaded.includes('NativeModule zlib'), 'the probe saw the scan');
     assert.deepEqual(loaded.filter((m) => /^NativeModule (child_process|dgram|net|worker_threads)$/.test(m)), []);
+    // the advisory DB opened with better-sqlite3's Database class from the bundle and its addon by path:
+    // none of the package's JavaScript (nor `bindings`) is read from node_modules (advisory/store/sqlite.ts)
+    assert.deepEqual(files.filter((f) => /[\\/]node_modules[\\/]/.test(f)).map((f) => f.replace(/.*[\\/]node_modules[\\/]/, '')), ['better-sqlite3/build/Release/better_sqlite3.node']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { tempDir } from '../testutil.js';
 import { nativeAddonPath, openSqlite } from './sqlite.js';
 
@@ -24,8 +25,10 @@ test('openSqlite opens, writes and reads with that addon, and keeps the caller\'
   w.exec('CREATE TABLE t (v TEXT)');
   w.prepare('INSERT INTO t VALUES (?)').run('kept');
   w.close();
-  // Node loaded the addon from the path we gave (better-sqlite3 requires it by that name)
+  // Node loaded the addon from the path we gave (better-sqlite3 requires it by that name), and (unbundled)
+  // the Database class from its own file is the one the package exports
   assert.ok(Object.keys(require.cache).includes(nativeAddonPath()!));
+  assert.ok(w instanceof (require('better-sqlite3') as typeof Database));
   const r = openSqlite(file, { readonly: true, fileMustExist: true });
   assert.equal((r.prepare('SELECT v FROM t').get() as { v: string }).v, 'kept');
   assert.throws(() => r.exec("INSERT INTO t VALUES ('no')"), /readonly/);
