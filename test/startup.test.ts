@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeCodeCache } from '../src/cli/launch.js';
 import { chosenCommand } from '../src/cli/program.js';
 import { dockerArchive, makeTar } from '../src/source/testkit.js';
 
@@ -149,7 +150,6 @@ test('the bundle a user runs (bin/ → dist/bundle) answers --version alone, and
   const fresh = mkdtempSync(join(tmpdir(), 'portcullis-untrained-'));
   try {
     cpSync(join(dirname(bundled), 'cli.cjs'), join(fresh, 'cli.cjs'));
-    const { writeCodeCache } = await import('../src/cli/launch.js');
     writeCodeCache(join(fresh, 'cli.cjs'));
     const [untrained, trained] = [statSync(join(fresh, 'cli.cjs.v8')).size, statSync(`${join(dirname(bundled), 'cli.cjs')}.v8`).size];
     assert.ok(trained > 2 * untrained, `trained ${trained} bytes, untrained ${untrained}`);

@@ -269,7 +269,6 @@ export class TextScanner {
     for (const [ri, list] of [...windows].sort((a, b) => a[0] - b[0])) {
       const rule = rules[ri]!;
       for (const [ws, we] of merge(list)) {
-        const re = rule.regex!;
         const sub = ws === 0 && we === text.length ? text : text.slice(ws, we);
         if (rule.core) {
           // the same template, anchored at each place its opening group matches (every start, overlapping)
@@ -282,6 +281,7 @@ export class TextScanner {
           }
           continue;
         }
+        const re = rule.regex!;
         re.lastIndex = 0;
         for (let m = re.exec(sub); m; m = re.exec(sub)) {
           if (m[0].length === 0) re.lastIndex++;
