@@ -8,6 +8,7 @@
 // as latin1: offsets are byte offsets, invalid UTF-8 cannot throw, and every rule is ASCII.
 import { KeywordMatcher } from './keywords.js';
 import type { Allowlist, RuleSet, SecretRule } from './config.js';
+import { pathTest, type PathTest } from './paths.js';
 
 export const BLOCK = 1 << 20;
 export const CARRY = 128 << 10;
@@ -62,10 +63,13 @@ export class CompiledRules {
       }
     });
     this.matcher = new KeywordMatcher(keywords);
-    this.skipTest = anyPath(set.allowlists.filter((a) => a.targetRules.length === 0 && pathOnly(a)).flatMap((a) => a.paths));
+    this.skipTest = pathTest(set.allowlists.filter((a) => a.targetRules.length === 0 && pathOnly(a)).flatMap((a) => a.paths));
     set.rules.forEach((r, ri) => {
-      const byPath = r.path !== undefined || r.allowlists.some(pathOnly) || set.allowlists.some((a) => pathOnly(a) && a.targetRules.includes(r.id));
-      if (byPath) this.pathRules.push(ri);
+      // the path-only allowlists that spare a file from this rule: its own, and global ones that name it
+      const allow = [...r.allowlists.filter(pathOnly), ...set.allowlists.filter((a) => pathOnly(a) && a.targetRules.includes(r.id))];
+      if (r.path === undefined && allow.length === 0) return;
+      this.pathRules.push(ri);
+      this.ruleTests.set(ri, { path: r.path && pathTest([r.path]), allowed: pathTest(allow.flatMap((a) => a.paths)) });
       if (r.path && !r.hasRegex) this.pathOnlyRules.push(ri);
     });
   }
@@ -74,7 +78,9 @@ export class CompiledRules {
   readonly pathRules: number[] = [];
   /** rules that are a path and nothing else: the file's name is the finding, binary or not */
   readonly pathOnlyRules: number[] = [];
-  private readonly skipTest: (path: string) => boolean;
+  private readonly skipTest: PathTest;
+  /** per rule of `pathRules`: its own path, and the path-only allowlists that spare a file from it */
+  private readonly ruleTests = new Map<number, { path: PathTest | undefined; allowed: PathTest }>();
 
   /** a global allowlist with only paths names this file: it is not scanned at all (gitleaks semantics) */
   skipsPath(path: string): boolean {
@@ -83,29 +89,9 @@ export class CompiledRules {
 
   /** does rule `ri` apply to a file at `path` (its own path, its allowlists' and the global ones' paths)? */
   applies(ri: number, path: string): boolean {
-    const r = this.set.rules[ri]!;
-    if (r.path && !pathMatches(r.path, path)) return false;
-    if (r.allowlists.some((a) => pathOnly(a) && pathAllowed(a, path))) return false;
-    return this.set.allowlists.every((a) => !(pathOnly(a) && a.targetRules.includes(r.id) && pathAllowed(a, path)));
+    const t = this.ruleTests.get(ri);
+    return !t || ((!t.path || t.path(path)) && !t.allowed(path));
   }
-}
-
-/**
- * One test for "any of these path regexes matches": a single alternation when they share their flags
- * (the global allowlist has dozens, tested for every file of an image), else each in turn.
- */
-function anyPath(res: RegExp[]): (path: string) => boolean {
-  if (res.length === 0) return () => false;
-  const flags = res[0]!.flags;
-  if (res.every((re) => re.flags === flags && !re.global && !re.sticky)) {
-    try {
-      const union = new RegExp(res.map((re) => `(?:${re.source})`).join('|'), flags);
-      return (path) => pathMatches(union, path);
-    } catch {
-      // e.g. a named group used twice: test them one by one
-    }
-  }
-  return (path) => res.some((re) => pathMatches(re, path));
 }
 
 /** the path alone decides: OR with paths, or AND with nothing but paths */
@@ -113,13 +99,12 @@ function pathOnly(a: Allowlist): boolean {
   return a.paths.length > 0 && (a.condition === 'OR' || (a.regexes.length === 0 && a.stopwords.length === 0));
 }
 
-/** paths are tested as absolute (`/srv/app/.env`) and as relative to the root (`srv/app/.env`), as gitleaks sees them */
-function pathMatches(re: RegExp, path: string): boolean {
-  return re.test(path) || re.test(path.replace(/^\/+/, ''));
-}
+const allowedPaths = new WeakMap<Allowlist, PathTest>();
 
 function pathAllowed(a: Allowlist, path: string): boolean {
-  return a.paths.some((re) => pathMatches(re, path));
+  let t = allowedPaths.get(a);
+  if (!t) allowedPaths.set(a, (t = pathTest(a.paths)));
+  return t(path);
 }
 
 export function shannonEntropy(s: string): number {
