@@ -23,16 +23,38 @@ test('the default rules load: 222 rules, sorted ids, a digest', () => {
 
 test('the default rules translate their regexes on first use, to what an eager parse of the same file gives', () => {
   const lazy = loadRules();
-  const pending = (r: object): boolean => Object.getOwnPropertyDescriptor(r, 'regex')?.get !== undefined;
+  // a lazy rule says whether it was translated; an eager one is plain data, translated at load
+  const pending = (r: object): boolean => (r as { translated?: boolean }).translated === false;
   assert.ok(lazy.rules.filter((r) => r.hasRegex).every(pending), 'nothing translated at load');
   const eager = parseRules(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH);
   assert.ok(!eager.rules.some(pending));
   assert.equal(lazy.digest, eager.digest);
-  const fields = (r: (typeof eager.rules)[number]) => ({ ...r, regex: r.regex?.source, core: r.core && { ...r.core, regex: r.core.regex.source, prefix: r.core.prefix.source, lead: r.core.lead.source } });
+  // every field a rule has, read through its getters (a spread would see only a lazy rule's own fields)
+  const fields = (r: (typeof eager.rules)[number]) => ({
+    id: r.id,
+    description: r.description,
+    severity: r.severity,
+    hasRegex: r.hasRegex,
+    maxWidth: r.maxWidth,
+    multiline: r.multiline,
+    maxNewlines: r.maxNewlines,
+    secretGroup: r.secretGroup,
+    entropy: r.entropy,
+    keywords: r.keywords,
+    keywordInMatch: r.keywordInMatch,
+    path: r.path?.source,
+    allowlists: r.allowlists,
+    regex: r.regex?.source,
+    core: r.core && { ...r.core, regex: r.core.regex.source, prefix: r.core.prefix.source, lead: r.core.lead.source },
+  });
+  // and nothing else: a field added to SecretRule must be added here too
+  assert.deepEqual(Object.keys(eager.rules.find((r) => r.core)!).sort(), Object.keys(fields(eager.rules[0]!)).sort());
   assert.deepEqual(lazy.rules.map(fields), eager.rules.map(fields));
   assert.ok(!lazy.rules.some(pending), 'translated once read, then plain data');
   const gh = lazy.rules.find((r) => r.id === 'github-pat')!;
   assert.equal(gh.regex, gh.regex, 'the same RegExp on every read');
+  // rule objects keep one shape (fields fixed at construction): per-object accessors made them hash tables
+  assert.ok(lazy.rules.every((r) => Object.getOwnPropertyDescriptor(r, 'regex') === undefined), 'no per-object accessors');
 });
 
 test('extend useDefault adds rules and disables some; path extends a file beside it', () => {
