@@ -80,9 +80,21 @@ export interface LayerRef {
  */
 export interface LayerStream extends AsyncIterable<Buffer> {
   destroy(error?: Error): void;
+  /**
+   * Leave out the next `n` bytes of what the stream gives (the caller does not want them), reading only
+   * what is already under way. Only a stream whose digests are checked apart from it has this
+   * (openLayerUnchecked): a stream that checks its own bytes must see every one of them.
+   */
+  skip?(n: number): void;
 }
 
 export type LayerContent = { kind: 'tar'; stream: LayerStream } | { kind: 'fs'; root: string };
+
+/** `openLayerUnchecked`: nothing `stream` gives counts before `checked` resolved. */
+export interface UncheckedLayer {
+  stream: LayerStream;
+  checked: Promise<void>;
+}
 
 export interface ResolvedImage {
   ref: ImageRef;
@@ -103,6 +115,21 @@ export interface ResolvedImage {
    * content nobody walks: a source may read it off the main thread. Absent: the walker drains openLayer.
    */
   verifyLayer?(diffId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * A layer's tar stream whose digests are checked apart from it: the stream gives the bytes unchecked and
+   * `checked` settles once every byte of the layer was hashed in this run (rejects as openLayer's stream
+   * would fail: DIGEST_MISMATCH, a short or changed file). A caller counts nothing the stream gave before
+   * `checked` resolved. Undefined when the source cannot for this layer (then: openLayer); `signal` stops
+   * both. For the walker, so that hashing and walking go at their own pace (source/plainregion.ts).
+   */
+  openLayerUnchecked?(diffId: string, signal?: AbortSignal): Promise<UncheckedLayer | undefined>;
+  /**
+   * Start checking now, in layer order, every layer whose digests the source checks apart from its stream
+   * (openLayerUnchecked, and verifyLayer of the same layers waits on the same check), `parallel` at once
+   * from now on: the walker calls it before it walks, so that hashing runs from the start instead of layer
+   * by layer as they are opened, with 1 while it walks a layer itself and 2 while it replays or waits.
+   */
+  checkAhead?(parallel: number): void;
   close(): Promise<void>;
   /**
    * How a layer's identity is established, for the layer analysis cache (walker/layercache.ts); absent:

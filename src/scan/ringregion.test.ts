@@ -1,5 +1,5 @@
 // A layer read into the hash worker's lent ring (source/ringregion.ts), or gunzipped by the worker into
-// one (source/ringinflate.ts), hands out chunks whose memory is reused as soon as the next is read. Every reader downstream must copy what it keeps: the walker's entry
+// one (source/ringinflate.ts), or read into two buffers by turns (source/plainregion.ts), hands out chunks whose memory is reused as soon as the next is read. Every reader downstream must copy what it keeps: the walker's entry
 // reader, the analyzers' content, and the content checks' sinks (secrets, malware, account files). Here the
 // ring is 4 KiB and reads are 1000 bytes, so memory is reused every few chunks and inside most files;
 // any reader that kept a view would see other bytes. The same image walked from one Buffer must give the
@@ -17,6 +17,9 @@ import { dockerArchive, makeTar, sha, tempDir } from '../source/testkit.js';
 import { HashWorker } from '../source/hashworker.js';
 import { RingRegion } from '../source/ringregion.js';
 import { RingInflate } from '../source/ringinflate.js';
+import { PlainRegion } from '../source/plainregion.js';
+import { identityOf } from '../source/fileidentity.js';
+import { open } from 'node:fs/promises';
 import { eicarBytes } from '../checks/malware/load.js';
 import { prepareMalware } from '../checks/malware/index.js';
 import { closeChecks, prepareChecks } from '../checks/index.js';
@@ -66,9 +69,10 @@ test('a layer read through a small lent ring scans as the same layer read from o
   writeFileSync(archive, await dockerArchive([layer]));
   const diffId = sha(layer);
 
-  const scan = async (stream: () => ResolvedImage['openLayer']): Promise<unknown> => {
+  const scan = async (stream: () => ResolvedImage['openLayer'], unchecked?: ResolvedImage['openLayerUnchecked']): Promise<unknown> => {
     const image = await openImage(archive);
     image.openLayer = stream();
+    image.openLayerUnchecked = unchecked;
     const sigs = join(dir, 'sigs');
     mkdirSync(sigs, { recursive: true });
     writeFileSync(join(sigs, 'x.ndb'), `Fish.Red:0:*:${Buffer.from('fish').toString('hex')}*${Buffer.from('RED').toString('hex')}\n`);
@@ -100,6 +104,17 @@ test('a layer read through a small lent ring scans as the same layer read from o
   });
   assert.ok(regions >= 2, 'the walk read the gzip layer through the ring');
   assert.deepEqual(inflated, whole);
+  // read apart from its hash (PlainRegion: two buffers of 1000 bytes, each reused every other chunk)
+  const apart = await scan(
+    () => async () => assert.fail('read unchecked'),
+    async () => {
+      regions++;
+      const fh = await open(layerFile, 'r');
+      return { stream: new PlainRegion(fh, 0, layer.length, identityOf(await fh.stat({ bigint: true })), 'layer', undefined, 1000), checked: Promise.resolve() };
+    },
+  );
+  assert.ok(regions >= 3, 'the walk read the layer through two buffers');
+  assert.deepEqual(apart, whole);
 
   // and what both found is what the layer holds (so the comparison cannot pass on two empty results)
   const r = whole as { packages: { name: string }[]; checks: { name: string; findings: { id?: string; title?: string; detail?: string; path?: string }[] }[] };

@@ -1,4 +1,5 @@
 // The hash worker's side (hashworker.ts): its message protocol and its code.
+import { changed, type FileIdentity } from './fileidentity.js';
 
 /** ring of shared memory the chunks are copied into (chunks larger than the free space go in pieces) */
 export const RING_BYTES = 8 * 1024 * 1024;
@@ -49,6 +50,8 @@ export interface FileJob {
   path: string;
   offset: number;
   length: number;
+  /** the file's identity when the caller opened it (plainregion.ts): the worker's file must be that one, unchanged before and after its read */
+  ident?: FileIdentity;
 }
 
 /** bytes the worker reads at once from a file it hashes */
@@ -76,15 +79,25 @@ const hashes = new Map();
 const cancelled = new Set();
 // inflate jobs under way: their ring's control, to wake a job waiting for room when it is cancelled
 const inflating = new Map();
+// why the file's status is not the one its caller saw, unchanged (fileidentity.ts)
+const changed = (${changed.toString()});
+async function unchanged(fh, ident) {
+  if (!ident) return;
+  const why = changed(await fh.stat({ bigint: true }), ident);
+  if (why) throw new Error(why);
+}
 // a file region, read here in slices, the next one read while this one is hashed (async: ring messages
 // are served between them)
+const spareReads = [];
 async function hashFile(j) {
-  let fh;
+  let fh, bufs;
   try {
     fh = await fsp.open(j.path, 'r');
+    await unchanged(fh, j.ident);
     const h = createHash('sha256');
     const size = Math.max(1, Math.min(${FILE_READ_BYTES}, j.length));
-    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    // kept for the next job: a fresh pair per job lay in the heap until a GC (16 MiB for 8 layers)
+    bufs = size === ${FILE_READ_BYTES} ? spareReads.pop() ?? [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] : [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     let pos = j.offset, left = j.length, k = 0;
     // one read of n bytes at pos into the next buffer; a short read means the file ends before the region
     const next = () => {
@@ -105,12 +118,14 @@ async function hashFile(j) {
       pending = left > 0 ? next() : undefined;
       h.update(got);
     }
+    await unchanged(fh, j.ident);
     parentPort.postMessage({ done: [j.id, h.digest('hex')], room: false });
   } catch (e) {
     parentPort.postMessage({ done: [], room: false, failed: [j.id, (e && e.message) || String(e)] });
   } finally {
     cancelled.delete(j.id);
     if (fh) await fh.close().catch(() => {});
+    if (bufs && bufs[0].length === ${FILE_READ_BYTES}) spareReads.push(bufs);
   }
 }
 // gunzip gz (its input hashed into blob by whoever feeds it), hash what it makes and write that into

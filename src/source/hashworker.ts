@@ -30,6 +30,7 @@ import { availableParallelism } from 'node:os';
 import { OFFLOAD_MIN_BYTES, OP_DATA, OP_DROP, OP_END, OP_INFLATE, OP_RING, RING_BYTES, USED, WAITING, WORKER_CODE, type FileJob, type InflateJob, type WorkerReply } from './hashworker-code.js';
 import { LENT_RING_BYTES, LentRing, type RingKind, type RingLoan } from './lentring.js';
 import { takeEarlyWorker } from './earlyworker.js';
+import type { FileIdentity } from './fileidentity.js';
 
 export { OFFLOAD_MIN_BYTES, RING_BYTES } from './hashworker-code.js';
 
@@ -207,14 +208,15 @@ export class HashWorker {
 
   /**
    * The hex sha256 of `length` bytes of the file at `path` from `offset`, read and hashed in the worker.
-   * Rejects when the file cannot be read that far; `signal` stops the read (the promise then rejects).
+   * Rejects when the file cannot be read that far, or (with `ident`) is not that file or changed while
+   * read; `signal` stops the read (the promise then rejects).
    */
-  hashFile(path: string, offset: number, length: number, signal?: AbortSignal): Promise<string> {
+  hashFile(path: string, offset: number, length: number, signal?: AbortSignal, ident?: FileIdentity): Promise<string> {
     if (this.failed) return Promise.reject(new HashWorkerError(this.failed));
     this.fileJobs++;
     const id = this.open();
     const p = new Promise<string>((resolve, reject) => this.ends.set(id, { resolve, reject }));
-    this.worker.postMessage({ file: { id, path, offset, length } satisfies FileJob });
+    this.worker.postMessage({ file: { id, path, offset, length, ident } satisfies FileJob });
     if (signal) {
       const onAbort = (): void => {
         const e = this.ends.get(id);

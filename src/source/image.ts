@@ -3,12 +3,16 @@
 // type says) and verifies the diff_id (sha256 of the uncompressed tar) while the walker reads it.
 // A mismatch surfaces as an error of the stream: PortcullisError DIGEST_MISMATCH naming the layer.
 import type { Readable } from 'node:stream';
-import type { ImageRef, LayerContent, LayerInfo, LayerStream, ResolvedImage } from '../core/types.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { ImageRef, LayerContent, LayerInfo, LayerStream, ResolvedImage, UncheckedLayer } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { compressionAt, type BlobRegion, type BlobStore } from './store.js';
 import { OFFLOAD_MIN_BYTES, regionDigest, sharedHashWorker } from './hashworker.js';
 import { RingInflate, type RingInflateOptions } from './ringinflate.js';
 import { RingRegion, type Expected } from './ringregion.js';
+import { PlainRegion } from './plainregion.js';
+import { changed } from './fileidentity.js';
+import { RegionChecks, type CheckedLayer } from './regionchecks.js';
 import { asReadError, chain, compressionOf, decompressor, digestCheck, layerReadError, mismatch, peek } from './streams.js';
 
 export interface LayerBlob {
@@ -62,6 +66,57 @@ async function ringStream(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: s
     return new RingRegion(worker, region.path, region.offset, region.size, { expected, what, signal, onVerified: () => verified(parts, l, b, false) });
   }
   return new RingInflate(worker, { path: region.path, offset: region.offset, length: region.size }, inflateOptions(parts, l, b, what, signal));
+}
+
+/**
+ * A large uncompressed blob lying in a local file, walked as the main thread reads it while its check
+ * (regionchecks.ts) reads and hashes it in a hash worker. Undefined when the blob is not one, or no worker runs.
+ */
+async function uncheckedRegion(parts: ImageParts, checks: RegionChecks, i: number, signal?: AbortSignal): Promise<UncheckedLayer | undefined> {
+  const check = await checks.of(i);
+  if (!check) return undefined;
+  const { region, ident } = check;
+  const what = layerLabel(parts.ref, parts.layers[i]!);
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(region.path, 'r');
+    const why = changed(await fh.stat({ bigint: true }), ident);
+    if (why) throw new Error(why);
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    throw asReadError(e, what);
+  }
+  return { stream: new PlainRegion(fh, region.offset, region.size, ident, what, signal), checked: check.done };
+}
+
+/** `p`, or a rejection once `signal` aborts (the check goes on: other callers may wait on it). */
+function waitUnlessAborted(p: Promise<void>, signal: AbortSignal | undefined, what: string): Promise<void> {
+  if (!signal) return p;
+  const aborted = (): PortcullisError => new PortcullisError('INTERNAL', `${what}: aborted`, { subject: what });
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** What a region check (regionchecks.ts) needs of layer `i`. */
+function checkedLayer(parts: ImageParts, i: number): CheckedLayer {
+  const l = parts.layers[i]!;
+  const b = parts.blobs[i]!;
+  const what = layerLabel(parts.ref, l);
+  const { blob, diff } = checksOf(l, b, what);
+  const known = parts.store.verifiedDigests?.(b.name);
+  return {
+    l,
+    what,
+    region: parts.store.region?.(b.name),
+    // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike (a mismatch names the blob first)
+    expected: blob ? [blob, diff] : [diff],
+    known: known !== undefined && digestsOf(l, b).every((d) => known.has(d)),
+    onVerified: () => verified(parts, l, b, false),
+  };
 }
 
 /** The digests a layer's blob is checked against, each with the name a mismatch gives. */
@@ -182,6 +237,7 @@ export function makeImage(parts: ImageParts): ResolvedImage {
     if (i < 0) throw new PortcullisError('NOT_FOUND', `${parts.ref.path ?? parts.ref.input}: no layer with diff_id ${diffId}`);
     return i;
   };
+  const checks = new RegionChecks((i) => checkedLayer(parts, i));
   const image: ResolvedImage = {
     ref: parts.ref,
     repoTags: parts.repoTags,
@@ -193,11 +249,23 @@ export function makeImage(parts: ImageParts): ResolvedImage {
       const i = layerAt(diffId);
       return { kind: 'tar', stream: await openBlob(parts, parts.layers[i]!, parts.blobs[i]!, signal) };
     },
+    async openLayerUnchecked(diffId: string, signal?: AbortSignal): Promise<UncheckedLayer | undefined> {
+      return uncheckedRegion(parts, checks, layerAt(diffId), signal);
+    },
+    checkAhead(parallel: number): void {
+      checks.ahead(parts.layers.length, parallel);
+    },
     async verifyLayer(diffId: string, signal?: AbortSignal): Promise<void> {
       const i = layerAt(diffId);
+      // a large plain region: the check a walk of it would wait on (queued in layer order)
+      const check = await checks.of(i);
+      if (check) return waitUnlessAborted(check.done, signal, layerLabel(parts.ref, parts.layers[i]!));
       await verifyBlob(parts, parts.layers[i]!, parts.blobs[i]!, signal);
     },
-    close: () => parts.store.close(),
+    close: () => {
+      checks.close();
+      return parts.store.close();
+    },
   };
   // every layer stream below checks the diff_id (and the blob digest when known) of what it gives
   image.layerIdentity = parts.layerIdentity ?? 'diff-id';

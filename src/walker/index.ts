@@ -3,7 +3,7 @@
 // analyzers get only the regular files their `required()` selects (buffered up to maxFileBytes);
 // required symlinks and hard links are resolved inside the image after the pass; layers met before are
 // replayed from the layer analysis cache. See README.md.
-import type { Analyzer, ResolvedImage } from '../core/types.js';
+import type { Analyzer, LayerContent, ResolvedImage } from '../core/types.js';
 import { PortcullisError } from '../core/errors.js';
 import { walkDir } from './dirwalk.js';
 import { resolvePending } from './links.js';
@@ -39,31 +39,44 @@ export async function walkImage(image: ResolvedImage, analyzers: Analyzer[], opt
     return p;
   };
   let next = lookAhead(0);
+  // the layers a source hashes apart from their streams are hashed from now on, in order: one at a time
+  // while a layer is walked here (the walk has the other core), two while one is replayed or once all are
+  image.checkAhead?.(1);
   try {
     for (const [i, l] of image.layers.entries()) {
       if (opts.signal?.aborted) throw new PortcullisError('INTERNAL', 'walk aborted');
       await verifier.check();
       const hit = await next;
       next = lookAhead(i + 1);
+      image.checkAhead?.(hit ? 2 : 1);
       if (hit) {
         if (hit.skipRead) w.stats.notDownloaded++;
         else verifier.add(l);
         await replayLayer(w, l, hit.rec);
         w.stats.cachedLayers++;
       } else {
-        let content;
+        let content: LayerContent;
+        let checked: Promise<void> | undefined;
         try {
-          content = await image.openLayer(l.diffId, opts.signal);
+          // hashed apart from the walk where the source can (each at its own pace): the check is watched
+          // like a cached layer's, and the layer's record is stored only once it passed
+          const unchecked = await image.openLayerUnchecked?.(l.diffId, opts.signal);
+          if (unchecked) {
+            checked = unchecked.checked;
+            verifier.watch(l, checked);
+            content = { kind: 'tar', stream: unchecked.stream };
+          } else content = await image.openLayer(l.diffId, opts.signal);
         } catch (e) {
           throw w.layerError(l, e);
         }
         if (content.kind === 'fs') await walkDir(w, l, content.root);
-        else await walkTarCached(w, l, content.stream);
+        else await walkTarCached(w, l, content.stream, checked);
       }
       w.stats.layers++;
       opts.onLayer?.(w.stats.layers, total);
     }
-    // nothing the replays found counts before every cached layer's bytes were hashed in this run
+    // nothing the replays (or walks hashed apart) found counts before every such layer's bytes were hashed in this run
+    image.checkAhead?.(2);
     await verifier.done();
   } catch (e) {
     await verifier.abort();
@@ -94,6 +107,7 @@ export async function verifyLayers(image: ResolvedImage, opts: Pick<WalkOptions,
   const w = new Walk(image, [], opts);
   const verifier = new LayerVerifier(w);
   let notDownloaded = 0;
+  image.checkAhead?.(2);
   try {
     for (const l of image.layers) {
       if (await pinnedKnown(w, l)) notDownloaded++;

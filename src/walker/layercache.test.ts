@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Analyzer, EntryInfo, FileInput, LayerRef, ResolvedImage } from '../core/types.js';
+import type { Analyzer, EntryInfo, FileInput, LayerRef, LayerStream, ResolvedImage } from '../core/types.js';
 import { Readable } from 'node:stream';
 import { PortcullisError, isPortcullisError } from '../core/errors.js';
 import { makeTar, sha } from '../source/testkit.js';
@@ -151,6 +151,45 @@ test('a replayed layer counts only once its bytes were verified in this run: a f
     }),
   };
   await assert.rejects(walk(failing, cache), (e: Error) => isPortcullisError(e) && e.code === 'DIGEST_MISMATCH');
+});
+
+test('a layer hashed apart from its walk (openLayerUnchecked) counts, and is recorded, only once its check passed', async () => {
+  const img = image(await layers());
+  const reference = await walk(img, undefined);
+  // checks that settle when the test says: the walk must not return, nor a record be stored, before
+  const settle = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  const apart = (): ResolvedImage => ({
+    ...img,
+    openLayer: async () => assert.fail('every layer is opened unchecked'),
+    async openLayerUnchecked(d) {
+      const content = await img.openLayer(d);
+      assert.equal(content.kind, 'tar');
+      const checked = new Promise<void>((resolve, reject) => settle.set(d, { resolve, reject }));
+      return { stream: (content as { stream: LayerStream }).stream, checked };
+    },
+  });
+  const d = dir();
+  const cache: WalkCache = { store: new LayerCache(d), salt: ['apart'] };
+  const records = (): string[] => readdirSync(d).filter((n) => n.endsWith('.rec'));
+  let returned = false;
+  const run = walk(apart(), cache).finally(() => (returned = true));
+  while (settle.size < 2) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(returned, false, 'both layers walked, neither checked: the walk waits');
+  assert.deepEqual(records(), [], 'and stores no record');
+  for (const s of settle.values()) s.resolve();
+  assert.deepEqual(comparable((await run).r), comparable(reference.r));
+  assert.equal(records().length, 2);
+  // a check that fails fails the walk, whatever the walk found, and its layer is not recorded
+  settle.clear();
+  const d2 = dir();
+  const failing = walk(apart(), { store: new LayerCache(d2), salt: ['apart'] });
+  while (settle.size < 2) await new Promise((r) => setTimeout(r, 5));
+  settle.get(img.layers[1]!.diffId)!.resolve();
+  settle.get(img.layers[0]!.diffId)!.reject(new PortcullisError('DIGEST_MISMATCH', 'layer 1: diff_id: digest mismatch'));
+  await assert.rejects(failing, (e: Error) => isPortcullisError(e) && e.code === 'DIGEST_MISMATCH');
+  const stored = readdirSync(d2).filter((n) => n.endsWith('.rec')).map((n) => readFileSync(join(d2, n), 'latin1'));
+  assert.ok(!stored.some((r) => r.includes(img.layers[0]!.diffId)), 'the forged layer has no record');
 });
 
 test('another key (analyzer version, salt) misses; a check without save() leaves its layers unrecorded', async () => {

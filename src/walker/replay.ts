@@ -39,7 +39,8 @@ const READERS = 2;
 
 /**
  * Reads and hashes cached layers in the background, in order and two at a time, while the walk replays
- * them and goes on with the next layers: a record counts only for bytes hashed in this run, but nothing
+ * them and goes on with the next layers (and watches the checks of layers walked while their source hashes
+ * them apart: openLayerUnchecked): a record counts only for bytes hashed in this run, but nothing
  * in the replay needs those bytes, so the walk does not wait for them layer by layer (the hash thread
  * would idle while a layer of many small files replays, and the main thread while a layer of large
  * files is hashed). `walkImage` awaits `done()` before it returns anything: a layer whose read failed
@@ -51,12 +52,24 @@ export class LayerVerifier {
   private readonly queue: LayerInfo[] = [];
   private readers = 0;
   private readonly running: Promise<void>[] = [];
+  /** checks of walked layers (watch): awaited by done(), not by abort() (the source goes on with them) */
+  private readonly watched: Promise<void>[] = [];
   private readonly stops = new Set<() => void>();
   /** failures so far, by layer index */
   private readonly failures = new Map<number, PortcullisError>();
   private stopped = false;
 
   constructor(private readonly w: Walk) {}
+
+  /** Count `checked` (a walked layer's digests, checked apart from its walk: openLayerUnchecked) as this layer's read. */
+  watch(l: LayerInfo, checked: Promise<void>): void {
+    this.watched.push(
+      checked.then(
+        () => undefined,
+        (e: unknown) => void this.failures.set(l.index, this.w.layerError(l, e)),
+      ),
+    );
+  }
 
   /** Queue `l` to be read (its digests checked over every byte). */
   add(l: LayerInfo): void {
@@ -115,7 +128,7 @@ export class LayerVerifier {
 
   /** Wait for every read under way; throw the lowest failed layer's error. Layers queued after a failure are not read. */
   async done(): Promise<void> {
-    while (this.running.length > 0) await Promise.all(this.running.splice(0));
+    while (this.running.length > 0 || this.watched.length > 0) await Promise.all([...this.running.splice(0), ...this.watched.splice(0)]);
     const first = Math.min(...this.failures.keys());
     if (this.failures.size > 0) throw this.failures.get(first)!;
   }
@@ -124,6 +137,7 @@ export class LayerVerifier {
   async abort(): Promise<void> {
     this.stopped = true;
     for (const stop of this.stops) stop();
+    this.watched.length = 0;
     await this.done().catch(() => undefined);
   }
 }
@@ -173,8 +187,11 @@ export async function replayLayer(w: Walk, l: LayerInfo, rec: CachedRecord): Pro
   }
 }
 
-/** Walk a tar layer, recording it for the cache when there is one; the record is stored once the whole layer was read (and so its digests checked). */
-export async function walkTarCached(w: Walk, l: LayerInfo, stream: LayerStream): Promise<void> {
+/**
+ * Walk a tar layer, recording it for the cache when there is one; the record is stored once the whole
+ * layer was read and its digests checked (by the stream's end, or `checked` when they are checked apart).
+ */
+export async function walkTarCached(w: Walk, l: LayerInfo, stream: LayerStream, checked?: Promise<void>): Promise<void> {
   const key = cacheKey(w, l);
   if (key === undefined) return walkTar(w, l, stream);
   const before = w.stats.bytes;
@@ -200,6 +217,11 @@ export async function walkTarCached(w: Walk, l: LayerInfo, stream: LayerStream):
     (async () => {
       await Promise.all(saves);
       const cache = w.opts.cache!;
+      // a check that fails fails the walk (LayerVerifier.watch): nothing is stored
+      if (checked && !(await checked.then(() => true, () => false))) {
+        writer.abandon();
+        return;
+      }
       if (!state.recordable) {
         writer.abandon();
         cache.onNote?.(`layer cache: ${w.label(l)} not stored (a result that cannot be replayed, or too large)`);

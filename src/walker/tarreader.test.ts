@@ -346,3 +346,54 @@ test('header checksums: the same verdict at every alignment of the header in its
     else assert.ok(got instanceof Error && /checksum/.test(got.message), `t=${t}: corrupt header accepted`);
   }
 });
+
+/** A source over `b` in chunks of `size` that can leave bytes out (LayerStream.skip); past its end, the next read fails. */
+function skipper(b: Buffer, size: number): AsyncIterable<Buffer> & { skip(n: number): void; read: number } {
+  let pos = 0;
+  const s = {
+    read: 0,
+    skip(n: number) {
+      pos += n;
+    },
+    async *[Symbol.asyncIterator]() {
+      while (pos < b.length) {
+        const c = b.subarray(pos, pos + size);
+        pos += c.length;
+        s.read += c.length;
+        yield c;
+      }
+      if (pos > b.length) throw new Error(`the layer ends ${pos - b.length} bytes before the data its reader passed over`);
+    },
+  };
+  return s;
+}
+
+test('a source that can skip: content nobody reads past the current chunk is left out and counted; skipping past the end is an error', async () => {
+  const big = Buffer.alloc(8 * 1024 * 1024, 3);
+  const tar = await makeTar([{ name: 'a', content: big }, { name: 'b', content: 'small' }, { name: 'c', content: Buffer.alloc(300_000, 4) }]);
+  const src = skipper(tar, 64 * 1024);
+  let counted = 0;
+  const r = new TarReader(src, (n) => (counted += n));
+  const names: string[] = [];
+  for (let h = await r.next(); h; h = await r.next()) {
+    names.push(h.name);
+    if (h.name === 'b') {
+      const body = r.read();
+      assert.equal(Buffer.isBuffer(body) ? body.toString() : body, 'small');
+    }
+  }
+  assert.deepEqual(names, ['a', 'b', 'c']);
+  assert.equal(counted, tar.length, 'every byte counted, read or left out');
+  assert.ok(src.read < 1024 * 1024, `${src.read} bytes read of ${tar.length}`);
+  // the same archive cut inside 'a': the entries before it, then the source's error, never an end
+  const cut = skipper(tar.subarray(0, 2 * 1024 * 1024), 64 * 1024);
+  const rc = new TarReader(cut);
+  assert.equal((await rc.next())?.name, 'a');
+  await assert.rejects(rc.next(), /the layer ends \d+ bytes before the data its reader passed over/);
+  // a gap of less than 64 KiB past the current chunk is read through, not skipped
+  const small = await makeTar([{ name: 'x', content: Buffer.alloc(70_000, 1) }, { name: 'y', content: 'z' }]);
+  const s2 = skipper(small, 64 * 1024);
+  const r2 = new TarReader(s2);
+  while (await r2.next());
+  assert.equal(s2.read, small.length);
+});

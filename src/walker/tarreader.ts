@@ -24,6 +24,8 @@ const BLOCK = 512;
 /** Largest PAX / GNU long-name record buffered (Go's archive/tar refuses more than 1 MiB too). */
 export const MAX_META_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** bytes past the current chunk from which a source that can leaves them out (LayerStream.skip) */
+const SKIP_MIN_BYTES = 64 * 1024;
 
 export type TarEntryType = 'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo' | 'contiguous-file';
 
@@ -167,12 +169,16 @@ export class TarReader {
   /** a word view of the memory the last header was in (one per chunk, not one per header) */
   private words: Uint32Array | undefined;
 
-  /** `onChunk` sees every chunk as it is pulled (the walker's byte counter); it may throw to stop. */
+  /** a source that can leave out bytes nobody reads (LayerStream.skip), else undefined */
+  private readonly skipper: { skip(n: number): void } | undefined;
+
+  /** `onBytes` counts every byte of the stream as it is pulled or skipped (the walker's byte counter); it may throw to stop. */
   constructor(
-    source: AsyncIterable<unknown>,
-    private readonly onChunk?: (chunk: Buffer) => void,
+    source: AsyncIterable<unknown> & { skip?(n: number): void },
+    private readonly onBytes?: (n: number) => void,
   ) {
     this.it = source[Symbol.asyncIterator]();
+    this.skipper = typeof source.skip === 'function' ? (source as { skip(n: number): void }) : undefined;
   }
 
   /** Content bytes of the current entry not read yet. */
@@ -191,7 +197,7 @@ export class TarReader {
       const r = await this.it.next();
       if (r.done) return false;
       const c = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-      this.onChunk?.(c);
+      this.onBytes?.(c.length);
       this.base += this.buf.length;
       this.buf = c;
       this.pos = 0;
@@ -240,6 +246,17 @@ export class TarReader {
   }
 
   private async skipMore(n: number, what: string): Promise<void> {
+    // past the current chunk: a source that can leaves the bytes out (a stream that ends before them
+    // is truncated all the same: the next pull finds its end)
+    if (this.skipper && n >= SKIP_MIN_BYTES) {
+      this.skipper.skip(n);
+      this.onBytes?.(n);
+      this.base += this.buf.length + n;
+      this.buf = EMPTY;
+      this.pos = 0;
+      this.words = undefined;
+      return;
+    }
     while (n > 0) {
       if (!(await this.pull())) throw this.truncated(what);
       const k = Math.min(n, this.buf.length);

@@ -6,6 +6,7 @@ import { normaliseEntryPath } from './path.js';
 import { PathIndex } from './pathindex.js';
 import { expandSparse, sparseInfo, type SparseInfo } from './sparse.js';
 import type { SinkFan } from './sinks.js';
+import type { EntryExtra } from './types.js';
 import { TarReader, type TarHeader } from './tarreader.js';
 import { applyOverlay, describe, SkipFile, type Tracked, type Walk } from './walk.js';
 
@@ -55,21 +56,23 @@ async function readEntry(r: TarReader, max: number, fan?: SinkFan, view = false)
 }
 
 const EMPTY = Buffer.alloc(0);
+/** what an entry without PAX records passes (one object, not one per entry) */
+const NO_EXTRA: EntryExtra = Object.freeze({});
 
 export async function walkTar(w: Walk, l: LayerInfo, stream: LayerStream): Promise<void> {
   const limits = w.limits;
   const stats = w.stats;
-  const r = new TarReader(stream, (chunk) => {
-    stats.bytes += chunk.length;
+  const r = new TarReader(stream, (n) => {
+    stats.bytes += n;
     if (stats.bytes > limits.maxTotalBytes) throw w.tooManyBytes(l);
   });
   try {
     for (let h = await r.next(); h; h = await r.next()) {
       const type = tarType(h.type);
-      const info: Omit<EntryInfo, 'path'> = { type, size: type === 'file' ? h.size : 0, mode: h.mode };
-      info.uid = h.uid;
-      info.gid = h.gid;
-      if (h.linkname) info.linkTarget = h.linkname;
+      // made whole, not grown field by field (each added field reallocated its properties: 98k entries)
+      const info: Omit<EntryInfo, 'path'> = h.linkname
+        ? { type, size: type === 'file' ? h.size : 0, mode: h.mode, uid: h.uid, gid: h.gid, linkTarget: h.linkname }
+        : { type, size: type === 'file' ? h.size : 0, mode: h.mode, uid: h.uid, gid: h.gid };
       // GNU sparse in PAX: the real name and size are in GNU.sparse.* records (sparse.ts)
       let sparse: SparseInfo | undefined;
       let sparseError: string | undefined;
@@ -106,7 +109,7 @@ export async function walkTar(w: Walk, l: LayerInfo, stream: LayerStream): Promi
           }
           return max < 0 ? undefined : full;
         },
-        h.pax ? { pax: h.pax } : {},
+        h.pax ? { pax: h.pax } : NO_EXTRA,
       );
     }
   } catch (e) {
