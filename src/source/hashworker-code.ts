@@ -50,7 +50,7 @@ export interface FileJob {
   path: string;
   offset: number;
   length: number;
-  /** the file's identity when the caller opened it (plainregion.ts): the worker's file must be that one, unchanged before and after its read */
+  /** the file's identity when its check was made (regionchecks.ts): the worker's file must be that one, unchanged before and after its read */
   ident?: FileIdentity;
 }
 

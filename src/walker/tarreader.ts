@@ -246,8 +246,8 @@ export class TarReader {
   }
 
   private async skipMore(n: number, what: string): Promise<void> {
-    // past the current chunk: a source that can leaves the bytes out (a stream that ends before them
-    // is truncated all the same: the next pull finds its end)
+    // past the current chunk: a source that can leaves the bytes out (one that ends before them fails
+    // its next read: LayerStream.skip)
     if (this.skipper && n >= SKIP_MIN_BYTES) {
       this.skipper.skip(n);
       this.onBytes?.(n);
