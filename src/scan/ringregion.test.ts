@@ -6,14 +6,15 @@
 // same inventory and check results, and those must hold what the layer holds.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { ResolvedImage } from '../core/types.js';
 import { isPortcullisError } from '../core/errors.js';
 import { openImage } from '../source/index.js';
-import { dockerArchive, makeTar, sha, tempDir } from '../source/testkit.js';
+import { configFor, dockerArchive, makeTar, sha, tempDir } from '../source/testkit.js';
+import { LayerCache } from '../walker/index.js';
 import { HashWorker } from '../source/hashworker.js';
 import { RingRegion } from '../source/ringregion.js';
 import { RingInflate } from '../source/ringinflate.js';
@@ -171,4 +172,43 @@ test('hostile layers through the rings fail the walk, and the worker stops: a gz
   for (let i = 0; i < 20 && worker.inUse() > 0; i++) await new Promise((res) => setTimeout(res, 10));
   assert.equal(worker.inUse(), 0);
   assert.ok(worker.ringsMade <= made + 3, `${worker.ringsMade - made} ring(s) made`);
+});
+
+test('a large plain layer hashed apart from its walk: bytes that are not the layer fail the walk, and nothing of it is cached', async () => {
+  const dir = tempDir();
+  // the config names the clean layer's diff_id; the archive holds other bytes of the same size (9 MiB: hashed apart)
+  const layerOf = (seed: string): Promise<Buffer> => makeTar([{ name: 'opt/blob.bin', content: Buffer.alloc(9 * 1024 * 1024, seed) }, { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }, { name: 'etc/seed', content: seed }]);
+  const clean = await layerOf('c');
+  const evil = await layerOf('e');
+  assert.equal(clean.length, evil.length);
+  const forged = join(dir, 'forged.tar');
+  writeFileSync(forged, await dockerArchive([evil], { config: configFor([sha(clean)]) }));
+  const cacheDir = join(dir, 'cache');
+  const image = await openImage(forged);
+  let opened = 0;
+  const unchecked = image.openLayerUnchecked!.bind(image);
+  image.openLayerUnchecked = async (d, s) => {
+    const u = await unchecked(d, s);
+    if (u) opened++;
+    return u;
+  };
+  try {
+    await assert.rejects(walkWithChecks(image, { cache: { store: new LayerCache(cacheDir), salt: ['forged'] } }), (e: Error) => isPortcullisError(e) && e.code === 'DIGEST_MISMATCH' && /layer 1 .*digest mismatch/.test(e.message));
+  } finally {
+    await image.close();
+  }
+  assert.equal(opened, 1, 'the layer was walked unchecked');
+  const records = existsSync(cacheDir) ? readdirSync(cacheDir, { recursive: true }).map(String).filter((n) => n.endsWith('.rec')) : [];
+  assert.deepEqual(records, [], 'no record of the forged layer');
+  // the archive that holds the clean layer: the same walk passes and records it
+  const good = join(dir, 'good.tar');
+  writeFileSync(good, await dockerArchive([clean]));
+  const img2 = await openImage(good);
+  try {
+    const r = await walkWithChecks(img2, { cache: { store: new LayerCache(cacheDir), salt: ['forged'] } });
+    assert.equal(r.inventory.os?.family, 'debian', 'the walk read the layer');
+  } finally {
+    await img2.close();
+  }
+  assert.equal(readdirSync(cacheDir, { recursive: true }).map(String).filter((n) => n.endsWith('.rec')).length, 1);
 });
