@@ -218,3 +218,29 @@ test('a layer checked ahead is hashed once, whether walked or verified; a file r
     await img2.close();
   }
 });
+
+test('checks made ahead run in layer order, one at a time while the walk asks for one', async () => {
+  const layers = await Promise.all(['x', 'y', 'z'].map((s) => bigLayer(9, s)));
+  const path = join(tempDir(), 'img.tar');
+  writeFileSync(path, await dockerArchive(layers));
+  const img = await openImage(path);
+  const started: number[] = [];
+  let inFlight = 0;
+  let most = 0;
+  const original = HashWorker.prototype.hashFile;
+  HashWorker.prototype.hashFile = function (this: HashWorker, ...args: Parameters<HashWorker['hashFile']>) {
+    started.push(args[1]);
+    most = Math.max(most, ++inFlight);
+    return original.apply(this, args).finally(() => inFlight--);
+  };
+  try {
+    img.checkAhead!(1);
+    for (const l of img.layers) await img.verifyLayer!(l.diffId);
+  } finally {
+    HashWorker.prototype.hashFile = original;
+    await img.close();
+  }
+  assert.equal(started.length, 3);
+  assert.deepEqual(started, [...started].sort((a, b) => a - b), 'the regions in the order of their layers (a docker archive stores them so)');
+  assert.equal(most, 1);
+});

@@ -84,6 +84,10 @@ export class RegionChecks {
     } catch (e) {
       throw asReadError(e, c.what);
     }
+    // queued in layer order, whichever layer's file was looked at first: the one before is queued (or found
+    // not to be one) before this one
+    const before = this.checks.get(i - 1);
+    if (before) await before.catch(() => undefined);
     const done = c.known ? Promise.resolve() : this.queued().then(() => this.hash(c, region, ident));
     done.catch(() => undefined); // its callers await it; not an unhandled rejection when a walk failed first
     return { ident, region, done };
