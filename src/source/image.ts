@@ -72,11 +72,10 @@ async function ringStream(parts: ImageParts, l: LayerInfo, b: LayerBlob, what: s
  * A large uncompressed blob lying in a local file, walked as the main thread reads it while its check
  * (regionchecks.ts) reads and hashes it in a hash worker. Undefined when the blob is not one, or no worker runs.
  */
-async function uncheckedRegion(parts: ImageParts, checks: RegionChecks, i: number, signal?: AbortSignal): Promise<UncheckedLayer | undefined> {
+async function uncheckedRegion(checks: RegionChecks, i: number, signal?: AbortSignal): Promise<UncheckedLayer | undefined> {
   const check = await checks.of(i);
   if (!check) return undefined;
-  const { region, ident } = check;
-  const what = layerLabel(parts.ref, parts.layers[i]!);
+  const { region, ident, what } = check;
   let fh: FileHandle | undefined;
   try {
     fh = await open(region.path, 'r');
@@ -109,7 +108,6 @@ function checkedLayer(parts: ImageParts, i: number): CheckedLayer {
   const { blob, diff } = checksOf(l, b, what);
   const known = parts.store.verifiedDigests?.(b.name);
   return {
-    l,
     what,
     region: parts.store.region?.(b.name),
     // the blob's bytes are the layer's: one hash settles its blob digest and diff_id alike (a mismatch names the blob first)
@@ -250,7 +248,7 @@ export function makeImage(parts: ImageParts): ResolvedImage {
       return { kind: 'tar', stream: await openBlob(parts, parts.layers[i]!, parts.blobs[i]!, signal) };
     },
     async openLayerUnchecked(diffId: string, signal?: AbortSignal): Promise<UncheckedLayer | undefined> {
-      return uncheckedRegion(parts, checks, layerAt(diffId), signal);
+      return uncheckedRegion(checks, layerAt(diffId), signal);
     },
     checkAhead(parallel: number): void {
       checks.ahead(parts.layers.length, parallel);
@@ -259,7 +257,7 @@ export function makeImage(parts: ImageParts): ResolvedImage {
       const i = layerAt(diffId);
       // a large plain region: the check a walk of it would wait on (queued in layer order)
       const check = await checks.of(i);
-      if (check) return waitUnlessAborted(check.done, signal, layerLabel(parts.ref, parts.layers[i]!));
+      if (check) return waitUnlessAborted(check.done, signal, check.what);
       await verifyBlob(parts, parts.layers[i]!, parts.blobs[i]!, signal);
     },
     close: () => {

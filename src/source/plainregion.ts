@@ -5,7 +5,7 @@
 // Why apart: with the bytes hashed where the walk read them (ringregion.ts) the two threads took turns —
 // the walk waited for the hash while it passed over a large file nobody reads, the hash thread idled
 // while the walk parsed a run of small files, and the ring between them (4 MiB) was too small to even it
-// out. Apart, each goes at its own pace: the hash of a layer ends before its walk on every benchmark image.
+// out. Apart, each goes at its own pace, and the hash runs ahead of the walk from its start (regionchecks.ts).
 //
 // Two reads of one file must see the same bytes: both check the file's identity (fileidentity.ts).
 import type { FileHandle } from 'node:fs/promises';
@@ -21,7 +21,8 @@ const spare: Buffer[] = [];
 export class PlainRegion extends RingStream {
   /**
    * @param fh open on the file; closed when the stream ends or is destroyed
-   * @param id the file's identity when it was opened: checked again once every byte was read
+   * @param id the file's identity when the layer's check was made (regionchecks.ts): the caller checked it
+   *   when it opened `fh`, and the stream checks it again once every byte was read
    */
   constructor(
     private readonly fh: FileHandle,

@@ -9,7 +9,6 @@
 // walk parsed a run of small files — and a check started only when its layer was opened left the hash
 // thread idle between layers, then ended well after the walk on layers of large files.
 import { stat } from 'node:fs/promises';
-import type { LayerInfo } from '../core/types.js';
 import { identityOf, type FileIdentity } from './fileidentity.js';
 import { fileHashWorker, HashWorkerError, OFFLOAD_MIN_BYTES, sharedHashWorker } from './hashworker.js';
 import { compressionAt, type BlobRegion } from './store.js';
@@ -17,7 +16,6 @@ import { asReadError, layerReadError, mismatch } from './streams.js';
 
 /** What a check needs of its image (image.ts ImageParts and its helpers). */
 export interface CheckedLayer {
-  l: LayerInfo;
   /** names the layer in errors */
   what: string;
   region: BlobRegion | undefined;
@@ -30,6 +28,8 @@ export interface CheckedLayer {
 }
 
 export interface RegionCheck {
+  /** names the layer in errors */
+  what: string;
   /** the file as it was when the check was made: a stream of the region must find it so, before and after */
   ident: FileIdentity;
   region: BlobRegion;
@@ -90,7 +90,7 @@ export class RegionChecks {
     if (before) await before.catch(() => undefined);
     const done = c.known ? Promise.resolve() : this.queued().then(() => this.hash(c, region, ident));
     done.catch(() => undefined); // its callers await it; not an unhandled rejection when a walk failed first
-    return { ident, region, done };
+    return { what: c.what, ident, region, done };
   }
 
   /** Resolves when a check may start: at once when fewer than `parallel` run, else when one ends. */

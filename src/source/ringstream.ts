@@ -1,6 +1,7 @@
-// What the two ring-backed layer streams share (ringregion.ts: a plain region read into a lent ring and
-// hashed there; ringinflate.ts: a gzip'd region gunzipped by the worker into one): iteration that turns
-// into an error once stopped, never into an end, and the errors a layer stream gives.
+// What the layer streams that hand out reused memory share (ringregion.ts: a plain region read into a lent
+// ring and hashed there; ringinflate.ts: a gzip'd region gunzipped by the worker into one; plainregion.ts:
+// a plain region read into two buffers, hashed apart): iteration that turns into an error once stopped,
+// never into an end, and the errors a layer stream gives.
 import { PortcullisError } from '../core/errors.js';
 import type { LayerStream } from '../core/types.js';
 import { layerReadError } from './streams.js';
