@@ -16,7 +16,7 @@ import type { Inventory } from '../../core/report.js';
 import type { CheckContext, CheckFactory, CheckOptions, CheckResult, CheckRun, ContentCheck, ContentSink, TrackedFile } from '../types.js';
 import { defaultRules, loadRules, type RuleSet } from './config.js';
 import { redactLayerRef, redactSecret } from './redact.js';
-import { CompiledRules, scanString, TextScanner, type RawHit } from './scan.js';
+import { BLOCK, CompiledRules, scanString, TextScanner, type RawHit } from './scan.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_REASONS = 50;
@@ -123,6 +123,8 @@ class SecretsSink implements ContentSink {
     private readonly path: string,
     private readonly layer: LayerRef,
     private readonly forced: boolean,
+    /** the size its header gives */
+    private readonly size: number,
   ) {}
 
   private scanner(): TextScanner {
@@ -148,7 +150,9 @@ class SecretsSink implements ContentSink {
   }
 
   write(chunk: Buffer): void {
-    this.scanner().write(chunk);
+    // the whole file in its first chunk (most files): scanned where it lies, not copied first
+    if (this.made === undefined && chunk.length === this.size && chunk.length <= BLOCK) this.scanner().whole(chunk);
+    else this.scanner().write(chunk);
   }
 
   end(): void {
@@ -217,7 +221,7 @@ function startRun(ctx: CheckContext, settings: SecretsSettings, compiled: Compil
         });
         return undefined;
       }
-      return new SecretsSink(run, path, layer, forced);
+      return new SecretsSink(run, path, layer, forced, entry.size);
     },
     async finish(inventory: Inventory): Promise<CheckResult> {
       const owners = ownerIndex(inventory);

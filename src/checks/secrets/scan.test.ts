@@ -149,3 +149,38 @@ test('path decisions made once per rule set agree with testing every allowlist a
   s.write(Buffer.from([0, 1, 2]));
   assert.deepEqual(s.end().map((h) => [h.rule.id, h.secret]), [['pkcs12-file', '/home/u/.ssh/cert.p12']]);
 });
+
+test('a whole file scanned where it lies (whole) finds what write then end finds, and its buffer is left as it was', () => {
+  const c = compiled();
+  const files: [string, Buffer][] = [
+    ['/etc/app.conf', Buffer.from(`# config\nuser = ci\ntoken = ${TOKEN}\npassword = "s3cr3tPass!"\n`, 'latin1')],
+    ['/srv/README', Buffer.from('nothing to see here\n'.repeat(50), 'latin1')],
+    ['/usr/bin/tool', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]), Buffer.from(TOKEN)])],
+    ['/root/.ssh/id_rsa', Buffer.from(`-----BEGIN RSA PRIVATE KEY-----\n${'A'.repeat(80)}\n-----END RSA PRIVATE KEY-----\n`, 'latin1')],
+    ['/empty', Buffer.alloc(0)],
+  ];
+  for (const [path, buf] of files) {
+    const copy = Buffer.from(buf);
+    const a = new TextScanner(c, path);
+    a.whole(buf);
+    const b = new TextScanner(c, path);
+    b.write(Buffer.from(buf));
+    const hitsOf = (s: TextScanner) => s.end().map((h) => [h.rule.id, h.line, h.secret]);
+    assert.deepEqual(hitsOf(a), hitsOf(b), path);
+    assert.deepEqual([a.binary, a.bytes], [b.binary, b.bytes], path);
+    assert.deepEqual(buf, copy, `${path}: left as it was`);
+  }
+  // path-only rules still name a binary file scanned whole, as through write
+  const withPath = compiled(`${RULES}\n[[rules]]\nid = "keystore"\ndescription = "a keystore"\npath = '''\\.jks$'''\n`);
+  const k = new TextScanner(withPath, '/opt/app/keys.jks');
+  k.whole(Buffer.from([1, 0, 2]));
+  assert.deepEqual(k.end().map((h) => h.rule.id), ['keystore']);
+  // misuse is an error, never a silent partial scan
+  const used = new TextScanner(c, '/x');
+  used.write(Buffer.from('a'));
+  assert.throws(() => used.whole(Buffer.from('b')), /written already/);
+  const done = new TextScanner(c, '/y');
+  done.whole(Buffer.from('a'));
+  assert.throws(() => done.write(Buffer.from('b')), /after whole/);
+  assert.throws(() => new TextScanner(c, '/z').whole(Buffer.alloc(BLOCK + 1, 0x61)), /over a block/);
+});

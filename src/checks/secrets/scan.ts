@@ -169,8 +169,32 @@ export class TextScanner {
     return this.applies;
   }
 
+  /**
+   * The whole file in one buffer, scanned now without a copy (most files reach a sink in one chunk): the
+   * same as write(buf) then end(), whose hits end() then returns.
+   */
+  whole(buf: Buffer): void {
+    if (this.bytes > 0 || this.ended) throw new Error('TextScanner.whole: bytes were written already');
+    if (buf.length > BLOCK) throw new Error('TextScanner.whole: over a block (write it)');
+    if (this.sniff && buf.subarray(0, SNIFF_BYTES).includes(0)) {
+      this.binary = true;
+      return;
+    }
+    this.bytes = buf.length;
+    this.chunks = [buf];
+    this.length = buf.length;
+    this.process(true);
+    this.chunks = [];
+    this.length = 0;
+    this.ended = true;
+  }
+
+  /** processed to its end by whole() */
+  private ended = false;
+
   write(chunk: Buffer): void {
     if (this.binary) return;
+    if (this.ended) throw new Error('TextScanner: write after whole()');
     if (this.sniff && this.sniffed < SNIFF_BYTES) {
       const part = chunk.subarray(0, SNIFF_BYTES - this.sniffed);
       this.sniffed += part.length;
@@ -189,7 +213,8 @@ export class TextScanner {
 
   /** every hit, deduplicated, in file order; [] for a binary file */
   end(): RawHit[] {
-    if (!this.binary) this.process(true);
+    if (!this.binary && !this.ended) this.process(true);
+    this.ended = true;
     this.chunks = [];
     return this.binary ? this.hits.filter((h) => h.line === undefined) : this.hits;
   }
@@ -197,6 +222,9 @@ export class TextScanner {
   private process(final: boolean): void {
     const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
     const cut = final ? buf.length : buf.length - CARRY;
+    const kwHits = this.compiled.matcher.scan(buf);
+    // nothing to look at (no keyword, no rule without one): the text is not made (a third of the text files)
+    if (final && kwHits.length === 0 && !this.compiled.noKeyword.some((ri) => this.applicable[ri])) return;
     const text = buf.toString('latin1');
     const rules = this.compiled.set.rules;
     const windows = new Map<number, [number, number][]>();
@@ -206,7 +234,6 @@ export class TextScanner {
       else windows.set(ri, [w]);
     };
     for (const ri of this.compiled.noKeyword) if (this.applicable[ri]) add(ri, [0, buf.length]);
-    const kwHits = this.compiled.matcher.scan(buf);
     const anchored: [number, number][] = [];
     /** per rule, where its last window ended: a hit inside it does not rescan the same bytes */
     const lastEnd = new Map<number, number>();
