@@ -86,6 +86,11 @@ export interface LayerStream extends AsyncIterable<Buffer> {
    * (openLayerUnchecked): a stream that checks its own bytes must see every one of them.
    */
   skip?(n: number): void;
+  /**
+   * `length` bytes at `offset` of what the stream gives, read apart from it (a layer in a local file,
+   * while the stream is being read: the checks the stream makes of its file cover these bytes too).
+   */
+  readAt?(offset: number, length: number): Promise<Buffer>;
 }
 
 export type LayerContent = { kind: 'tar'; stream: LayerStream } | { kind: 'fs'; root: string };

@@ -244,3 +244,30 @@ test('checks made ahead run in layer order, one at a time while the walk asks fo
   assert.deepEqual(started, [...started].sort((a, b) => a - b), 'the regions in the order of their layers (a docker archive stores them so)');
   assert.equal(most, 1);
 });
+
+test('readAt: bytes of the region read apart from the stream, only while it is read; outside the region, or past the file, an error', async () => {
+  const data = randomBytes(40_000);
+  const path = fileWith(data);
+  const r = await region(path, 1000, 30_000);
+  await assert.rejects(r.readAt(0, 10), /only while it is read/, 'before the stream started');
+  let got: Buffer | undefined;
+  let n = 0;
+  for await (const c of r) {
+    if (n++ === 2) {
+      // the region's last bytes, long before the stream reaches them, and bytes it gave already
+      got = await r.readAt(30_000 - 4096, 4096);
+      assert.ok((await r.readAt(0, 5)).equals(data.subarray(1000, 1005)));
+      await assert.rejects(r.readAt(29_999, 2), RangeError);
+      await assert.rejects(r.readAt(-1, 1), RangeError);
+    }
+    assert.ok(c.length > 0);
+  }
+  assert.ok(got?.equals(data.subarray(31_000 - 4096, 31_000)));
+  await assert.rejects(r.readAt(0, 1), /only while it is read/, 'after the stream ended');
+  // a region that claims more than the file holds: readAt past the file's end is an error, never fewer bytes
+  const short = await region(path, 30_000, 20_000);
+  const it = short[Symbol.asyncIterator]();
+  await it.next();
+  await assert.rejects(short.readAt(15_000, 5000), /ends 5000 bytes before/);
+  short.destroy();
+});

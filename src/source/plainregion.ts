@@ -43,6 +43,8 @@ export class PlainRegion extends RingStream {
   }
 
   private started = false;
+  /** the stream has read its last byte (and checked the file) or stopped: no readAt any more */
+  private over = false;
 
   protected async *chunks(): AsyncGenerator<Buffer, void, undefined> {
     this.started = true;
@@ -90,11 +92,31 @@ export class PlainRegion extends RingStream {
       const why = changed(await fh.stat({ bigint: true }), this.id);
       if (why) throw new Error(why);
     } finally {
+      this.over = true;
       // a read under way still writes into its buffer: the buffers are reused only after it
       if (ahead) await ahead.catch(() => undefined);
       spare.push(...(bufs as Buffer[]));
       await fh.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * `length` bytes of the layer at `at` (LayerStream.readAt), read through the same file apart from the
+   * stream: only while the stream is being read, so that the check of the file's identity it makes once
+   * it has read everything covers them too. A region that ends before them is an error, never fewer bytes.
+   */
+  async readAt(at: number, length: number): Promise<Buffer> {
+    if (!this.started || this.over || this.stopped) throw new Error(`${this.what}: read apart from the stream only while it is read`);
+    if (!Number.isSafeInteger(at) || !Number.isSafeInteger(length) || at < 0 || length < 0 || at + length > this.length) {
+      throw new RangeError(`${this.what}: bytes ${at}..${at + length} are not in its ${this.length}`);
+    }
+    const buf = Buffer.allocUnsafe(length);
+    for (let got = 0; got < length; ) {
+      const { bytesRead } = await this.fh.read(buf, got, length - got, this.offset + at + got);
+      if (bytesRead === 0) throw new Error(`${this.what}: the file ends ${length - got} bytes before the layer does (truncated?)`);
+      got += bytesRead;
+    }
+    return buf;
   }
 
   /** bytes to leave out of what comes next (skip) */

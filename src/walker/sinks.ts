@@ -40,6 +40,12 @@ export class SinkFan {
     return this.each(0, (sink) => sink.write(chunk), false);
   }
 
+  /** Does no live sink need more of the file (ContentSink.done)? */
+  done(): boolean {
+    for (const x of this.entries) if (!x.dead && !x.sink.done?.()) return false;
+    return true;
+  }
+
   /** Tell every live sink the file ended; synchronous unless one of them returns a promise. */
   end(): Promise<void> | undefined {
     return this.each(0, (sink) => sink.end(), true);

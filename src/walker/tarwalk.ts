@@ -44,6 +44,8 @@ async function readEntry(r: TarReader, max: number, fan?: SinkFan, view = false)
       if (fan) {
         const w = fan.write(c);
         if (w) await w;
+        // no sink needs the rest and no analyzer reads it: r.next() skips it (LayerStream.skip where it can)
+        if (!wanted && n < size && fan.done()) break;
       }
     }
   } catch (err) {
@@ -56,6 +58,8 @@ async function readEntry(r: TarReader, max: number, fan?: SinkFan, view = false)
 }
 
 const EMPTY = Buffer.alloc(0);
+/** files from this size on get EntryExtra.readTail where the layer allows (smaller ones: reading through costs less than a read apart) */
+export const TAIL_FIRST_MIN = 2 * 1024 * 1024;
 /** what an entry without PAX records passes (one object, not one per entry) */
 const NO_EXTRA: EntryExtra = Object.freeze({});
 
@@ -66,6 +70,7 @@ export async function walkTar(w: Walk, l: LayerInfo, stream: LayerStream): Promi
     stats.bytes += n;
     if (stats.bytes > limits.maxTotalBytes) throw w.tooManyBytes(l);
   });
+  const readAt = stream.readAt?.bind(stream);
   try {
     for (let h = await r.next(); h; h = await r.next()) {
       const type = tarType(h.type);
@@ -83,6 +88,13 @@ export async function walkTar(w: Walk, l: LayerInfo, stream: LayerStream): Promi
       }
       const name = sparse?.name ?? h.pax?.['GNU.sparse.name'] ?? h.name;
       if (sparse) info.size = sparse.realSize;
+      let extra: EntryExtra = h.pax ? { pax: h.pax } : NO_EXTRA;
+      // a large file of a layer in a local file: its end can be read before its middle (EntryExtra.readTail)
+      if (readAt && type === 'file' && !sparse && sparseError === undefined && h.size >= TAIL_FIRST_MIN) {
+        const start = r.offset;
+        const size = h.size;
+        extra = { ...extra, readTail: (n) => (n > size || n < 0 ? Promise.reject(new RangeError(`readTail(${n}) of a ${size}-byte file`)) : readAt(start + size - n, n)) };
+      }
       // what the read callback leaves unread, r.next() skips
       await w.entry(
         l,
@@ -109,7 +121,7 @@ export async function walkTar(w: Walk, l: LayerInfo, stream: LayerStream): Promi
           }
           return max < 0 ? undefined : full;
         },
-        h.pax ? { pax: h.pax } : NO_EXTRA,
+        extra,
       );
     }
   } catch (e) {

@@ -90,6 +90,13 @@ export interface EntryExtra {
   pax?: Record<string, string>;
   /** false when the source cannot carry extended attributes (dir: sources): `pax` then says nothing about them */
   xattrsKnown?: boolean;
+  /**
+   * A large regular file in a layer the walk reads from a local file (LayerStream.readAt): its last `n`
+   * bytes (n at most its size), read apart from the stream before the stream reaches them, for a sink that
+   * needs a file's end before its middle (the malware check: no zip end record there, no middle needed).
+   * The layer's digest check covers them as it covers the stream. Rejects when they cannot be read.
+   */
+  readTail?(n: number): Promise<Buffer>;
 }
 
 /** Receives one regular file's content as it streams by. */
@@ -100,8 +107,13 @@ export interface ContentSink {
    * (a layer read into the hash worker's ring), so a sink that keeps bytes copies them.
    */
   write(chunk: Buffer): void | Promise<void>;
-  /** every byte of the file has been given */
+  /** every byte of the file has been given, or every sink said it was done (done()) */
   end(): void | Promise<void>;
+  /**
+   * After a write: true when this sink needs none of the file's remaining bytes. When every sink of a
+   * file says so (and no analyzer reads it), the walker stops reading it, skips the rest and calls end().
+   */
+  done?(): boolean;
   /** the file could not be read to its end (the walker names the reason); what was given is partial */
   abort(reason: string): void;
   /**

@@ -155,6 +155,11 @@ class SecretsSink implements ContentSink {
     else this.scanner().write(chunk);
   }
 
+  /** a binary file (a NUL among its first bytes) is not scanned further: the walker need not read on */
+  done(): boolean {
+    return this.made?.binary === true;
+  }
+
   end(): void {
     const s = this.scanner();
     const hits = safeHits(s.end(), this.run.ruleIndex);
