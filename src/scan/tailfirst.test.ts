@@ -37,10 +37,11 @@ async function layer(): Promise<Buffer> {
   return makeTar([
     { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
     { name: 'opt/models/decoy.bin', content: withNul(decoy) },
-    // the built-in signature at offset 0 of a large file: decided by its head
-    { name: 'opt/tools/eicar-big.com', content: Buffer.concat([eicarBytes(), noise(3 * MIB, 2)]) },
+    // the built-in signature at offset 0 of a large binary (a NUL after it): decided by its head, and no text to scan
+    { name: 'opt/tools/eicar-big.com', content: Buffer.concat([eicarBytes(), Buffer.from([0]), noise(3 * MIB, 2)]) },
     // a zip behind 3 MiB of something else, EICAR inside: its end record is in the tail, so it is read whole
-    { name: 'opt/tools/setup-sfx.bin', content: Buffer.concat([withNul(noise(3 * MIB, 3)), makeZip([{ name: 'payload/eicar.com', data: eicarBytes() }])]) },
+    // (under a name too long for ustar, after PAX records: the tail's offset is where the data starts, past them)
+    { name: `opt/tools/${'vendor/'.repeat(20)}setup-sfx.bin`, content: Buffer.concat([withNul(noise(3 * MIB, 3)), makeZip([{ name: 'payload/eicar.com', data: eicarBytes() }])]), pax: { comment: 'x'.repeat(3000) } },
     // a large text file: the secrets check needs all of it (the key is near its end)
     { name: 'srv/app/big.log', content: Buffer.concat([noise(3 * MIB, 4), Buffer.from(`\naws_access_key_id = ${key}\n`)]) },
     { name: 'srv/app/settings.env', content: `aws_access_key_id = ${key}\n` },
@@ -106,7 +107,7 @@ test('a large file whose checks are done after its head is skipped; what needs t
   // what the scan holds (so the comparison cannot pass on two empty results)
   const text = JSON.stringify(every.result);
   assert.match(text, /opt\/tools\/eicar-big\.com/);
-  assert.match(text, /opt\/tools\/setup-sfx\.bin/);
+  assert.match(text, /opt\/tools\/(vendor\/)+setup-sfx\.bin/);
   assert.match(text, /payload\/eicar\.com/);
   assert.match(text, /srv\/app\/big\.log/);
   assert.match(text, /srv\/app\/settings\.env/);
@@ -117,8 +118,11 @@ test('a large file whose checks are done after its head is skipped; what needs t
   // four files of TAIL_FIRST_MIN or more had their tails read first; the decoy's and the EICAR file's middles were not read
   assert.ok(TAIL_FIRST_MIN <= 3 * MIB);
   assert.equal(apart.tails, 4);
-  // of the decoy's 8 MiB, what the chunk holding its start and the read under way brought (2 reads of 1 MiB) is read; the rest is not
-  assert.ok(apart.bytesRead < tar.length - 5 * MIB, `read ${apart.bytesRead} of ${tar.length} bytes`);
+  // of the decoy's 8 MiB and the EICAR file's 3 MiB, what the chunk holding each one's start and the read under
+  // way brought (2 reads of 1 MiB) is read; the rest is not
+  assert.ok(apart.bytesRead < tar.length - 6 * MIB, `read ${apart.bytesRead} of ${tar.length} bytes`);
+  const secrets = (every.result as { status: { check: string; stats?: { binarySkipped?: number } } }[]).find((r) => r.status.check === 'secrets');
+  assert.equal(secrets?.status.stats?.binarySkipped, 1, 'the EICAR file: binary, so the secrets check is done with it after its head');
 });
 
 test('a layer that ends inside a skipped middle fails the walk, never a pass', async () => {
