@@ -61,9 +61,7 @@ export class PlainRegion extends RingStream {
       const at = pos;
       pos += n;
       left -= n;
-      const { bytesRead } = await fh.read(buf, 0, n, at);
-      if (bytesRead !== n) throw new Error(`the file ends ${this.offset + this.length - at - bytesRead} bytes before the layer does (truncated?)`);
-      return buf.subarray(0, n);
+      return this.readExactly(buf, n, at);
     };
     let ahead: Promise<Buffer> | undefined;
     try {
@@ -110,13 +108,14 @@ export class PlainRegion extends RingStream {
     if (!Number.isSafeInteger(at) || !Number.isSafeInteger(length) || at < 0 || length < 0 || at + length > this.length) {
       throw new RangeError(`${this.what}: bytes ${at}..${at + length} are not in its ${this.length}`);
     }
-    const buf = Buffer.allocUnsafe(length);
-    for (let got = 0; got < length; ) {
-      const { bytesRead } = await this.fh.read(buf, got, length - got, this.offset + at + got);
-      if (bytesRead === 0) throw new Error(`${this.what}: the file ends ${length - got} bytes before the layer does (truncated?)`);
-      got += bytesRead;
-    }
-    return buf;
+    return this.readExactly(Buffer.allocUnsafe(length), length, this.offset + at);
+  }
+
+  /** `n` bytes of the file from `at` into `buf`: a short read means the file ends before the layer does */
+  private async readExactly(buf: Buffer, n: number, at: number): Promise<Buffer> {
+    const { bytesRead } = await this.fh.read(buf, 0, n, at);
+    if (bytesRead !== n) throw new Error(`the file ends ${this.offset + this.length - at - bytesRead} bytes before the layer does (truncated?)`);
+    return buf.subarray(0, n);
   }
 
   /** bytes to leave out of what comes next (skip) */

@@ -179,6 +179,9 @@ test('a whole file scanned where it lies (whole) finds what write then end finds
   const used = new TextScanner(c, '/x');
   used.write(Buffer.from('a'));
   assert.throws(() => used.whole(Buffer.from('b')), /written already/);
+  const binary = new TextScanner(c, '/bin/x');
+  binary.write(Buffer.from([0x7f, 0]));
+  assert.throws(() => binary.whole(Buffer.from('b')), /written already/);
   const done = new TextScanner(c, '/y');
   done.whole(Buffer.from('a'));
   assert.throws(() => done.write(Buffer.from('b')), /after whole/);

@@ -174,7 +174,7 @@ export class TextScanner {
    * same as write(buf) then end(), whose hits end() then returns.
    */
   whole(buf: Buffer): void {
-    if (this.bytes > 0 || this.ended) throw new Error('TextScanner.whole: bytes were written already');
+    if (this.bytes > 0 || this.binary || this.ended) throw new Error('TextScanner.whole: bytes were written already');
     if (buf.length > BLOCK) throw new Error('TextScanner.whole: over a block (write it)');
     if (this.sniff && buf.subarray(0, SNIFF_BYTES).includes(0)) {
       this.binary = true;
@@ -194,7 +194,7 @@ export class TextScanner {
 
   write(chunk: Buffer): void {
     if (this.binary) return;
-    if (this.ended) throw new Error('TextScanner: write after whole()');
+    if (this.ended) throw new Error('TextScanner: write after whole() or end()');
     if (this.sniff && this.sniffed < SNIFF_BYTES) {
       const part = chunk.subarray(0, SNIFF_BYTES - this.sniffed);
       this.sniffed += part.length;
